@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test suite: starts a throw-away PostgreSQL cluster on 127.0.0.1 (so the store is tested
+# against the real server), runs pytest, and stops the cluster by its PID whatever happens.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+PGDIR=""
+PGPID=""
+cleanup() {
+  if [ -n "$PGPID" ]; then kill -INT "$PGPID" 2>/dev/null; for _ in $(seq 50); do kill -0 "$PGPID" 2>/dev/null || break; sleep 0.2; done; fi
+  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
+}
+trap cleanup EXIT
+if [ -n "$PGBIN" ] && [ -z "${ZHIZAO_TEST_PG_URL:-}" ]; then
+  PGDIR="$(mktemp -d /tmp/zhizao-pg.XXXXXX)"
+  PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  RUNAS=()
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDIR"; RUNAS=(runuser -u postgres --); fi
+  "${RUNAS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U zhizao --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  "${RUNAS[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -h 127.0.0.1 -p "$PORT" -k "$PGDIR" >"$PGDIR/log" 2>&1 &
+  PGPID=$!
+  for _ in $(seq 100); do "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q && break; sleep 0.2; done
+  "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U zhizao zhizao_test
+  export ZHIZAO_TEST_PG_URL="postgresql+psycopg://zhizao@127.0.0.1:$PORT/zhizao_test"
+  echo "PostgreSQL test cluster on 127.0.0.1:$PORT (pid $PGPID)" >&2
+fi
+"$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,3 @@
+from zhizao.cli import main
+
+main()

@@ -1,0 +1,221 @@
+"""The ``zhizao`` command (CONTRACT.md "Command line").
+
+This module is the composition root of the command line: the core commands live here, and
+each room adds its own through a ``register(app)`` function in its ``cli`` module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from zhizao import capabilities
+from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
+from zhizao.settings import load_settings
+
+app = typer.Typer(
+    name="zhizao",
+    help="智造：市经信局开放平台（工业碳效码、亩均论英雄、工业经济指标）",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option("--home", envvar="ZHIZAO_HOME", help="数据目录（默认 ./zhizao-data）")] = None,
+) -> None:
+    ctx.obj = load_settings(home)
+
+
+# ---------------------------------------------------------------- methodology
+methodology_app = typer.Typer(help="方法论：列出、查看、校验", no_args_is_help=True)
+app.add_typer(methodology_app, name="methodology")
+
+
+@methodology_app.command("list")
+def methodology_list(as_json: JsonOpt = False) -> None:
+    """列出内置方法论。"""
+    from zhizao.methodology import describe, shipped
+
+    rows = [describe(e.methodology) | {"path": e.path} for e in shipped()]
+
+    def render(data: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        t = Table("名称", "版本", "方法", "标题", "地区", "适用年度")
+        for r in data:
+            t.add_row(r["name"], r["version"], r["method"], r["title"], r["region"] or "",
+                      f"{r['valid_from']}–{r['valid_to'] or ''}")
+        out_console.print(t)
+
+    emit({"methodologies": rows}, as_json, lambda d: render(d["methodologies"]))
+
+
+@methodology_app.command("show")
+def methodology_show(name: str, year: Annotated[int | None, typer.Option(help="年度")] = None,
+                     method: Annotated[str | None, typer.Option(help="方法（carbon、mujun）")] = None,
+                     as_json: JsonOpt = False) -> None:
+    """显示一个方法论的全部取值及来源（NAME、NAME@VERSION 或文件路径）。"""
+    from zhizao.methodology import MethodologyError, find, load_file, shipped
+
+    try:
+        if Path(name).exists():
+            m = load_file(name)
+        else:
+            methods = [method] if method else sorted({e.methodology.method for e in shipped()
+                                                      if e.methodology.name == name.partition("@")[0]})
+            if not methods:
+                fail(f"找不到方法论: {name}")
+            m = find(name, methods[0], year)
+    except MethodologyError as exc:
+        fail(str(exc))
+    data = m.model_dump(mode="json") | {"hash": m.content_hash()}
+    emit(data, as_json)
+
+
+@methodology_app.command("validate")
+def methodology_validate(file: Path, as_json: JsonOpt = False) -> None:
+    """校验一个方法论文件。"""
+    from zhizao.methodology import MethodologyError, describe, load_file
+
+    try:
+        m = load_file(file)
+    except MethodologyError as exc:
+        if as_json:
+            emit({"valid": False, "errors": str(exc).splitlines()}, True)
+            raise typer.Exit(1) from None
+        fail(str(exc))
+    emit({"valid": True} | describe(m), as_json,
+         lambda d: out_console.print(f"[green]有效[/]：{d['name']}@{d['version']}（{d['title']}）"))
+
+
+# ---------------------------------------------------------------- evaluate / results / runs
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Argument(help="评价方法：carbon、mujun")],
+    year: Annotated[int, typer.Option("--year", help="评价年度")],
+    methodology: Annotated[str | None, typer.Option("--methodology", help="方法论名称、NAME@VERSION 或 YAML 文件")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="计算引擎：duckdb（默认）或 spark")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """运行一个评价方法，登记为不可变的运行结果。"""
+    from zhizao import runs
+    from zhizao.engine import ENGINES, connect
+    from zhizao.methodology import MethodologyError, find
+
+    settings = settings_from(ctx).ensure()
+    if method not in capabilities.names():
+        fail(f"未知评价方法: {method}（可选: {', '.join(capabilities.names())}）")
+    if engine and engine not in ENGINES:
+        fail(f"未知引擎: {engine}（可选: {', '.join(ENGINES)}）")
+    try:
+        m = find(methodology, method, year)
+    except MethodologyError as exc:
+        fail(str(exc))
+    eng = connect(settings, engine, read_only=True)
+    try:
+        run = runs.execute(settings, eng, method, year, m)
+    finally:
+        eng.close()
+    emit(run.summary(), as_json, lambda d: out_console.print(
+        f"[green]完成[/] 运行 {d['run_id']}：{d['method']} {d['year']} 年，方法论 {d['methodology']}，"
+        f"引擎 {d['engine']}，{d['counts'].get('firms', 0)} 家企业"))
+
+
+@app.command("results")
+def results_cmd(
+    ctx: typer.Context,
+    run_id: str,
+    fmt: Annotated[str, typer.Option("--format", help="json、csv 或 xlsx")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件（csv、xlsx 必需，json 可选）")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出一次运行的结果（每家企业一行）。"""
+    from zhizao import runs
+    from zhizao.runs.export import export_results
+
+    settings = settings_from(ctx)
+    try:
+        run = runs.get(settings, run_id)
+        table = runs.results(settings, run_id)
+    except runs.RunError as exc:
+        fail(str(exc))
+    try:
+        doc = export_results(run, table, fmt, out)
+    except ValueError as exc:
+        fail(str(exc))
+    if fmt == "json" and out is None:
+        emit(doc, True)
+    else:
+        emit({"run_id": run_id, "format": fmt, "out": str(out), "rows": run.result_rows}, as_json,
+             lambda d: out_console.print(f"已写出 {d['rows']} 行到 {d['out']}"))
+
+
+runs_app = typer.Typer(help="运行记录：列出、比较", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+def runs_list(ctx: typer.Context, method: Annotated[str | None, typer.Option(help="方法")] = None,
+              year: Annotated[int | None, typer.Option(help="年度")] = None, as_json: JsonOpt = False) -> None:
+    """列出运行记录。"""
+    from zhizao import runs
+
+    items = [r.summary() | {"created_at": r.created_at, "result_hash": r.result_hash, "notes": r.notes}
+             for r in runs.list_runs(settings_from(ctx), method, year)]
+
+    def render(data: dict[str, Any]) -> None:
+        from rich.table import Table
+
+        t = Table("运行", "方法", "年度", "方法论", "引擎", "企业数", "时间")
+        for r in data["runs"]:
+            t.add_row(r["run_id"], r["method"], str(r["year"]), r["methodology"], r["engine"],
+                      str(r["counts"].get("firms", "")), r["created_at"])
+        out_console.print(t)
+
+    emit({"runs": items}, as_json, render)
+
+
+@runs_app.command("diff")
+def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = False) -> None:
+    """比较两次运行：哪些企业的等级或类别变了，以及相关数值。"""
+    from zhizao import runs
+
+    try:
+        d = runs.diff(settings_from(ctx), run_a, run_b)
+    except (runs.RunError, ValueError) as exc:
+        fail(str(exc))
+
+    def render(data: dict[str, Any]) -> None:
+        out_console.print(f"{run_a} → {run_b}：变动 {len(data['changed'])}，新增 {len(data['added'])}，"
+                          f"减少 {len(data['removed'])}，未变 {data['unchanged']}")
+        for c in data["changed"][:50]:
+            out_console.print(f"  {c['credit_code']} {c['name'] or ''} {c['field']}: {c['before']} → {c['after']}")
+
+    emit(d, as_json, render)
+
+
+# ---------------------------------------------------------------- rooms add their commands
+ROOM_CLIS = (
+    "zhizao.ingest.cli",
+    "zhizao.store.cli",
+    "zhizao.web.cli",
+    "zhizao.carbon.cli",
+    "zhizao.mujun.cli",
+    "zhizao.economy.cli",
+    "zhizao.demo.cli",
+)
+
+for _mod in ROOM_CLIS:
+    importlib.import_module(_mod).register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,261 @@
+"""One declaration per exchange table of CONTRACT.md.
+
+This module is the single source for the importer (headers, types, units, checks), the
+warehouse schema (``fact_<table>`` columns) and the contract reference in ``docs/``.
+
+Column types:
+
+- ``text``: trimmed string; ``code`` text checked against a code list (``check``)
+- ``int`` / ``float``: numbers; thousands separators allowed; ``unit`` gives the family
+  and canonical unit, a unit stated in the header is converted
+- ``date`` (``2024-03-31``, ``2024/3/31``, ``20240331``, Excel date), ``month``
+  (``2024-03``, ``2024年3月``, ``202403``; stored as the first day of the month), ``year``
+- ``bool``: 是/否, Y/N, true/false, 1/0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["text", "code", "int", "float", "date", "month", "year", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    type: ColumnType
+    doc: str
+    required: bool = True
+    #: unit family (see units.FAMILIES); the canonical unit is that family's
+    unit_family: str | None = None
+    #: the column's value must not be negative
+    non_negative: bool = False
+    #: ``credit_code``, ``region``, ``industry``, ``division`` or ``enum``
+    check: str | None = None
+    #: for ``enum``: canonical value → accepted spellings (Chinese name first)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: other accepted header spellings
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    source: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    doc: str = ""
+    #: for tables whose quantity has a per-row unit: (unit column, quantity column, kind column);
+    #: the family of each row's unit is given by the kind (see ``UNIT_FAMILY_BY_KIND``)
+    row_unit: tuple[str, str, str] | None = None
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+CREDIT = Column("credit_code", "统一社会信用代码", "code", "18-character unified social credit code (GB 32100)",
+                check="credit_code", aliases=("信用代码", "社会信用代码"))
+YEAR = Column("year", "年度", "year", "calendar year", aliases=("年份",))
+MONTH = Column("month", "月份", "month", "calendar month, stored as its first day", aliases=("月度",))
+
+
+def _money(name: str, header: str, doc: str, required: bool = True, non_negative: bool = True) -> Column:
+    return Column(name, header, "float", doc, required=required, unit_family="money", non_negative=non_negative)
+
+
+def _flag(name: str, header: str, doc: str) -> Column:
+    return Column(name, header, "bool", doc, required=False)
+
+
+ENERGY_TYPES: dict[str, tuple[str, ...]] = {
+    "electricity": ("电力", "电", "外购电力"),
+    "raw_coal": ("原煤", "煤炭", "煤"),
+    "coke": ("焦炭",),
+    "crude_oil": ("原油",),
+    "fuel_oil": ("燃料油",),
+    "gasoline": ("汽油",),
+    "diesel": ("柴油",),
+    "lpg": ("液化石油气",),
+    "natural_gas": ("天然气",),
+    "heat": ("热力", "外购热力", "蒸汽"),
+    # extensions (documented in docs/contract.md): exports are netted, biomass is reported apart
+    "exported_electricity": ("外送电力", "上网电量"),
+    "exported_heat": ("外供热力",),
+    "biomass": ("生物质", "生物质燃料"),
+}
+
+ZERO_CARBON_KINDS: dict[str, tuple[str, ...]] = {
+    "pv_self_use": ("光伏自发自用", "分布式光伏自用"),
+    "green_power": ("绿电交易", "绿电"),
+    "green_certificate": ("绿证",),
+    "sink": ("碳汇",),
+}
+
+POLLUTANTS: dict[str, tuple[str, ...]] = {
+    "cod": ("COD", "化学需氧量"),
+    "ammonia_nitrogen": ("氨氮", "NH3-N"),
+    "so2": ("二氧化硫", "SO2"),
+    "nox": ("氮氧化物", "NOx"),
+}
+
+TENURES: dict[str, tuple[str, ...]] = {"owned": ("自有",), "leased": ("租赁", "租用")}
+
+#: unit family of a row's quantity, by its kind
+UNIT_FAMILY_BY_KIND: dict[str, str] = {
+    "electricity": "electricity",
+    "exported_electricity": "electricity",
+    "raw_coal": "mass",
+    "coke": "mass",
+    "crude_oil": "mass",
+    "fuel_oil": "mass",
+    "gasoline": "mass",
+    "diesel": "mass",
+    "lpg": "mass",
+    "biomass": "mass",
+    "natural_gas": "volume",
+    "heat": "heat",
+    "exported_heat": "heat",
+    "pv_self_use": "electricity",
+    "green_power": "electricity",
+    "green_certificate": "electricity",
+    "sink": "mass",
+}
+
+TABLES: dict[str, Table] = {}
+
+
+def _add(t: Table) -> Table:
+    TABLES[t.name] = t
+    return t
+
+
+ENTERPRISES = _add(Table(
+    "enterprises", "企业名录", "市场监管 / 经信", ("credit_code",),
+    (
+        CREDIT,
+        Column("name", "企业名称", "text", "registered name", aliases=("名称",)),
+        Column("region_code", "行政区划代码", "code", "6-digit GB/T 2260 county code", check="region",
+               aliases=("区划代码", "所属区县代码")),
+        Column("industry_code", "行业代码", "code", "4-digit GB/T 4754-2017 class", check="industry",
+               aliases=("国民经济行业代码", "行业小类代码")),
+        Column("founded_on", "成立日期", "date", "date of establishment"),
+        Column("township", "乡镇街道", "text", "township or street", required=False),
+        Column("park", "园区", "text", "industrial park", required=False),
+    ),
+    doc="The firms the platform knows; every other table's credit_code must be one of these.",
+))
+
+STATISTICS_ANNUAL = _add(Table(
+    "statistics_annual", "统计年报", "统计", ("credit_code", "year"),
+    (
+        CREDIT, YEAR,
+        Column("above_scale", "是否规上", "bool", "above designated size (main revenue ≥ 2000万)"),
+        _money("gross_output", "工业总产值", "gross industrial output, current prices"),
+        _money("value_added", "工业增加值", "industrial value added, current prices", non_negative=False),
+        _money("revenue", "营业收入", "operating (main business) revenue", ),
+        Column("employees", "年平均从业人员", "int", "average employees", unit_family="count", non_negative=True),
+        _money("rd_expense", "研发费用", "R&D expenditure"),
+        _money("total_assets", "资产总计", "total assets", required=False),
+        _money("total_liabilities", "负债合计", "total liabilities", required=False),
+        _flag("strategic_emerging", "是否战略性新兴产业", "overrides the industry-code mapping"),
+        _flag("high_tech", "是否高新技术产业", "overrides the industry-code mapping"),
+        _flag("equipment", "是否装备制造业", "overrides the industry-code mapping"),
+        _flag("digital_core", "是否数字经济核心产业", "overrides the industry-code mapping"),
+    ),
+))
+
+STATISTICS_MONTHLY = _add(Table(
+    "statistics_monthly", "统计月报", "统计", ("credit_code", "month"),
+    (
+        CREDIT, MONTH,
+        _money("gross_output", "工业总产值", "that month's gross output"),
+        _money("value_added", "工业增加值", "that month's value added", non_negative=False),
+        _money("revenue", "营业收入", "that month's revenue"),
+    ),
+))
+
+PRICE_INDICES = _add(Table(
+    "price_indices", "工业生产者出厂价格指数", "统计", ("year", "division"),
+    (
+        YEAR,
+        Column("division", "行业大类", "code", "2-digit GB/T 4754 division", check="division",
+               aliases=("行业大类代码",)),
+        Column("index", "出厂价格指数", "float", "producer price index, previous year = 100", non_negative=True),
+    ),
+))
+
+TAX = _add(Table(
+    "tax", "税收", "税务", ("credit_code", "year"),
+    (CREDIT, YEAR, _money("tax_paid", "实缴税金", "taxes actually paid", non_negative=False)),
+))
+
+ENERGY = _add(Table(
+    "energy", "能源消费", "电力 / 能源", ("credit_code", "month", "energy_type"),
+    (
+        CREDIT, MONTH,
+        Column("energy_type", "能源品种", "code", "energy type (code or Chinese name)", check="enum",
+               values=ENERGY_TYPES),
+        Column("quantity", "消费量", "float", "quantity, converted to the type's canonical unit "
+               "(kWh, t, m³, GJ)", non_negative=True),
+        Column("unit", "计量单位", "text", "unit of quantity as given; stored as the canonical unit"),
+    ),
+    row_unit=("unit", "quantity", "energy_type"),
+))
+
+ZERO_CARBON = _add(Table(
+    "zero_carbon", "零碳电力与碳汇", "电力 / 林业", ("credit_code", "month", "kind"),
+    (
+        CREDIT, MONTH,
+        Column("kind", "类别", "code", "pv_self_use, green_power, green_certificate, sink", check="enum",
+               values=ZERO_CARBON_KINDS),
+        Column("quantity", "数量", "float", "kWh for power, t CO2 for sinks", non_negative=True),
+        Column("unit", "计量单位", "text", "unit as given; stored as the canonical unit"),
+    ),
+    row_unit=("unit", "quantity", "kind"),
+))
+
+LAND = _add(Table(
+    "land", "用地", "自然资源", ("credit_code", "year", "parcel_id"),
+    (
+        CREDIT, YEAR,
+        Column("parcel_id", "宗地编号", "text", "parcel number"),
+        Column("area_mu", "用地面积", "float", "area in 亩", unit_family="area", non_negative=True),
+        Column("tenure", "权属", "code", "自有 / 租赁", check="enum", values=TENURES),
+    ),
+))
+
+EMISSIONS = _add(Table(
+    "emissions", "主要污染物排放", "生态环境", ("credit_code", "year", "pollutant"),
+    (
+        CREDIT, YEAR,
+        Column("pollutant", "污染物", "code", "COD, 氨氮, 二氧化硫, 氮氧化物", check="enum", values=POLLUTANTS),
+        Column("quantity", "排放量", "float", "emissions in t", unit_family="mass", non_negative=True),
+    ),
+))
+
+POWER_DAILY = _add(Table(
+    "power_daily", "日用电量", "电力", ("credit_code", "date"),
+    (
+        CREDIT,
+        Column("date", "日期", "date", "day"),
+        Column("kwh", "用电量", "float", "electricity used that day, kWh", unit_family="electricity",
+               non_negative=True),
+    ),
+))
+
+
+def get(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"未知数据表: {name}（可用: {', '.join(TABLES)}）") from None

@@ -1,0 +1,49 @@
+"""The engine seam: one interface over DuckDB and Spark, both through Ibis.
+
+Methods are pure functions from Ibis tables to an Ibis table; an :class:`Engine` supplies the
+input tables (the warehouse's current facts, or data registered by a test or a what-if) and
+executes the result. Nothing else in zhizao talks to a backend directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+
+class Engine(ABC):
+    """A place where Ibis expressions run."""
+
+    name: str
+    con: Any
+
+    @abstractmethod
+    def table(self, name: str) -> ibis.Table:
+        """The current rows of a warehouse table (contract name) or a registered table."""
+
+    @abstractmethod
+    def register(self, name: str, data: pa.Table | pd.DataFrame) -> ibis.Table:
+        """Make in-memory data available as a table (tests, what-if, reference codes)."""
+
+    def tables(self, names: Iterable[str]) -> dict[str, ibis.Table]:
+        return {n: self.table(n) for n in names}
+
+    def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
+        return expr.to_pyarrow()
+
+    def to_pandas(self, expr: ibis.Table) -> pd.DataFrame:
+        return expr.to_pandas()
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

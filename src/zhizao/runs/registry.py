@@ -1,0 +1,265 @@
+"""The runs registry: method + methodology + input snapshot → immutable results.
+
+A run records its method, year, methodology (name, version, content hash and the values
+used), the engine, the input batches, the time and a hash of its results. Results are
+written once to ``<home>/runs/<run_id>.parquet`` (read-only afterwards); a correction is a
+new run. The registry itself is the ``runs`` table of the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from zhizao import capabilities
+from zhizao.engine.base import Engine
+from zhizao.methodology.models import Methodology
+from zhizao.settings import Settings
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    method VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    methodology_name VARCHAR NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    methodology_hash VARCHAR NOT NULL,
+    methodology_json VARCHAR NOT NULL,
+    engine VARCHAR NOT NULL,
+    input_batches VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    elapsed_s DOUBLE NOT NULL,
+    result_hash VARCHAR NOT NULL,
+    result_rows BIGINT NOT NULL,
+    counts VARCHAR NOT NULL,
+    notes VARCHAR NOT NULL,
+    parent_run_id VARCHAR
+)
+"""
+
+
+class RunError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    method: str
+    year: int
+    methodology_name: str
+    methodology_version: str
+    methodology_hash: str
+    methodology: dict[str, Any]
+    engine: str
+    input_batches: list[int]
+    created_at: str
+    elapsed_s: float
+    result_hash: str
+    result_rows: int
+    counts: dict[str, Any]
+    notes: list[str]
+    parent_run_id: str | None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "method": self.method,
+            "year": self.year,
+            "methodology": f"{self.methodology_name}@{self.methodology_version}",
+            "engine": self.engine,
+            "counts": self.counts,
+        }
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RUNS_DDL)
+
+
+def result_hash(table: pa.Table) -> str:
+    """sha256 of the results as CSV, rows sorted by all key columns: the same results give the
+    same hash whatever the engine or row order (floats rounded to 12 significant digits so
+    that DuckDB and Spark summation order cannot change it)."""
+    sort_keys = [(c, "ascending") for c in table.column_names if c in ("credit_code", "track", "month")]
+    t = table.sort_by(sort_keys) if sort_keys else table
+    cols = []
+    for name in t.column_names:
+        col = t[name]
+        if pa.types.is_floating(col.type):
+            vals = [None if v is None else float(f"{v:.12g}") for v in col.to_pylist()]
+            col = pa.array(vals, type=pa.float64())
+        cols.append(col)
+    t = pa.table(cols, names=t.column_names)
+    buf = io.BytesIO()
+    pacsv.write_csv(t, buf)
+    return hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    settings.ensure()
+    con = duckdb.connect(str(settings.warehouse_path))
+    ensure_registry(con)
+    return con
+
+
+def _next_id(con: duckdb.DuckDBPyConnection, method: str, year: int) -> str:
+    n = con.execute("SELECT count(*) FROM runs WHERE method = ? AND year = ?", [method, year]).fetchone()
+    k = int(n[0]) + 1 if n else 1
+    while True:
+        run_id = f"{method}-{year}-{k:04d}"
+        if not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
+            return run_id
+        k += 1
+
+
+def input_batches(engine: Engine, tables: tuple[str, ...]) -> list[int]:
+    """The batches behind the current rows of the input tables: the run's input snapshot."""
+    ids: set[int] = set()
+    for name in tables:
+        t = engine.table(name)
+        if "_batch_id" in t.columns:
+            ids |= {int(x) for x in t.select("_batch_id").distinct().to_pyarrow()["_batch_id"].to_pylist()}
+    return sorted(ids)
+
+
+def execute(
+    settings: Settings,
+    engine: Engine,
+    method: str,
+    year: int,
+    methodology: Methodology,
+    *,
+    notes: list[str] | None = None,
+    parent_run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Run:
+    """Evaluate ``method`` for ``year`` on ``engine`` and register the run."""
+    cap = capabilities.get(method)
+    t0 = time.perf_counter()
+    inputs = engine.tables(cap.inputs)
+    batches = input_batches(engine, cap.inputs)
+    if progress:
+        progress("计算中")
+    expr = cap.evaluate(inputs, methodology, year)
+    result = engine.to_pyarrow(expr)
+    elapsed = time.perf_counter() - t0
+    run_notes = list(notes or [])
+    if not methodology.applies_to(year):
+        run_notes.append(f"方法论 {methodology.ref} 的适用年度为 {methodology.valid_from}–"
+                         f"{methodology.valid_to or '今'}，{year} 年沿用该版本")
+    counts = _counts(result, cap.outcome_fields)
+    return register(settings, method, year, methodology, engine.name, batches, result, elapsed, counts,
+                    run_notes, parent_run_id)
+
+
+def _counts(result: pa.Table, outcome_fields: tuple[str, ...]) -> dict[str, Any]:
+    counts: dict[str, Any] = {"firms": result.num_rows}
+    if "status" in result.column_names:
+        statuses: dict[str, int] = {}
+        for v in result["status"].to_pylist():
+            statuses[str(v)] = statuses.get(str(v), 0) + 1
+        counts["status"] = dict(sorted(statuses.items()))
+    for f in outcome_fields:
+        if f in result.column_names:
+            dist: dict[str, int] = {}
+            for v in result[f].to_pylist():
+                if v is not None:
+                    dist[str(v)] = dist.get(str(v), 0) + 1
+            counts[f] = dict(sorted(dist.items()))
+    return counts
+
+
+def register(
+    settings: Settings,
+    method: str,
+    year: int,
+    methodology: Methodology,
+    engine_name: str,
+    batches: list[int],
+    result: pa.Table,
+    elapsed: float,
+    counts: dict[str, Any],
+    notes: list[str],
+    parent_run_id: str | None = None,
+) -> Run:
+    con = _connect(settings)
+    try:
+        run_id = _next_id(con, method, year)
+        path = settings.runs_dir / f"{run_id}.parquet"
+        tmp = path.with_suffix(".parquet.tmp")
+        pq.write_table(result, tmp)
+        os.replace(tmp, path)  # atomic: a killed run leaves no results file under a run id
+        os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        h = result_hash(result)
+        created = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [run_id, method, year, methodology.name, methodology.version, methodology.content_hash(),
+             json.dumps(methodology.model_dump(mode="json"), ensure_ascii=False), engine_name,
+             json.dumps(batches), created, elapsed, h, result.num_rows,
+             json.dumps(counts, ensure_ascii=False), json.dumps(notes, ensure_ascii=False), parent_run_id],
+        )
+    finally:
+        con.close()
+    return get(settings, run_id)
+
+
+def _row_to_run(r: tuple[Any, ...]) -> Run:
+    return Run(
+        run_id=r[0], method=r[1], year=int(r[2]), methodology_name=r[3], methodology_version=r[4],
+        methodology_hash=r[5], methodology=json.loads(r[6]), engine=r[7], input_batches=json.loads(r[8]),
+        created_at=r[9].isoformat(sep=" ", timespec="seconds") if hasattr(r[9], "isoformat") else str(r[9]),
+        elapsed_s=float(r[10]), result_hash=r[11], result_rows=int(r[12]), counts=json.loads(r[13]),
+        notes=json.loads(r[14]), parent_run_id=r[15],
+    )
+
+
+_COLS = ("run_id, method, year, methodology_name, methodology_version, methodology_hash, methodology_json, "
+         "engine, input_batches, created_at, elapsed_s, result_hash, result_rows, counts, notes, parent_run_id")
+
+
+def get(settings: Settings, run_id: str) -> Run:
+    con = _connect(settings)
+    try:
+        r = con.execute(f"SELECT {_COLS} FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    finally:
+        con.close()
+    if r is None:
+        raise RunError(f"找不到运行记录: {run_id}")
+    return _row_to_run(r)
+
+
+def list_runs(settings: Settings, method: str | None = None, year: int | None = None) -> list[Run]:
+    con = _connect(settings)
+    try:
+        sql = f"SELECT {_COLS} FROM runs WHERE (? IS NULL OR method = ?) AND (? IS NULL OR year = ?) ORDER BY created_at, run_id"
+        rows = con.execute(sql, [method, method, year, year]).fetchall()
+    finally:
+        con.close()
+    return [_row_to_run(r) for r in rows]
+
+
+def results(settings: Settings, run_id: str) -> pa.Table:
+    """The stored results of a run, verified against the recorded hash."""
+    run = get(settings, run_id)
+    path = Path(settings.runs_dir) / f"{run_id}.parquet"
+    if not path.exists():
+        raise RunError(f"运行 {run_id} 的结果文件缺失: {path}")
+    table = pq.read_table(path)
+    if result_hash(table) != run.result_hash:
+        raise RunError(f"运行 {run_id} 的结果文件与登记的哈希不符（文件被改动）")
+    return table

@@ -1,0 +1,80 @@
+"""Where zhizao keeps its data and which engines it uses.
+
+Everything is derived from one home directory (``--home`` or ``ZHIZAO_HOME``, default
+``./zhizao-data``); database URLs and engine options may be overridden by environment
+variables so that a province deployment can point at PostgreSQL and a Spark cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Spark options: master URL (``local[2]``), or a Spark Connect URL (``sc://host:15002``)."""
+
+    master: str = "local[2]"
+    connect_url: str | None = None
+    driver_memory: str = "4g"
+    shuffle_partitions: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    store_url: str
+    engine: str = "duckdb"
+    spark: SparkSettings = field(default_factory=SparkSettings)
+    lake: Path | None = None
+    secret_key: str = ""
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.lake or (self.home / "lake")
+
+    def ensure(self) -> Settings:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def load_settings(home: str | Path | None = None) -> Settings:
+    """Settings from an explicit home, else the environment, else ``./zhizao-data``."""
+    home_path = Path(home or _env("ZHIZAO_HOME", "zhizao-data") or "zhizao-data").resolve()
+    store_url = _env("ZHIZAO_STORE_URL") or f"sqlite:///{home_path / 'store.sqlite'}"
+    spark = SparkSettings(
+        master=_env("ZHIZAO_SPARK_MASTER", "local[2]") or "local[2]",
+        connect_url=_env("ZHIZAO_SPARK_CONNECT"),
+        driver_memory=_env("ZHIZAO_SPARK_DRIVER_MEMORY", "4g") or "4g",
+        shuffle_partitions=int(_env("ZHIZAO_SPARK_SHUFFLE_PARTITIONS", "4") or 4),
+    )
+    lake = _env("ZHIZAO_LAKE")
+    secret = _env("ZHIZAO_SECRET_KEY") or ""
+    return Settings(
+        home=home_path,
+        store_url=store_url,
+        engine=_env("ZHIZAO_ENGINE", "duckdb") or "duckdb",
+        spark=spark,
+        lake=Path(lake).resolve() if lake else None,
+        secret_key=secret,
+    )
