@@ -205,6 +205,7 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
 # ---------------------------------------------------------------- rooms add their commands
 ROOM_CLIS = (
     "zhizao.ingest.cli",
+    "zhizao.engine.cli",
     "zhizao.store.cli",
     "zhizao.web.cli",
     "zhizao.carbon.cli",

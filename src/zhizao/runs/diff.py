@@ -25,7 +25,7 @@ def diff(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
     unchanged = 0
     for code in sorted(ta.keys() & tb.keys()):
         ra, rb = ta[code], tb[code]
-        moves = [f for f in cap.outcome_fields + ("status",) if f in ra and ra.get(f) != rb.get(f)]
+        moves = [f for f in (*cap.outcome_fields, "status") if f in ra and ra.get(f) != rb.get(f)]
         if not moves:
             unchanged += 1
             continue
