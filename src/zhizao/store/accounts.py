@@ -1,0 +1,112 @@
+"""Accounts: creating, listing and disabling users; argon2 password hashes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhizao.store.models import ROLES, User
+
+_hasher = PasswordHasher()
+# A hash computed once so that a login for an unknown name costs the same time as a real one
+# (otherwise the timing tells which accounts exist).
+_DUMMY_HASH = _hasher.hash("zhizao-dummy-password")
+
+ROLE_TITLES = {"city": "市级", "district": "区县", "enterprise": "企业", "bank": "银行", "auditor": "审计"}
+MIN_PASSWORD = 8
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: str
+    region_code: str | None = None
+    credit_code: str | None = None
+    display_name: str | None = None
+
+
+def validate(u: NewUser) -> None:
+    from zhizao.codes.credit_code import is_valid
+
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{2,64}", u.username):
+        raise AccountError(f"用户名不合法: {u.username}（2–64 位字母、数字或 _.@-）")
+    if u.role not in ROLES:
+        raise AccountError(f"未知角色: {u.role}（可选: {', '.join(ROLES)}）")
+    if u.role == "district":
+        if not u.region_code or not re.fullmatch(r"\d{6}", u.region_code):
+            raise AccountError("区县用户必须指定 6 位行政区划代码（--region）")
+    elif u.region_code:
+        raise AccountError("只有区县用户可以指定行政区划代码")
+    if u.role == "enterprise":
+        if not u.credit_code or not is_valid(u.credit_code):
+            raise AccountError("企业用户必须指定有效的统一社会信用代码（--credit-code）")
+    elif u.credit_code:
+        raise AccountError("只有企业用户可以指定统一社会信用代码")
+
+
+def add_user(session: Session, u: NewUser, password: str) -> User:
+    validate(u)
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
+    if session.scalar(select(User.id).where(User.username == u.username)) is not None:
+        raise AccountError(f"用户已存在: {u.username}")
+    user = User(username=u.username, password_hash=hash_password(password), role=u.role,
+                region_code=u.region_code, credit_code=u.credit_code.upper() if u.credit_code else None,
+                display_name=u.display_name, active=True, failed_attempts=0)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    user = get_user(session, username)
+    if user is None:
+        raise AccountError(f"找不到用户: {username}")
+    user.active = active
+    if not active:
+        from zhizao.store.models import utcnow
+
+        for t in user.tokens:
+            if t.revoked_at is None:
+                t.revoked_at = utcnow()
+    return user
+
+
+def describe(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "role_title": ROLE_TITLES.get(user.role, user.role),
+        "region_code": user.region_code,
+        "credit_code": user.credit_code,
+        "display_name": user.display_name,
+        "active": user.active,
+    }

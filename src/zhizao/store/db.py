@@ -1,0 +1,103 @@
+"""Connecting to the operational store and bringing its schema up to date.
+
+SQLite in the home directory by default (``settings.store_url``); PostgreSQL by URL
+(``postgresql+psycopg://…``). The schema is managed only by Alembic: :func:`init_store` runs
+``upgrade head`` and is safe to call on every start.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhizao.settings import Settings
+
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    # WAL lets the server read while the CLI publishes; busy_timeout waits instead of failing on a lock.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def engine_for(url: str) -> Engine:
+    """One pooled engine per URL per process."""
+    with _lock:
+        eng = _engines.get(url)
+        if eng is None:
+            if url.startswith("sqlite"):
+                eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                                    pool_size=8, max_overflow=16)
+                event.listen(eng, "connect", _sqlite_pragmas)
+            else:
+                eng = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+            _engines[url] = eng
+            _factories[url] = sessionmaker(eng, expire_on_commit=False)
+        return eng
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    engine_for(url)
+    return _factories[url]
+
+
+def dispose(url: str | None = None) -> None:
+    """Close pooled connections (all engines, or one URL's): tests and forked workers need it."""
+    with _lock:
+        for u in [url] if url else list(_engines):
+            eng = _engines.pop(u, None)
+            _factories.pop(u, None)
+            if eng is not None:
+                eng.dispose()
+
+
+@contextmanager
+def session_scope(settings: Settings) -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    session = session_factory(settings.store_url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("zhizao.store") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def init_store(settings: Settings) -> None:
+    """Create or upgrade the store schema to the newest revision (idempotent)."""
+    if settings.store_url.startswith("sqlite"):
+        settings.ensure()
+    cfg = alembic_config(settings.store_url)
+    with engine_for(settings.store_url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def current_revision(settings: Settings) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine_for(settings.store_url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

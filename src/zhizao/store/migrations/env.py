@@ -1,0 +1,59 @@
+"""Alembic environment of the operational store.
+
+Run programmatically by :func:`zhizao.store.db.init_store` (which hands over a connection in
+``config.attributes["connection"]``) or by the ``alembic`` command with ``sqlalchemy.url`` set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+import zhizao.store.models  # noqa: F401  (registers the core tables on Base.metadata)
+from zhizao.store.base import Base
+
+# Rooms that keep tables in the store declare them on the same Base; import them when present so
+# that autogenerate and compare see the whole schema.
+for _room_models in ("zhizao.mujun.models",):
+    if importlib.util.find_spec(_room_models) is not None:
+        importlib.import_module(_room_models)
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

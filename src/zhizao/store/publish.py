@@ -1,0 +1,223 @@
+"""Publishing: making a run's results the ones the API and the web serve.
+
+A run's rows (the capability's ``to_rows``, i.e. the CONTRACT.md fields) are copied into
+``published_results`` for its (method, year), replacing what was published before, in one
+transaction; ``publications`` keeps the history of what was published when and by whom.
+Pages and API read published results only through the helpers here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from zhizao import capabilities
+from zhizao.cliutil import dumps
+from zhizao.settings import Settings
+from zhizao.store import audit
+from zhizao.store.db import session_scope
+from zhizao.store.models import Publication, PublishedResult, User, utcnow
+
+#: the row field that is each method's outcome (what lists filter on as grade/class)
+OUTCOME_FIELD = {"carbon": "grade", "mujun": "class"}
+
+
+class PublishError(LookupError):
+    pass
+
+
+def _outcome_field(method: str) -> str | None:
+    if method in OUTCOME_FIELD:
+        return OUTCOME_FIELD[method]
+    try:
+        fields = capabilities.get(method).outcome_fields
+    except (KeyError, ImportError, AttributeError):
+        return None
+    return fields[0] if fields else None
+
+
+def _firm_attributes(settings: Settings, codes: list[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """region, industry and name of each firm from the warehouse's current enterprises, when there."""
+    if not settings.warehouse_path.exists():
+        return {}
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'enterprises'"
+                             ).fetchone()
+        if not exists or not exists[0]:
+            return {}
+        import pyarrow as pa
+
+        con.register("_codes", pa.table({"credit_code": codes}))
+        rows = con.execute("SELECT e.credit_code, e.region_code, e.industry_code, e.name FROM enterprises e "
+                           "JOIN _codes c USING (credit_code)").fetchall()
+    finally:
+        con.close()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def publish_rows(session: Session, method: str, year: int, run_id: str, rows: list[dict[str, Any]],
+                 user: User | str | None = None,
+                 firms: dict[str, tuple[str | None, str | None, str | None]] | None = None,
+                 role: str | None = None) -> int:
+    """Replace the published rows of (method, year) by ``rows`` (CONTRACT.md fields)."""
+    firms = firms or {}
+    outcome = _outcome_field(method)
+    now = utcnow()
+    records = []
+    for r in rows:
+        code = str(r["credit_code"])
+        region, industry, name = firms.get(code, (None, None, None))
+        rank = r.get("rank")
+        records.append({
+            "method": method, "year": year, "credit_code": code,
+            "region_code": r.get("region_code") or region,
+            "industry_code": r.get("industry_code") or industry,
+            "name": r.get("name") or name,
+            "outcome": None if outcome is None or r.get(outcome) is None else str(r[outcome]),
+            "status": None if r.get("status") is None else str(r["status"]),
+            "rank": int(rank) if isinstance(rank, int | float) and rank == rank else None,
+            "run_id": run_id, "payload": dumps(r), "published_at": now,
+        })
+    session.execute(delete(PublishedResult).where(PublishedResult.method == method, PublishedResult.year == year))
+    for i in range(0, len(records), 5000):
+        session.execute(insert(PublishedResult), records[i:i + 5000])
+    who = user.username if isinstance(user, User) else user
+    session.add(Publication(method=method, year=year, run_id=run_id, published_by=who, published_at=now,
+                            rows=len(records)))
+    audit.record(session, "publish", username=who, role=user.role if isinstance(user, User) else role,
+                 target=run_id, detail={"method": method, "year": year, "rows": len(records)})
+    return len(records)
+
+
+def publish(settings: Settings, run_id: str, user: User | str | None = None) -> dict[str, Any]:
+    """Publish a registered run: its rows become what the API and web serve for (method, year)."""
+    from zhizao import runs
+
+    try:
+        run = runs.get(settings, run_id)
+        table = runs.results(settings, run_id)
+    except runs.RunError as exc:
+        raise PublishError(str(exc)) from exc
+    cap = capabilities.get(run.method)
+    rows = cap.to_rows(table)
+    firms = _firm_attributes(settings, [str(r["credit_code"]) for r in rows])
+    who = user.username if isinstance(user, User) else user
+    role = user.role if isinstance(user, User) else None
+    with session_scope(settings) as s:
+        n = publish_rows(s, run.method, run.year, run_id, rows, who, firms, role=role)
+    return {"run_id": run_id, "method": run.method, "year": run.year, "rows": n,
+            "methodology": f"{run.methodology_name}@{run.methodology_version}"}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def published_run(session: Session, method: str, year: int) -> Publication | None:
+    """The publication in force for (method, year), if any."""
+    return session.scalar(select(Publication).where(Publication.method == method, Publication.year == year)
+                          .order_by(Publication.id.desc()).limit(1))
+
+
+def publications(session: Session, method: str | None = None) -> list[Publication]:
+    q = select(Publication)
+    if method:
+        q = q.where(Publication.method == method)
+    return list(session.scalars(q.order_by(Publication.id.desc())))
+
+
+def published(session: Session, method: str, year: int, credit_code: str) -> dict[str, Any] | None:
+    """A firm's published row for (method, year) as a dict, or None."""
+    payload = published_payload(session, method, year, credit_code)
+    return None if payload is None else json.loads(payload[0])
+
+
+def published_payload(session: Session, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
+    """(payload JSON text, region_code) of a firm's published row: the hot path serves the text as is."""
+    row = session.execute(
+        select(PublishedResult.payload, PublishedResult.region_code)
+        .where(PublishedResult.method == method, PublishedResult.year == year,
+               PublishedResult.credit_code == credit_code)
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def firm_history(session: Session, method: str, credit_code: str) -> list[dict[str, Any]]:
+    """Every published year of a firm for one method, oldest first."""
+    rows = session.scalars(select(PublishedResult.payload).where(
+        PublishedResult.method == method, PublishedResult.credit_code == credit_code
+    ).order_by(PublishedResult.year))
+    return [json.loads(p) for p in rows]
+
+
+@dataclass(frozen=True)
+class Filters:
+    region_code: str | None = None
+    industry_code: str | None = None
+    outcome: str | None = None
+    status: str | None = None
+    q: str | None = None
+    #: a scope restriction from the caller's role (see web.deps.Scope.firm_filter)
+    extra: tuple[Any, ...] = ()
+
+
+def _filtered(method: str, year: int, f: Filters) -> Select[Any]:
+    q = select(PublishedResult).where(PublishedResult.method == method, PublishedResult.year == year)
+    if f.region_code:
+        q = q.where(PublishedResult.region_code == f.region_code)
+    if f.industry_code:
+        # a 2-digit division or 4-digit class: prefix match on GB/T 4754 codes
+        q = q.where(PublishedResult.industry_code.startswith(f.industry_code, autoescape=True))
+    if f.outcome:
+        q = q.where(PublishedResult.outcome == f.outcome)
+    if f.status:
+        q = q.where(PublishedResult.status == f.status)
+    if f.q:
+        q = q.where(PublishedResult.name.contains(f.q, autoescape=True)
+                    | PublishedResult.credit_code.startswith(f.q.upper(), autoescape=True))
+    for cond in f.extra:
+        q = q.where(cond)
+    return q
+
+
+def list_published(session: Session, method: str, year: int, filters: Filters = Filters(),
+                   limit: int = 50, offset: int = 0, order: str = "credit_code") -> tuple[int, list[dict[str, Any]]]:
+    """A page of published rows with the total count matching the filters."""
+    q = _filtered(method, year, filters)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    order_by = {
+        "credit_code": (PublishedResult.credit_code,),
+        "rank": (PublishedResult.rank.is_(None), PublishedResult.rank, PublishedResult.credit_code),
+        "name": (PublishedResult.name, PublishedResult.credit_code),
+    }.get(order, (PublishedResult.credit_code,))
+    rows = session.scalars(q.order_by(*order_by).limit(limit).offset(offset))
+    return int(total), [json.loads(r.payload) | {"region_code": r.region_code, "industry_code": r.industry_code}
+                        for r in rows]
+
+
+def distribution(session: Session, method: str, year: int, by: str = "outcome",
+                 filters: Filters = Filters()) -> list[dict[str, Any]]:
+    """Counts of published rows by outcome and optionally by region or industry division."""
+    sub = _filtered(method, year, filters).subquery()
+    keys = [sub.c.outcome]
+    if by == "region":
+        keys = [sub.c.region_code, sub.c.outcome]
+    elif by == "industry":
+        keys = [func.substr(sub.c.industry_code, 1, 2).label("division"), sub.c.outcome]
+    q = select(*keys, func.count().label("n")).group_by(*keys).order_by(*keys)
+    return [dict(r._mapping) for r in session.execute(q)]
+
+
+def published_years(session: Session, method: str) -> list[int]:
+    return [int(y) for y in session.scalars(
+        select(Publication.year).where(Publication.method == method).distinct().order_by(Publication.year))]
