@@ -1,0 +1,31 @@
+"""Reject codes: why a row of an import was not loaded (CONTRACT.md "Import semantics").
+
+The codes are stable (scripts match on them); the message of each reject is Chinese and names
+the bad value. A rejected row gets exactly one reject: its leftmost failing cell in file order,
+or ``duplicate_key`` when every cell is valid but its key already appeared earlier in the file.
+"""
+
+from __future__ import annotations
+
+#: code → (Chinese title, when it is raised)
+REJECT_CODES: dict[str, tuple[str, str]] = {
+    "missing_required": ("必填项为空", "a required cell is blank (blank cells are missing, never zero)"),
+    "bad_credit_code": ("统一社会信用代码无效",
+                        "not 18 characters of the GB 32100 alphabet, an unknown registration authority or "
+                        "entity type, or a wrong check character"),
+    "unknown_enterprise": ("企业不在名录中",
+                           "the credit code is valid but not among the current `enterprises` rows"),
+    "bad_number": ("数值无效", "not a number (thousands separators are allowed), or not a whole number "
+                               "where one is required"),
+    "negative_value": ("数值为负", "a negative value in a column that must not be negative"),
+    "bad_unit": ("计量单位无效", "the row's unit is not a unit of the family its kind requires "
+                                 "(e.g. 立方米 for electricity)"),
+    "bad_date": ("日期或月份无效", "not a date (2024-03-31, 2024/3/31, 20240331, Excel date) or month "
+                                   "(2024-03, 2024年3月, 202403)"),
+    "bad_year": ("年度无效", "not a four-digit year between 1900 and 2100"),
+    "unknown_code": ("代码无法识别",
+                     "a region that is not a current GB/T 2260 county, an industry that is not a GB/T 4754-2017 "
+                     "class, a division that is not a division, an unknown enumeration value or boolean"),
+    "duplicate_key": ("键重复", "the row's key already appeared on an earlier valid row of the same file; "
+                                "the first is kept and the message names it"),
+}

@@ -1,0 +1,292 @@
+"""Importing one file as one batch (CONTRACT.md "Import semantics").
+
+The steps: hash and read the file (:mod:`readers`), map its headers (:mod:`headers`), load
+every cell as text into a temporary table, validate with one SQL statement
+(:mod:`validate`), then, in **one DuckDB transaction**, retire the older current rows of the
+same keys, insert the loaded rows, the rejects and the batch row. Temporary tables are never
+persisted, and DuckDB writes a transaction to its log only at commit, so a crash or
+``kill -9`` at any point leaves either the whole batch or nothing.
+
+Identical content (same table, same sha256) imported before is not loaded again: the attempt
+is recorded as a batch with status ``duplicate`` and ``duplicate_of`` the earlier batch, with
+zero rows read (the file is not read again), so the warehouse's facts do not change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from zhizao.contract import TABLES, Table
+from zhizao.engine.warehouse import ensure_schema, fact_name
+from zhizao.ingest.errors import IngestError
+from zhizao.ingest.headers import HeaderMap, map_headers
+from zhizao.ingest.readers import SourceFile, read_source
+from zhizao.ingest.validate import REFERENCE_CHECKS, lit, message_sql, q, staging_sql
+from zhizao.settings import Settings
+
+#: stage callback: called with "read", "validate", "commit" as each stage starts
+Progress = Callable[[str], None]
+
+STAGES = ("read", "validate", "commit")
+
+
+@dataclass
+class Reject:
+    row: int
+    column: str | None
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one import; :meth:`to_dict` is CONTRACT.md's JSON, key for key."""
+
+    batch_id: int | None
+    table: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rejects: list[Reject]
+    duplicate_of: int | None
+    file: str = ""
+    source: str | None = None
+    content_hash: str = ""
+    encoding: str = ""
+    warnings: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "rejects": [r.to_dict() for r in self.rejects],
+            "duplicate_of": self.duplicate_of,
+        }
+
+
+def get_table(name: str) -> Table:
+    if name not in TABLES:
+        raise IngestError(f"未知数据表：{name}（可用：{'、'.join(TABLES)}）")
+    return TABLES[name]
+
+
+def connect_warehouse(settings: Settings, read_only: bool = False, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file; waits while another process holds its write lock."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(settings.warehouse_path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise IngestError(f"无法打开数据仓库 {settings.warehouse_path}：正被其他程序占用或不可读（{exc}）") from None
+            time.sleep(0.2)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def _csv_error(exc: Exception, path: Path) -> IngestError:
+    text = str(exc)
+    m = re.search(r"Line:?\s*(\d+)", text)
+    where = f"第 {m.group(1)} 行附近" if m else "无法解析"
+    detail = text.splitlines()[1].strip() if len(text.splitlines()) > 1 else text
+    return IngestError(f"CSV 文件格式错误：{path.name}，{where}（{detail}）")
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
+    """Create the all-text temp table ``raw``; returns the SQL of a row's file row number."""
+    if src.arrow is not None:
+        con.register("_raw_arrow", src.arrow)
+        con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM _raw_arrow")
+        con.unregister("_raw_arrow")
+        return "_row"
+    assert src.csv_path is not None
+    cols = "{" + ", ".join(f"{lit(f'c{i}')}: 'VARCHAR'" for i in range(len(src.headers))) + "}"
+
+    def read(parallel: bool) -> None:
+        # every option fixed: sniffing guesses wrong on small or odd files, and all cells are text anyway
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM read_csv({lit(str(src.csv_path))}, "
+            f"auto_detect=false, header=true, delim=',', quote='\"', escape='\"', null_padding=true, "
+            f"columns={cols}, parallel={'true' if parallel else 'false'})")
+
+    try:
+        read(True)
+    except duckdb.Error as exc:
+        if "parallel" not in str(exc):
+            raise _csv_error(exc, src.path) from None
+        try:  # quoted line breaks with short rows need the single-threaded scanner
+            read(False)
+        except duckdb.Error as exc2:
+            raise _csv_error(exc2, src.path) from None
+    # insertion order is preserved, so rowid 0 is the first record after the header (file row 2)
+    return "rowid + 2"
+
+
+def _register_references(con: duckdb.DuckDBPyConnection, hmap: HeaderMap) -> None:
+    checks = {m.column.check for m in hmap.columns} & set(REFERENCE_CHECKS)
+    if "region" in checks:
+        from zhizao.codes.regions import region_table
+
+        con.register("_regions_arrow", region_table())
+        con.execute("CREATE OR REPLACE TEMP TABLE _ref_region AS SELECT code FROM _regions_arrow "
+                    "WHERE level = 'county' AND current")
+        con.unregister("_regions_arrow")
+    if "industry" in checks:
+        from zhizao.codes.industries import class_table
+
+        con.register("_classes_arrow", class_table())
+        con.execute("CREATE OR REPLACE TEMP TABLE _ref_industry AS SELECT industry_code AS code FROM _classes_arrow")
+        con.unregister("_classes_arrow")
+    if "division" in checks:
+        from zhizao.codes.industries import division_table
+
+        con.register("_divisions_arrow", division_table())
+        con.execute("CREATE OR REPLACE TEMP TABLE _ref_division AS SELECT division_code AS code FROM _divisions_arrow")
+        con.unregister("_divisions_arrow")
+
+
+def _now() -> dt.datetime:
+    """Batch times are UTC (naive), as :func:`zhizao.engine.warehouse.as_of_sql` compares them."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, batch_id: int, table: str, source: str | None, file: str,
+                  content_hash: str, counts: tuple[int, int, int], status: str, duplicate_of: int | None) -> None:
+    con.execute(
+        "INSERT INTO batches (batch_id, table_name, source, file_name, content_hash, created_at, rows_read, "
+        "rows_loaded, rows_rejected, status, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, table, source, file, content_hash, _now(), *counts, status, duplicate_of])
+
+
+def _fetch_rejects(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None) -> list[Reject]:
+    sql = 'SELECT "row", "column", code, message FROM rejects WHERE batch_id = ? ORDER BY "row"'
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [Reject(*r) for r in con.execute(sql, [batch_id]).fetchall()]
+
+
+def import_file(settings: Settings, table: str, path: str | Path, source: str | None = None,
+                sheet: str | None = None, progress: Progress | None = None,
+                reject_limit: int | None = None) -> ImportResult:
+    """Import one CSV or XLSX file into ``table`` as one batch.
+
+    Raises :class:`IngestError` (Chinese message, nothing loaded) for file-level problems.
+    ``reject_limit`` caps the rejects returned in the result (all are stored; see :func:`rejects`).
+    """
+    started = time.perf_counter()
+    t = get_table(table)
+    path = Path(path)
+    stage = progress or (lambda _s: None)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    stage("read")
+    with tempfile.TemporaryDirectory(prefix="import-", dir=settings.home) as tmp:
+        src = read_source(path, Path(tmp), sheet)
+        hmap = map_headers(t, src.headers)
+        con = connect_warehouse(settings)
+        try:
+            result = _import(con, t, src, hmap, source, stage, reject_limit)
+        finally:
+            con.close()
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: HeaderMap, source: str | None,
+            stage: Progress, reject_limit: int | None) -> ImportResult:
+    common = {"file": src.path.name, "source": source, "content_hash": src.content_hash,
+              "encoding": src.encoding, "warnings": list(hmap.warnings)}
+    earlier = con.execute(
+        "SELECT batch_id FROM batches WHERE table_name = ? AND content_hash = ? AND status = 'loaded' "
+        "ORDER BY batch_id LIMIT 1", [t.name, src.content_hash]).fetchone()
+    if earlier is not None:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]  # type: ignore[index]
+            _insert_batch(con, batch_id, t.name, source, src.path.name, src.content_hash, (0, 0, 0),
+                          "duplicate", earlier[0])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return ImportResult(batch_id, t.name, 0, 0, 0, [], earlier[0], **common)
+
+    row_expr = _load_raw(con, src)
+    stage("validate")
+    _register_references(con, hmap)
+    con.execute(staging_sql(hmap, row_expr))
+    rows_read, rows_rejected = con.execute(
+        "SELECT count(*), count(_err) FROM staged").fetchone()  # type: ignore[misc]
+    rows_loaded = rows_read - rows_rejected
+    column_expr, message_expr = message_sql(hmap)
+    names = t.column_names
+    fact = fact_name(t.name)
+    key_eq = " AND ".join(f"f.{q(k)} = s.p_{k}" for k in t.key)
+
+    stage("commit")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]  # type: ignore[index]
+        if rows_loaded:
+            # retire first, so the new rows need not be told apart from the old ones
+            con.execute(f"UPDATE {fact} AS f SET _current = false FROM staged AS s "
+                        f"WHERE s._err IS NULL AND f._current AND {key_eq}")
+            con.execute(
+                f"INSERT INTO {fact} ({', '.join(q(n) for n in names)}, _batch_id, _row, _current) "
+                f"SELECT {', '.join('p_' + n for n in names)}, {batch_id}, _row, true FROM staged WHERE _err IS NULL")
+        if rows_rejected:
+            con.execute(f'INSERT INTO rejects (batch_id, "row", "column", code, message) '
+                        f"SELECT {batch_id}, _row, {column_expr}, _err, {message_expr} "
+                        f"FROM staged WHERE _err IS NOT NULL")
+        _insert_batch(con, batch_id, t.name, source, src.path.name, src.content_hash,
+                      (rows_read, rows_loaded, rows_rejected), "loaded", None)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("DROP TABLE IF EXISTS staged")
+    con.execute("DROP TABLE IF EXISTS raw")
+    rejects = _fetch_rejects(con, batch_id, reject_limit) if rows_rejected else []
+    return ImportResult(batch_id, t.name, rows_read, rows_loaded, rows_rejected, rejects, None, **common)
+
+
+def import_many(settings: Settings, table: str, paths: Iterable[str | Path], source: str | None = None,
+                sheet: str | None = None, progress: Progress | None = None,
+                reject_limit: int | None = None) -> list[ImportResult]:
+    """Import several files, each its own batch, in the order given.
+
+    Every file is checked to exist before any is imported; should a later file still fail at
+    file level, the batches already committed stay and the error's ``results`` lists them.
+    """
+    get_table(table)
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.is_file():
+            raise IngestError(f"文件不存在：{p}")
+    done: list[ImportResult] = []
+    for p in paths:
+        try:
+            done.append(import_file(settings, table, p, source, sheet, progress, reject_limit))
+        except IngestError as exc:
+            err = IngestError(f"{p.name}：{exc}")
+            err.results = done  # type: ignore[attr-defined]
+            raise err from None
+    return done
