@@ -1,0 +1,787 @@
+"""The bureau's pages: cockpit (驾驶舱), firm profile (一企一档), imports and runs.
+
+Every page sits behind ``PageUser`` and checks scope itself: a firm outside the user's scope
+answers the same 404 as a firm that does not exist. Pages call the rooms' Python functions
+and the store's helpers; the shared helpers here (scope, distributions, chart options) are
+also used by the carbon, mujun and economy pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhizao.codes import industries, regions
+from zhizao.store.models import Consent, Objection, Publication, PublishedResult, User
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
+from zhizao.web.templating import GRADE_HEX, render, user_attr
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+READ_ROLES = ("city", "district", "auditor")
+
+# ----------------------------------------------------------------------------- errors
+
+
+class PageError(HTTPException):
+    """An error shown as a Chinese error page (the app's handler renders ``error.html``)."""
+
+
+ERROR_TEXT = {
+    400: ("请求有误", "提交的内容不完整或格式不正确。"),
+    401: ("请先登录", "请登录后再访问此页面。"),
+    403: ("无权访问", "您的账号没有访问此页面的权限。"),
+    404: ("页面不存在", "您访问的页面或企业不存在。"),
+    405: ("不支持的操作", "此页面不支持该操作。"),
+    500: ("系统错误", "服务器处理请求时出错，请稍后再试或联系管理员。"),
+    503: ("服务暂不可用", "数据仓库正在更新，请稍后刷新页面。"),
+}
+
+
+def not_found() -> PageError:
+    return PageError(status_code=404, detail=ERROR_TEXT[404][1])
+
+
+def forbid(user: Any, *roles: str) -> None:
+    if user_attr(user, "role") not in roles:
+        raise PageError(status_code=403, detail=ERROR_TEXT[403][1])
+
+
+def error_page(request: Request, status_code: int, detail: str | None = None, user: Any = None) -> HTMLResponse:
+    heading, message = ERROR_TEXT.get(status_code, ERROR_TEXT[500])
+    if detail and status_code != 500 and _has_cjk(detail):
+        message = detail
+    return render(request, "error.html", {"status_code": status_code, "heading": heading, "message": message},
+                  user=user, status_code=status_code)
+
+
+def _has_cjk(text: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+def install_error_pages(app: Any) -> None:
+    """Chinese error pages for browser requests; ``/api`` keeps its JSON errors."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api") or exc.status_code in (301, 302, 303, 307, 308):
+            return await http_exception_handler(request, exc)
+        user = getattr(request.state, "user", None)
+        resp = error_page(request, exc.status_code, str(exc.detail) if exc.detail else None, user)
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api"):
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
+        return error_page(request, 500, None, getattr(request.state, "user", None))
+
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_error)
+
+
+# ----------------------------------------------------------------------------- scope
+
+
+def region_scope(user: Any) -> str | None:
+    """The region a district user is limited to; None = the whole city."""
+    return user_attr(user, "region_code") if user_attr(user, "role") == "district" else None
+
+
+def bank_codes(session: Session, user: Any) -> set[str]:
+    """Firms that granted this bank a live consent today."""
+    today = dt.date.today()
+    rows = session.execute(
+        select(Consent.credit_code).where(
+            Consent.bank_user_id == user_attr(user, "id"),
+            Consent.revoked_at.is_(None),
+            Consent.valid_from <= today,
+            Consent.valid_to >= today,
+        )
+    ).scalars()
+    return set(rows)
+
+
+def can_see_firm(session: Session, user: Any, credit_code: str, region_code: str | None, method: str = "") -> bool:
+    role = user_attr(user, "role")
+    if role in ("city", "auditor"):
+        return True
+    if role == "district":
+        return bool(region_code) and region_code == user_attr(user, "region_code")
+    if role == "enterprise":
+        return credit_code == user_attr(user, "credit_code")
+    if role == "bank":
+        return method == "carbon" and credit_code in bank_codes(session, user)
+    return False
+
+
+# ----------------------------------------------------------------------------- published results
+
+
+def published_years(session: Session, method: str) -> list[int]:
+    return sorted(set(session.execute(select(Publication.year).where(Publication.method == method)).scalars()))
+
+
+def pick_year(session: Session, method: str, requested: int | None) -> tuple[int | None, list[int]]:
+    years = published_years(session, method)
+    if requested in years:
+        return requested, years
+    return (years[-1] if years else None), years
+
+
+def _published_filter(stmt: Any, method: str, year: int, region: str | None = None,
+                      industry: str | None = None, outcome: str | None = None,
+                      codes: Iterable[str] | None = None) -> Any:
+    stmt = stmt.where(PublishedResult.method == method, PublishedResult.year == year)
+    if region:
+        stmt = stmt.where(PublishedResult.region_code == region)
+    if industry:
+        stmt = stmt.where(PublishedResult.industry_code.like(f"{industry}%"))
+    if outcome:
+        stmt = stmt.where(PublishedResult.outcome == outcome)
+    if codes is not None:
+        stmt = stmt.where(PublishedResult.credit_code.in_(list(codes)))
+    return stmt
+
+
+def distribution(session: Session, method: str, year: int, by: str | None = None, **filters: Any) -> dict[Any, Counter]:
+    """Counts of outcomes (grade or class), optionally by region or 2-digit industry division."""
+    if by == "region":
+        key = PublishedResult.region_code
+    elif by == "division":
+        key = func.substr(PublishedResult.industry_code, 1, 2)
+    else:
+        key = None
+    cols = [key] if key is not None else []
+    stmt = select(*cols, PublishedResult.outcome, func.count()).group_by(*cols, PublishedResult.outcome)
+    stmt = _published_filter(stmt, method, year, **filters)
+    out: dict[Any, Counter] = defaultdict(Counter)
+    for row in session.execute(stmt):
+        if key is None:
+            out[None][row[0]] += row[1]
+        else:
+            out[row[0]][row[1]] += row[2]
+    return out
+
+
+def published_page(session: Session, method: str, year: int, page: int = 1, size: int = PAGE_SIZE,
+                   order: str = "code", **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    """One page of published rows (payload dicts), with the total count."""
+    total = session.execute(_published_filter(select(func.count()).select_from(PublishedResult),
+                                              method, year, **filters)).scalar_one()
+    order_by = {
+        "rank": (PublishedResult.rank.is_(None), PublishedResult.rank, PublishedResult.credit_code),
+        "outcome": (PublishedResult.outcome.is_(None), PublishedResult.outcome, PublishedResult.credit_code),
+    }.get(order, (PublishedResult.credit_code,))
+    stmt = _published_filter(select(PublishedResult.payload), method, year, **filters)
+    stmt = stmt.order_by(*order_by).offset((max(page, 1) - 1) * size).limit(size)
+    return [json.loads(p) for p in session.execute(stmt).scalars()], int(total)
+
+
+def published_history(session: Session, method: str, credit_code: str) -> list[dict[str, Any]]:
+    """The firm's published row for every year, oldest first."""
+    stmt = (select(PublishedResult.payload)
+            .where(PublishedResult.method == method, PublishedResult.credit_code == credit_code)
+            .order_by(PublishedResult.year))
+    return [json.loads(p) for p in session.execute(stmt).scalars()]
+
+
+def pages_of(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, math.ceil(total / size))
+
+
+def query_string(**params: Any) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def region_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    try:
+        return regions.name(code) or code
+    except Exception:  # an unknown or retired code still shows as its number
+        return code
+
+
+def division_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    try:
+        return industries.division_name(code[:2]) if hasattr(industries, "division_name") else _division_names().get(code[:2], code[:2])
+    except Exception:
+        return code[:2]
+
+
+_DIVISIONS: dict[str, str] = {}
+
+
+def _division_names() -> dict[str, str]:
+    if not _DIVISIONS:
+        t = industries.division_table().to_pydict()
+        _DIVISIONS.update(zip(t["division_code"], t["name"], strict=False))
+    return _DIVISIONS
+
+
+# ----------------------------------------------------------------------------- chart options
+
+PALETTE = ["#0b5cad", "#38a169", "#e3b505", "#ed8936", "#d62828", "#805ad5", "#319795", "#718096"]
+CLASS_HEX = {"A": "#1e7b34", "B": "#0b5cad", "C": "#e3b505", "D": "#d62828", "不定等级": "#a0aec0"}
+
+
+def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str] | None = None) -> dict[str, Any]:
+    items = []
+    for name, value in data.items():
+        item: dict[str, Any] = {"name": str(name), "value": value}
+        if colours and name in colours:
+            item["itemStyle"] = {"color": colours[name]}
+        items.append(item)
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "series": [{"type": "pie", "radius": ["35%", "65%"], "data": items,
+                    "label": {"formatter": "{b}\n{c}"}}],
+    }
+
+
+def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, list[float]],
+                       colours: Mapping[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
+    cat_axis = {"type": "category", "data": categories, "axisLabel": {"interval": 0, "rotate": 0 if horizontal else 30}}
+    val_axis = {"type": "value"}
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 10, "right": 10, "top": 40, "bottom": 40, "containLabel": True},
+        "xAxis": val_axis if horizontal else cat_axis,
+        "yAxis": cat_axis if horizontal else val_axis,
+        "series": [
+            {"name": str(name), "type": "bar", "stack": "total", "data": values,
+             **({"itemStyle": {"color": colours[name]}} if colours and name in colours else {})}
+            for name, values in series.items()
+        ],
+    }
+
+
+def line_option(title: str, x: list[Any], series: Mapping[str, list[Any]], unit: str = "") -> dict[str, Any]:
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
+        "xAxis": {"type": "category", "data": [str(v) for v in x], "boundaryGap": False},
+        "yAxis": {"type": "value", "name": unit},
+        "series": [{"name": name, "type": "line", "data": vals, "smooth": False, "symbolSize": 7}
+                   for name, vals in series.items()],
+        "color": PALETTE,
+    }
+
+
+def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colour: str = "#0b5cad") -> dict[str, Any]:
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 30, "containLabel": True},
+        "xAxis": {"type": "category", "data": [str(v) for v in x], "axisLabel": {"interval": 0, "rotate": 30}},
+        "yAxis": {"type": "value", "name": unit},
+        "series": [{"type": "bar", "data": values, "itemStyle": {"color": colour}}],
+    }
+
+
+GRADE_LABELS = {str(g): f"{g}级" for g in range(1, 6)}
+GRADE_COLOURS = {f"{g}级": GRADE_HEX[g] for g in range(1, 6)}
+
+
+def grade_series(dist: Mapping[Any, Counter], keys: list[Any]) -> dict[str, list[int]]:
+    return {f"{g}级": [int(dist.get(k, Counter()).get(str(g), 0)) for k in keys] for g in range(1, 6)}
+
+
+def class_series(dist: Mapping[Any, Counter], keys: list[Any]) -> dict[str, list[int]]:
+    classes = sorted({c for cnt in dist.values() for c in cnt if c})
+    return {c: [int(dist.get(k, Counter()).get(c, 0)) for k in keys] for c in classes}
+
+
+# ----------------------------------------------------------------------------- economy glue
+
+
+def economy_indicators(settings: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
+    """``zhizao indicators`` rows ``{id, name, region, year, value, unit, basis}``; [] if the
+    economy room or its data is not available (the cockpit then shows only published results)."""
+    try:
+        from zhizao.economy import indicators as ind
+    except ImportError:
+        return []
+    fn = getattr(ind, "indicators", None) or getattr(ind, "compute", None)
+    if fn is None:
+        return []
+    result = fn(settings, y1, y2, region=region) if region else fn(settings, y1, y2)
+    rows = result.get("indicators", result) if isinstance(result, dict) else result
+    return [r if isinstance(r, dict) else dict(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- cockpit
+
+
+@router.get("/", response_class=HTMLResponse)
+def cockpit(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+            year: int | None = None) -> Response:
+    role = user_attr(user, "role")
+    if role == "enterprise":
+        return RedirectResponse(f"/enterprises/{user_attr(user, 'credit_code')}", status_code=303)
+    if role == "bank":
+        return RedirectResponse("/carbon", status_code=303)
+    forbid(user, *READ_ROLES)
+    region = region_scope(user)
+    c_year, c_years = pick_year(session, "carbon", year)
+    m_year, m_years = pick_year(session, "mujun", year)
+    charts: dict[str, Any] = {}
+    kpis: list[dict[str, Any]] = []
+    by_region_table: list[dict[str, Any]] = []
+
+    if c_year is not None:
+        total = distribution(session, "carbon", c_year, region=region).get(None, Counter())
+        charts["grade_pie"] = pie_option(f"{c_year}年 碳效等级分布",
+                                         {f"{g}级": total.get(str(g), 0) for g in range(1, 6)}, GRADE_COLOURS)
+        by_r = distribution(session, "carbon", c_year, by="region", region=region)
+        rkeys = sorted(k for k in by_r if k)
+        charts["grade_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],
+                                                    grade_series(by_r, rkeys), GRADE_COLOURS)
+        by_d = distribution(session, "carbon", c_year, by="division", region=region)
+        dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
+        charts["grade_division"] = stacked_bar_option("主要行业碳效等级（前12个行业大类）",
+                                                      [division_name(k) for k in dkeys],
+                                                      grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
+        graded = sum(total.get(str(g), 0) for g in range(1, 6))
+        kpis.append({"label": f"{c_year}年 碳效评价企业", "value": graded, "unit": "家", "digits": 0})
+        kpis.append({"label": "碳效4–5级企业", "value": total.get("4", 0) + total.get("5", 0), "unit": "家", "digits": 0})
+        # grade mix over years
+        trend = {y: distribution(session, "carbon", y, region=region).get(None, Counter()) for y in c_years}
+        charts["grade_trend"] = stacked_bar_option("碳效等级逐年变化", [f"{y}" for y in c_years],
+                                                   {f"{g}级": [trend[y].get(str(g), 0) for y in c_years] for g in range(1, 6)},
+                                                   GRADE_COLOURS)
+        for k in rkeys:
+            by_region_table.append({"region": k, "name": region_name(k), "carbon": by_r[k]})
+
+    if m_year is not None:
+        mt = distribution(session, "mujun", m_year, region=region).get(None, Counter())
+        charts["class_pie"] = pie_option(f"{m_year}年 亩均效益分类", {k: v for k, v in sorted(mt.items()) if k}, CLASS_HEX)
+        by_rm = distribution(session, "mujun", m_year, by="region", region=region)
+        rkeys_m = sorted(k for k in by_rm if k)
+        charts["class_region"] = stacked_bar_option("各区县亩均效益分类", [region_name(k) for k in rkeys_m],
+                                                    class_series(by_rm, rkeys_m), CLASS_HEX)
+        kpis.append({"label": f"{m_year}年 亩均A类企业", "value": mt.get("A", 0), "unit": "家", "digits": 0})
+        kpis.append({"label": f"{m_year}年 亩均D类企业", "value": mt.get("D", 0), "unit": "家", "digits": 0})
+        index = {r["region"]: r for r in by_region_table}
+        for k in rkeys_m:
+            index.setdefault(k, {"region": k, "name": region_name(k), "carbon": Counter()})["mujun"] = by_rm[k]
+        by_region_table = sorted(index.values(), key=lambda r: r["region"])
+
+    # The economy's figures: firm counts and value added, and their trend over the years.
+    years = sorted(set(c_years) | set(m_years))
+    econ: list[dict[str, Any]] = []
+    if years:
+        try:
+            econ = economy_indicators(settings, years[0], years[-1], region)
+        except Exception:  # the cockpit still shows published results when the warehouse is busy
+            econ = []
+    by_id: dict[str, dict[int, Any]] = defaultdict(dict)
+    units: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for r in econ:
+        if region and r.get("region") not in (region, None):
+            continue
+        if not region and r.get("region") not in (None, "", "city", "全市"):
+            continue
+        by_id[r["id"]][int(r["year"])] = r.get("value")
+        units[r["id"]] = r.get("unit", "")
+        names[r["id"]] = r.get("name", r["id"])
+    last = years[-1] if years else None
+    for iid in ("above_scale_count", "value_added", "gross_output", "value_added_growth"):
+        if last is not None and last in by_id.get(iid, {}):
+            kpis.insert(0 if iid == "above_scale_count" else len(kpis),
+                        {"label": f"{last}年 {names[iid]}", "value": by_id[iid][last], "unit": units[iid],
+                         "digits": 0 if iid == "above_scale_count" else 1})
+    if by_id.get("value_added"):
+        ys = sorted(by_id["value_added"])
+        charts["va_trend"] = line_option("规上工业增加值（现价）", ys, {"工业增加值": [by_id["value_added"][y] for y in ys]},
+                                         units.get("value_added", ""))
+    if by_id.get("above_scale_count"):
+        ys = sorted(by_id["above_scale_count"])
+        charts["firm_trend"] = bar_option("规上工业企业数", ys, [by_id["above_scale_count"][y] for y in ys], "家")
+
+    return render(request, "cockpit.html", {
+        "breadcrumbs": [("驾驶舱", None)],
+        "kpis": kpis, "charts": charts, "by_region": by_region_table,
+        "carbon_year": c_year, "mujun_year": m_year, "region": region, "region_label": region_name(region) if region else "全市",
+    }, user=user)
+
+
+# ----------------------------------------------------------------------------- firm profile
+
+
+def _firm_profile(settings: Any, credit_code: str) -> dict[str, Any] | None:
+    from zhizao.web.profile import firm_profile
+
+    return firm_profile(settings, credit_code)
+
+
+def _explain(settings: Any, run_id: str | None, year: int, credit_code: str) -> dict[str, Any] | None:
+    """What to improve, from the carbon explanation of the published run's methodology."""
+    if not run_id:
+        return None
+    try:
+        from zhizao.carbon.explain import explain
+        from zhizao.engine.duckdb_engine import DuckDBEngine
+        from zhizao.runs.registry import get
+
+        run = get(settings, run_id)
+        from zhizao import capabilities
+
+        cap = capabilities.get("carbon")
+        methodology = cap.methodology_model.model_validate(run.methodology)
+        engine = DuckDBEngine(settings.warehouse_path, read_only=True)
+        try:
+            return explain(engine, methodology, year, credit_code)
+        finally:
+            engine.close()
+    except Exception:  # the explanation is advice: its absence must not take the profile down
+        return None
+
+
+def _advice(explanation: Mapping[str, Any] | None, carbon: Mapping[str, Any] | None) -> list[str]:
+    if explanation:
+        for key in ("advice", "improve", "suggestions", "what_to_improve"):
+            items = explanation.get(key)
+            if items:
+                return [i if isinstance(i, str) else (i.get("text") or i.get("message") or json.dumps(i, ensure_ascii=False))
+                        for i in items]
+    if not carbon or carbon.get("grade") is None:
+        return []
+    tips = []
+    grade = int(carbon["grade"])
+    if grade >= 4:
+        tips.append("碳效等级为4–5级，可申请免费节能诊断服务，重点排查高耗能设备与工艺。")
+    if (carbon.get("neutrality_rate") or 0) < 0.05:
+        tips.append("碳中和率较低：可考虑屋顶光伏自发自用、绿电交易或购买绿证。")
+    if carbon.get("k_value") and float(carbon["k_value"]) > 1:
+        tips.append("单位增加值碳排放高于行业基准：提高产品附加值或降低单位产品能耗可改善碳效值 K。")
+    return tips
+
+
+@router.get("/enterprises/{credit_code}", response_class=HTMLResponse)
+def firm_page(request: Request, credit_code: str, user: PageUser, session: SessionDep,
+              settings: SettingsDep) -> Response:
+    credit_code = credit_code.strip().upper()
+    carbon_hist = published_history(session, "carbon", credit_code)
+    mujun_hist = published_history(session, "mujun", credit_code)
+    profile = None
+    try:
+        profile = _firm_profile(settings, credit_code)
+    except HTTPException:
+        raise
+    except LookupError:
+        profile = None
+    ent = (profile or {}).get("enterprise") or {}
+    region = ent.get("region_code") or next((r.get("region_code") for r in carbon_hist + mujun_hist if r.get("region_code")), None)
+    exists = bool(ent) or bool(carbon_hist) or bool(mujun_hist)
+    if not exists or not can_see_firm(session, user, credit_code, region, method="carbon"):
+        raise not_found()
+    if user_attr(user, "role") == "bank":
+        # a bank sees a consenting firm's carbon code only, nothing of its other data
+        profile, mujun_hist = None, []
+    if user_attr(user, "role") in ("bank", "auditor"):
+        audit(session, user, "page.read", f"enterprise:{credit_code}", request=request)
+    carbon = carbon_hist[-1] if carbon_hist else None
+    mujun = mujun_hist[-1] if mujun_hist else None
+    carbon_run = None
+    if carbon:
+        carbon_run = session.execute(select(PublishedResult.run_id).where(
+            PublishedResult.method == "carbon", PublishedResult.year == carbon["year"],
+            PublishedResult.credit_code == credit_code)).scalar()
+    explanation = _explain(settings, carbon_run, carbon["year"], credit_code) if carbon and user_attr(user, "role") != "bank" else None
+
+    charts: dict[str, Any] = {}
+    if carbon_hist:
+        ys = [r["year"] for r in carbon_hist]
+        charts["carbon_hist"] = line_option("碳排放强度与行业基准（tCO₂/万元）", ys, {
+            "企业碳排放强度": [r.get("intensity") for r in carbon_hist],
+            "行业基准": [r.get("benchmark_intensity") for r in carbon_hist]})
+    if mujun_hist:
+        ys = [r["year"] for r in mujun_hist]
+        charts["mujun_hist"] = line_option("亩均效益综合得分", ys, {"综合得分": [r.get("score") for r in mujun_hist]})
+
+    objections = []
+    consents = []
+    banks: list[User] = []
+    own = user_attr(user, "role") == "enterprise"
+    if user_attr(user, "role") in ("enterprise", "city", "district", "auditor"):
+        objections = list(session.execute(select(Objection).where(Objection.credit_code == credit_code)
+                                          .order_by(Objection.filed_at.desc())).scalars())
+    if own:
+        consents = list(session.execute(select(Consent).where(Consent.credit_code == credit_code)
+                                        .order_by(Consent.granted_at.desc())).scalars())
+        banks = list(session.execute(select(User).where(User.role == "bank", User.active.is_(True))
+                                     .order_by(User.username)).scalars())
+    objectable = []
+    for method, hist in (("carbon", carbon_hist), ("mujun", mujun_hist)):
+        if hist:
+            objectable.append({"method": method, "year": hist[-1]["year"],
+                               "label": f"{hist[-1]['year']}年 {'碳效码' if method == 'carbon' else '亩均效益评价'}"})
+    return render(request, "enterprise.html", {
+        "breadcrumbs": [("一企一档", None), (ent.get("name") or (carbon or mujun or {}).get("name") or credit_code, None)],
+        "code": credit_code, "ent": ent, "profile": profile, "carbon": carbon, "mujun": mujun,
+        "carbon_hist": carbon_hist, "mujun_hist": mujun_hist, "charts": charts,
+        "advice": _advice(explanation, carbon), "explanation": explanation,
+        "objections": objections, "consents": consents, "banks": banks, "own": own,
+        "objectable": objectable, "region_label": region_name(region),
+        "industry_label": division_name(ent.get("industry_code") or (carbon or {}).get("industry_code")),
+        "today": dt.date.today().isoformat(),
+        "next_year": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
+    }, user=user)
+
+
+def _own_firm(user: Any, credit_code: str) -> None:
+    if user_attr(user, "role") != "enterprise" or user_attr(user, "credit_code") != credit_code:
+        raise not_found()
+
+
+@router.post("/enterprises/{credit_code}/objections")
+async def file_objection(request: Request, credit_code: str, user: PageUser, session: SessionDep,
+                         settings: SettingsDep, csrf_token: str = Form(""), target: str = Form(""),
+                         subject: str = Form(""), content: str = Form(""),
+                         evidence: UploadFile | None = File(None)) -> Response:
+    _own_firm(user, credit_code)
+    verify_csrf(request, csrf_token)
+    method, _, year_s = target.partition(":")
+    if method not in ("carbon", "mujun") or not year_s.isdigit() or not subject.strip() or not content.strip():
+        return RedirectResponse(f"/enterprises/{credit_code}?msg=bad_input", status_code=303)
+    year = int(year_s)
+    row = session.execute(select(PublishedResult).where(
+        PublishedResult.method == method, PublishedResult.year == year,
+        PublishedResult.credit_code == credit_code)).scalar()
+    if row is None:
+        return RedirectResponse(f"/enterprises/{credit_code}?msg=bad_input", status_code=303)
+    ev_name = ev_sha = ev_path = None
+    if evidence is not None and evidence.filename:
+        import hashlib
+
+        data = await evidence.read()
+        ev_sha = hashlib.sha256(data).hexdigest()
+        ev_name = Path(evidence.filename).name[:255]
+        folder = settings.home / "evidence"
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / f"{ev_sha}{Path(ev_name).suffix[:10]}"
+        dest.write_bytes(data)
+        ev_path = str(dest)
+    obj = Objection(method=method, year=year, run_id=row.run_id, credit_code=credit_code,
+                    region_code=row.region_code, filed_by=user_attr(user, "username"),
+                    subject=subject.strip()[:200], content=content.strip(), evidence_name=ev_name,
+                    evidence_sha256=ev_sha, evidence_path=ev_path)
+    session.add(obj)
+    session.flush()
+    audit(session, user, "objection.file", f"objection:{obj.id}", request=request,
+          detail={"method": method, "year": year, "credit_code": credit_code})
+    session.commit()
+    return RedirectResponse(f"/enterprises/{credit_code}?msg=objection_filed#objections", status_code=303)
+
+
+@router.post("/enterprises/{credit_code}/consents")
+def grant_consent(request: Request, credit_code: str, user: PageUser, session: SessionDep,
+                  csrf_token: str = Form(""), bank: str = Form(""), valid_to: str = Form("")) -> Response:
+    _own_firm(user, credit_code)
+    verify_csrf(request, csrf_token)
+    bank_user = session.execute(select(User).where(User.username == bank, User.role == "bank")).scalar()
+    try:
+        until = dt.date.fromisoformat(valid_to)
+    except ValueError:
+        until = None
+    if bank_user is None or until is None or until < dt.date.today():
+        return RedirectResponse(f"/enterprises/{credit_code}?msg=bad_input#consents", status_code=303)
+    c = Consent(credit_code=credit_code, bank_user_id=bank_user.id, scope="carbon", valid_from=dt.date.today(),
+                valid_to=until, granted_by=user_attr(user, "username"))
+    session.add(c)
+    session.flush()
+    audit(session, user, "consent.grant", f"consent:{c.id}", request=request,
+          detail={"bank": bank, "credit_code": credit_code, "valid_to": until.isoformat()})
+    session.commit()
+    return RedirectResponse(f"/enterprises/{credit_code}?msg=consent_granted#consents", status_code=303)
+
+
+@router.post("/enterprises/{credit_code}/consents/{consent_id}/revoke")
+def revoke_consent(request: Request, credit_code: str, consent_id: int, user: PageUser, session: SessionDep,
+                   csrf_token: str = Form("")) -> Response:
+    _own_firm(user, credit_code)
+    verify_csrf(request, csrf_token)
+    c = session.get(Consent, consent_id)
+    if c is None or c.credit_code != credit_code:
+        raise not_found()
+    if c.revoked_at is None:
+        c.revoked_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        audit(session, user, "consent.revoke", f"consent:{c.id}", request=request)
+        session.commit()
+    return RedirectResponse(f"/enterprises/{credit_code}?msg=consent_revoked#consents", status_code=303)
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+def _contract_tables() -> list[tuple[str, str]]:
+    from zhizao.contract import tables as ct
+
+    out = []
+    for name in ct.TABLES if hasattr(ct, "TABLES") else []:
+        t = ct.TABLES[name] if isinstance(ct.TABLES, dict) else name
+        label = getattr(t, "title", None) or getattr(t, "chinese", None) or ""
+        out.append((getattr(t, "name", name), label))
+    return out
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(request: Request, user: PageUser, settings: SettingsDep) -> Response:
+    forbid(user, "city", "auditor")
+    from zhizao.ingest import list_batches
+
+    try:
+        batches = [b if isinstance(b, dict) else b.to_dict() for b in list_batches(settings)]
+    except FileNotFoundError:
+        batches = []
+    batches = sorted(batches, key=lambda b: -int(b.get("batch_id") or b.get("id") or 0))
+    return render(request, "imports.html", {
+        "breadcrumbs": [("数据导入", None)], "batches": batches, "tables": _contract_tables(),
+        "result": None, "can_upload": user_attr(user, "role") == "city",
+    }, user=user)
+
+
+@router.post("/imports", response_class=HTMLResponse)
+async def upload(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                 csrf_token: str = Form(""), table: str = Form(""), source: str = Form(""),
+                 file: UploadFile = File(...)) -> Response:
+    forbid(user, "city")
+    verify_csrf(request, csrf_token)
+    from zhizao.ingest import import_file, list_batches
+
+    tables = dict(_contract_tables())
+    if table not in tables or not file.filename:
+        return RedirectResponse("/imports?msg=bad_input", status_code=303)
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=settings.uploads_dir))
+    dest = folder / Path(file.filename).name
+    with dest.open("wb") as fh:
+        shutil.copyfileobj(file.file, fh)
+    error = None
+    result = None
+    try:
+        res = import_file(settings, table, dest, source=source.strip() or "网页上传")
+        result = res.to_dict() if hasattr(res, "to_dict") else dict(res)
+        audit(session, user, "import.upload", f"batch:{result.get('batch_id')}", request=request,
+              detail={k: result.get(k) for k in ("table", "rows_read", "rows_loaded", "rows_rejected")})
+        session.commit()
+    except Exception as exc:  # a file-level error (missing columns, unreadable file) is shown, not raised
+        error = str(exc) if _has_cjk(str(exc)) else "文件无法导入，请检查文件格式和表头。"
+    batches = sorted((b if isinstance(b, dict) else b.to_dict() for b in list_batches(settings)),
+                     key=lambda b: -int(b.get("batch_id") or b.get("id") or 0))
+    return render(request, "imports.html", {
+        "breadcrumbs": [("数据导入", "/imports"), ("导入结果", None)], "batches": batches,
+        "tables": list(tables.items()), "result": result, "error": error, "file_name": dest.name,
+        "table_label": tables.get(table, table), "can_upload": True,
+    }, user=user, status_code=200 if error is None else 400)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def _publications(session: Session) -> dict[tuple[str, int], str]:
+    """The run currently published for each (method, year): the newest publication wins."""
+    current: dict[tuple[str, int], str] = {}
+    for p in session.execute(select(Publication).order_by(Publication.published_at, Publication.id)).scalars():
+        current[(p.method, p.year)] = p.run_id
+    return current
+
+
+@router.get("/runs", response_class=HTMLResponse)
+def runs_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+              method: str | None = None, year: int | None = None) -> Response:
+    forbid(user, "city", "auditor")
+    from zhizao.runs.registry import list_runs
+
+    runs = list(reversed(list_runs(settings, method or None, year)))
+    current = _publications(session)
+    return render(request, "runs.html", {
+        "breadcrumbs": [("评价运行", None)], "runs": runs, "published": set(current.values()),
+        "method": method or "", "year": year or "",
+    }, user=user)
+
+
+@router.get("/runs/diff", response_class=HTMLResponse)
+def runs_diff(request: Request, user: PageUser, settings: SettingsDep, a: str = "", b: str = "") -> Response:
+    forbid(user, "city", "auditor")
+    from zhizao.runs.diff import diff
+    from zhizao.runs.registry import RunError
+
+    try:
+        d = diff(settings, a, b)
+    except (RunError, ValueError) as exc:
+        raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
+    return render(request, "run_diff.html", {
+        "breadcrumbs": [("评价运行", "/runs"), (f"{a} 与 {b} 对比", None)], "d": d,
+        "field_names": {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "状态"},
+    }, user=user)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
+    forbid(user, "city", "auditor")
+    from zhizao.runs.registry import RunError, get, list_runs
+
+    try:
+        run = get(settings, run_id)
+    except RunError as exc:
+        raise not_found() from exc
+    siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
+    current = _publications(session)
+    history = list(session.execute(select(Publication).where(Publication.run_id == run_id)
+                                   .order_by(Publication.published_at)).scalars())
+    return render(request, "run.html", {
+        "breadcrumbs": [("评价运行", "/runs"), (run.run_id, None)], "run": run, "siblings": siblings,
+        "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
+        "can_publish": user_attr(user, "role") == "city",
+    }, user=user)
+
+
+@router.post("/runs/{run_id}/publish")
+def publish_run(request: Request, run_id: str, user: PageUser, session: SessionDep, settings: SettingsDep,
+                csrf_token: str = Form("")) -> Response:
+    forbid(user, "city")
+    verify_csrf(request, csrf_token)
+    from zhizao.runs.registry import RunError, get
+    from zhizao.store.publish import publish
+
+    try:
+        get(settings, run_id)
+    except RunError as exc:
+        raise not_found() from exc
+    session.close()  # publishing writes through its own session; do not hold a read transaction open
+    publish(settings, run_id, user=user)
+    return RedirectResponse(f"/runs/{run_id}?msg=published", status_code=303)

@@ -1,0 +1,194 @@
+"""Jinja2 templates for the web UI and the one place that renders a page.
+
+Templates live in ``web/templates`` (layout, shared pages) and in each room's ``templates/``
+folder, namespaced by a sub-folder (``carbon/list.html``), so rooms never collide.
+:func:`render` adds what every page needs: the user, the CSRF token, the navigation for the
+user's role, flash messages and the app version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup
+
+from zhizao import __version__
+
+_PKG = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [
+    _PKG / "web" / "templates",
+    _PKG / "carbon" / "templates",
+    _PKG / "mujun" / "templates",
+    _PKG / "economy" / "templates",
+]
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIRS[0]))
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()])
+
+ROLE_NAMES = {
+    "city": "市经信局",
+    "district": "区县经信部门",
+    "enterprise": "企业",
+    "bank": "合作银行",
+    "auditor": "审计",
+}
+
+#: (label, path, roles). The enterprise's own profile is added per user.
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    ("驾驶舱", "/", ("city", "district", "auditor")),
+    ("碳效码", "/carbon", ("city", "district", "bank", "auditor")),
+    ("亩均论英雄", "/mujun", ("city", "district", "auditor")),
+    ("经济运行", "/economy", ("city", "district", "auditor")),
+    ("电力看经济", "/monitoring", ("city", "district", "auditor")),
+    ("数据导入", "/imports", ("city", "auditor")),
+    ("评价运行", "/runs", ("city", "auditor")),
+]
+
+#: Flash messages travel as a code in the query string (``?msg=objection_filed``): only known
+#: codes are shown, so nobody can make the site display text of their choosing.
+FLASH = {
+    "objection_filed": ("success", "异议已提交，我们将在规定时限内答复。"),
+    "objection_decided": ("success", "异议已处理。"),
+    "consent_granted": ("success", "已授权银行查询本企业碳效码。"),
+    "consent_revoked": ("success", "已撤销对该银行的授权。"),
+    "published": ("success", "评价结果已发布。"),
+    "imported": ("success", "文件已导入。"),
+    "logged_out": ("info", "您已退出登录。"),
+    "csrf": ("error", "表单已过期，请刷新页面后重试。"),
+    "bad_input": ("error", "提交的内容不完整或格式不正确。"),
+    "notice_done": ("success", "公示已发布。"),
+}
+
+GRADE_CSS = {1: "grade-1", 2: "grade-2", 3: "grade-3", 4: "grade-4", 5: "grade-5"}
+GRADE_HEX = {1: "#0f5b2e", 2: "#38a169", 3: "#e3b505", 4: "#ed8936", 5: "#d62828"}
+GRADE_COLOUR_NAMES = {1: "深绿", 2: "绿", 3: "黄", 4: "橙", 5: "红"}
+
+
+def user_attr(user: Any, name: str, default: Any = None) -> Any:
+    if user is None:
+        return default
+    if isinstance(user, Mapping):
+        return user.get(name, default)
+    return getattr(user, name, default)
+
+
+def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
+    role = user_attr(user, "role")
+    items: list[dict[str, Any]] = []
+    if role == "enterprise" and user_attr(user, "credit_code"):
+        items.append({"label": "我的企业档案", "href": f"/enterprises/{user_attr(user, 'credit_code')}"})
+    items += [{"label": label, "href": href} for label, href, roles in NAV if role in roles]
+    for it in items:
+        href = it["href"]
+        it["active"] = current_path == href if href == "/" else current_path.startswith(href)
+    return items
+
+
+def _csrf(request: Request) -> str:
+    try:
+        from zhizao.web.deps import csrf_token
+    except ImportError:  # the store/auth layer is another helper's and may not be there yet
+        return ""
+    return str(csrf_token(request))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    user: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    ctx: dict[str, Any] = dict(context or {})
+    flashes = list(ctx.pop("flashes", []))
+    msg = request.query_params.get("msg")
+    if msg in FLASH:
+        flashes.append(FLASH[msg])
+    ctx.update(
+        request=request,
+        user=user,
+        role=user_attr(user, "role"),
+        role_name=ROLE_NAMES.get(user_attr(user, "role") or "", ""),
+        user_label=user_attr(user, "display_name") or user_attr(user, "username") or "",
+        csrf_token=_csrf(request),
+        nav=nav_for(user, request.url.path),
+        flashes=flashes,
+        app_version=__version__,
+        city_name=ctx.get("city_name") or "市经济和信息化局",
+    )
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def fmt_num(value: Any, digits: int = 2) -> str:
+    """Thousands separators, fixed decimals; missing values as an em dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "—"
+    if digits == 0 or (x.is_integer() and abs(x) >= 1000):
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value):.{digits}f}%"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def tojson_script(value: Any) -> Markup:
+    """JSON safe inside ``<script type="application/json">`` (no ``</script>`` break-out)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def carbon_tile(credit_code: str, grade: Any) -> Markup:
+    """A QR-like 7×7 tile painted in the grade colour: three finder corners as in a QR code and
+    a pattern derived from the credit code, so each firm's code looks like its own."""
+    try:
+        g = int(grade)
+    except (TypeError, ValueError):
+        g = 0
+    css = GRADE_CSS.get(g, "grade-none")
+    bits = hashlib.sha256(str(credit_code).encode()).digest()
+    cells = []
+    for r in range(7):
+        for c in range(7):
+            corner = (r < 3 and c < 3) or (r < 3 and c > 3) or (r > 3 and c < 3)
+            if corner:
+                rr, cc = (r if r < 3 else r - 4), (c if c < 3 else c - 4)
+                on = not (rr == 1 and cc == 1)  # a hollow 3×3 square, like a QR finder
+            else:
+                on = bool(bits[(r * 7 + c) % 32] & (1 << ((r + c) % 8)))
+            cells.append("<i></i>" if on else '<i class="off"></i>')
+    label = GRADE_COLOUR_NAMES.get(g, "未评级")
+    return Markup(f'<div class="carbon-tile {css}" role="img" aria-label="碳效码 {label}">{"".join(cells)}</div>')
+
+
+templates.env.filters["num"] = fmt_num
+templates.env.filters["pct"] = fmt_pct
+templates.env.filters["tojson_script"] = tojson_script
+templates.env.globals["carbon_tile"] = carbon_tile
+templates.env.globals["GRADE_CSS"] = GRADE_CSS
+templates.env.globals["GRADE_COLOUR_NAMES"] = GRADE_COLOUR_NAMES
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
