@@ -99,7 +99,7 @@ def publish_rows(session: Session, method: str, year: int, run_id: str, rows: li
     return len(records)
 
 
-def publish(settings: Settings, run_id: str, user: User | str | None = None) -> dict[str, Any]:
+def publish(settings: Settings, run_id: str, user: Any = None) -> dict[str, Any]:
     """Publish a registered run: its rows become what the API and web serve for (method, year)."""
     from zhizao import runs
 
@@ -111,8 +111,9 @@ def publish(settings: Settings, run_id: str, user: User | str | None = None) -> 
     cap = capabilities.get(run.method)
     rows = cap.to_rows(table)
     firms = _firm_attributes(settings, [str(r["credit_code"]) for r in rows])
-    who = user.username if isinstance(user, User) else user
-    role = user.role if isinstance(user, User) else None
+    # a store User, the web layer's CurrentUser (both have username and role) or a plain name
+    who = getattr(user, "username", user)
+    role = getattr(user, "role", None)
     with session_scope(settings) as s:
         n = publish_rows(s, run.method, run.year, run_id, rows, who, firms, role=role)
     return {"run_id": run_id, "method": run.method, "year": run.year, "rows": n,
@@ -154,10 +155,10 @@ def published_payload(session: Session, method: str, year: int, credit_code: str
 
 def firm_history(session: Session, method: str, credit_code: str) -> list[dict[str, Any]]:
     """Every published year of a firm for one method, oldest first."""
-    rows = session.scalars(select(PublishedResult.payload).where(
-        PublishedResult.method == method, PublishedResult.credit_code == credit_code
-    ).order_by(PublishedResult.year))
-    return [json.loads(p) for p in rows]
+    rows = session.execute(select(PublishedResult.payload, PublishedResult.region_code, PublishedResult.industry_code)
+                           .where(PublishedResult.method == method, PublishedResult.credit_code == credit_code)
+                           .order_by(PublishedResult.year))
+    return [{"region_code": r[1], "industry_code": r[2]} | json.loads(r[0]) for r in rows]
 
 
 @dataclass(frozen=True)

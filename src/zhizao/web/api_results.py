@@ -1,0 +1,145 @@
+"""The published-results API shared by the methods (``/api/carbon``, ``/api/mujun``).
+
+``results_router(method, …)`` builds one router per method: the hot single-firm lookup (an
+indexed read of the store, the stored JSON served as is, no warehouse access), filtered and
+paged lists, distributions and the years on offer. Scopes as CONTRACT.md: out of scope is
+the same 404 as a missing firm.
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from zhizao.store.db import session_factory
+from zhizao.store.publish import (
+    Filters,
+    distribution,
+    list_published,
+    published_payload,
+    published_run,
+    published_years,
+)
+from zhizao.store.publish import publications as list_publications
+from zhizao.web.deps import (
+    NOT_FOUND_BODY,
+    ApiUser,
+    Scope,
+    ScopeDep,
+    SettingsDep,
+    audit,
+    audit_read,
+    not_found,
+)
+
+Year = Annotated[int, Path(ge=1990, le=2100, description="评价年度")]
+CreditCode = Annotated[str, Path(min_length=1, max_length=32, description="统一社会信用代码")]
+Limit = Annotated[int, Query(ge=1, le=500, description="每页条数")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="偏移")]
+NOT_FOUND_DOC: dict[int | str, dict[str, Any]] = {404: {
+    "description": "不存在或不在权限范围内（二者不可区分）",
+    "content": {"application/json": {"example": NOT_FOUND_BODY}}}}
+
+
+class PublicationOut(BaseModel):
+    year: int
+    run_id: str
+    published_by: str | None
+    published_at: dt.datetime
+    rows: int
+
+
+class YearsOut(BaseModel):
+    method: str
+    years: list[int]
+    publications: list[PublicationOut]
+
+
+class ResultPage(BaseModel):
+    method: str
+    year: int
+    run_id: str | None
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class DistributionOut(BaseModel):
+    method: str
+    year: int
+    by: str
+    counts: list[dict[str, Any]]
+
+
+def results_router(method: str, title: str, outcome_param: str, outcome_title: str, order: str,
+                   what: str) -> APIRouter:
+    """``what`` is the scope category (a bank may read ``carbon`` only)."""
+    router = APIRouter(prefix=f"/api/{method}", tags=[title])
+
+    @router.get("", response_model=YearsOut, summary=f"{title}：已发布的年度")
+    def years(scope: ScopeDep, request: Request) -> YearsOut:
+        pubs = [PublicationOut(year=p.year, run_id=p.run_id, published_by=p.published_by,
+                               published_at=p.published_at, rows=p.rows)
+                for p in list_publications(scope.session, method)]
+        audit_read(scope, f"read.{method}.years", None, request)
+        return YearsOut(method=method, years=published_years(scope.session, method), publications=pubs)
+
+    @router.get("/{year}", response_model=ResultPage, summary=f"{title}：结果列表（筛选、分页）")
+    def result_list(
+        year: Year,
+        scope: ScopeDep,
+        request: Request,
+        region: Annotated[str | None, Query(max_length=6, description="行政区划代码")] = None,
+        industry: Annotated[str | None, Query(max_length=4, description="行业代码（2 位大类或 4 位小类）")] = None,
+        outcome: Annotated[str | None, Query(alias=outcome_param, max_length=32, description=outcome_title)] = None,
+        status: Annotated[str | None, Query(max_length=32, description="评价状态")] = None,
+        q: Annotated[str | None, Query(max_length=64, description="企业名称或信用代码")] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> ResultPage:
+        f = Filters(region_code=region, industry_code=industry, outcome=outcome, status=status, q=q,
+                    extra=scope.firm_filter(what=what))
+        total, items = list_published(scope.session, method, year, f, limit, offset, order)
+        pub = published_run(scope.session, method, year)
+        audit_read(scope, f"read.{method}.list", str(year), request,
+                   {"region": region, "industry": industry, outcome_param: outcome, "offset": offset})
+        return ResultPage(method=method, year=year, run_id=pub.run_id if pub else None, total=total,
+                          limit=limit, offset=offset, items=items)
+
+    @router.get("/{year}/distribution", response_model=DistributionOut,
+                summary=f"{title}：{outcome_title}分布（按区县或行业）")
+    def result_distribution(
+        year: Year,
+        scope: ScopeDep,
+        request: Request,
+        by: Annotated[str, Query(pattern="^(outcome|region|industry)$", description="outcome、region 或 industry")]
+        = "outcome",
+        region: Annotated[str | None, Query(max_length=6)] = None,
+        industry: Annotated[str | None, Query(max_length=4)] = None,
+    ) -> DistributionOut:
+        f = Filters(region_code=region, industry_code=industry, extra=scope.firm_filter(what=what))
+        counts = [{(outcome_param if k == "outcome" else k): v for k, v in c.items()}
+                  for c in distribution(scope.session, method, year, by, f)]
+        audit_read(scope, f"read.{method}.distribution", str(year), request, {"by": by})
+        return DistributionOut(method=method, year=year, by=by, counts=counts)
+
+    @router.get("/{year}/{credit_code}", responses=NOT_FOUND_DOC,
+                summary=f"{title}：单个企业最新发布的结果")
+    def result_one(year: Year, credit_code: CreditCode, user: ApiUser, settings: SettingsDep,
+                   request: Request) -> Response:
+        # The hot path: one indexed lookup, the stored JSON text served without re-encoding.
+        code = credit_code.upper()
+        with session_factory(settings.store_url)() as s:
+            hit = published_payload(s, method, year, code)
+            if hit is None:
+                raise not_found()
+            scope = Scope(user, s)
+            if not scope.can_see_firm(code, hit[1], what):
+                raise not_found()
+            if scope.audited_reads:
+                audit(s, user, f"read.{method}", code, {"year": year}, request)
+        return Response(content=hit[0], media_type="application/json")
+
+    return router

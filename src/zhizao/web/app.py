@@ -1,0 +1,134 @@
+"""The web application: JSON API under ``/api`` and the server-rendered pages.
+
+``create_app(settings)`` is the composition root of the web layer: it includes every router
+module listed below (each exposes ``router``) and mounts the static files (ECharts is served
+from here: intranets have no internet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from zhizao import __version__
+from zhizao.settings import Settings, load_settings
+from zhizao.web.auth import AuthConfig
+from zhizao.web.deps import LoginRequired, login_redirect_url
+
+API_ROUTERS = (
+    "zhizao.web.api_auth",
+    "zhizao.web.api_enterprises",
+    "zhizao.web.api_runs",
+    "zhizao.web.api_imports",
+    "zhizao.web.api_objections",
+    "zhizao.web.api_consents",
+    "zhizao.web.api_audit",
+    "zhizao.carbon.api",
+    "zhizao.mujun.api",
+    "zhizao.economy.api",
+)
+PAGE_ROUTERS = (
+    "zhizao.web.pages_auth",
+    "zhizao.web.pages",
+    "zhizao.carbon.pages",
+    "zhizao.mujun.pages",
+    "zhizao.economy.pages",
+)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: While the rooms are being written some router modules do not exist yet; once they all do,
+#: this is True and a missing module is an error.
+STRICT_DEFAULT = False
+
+
+class RouterMissing(ImportError):
+    pass
+
+
+def _import_router(name: str, strict: bool) -> Any:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        # Only the module itself being absent may be skipped (and only when not strict); a module
+        # that exists but fails to import is always an error.
+        if exc.name != name or strict:
+            raise
+        return None
+    router = getattr(module, "router", None)
+    if router is None:
+        raise RouterMissing(f"{name} has no `router`")
+    return router
+
+
+def create_app(settings: Settings | None = None, *, strict: bool | None = None,
+               auth_config: AuthConfig | None = None) -> FastAPI:
+    """The FastAPI application over the store and warehouse of ``settings``.
+
+    ``strict`` (default :data:`STRICT_DEFAULT`, or ``ZHIZAO_WEB_STRICT=1``) makes a missing router
+    module an error, so a deployment never silently serves without part of the API.
+    """
+    settings = settings or load_settings()
+    if strict is None:
+        strict = STRICT_DEFAULT or os.environ.get("ZHIZAO_WEB_STRICT") == "1"
+    app = FastAPI(
+        title="智造 API",
+        version=__version__,
+        description="市经信局开放平台：工业碳效码、亩均论英雄、工业经济指标（JSON 接口，见 docs/api.md）",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.auth_config = auth_config or AuthConfig.from_env()
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(login_redirect_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": "请求参数不正确", "errors": errors}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Any:
+        # Pages get an HTML error page from the layout when one exists; the API gets JSON.
+        if not request.url.path.startswith("/api") and exc.status_code in (403, 404, 503):
+            from jinja2 import TemplateNotFound
+
+            from zhizao.web.templating import render
+
+            try:
+                return render(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                              user=getattr(request.state, "user", None), status_code=exc.status_code)
+            except TemplateNotFound:
+                pass
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    for name in API_ROUTERS + PAGE_ROUTERS:
+        router = _import_router(name, strict)
+        if router is not None:
+            app.include_router(router)
+
+    if STATIC_DIR.exists():
+        app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` (settings from ``ZHIZAO_HOME`` / ``ZHIZAO_STORE_URL``)."""
+    return create_app(load_settings())

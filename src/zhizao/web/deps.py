@@ -1,0 +1,265 @@
+"""Typed dependencies shared by every router (API and pages).
+
+``SettingsDep``, ``SessionDep``, ``ApiUser`` (bearer token or session cookie, else 401),
+``PageUser`` (session cookie, else a redirect to the login page), ``require_roles``,
+``ScopeDep`` (what the caller may see), ``audit`` and the CSRF helpers of every POST form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import ColumnElement, false, select
+from sqlalchemy.orm import Session
+
+from zhizao.settings import Settings
+from zhizao.store import audit as _audit
+from zhizao.store.db import session_factory
+from zhizao.store.models import Consent, PublishedResult
+from zhizao.web.auth import SESSION_COOKIE, AuthConfig, CurrentUser, resolve_token, secret_key
+
+NOT_FOUND = "未找到该企业或记录"
+NOT_FOUND_BODY = {"detail": NOT_FOUND}
+
+
+def not_found() -> HTTPException:
+    """The one 404 for "missing" and "not yours": the same status and body, so nobody can probe."""
+    return HTTPException(status_code=404, detail=NOT_FOUND)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_auth_config(request: Request) -> AuthConfig:
+    cfg: AuthConfig = request.app.state.auth_config
+    return cfg
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AuthConfigDep = Annotated[AuthConfig, Depends(get_auth_config)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """One session per request; routes that change something commit explicitly."""
+    session = session_factory(settings.store_url)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> str | None:
+    h = request.headers.get("authorization")
+    if h and h[:7].lower() == "bearer ":
+        return h[7:].strip()
+    return None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_api_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
+    bearer = _bearer(request)
+    user = resolve_token(settings, bearer or request.cookies.get(SESSION_COOKIE), cfg)
+    if user is None:
+        raise HTTPException(status_code=401, detail="未登录或登录已过期", headers={"WWW-Authenticate": "Bearer"})
+    if bearer is None and request.method not in SAFE_METHODS:
+        # A browser sends the cookie on cross-site requests too: a change made with the cookie
+        # alone must also carry the page's CSRF token (a bearer token cannot be forged that way).
+        verify_csrf(request, request.headers.get("x-csrf-token"))
+    return user
+
+
+class LoginRequired(Exception):
+    """Raised by :data:`PageUser`; the app turns it into a redirect to ``/login?next=…``."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def login_redirect_url(next_url: str) -> str:
+    return f"/login?next={quote(next_url, safe='/')}"
+
+
+def get_page_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
+    user = resolve_token(settings, request.cookies.get(SESSION_COOKIE), cfg)
+    if user is None:
+        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(nxt)
+    request.state.user = user
+    return user
+
+
+def get_optional_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser | None:
+    return resolve_token(settings, request.cookies.get(SESSION_COOKIE), cfg)
+
+
+ApiUser = Annotated[CurrentUser, Depends(get_api_user)]
+PageUser = Annotated[CurrentUser, Depends(get_page_user)]
+OptionalPageUser = Annotated[CurrentUser | None, Depends(get_optional_user)]
+
+
+def require_roles(*roles: str) -> Callable[..., CurrentUser]:
+    """A dependency admitting only ``roles`` (403 otherwise; use for actions, not for firm reads,
+    which answer 404 out of scope). Works for API and pages: it takes the API user."""
+
+    def dep(user: ApiUser) -> CurrentUser:
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail="当前角色无权执行此操作")
+        return user
+
+    return dep
+
+
+def require_page_roles(*roles: str) -> Callable[..., CurrentUser]:
+    def dep(user: PageUser) -> CurrentUser:
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail="当前角色无权访问此页面")
+        return user
+
+    return dep
+
+
+# ---------------------------------------------------------------- scope
+
+
+@dataclass
+class Scope:
+    """Which firms the caller may see (CONTRACT.md roles).
+
+    ``what`` is ``"carbon"`` for carbon results and anything else (``"profile"``, ``"mujun"``,
+    …) for the rest: a bank sees carbon results of consenting firms and nothing else.
+    """
+
+    user: CurrentUser
+    session: Session
+    _consented: set[str] | None = field(default=None, repr=False)
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def consented_codes(self) -> set[str]:
+        if self._consented is None:
+            today = dt.date.today()
+            self._consented = set(self.session.scalars(
+                select(Consent.credit_code).where(
+                    Consent.bank_user_id == self.user.id, Consent.revoked_at.is_(None),
+                    Consent.scope == "carbon", Consent.valid_from <= today, Consent.valid_to >= today)))
+        return self._consented
+
+    def can_see_firm(self, credit_code: str, region_code: str | None, what: str = "profile") -> bool:
+        role = self.user.role
+        if role in ("city", "auditor"):
+            return True
+        if role == "district":
+            return region_code is not None and region_code == self.user.region_code
+        if role == "enterprise":
+            return credit_code == self.user.credit_code
+        if role == "bank":
+            return what == "carbon" and credit_code in self.consented_codes()
+        return False
+
+    def firm_filter(self, code_col: Any = PublishedResult.credit_code, region_col: Any = PublishedResult.region_code,
+                    what: str = "profile") -> tuple[ColumnElement[bool], ...]:
+        """Conditions restricting a query to the firms in scope (empty for city and auditor)."""
+        role = self.user.role
+        if role in ("city", "auditor"):
+            return ()
+        if role == "district":
+            return (region_col == self.user.region_code,)
+        if role == "enterprise":
+            return (code_col == self.user.credit_code,)
+        if role == "bank" and what == "carbon":
+            return (code_col.in_(sorted(self.consented_codes())),)
+        return (false(),)
+
+    @property
+    def audited_reads(self) -> bool:
+        """Banks and auditors: every read they make is in the audit log."""
+        return self.user.role in ("bank", "auditor")
+
+
+def get_scope(user: ApiUser, session: SessionDep) -> Scope:
+    return Scope(user, session)
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def audit(session: Session, user: CurrentUser | None, action: str, target: str | None = None,
+          detail: dict[str, Any] | None = None, request: Request | None = None, commit: bool = True) -> None:
+    """Record an action in the audit log (and commit, unless the caller commits with its change)."""
+    _audit.record(session, action, username=user.username if user else None, role=user.role if user else None,
+                  target=target, detail=detail, ip=client_ip(request) if request is not None else None)
+    if commit:
+        session.commit()
+
+
+def audit_read(scope: Scope, action: str, target: str | None, request: Request | None = None,
+               detail: dict[str, Any] | None = None) -> None:
+    """Audit a read when the caller's role requires it (bank, auditor)."""
+    if scope.audited_reads:
+        audit(scope.session, scope.user, action, target, detail, request)
+
+
+# ---------------------------------------------------------------- CSRF
+
+CSRF_FIELD = "csrf_token"
+PRE_SESSION_COOKIE = "zhizao_pre"
+CSRF_MAX_AGE_S = 12 * 3600
+
+
+class CsrfError(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+
+
+def _binding(request: Request) -> str:
+    """What a form token is bound to: the session (or the pre-login cookie on the login form)."""
+    explicit = getattr(request.state, "csrf_binding", None)
+    raw = explicit or request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE) or "anonymous"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key(request.app.state.settings), salt="zhizao-csrf")
+
+
+def csrf_token(request: Request) -> str:
+    """A signed token for the hidden ``csrf_token`` field of a form rendered for this request."""
+    cached = getattr(request.state, "csrf_token", None)
+    if cached:
+        return str(cached)
+    token = str(_serializer(request).dumps(_binding(request)))
+    request.state.csrf_token = token
+    return token
+
+
+def verify_csrf(request: Request, token: str | None) -> None:
+    """Raise :class:`CsrfError` (403) unless ``token`` was issued for this session and is fresh."""
+    if not token:
+        raise CsrfError()
+    try:
+        bound = _serializer(request).loads(token, max_age=CSRF_MAX_AGE_S)
+    except BadSignature:
+        raise CsrfError() from None
+    if not isinstance(bound, str) or not hmac.compare_digest(bound, _binding(request)):
+        raise CsrfError()

@@ -1,0 +1,127 @@
+"""一企一档: a firm's data by department and year, read from the DuckDB warehouse.
+
+The warehouse is opened read-only for each request and closed at once: the command line must
+be able to import and evaluate between requests, and DuckDB lets one writing process exclude
+all others. While the CLI holds the write lock, :class:`WarehouseBusy` is raised and the web
+layer answers a Chinese 503.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+from fastapi import HTTPException
+
+from zhizao.settings import Settings
+
+
+class WarehouseBusy(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=503, detail="数据仓库正在更新（导入或计算中），请稍后再试",
+                         headers={"Retry-After": "5"})
+
+
+@contextmanager
+def warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the warehouse, or None when there is none yet."""
+    if not settings.warehouse_path.exists():
+        yield None
+        return
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.IOException as exc:
+        raise WarehouseBusy() from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    cols = [d[0] for d in cur.description or []]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+# (table, SQL over the current rows of one firm, grouped by year): every department's summary
+_SUMMARIES: dict[str, str] = {
+    "statistics": """SELECT year, above_scale, gross_output, value_added, revenue, employees, rd_expense,
+                            total_assets, total_liabilities
+                     FROM statistics_annual WHERE credit_code = ? ORDER BY year""",
+    "tax": "SELECT year, tax_paid FROM tax WHERE credit_code = ? ORDER BY year",
+    "land": """SELECT year, sum(area_mu) AS area_mu, count(*) AS parcels,
+                      sum(CASE WHEN tenure = '租赁' THEN area_mu ELSE 0 END) AS leased_mu
+               FROM land WHERE credit_code = ? GROUP BY year ORDER BY year""",
+    "energy": """SELECT year(month) AS year, energy_type, sum(quantity) AS quantity, any_value(unit) AS unit,
+                        count(*) AS months
+                 FROM energy WHERE credit_code = ? GROUP BY 1, 2 ORDER BY 1, 2""",
+    "zero_carbon": """SELECT year(month) AS year, kind, sum(quantity) AS quantity, any_value(unit) AS unit
+                      FROM zero_carbon WHERE credit_code = ? GROUP BY 1, 2 ORDER BY 1, 2""",
+    "emissions": """SELECT year, pollutant, sum(quantity) AS quantity_t FROM emissions WHERE credit_code = ?
+                    GROUP BY 1, 2 ORDER BY 1, 2""",
+    "power": """SELECT year(date) AS year, sum(kwh) AS kwh, count(*) AS days FROM power_daily
+                WHERE credit_code = ? GROUP BY 1 ORDER BY 1""",
+}
+_SOURCE_TABLE = {"statistics": "statistics_annual", "power": "power_daily"}
+
+
+def firm_profile(settings: Settings, credit_code: str) -> dict[str, Any] | None:
+    """The firm's master data and its per-year summaries by department, or None if unknown."""
+    with warehouse(settings) as con:
+        if con is None:
+            return None
+        tables = _tables(con)
+        if "enterprises" not in tables:
+            return None
+        ent = _rows(con, "SELECT credit_code, name, region_code, industry_code, founded_on, township, park "
+                         "FROM enterprises WHERE credit_code = ?", [credit_code])
+        if not ent:
+            return None
+        profile: dict[str, Any] = {"enterprise": ent[0]}
+        for key, sql in _SUMMARIES.items():
+            table = _SOURCE_TABLE.get(key, key)
+            profile[key] = _rows(con, sql, [credit_code]) if table in tables else []
+    return profile
+
+
+def firm_region(settings: Settings, credit_code: str) -> str | None:
+    with warehouse(settings) as con:
+        if con is None or "enterprises" not in _tables(con):
+            return None
+        r = con.execute("SELECT region_code FROM enterprises WHERE credit_code = ?", [credit_code]).fetchone()
+    return None if r is None else r[0]
+
+
+def list_enterprises(settings: Settings, *, region_code: str | None = None, industry_code: str | None = None,
+                     q: str | None = None, codes: list[str] | None = None, limit: int = 50, offset: int = 0
+                     ) -> tuple[int, list[dict[str, Any]]]:
+    """A page of the warehouse's current enterprises with filters (``codes`` restricts to a set)."""
+    with warehouse(settings) as con:
+        if con is None or "enterprises" not in _tables(con):
+            return 0, []
+        where, params = ["TRUE"], []
+        if region_code:
+            where.append("region_code = ?")
+            params.append(region_code)
+        if industry_code:
+            where.append("starts_with(industry_code, ?)")
+            params.append(industry_code)
+        if q:
+            where.append("(contains(name, ?) OR starts_with(credit_code, ?))")
+            params += [q, q.upper()]
+        if codes is not None:
+            where.append("list_contains(?, credit_code)")
+            params.append(codes)
+        cond = " AND ".join(where)
+        total = con.execute(f"SELECT count(*) FROM enterprises WHERE {cond}", params).fetchone()
+        rows = _rows(con, f"SELECT credit_code, name, region_code, industry_code, founded_on, township, park "
+                          f"FROM enterprises WHERE {cond} ORDER BY credit_code LIMIT ? OFFSET ?",
+                     [*params, limit, offset])
+    return int(total[0]) if total else 0, rows
