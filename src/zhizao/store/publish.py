@@ -52,7 +52,7 @@ def _firm_attributes(settings: Settings, codes: list[str]) -> dict[str, tuple[st
         return {}
     try:
         exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'enterprises'"
-                             ).fetchone()
+                             ).fetchall()[0]
         if not exists or not exists[0]:
             return {}
         import pyarrow as pa

@@ -15,19 +15,20 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhizao.codes import industries, regions
-from zhizao.store.models import Consent, Objection, Publication, PublishedResult, User
-from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
+from zhizao.store import publish
+from zhizao.store.models import Consent, Objection, PublishedResult, User
+from zhizao.web.deps import PageUser, Scope, SessionDep, SettingsDep, audit, verify_csrf
 from zhizao.web.templating import GRADE_HEX, render, user_attr
 
 router = APIRouter(include_in_schema=False)
@@ -102,107 +103,39 @@ def install_error_pages(app: Any) -> None:
 # ----------------------------------------------------------------------------- scope
 
 
+def scope_of(user: Any, session: Session) -> Scope:
+    return Scope(user, session)
+
+
 def region_scope(user: Any) -> str | None:
     """The region a district user is limited to; None = the whole city."""
     return user_attr(user, "region_code") if user_attr(user, "role") == "district" else None
 
 
-def bank_codes(session: Session, user: Any) -> set[str]:
-    """Firms that granted this bank a live consent today."""
-    today = dt.date.today()
-    rows = session.execute(
-        select(Consent.credit_code).where(
-            Consent.bank_user_id == user_attr(user, "id"),
-            Consent.revoked_at.is_(None),
-            Consent.valid_from <= today,
-            Consent.valid_to >= today,
-        )
-    ).scalars()
-    return set(rows)
-
-
-def can_see_firm(session: Session, user: Any, credit_code: str, region_code: str | None, method: str = "") -> bool:
-    role = user_attr(user, "role")
-    if role in ("city", "auditor"):
-        return True
-    if role == "district":
-        return bool(region_code) and region_code == user_attr(user, "region_code")
-    if role == "enterprise":
-        return credit_code == user_attr(user, "credit_code")
-    if role == "bank":
-        return method == "carbon" and credit_code in bank_codes(session, user)
-    return False
-
-
 # ----------------------------------------------------------------------------- published results
 
 
-def published_years(session: Session, method: str) -> list[int]:
-    return sorted(set(session.execute(select(Publication.year).where(Publication.method == method)).scalars()))
-
-
 def pick_year(session: Session, method: str, requested: int | None) -> tuple[int | None, list[int]]:
-    years = published_years(session, method)
+    years = publish.published_years(session, method)
     if requested in years:
         return requested, years
     return (years[-1] if years else None), years
 
 
-def _published_filter(stmt: Any, method: str, year: int, region: str | None = None,
-                      industry: str | None = None, outcome: str | None = None,
-                      codes: Iterable[str] | None = None) -> Any:
-    stmt = stmt.where(PublishedResult.method == method, PublishedResult.year == year)
-    if region:
-        stmt = stmt.where(PublishedResult.region_code == region)
-    if industry:
-        stmt = stmt.where(PublishedResult.industry_code.like(f"{industry}%"))
-    if outcome:
-        stmt = stmt.where(PublishedResult.outcome == outcome)
-    if codes is not None:
-        stmt = stmt.where(PublishedResult.credit_code.in_(list(codes)))
-    return stmt
+def filters(scope: Scope, what: str, region: str | None = None, industry: str | None = None,
+            outcome: str | None = None, q: str | None = None) -> publish.Filters:
+    return publish.Filters(region_code=region or None, industry_code=industry or None, outcome=outcome or None,
+                           q=q or None, extra=scope.firm_filter(what=what))
 
 
-def distribution(session: Session, method: str, year: int, by: str | None = None, **filters: Any) -> dict[Any, Counter]:
+def distribution(session: Session, method: str, year: int, f: publish.Filters,
+                 by: str | None = None) -> dict[Any, Counter]:
     """Counts of outcomes (grade or class), optionally by region or 2-digit industry division."""
-    if by == "region":
-        key = PublishedResult.region_code
-    elif by == "division":
-        key = func.substr(PublishedResult.industry_code, 1, 2)
-    else:
-        key = None
-    cols = [key] if key is not None else []
-    stmt = select(*cols, PublishedResult.outcome, func.count()).group_by(*cols, PublishedResult.outcome)
-    stmt = _published_filter(stmt, method, year, **filters)
     out: dict[Any, Counter] = defaultdict(Counter)
-    for row in session.execute(stmt):
-        if key is None:
-            out[None][row[0]] += row[1]
-        else:
-            out[row[0]][row[1]] += row[2]
+    for r in publish.distribution(session, method, year, by=by or "outcome", filters=f):
+        key = r.get("region_code") if by == "region" else r.get("division") if by == "industry" else None
+        out[key][r["outcome"]] += int(r["n"])
     return out
-
-
-def published_page(session: Session, method: str, year: int, page: int = 1, size: int = PAGE_SIZE,
-                   order: str = "code", **filters: Any) -> tuple[list[dict[str, Any]], int]:
-    """One page of published rows (payload dicts), with the total count."""
-    total = session.execute(_published_filter(select(func.count()).select_from(PublishedResult),
-                                              method, year, **filters)).scalar_one()
-    order_by = {
-        "rank": (PublishedResult.rank.is_(None), PublishedResult.rank, PublishedResult.credit_code),
-        "outcome": (PublishedResult.outcome.is_(None), PublishedResult.outcome, PublishedResult.credit_code),
-    }.get(order, (PublishedResult.credit_code,))
-    stmt = _published_filter(select(PublishedResult.payload), method, year, **filters)
-    stmt = stmt.order_by(*order_by).offset((max(page, 1) - 1) * size).limit(size)
-    return [json.loads(p) for p in session.execute(stmt).scalars()], int(total)
-
-
-def published_history(session: Session, method: str, credit_code: str) -> list[dict[str, Any]]:
-    """The firm's published row for every year, oldest first."""
-    stmt = (select(PublishedResult.payload)
-            .where(PublishedResult.method == method, PublishedResult.credit_code == credit_code)
-            .order_by(PublishedResult.year))
-    return [json.loads(p) for p in session.execute(stmt).scalars()]
 
 
 def pages_of(total: int, size: int = PAGE_SIZE) -> int:
@@ -226,22 +159,10 @@ def region_name(code: str | None) -> str:
 
 
 def division_name(code: str | None) -> str:
+    """The GB/T 4754 division (行业大类) name of a class or division code."""
     if not code:
         return "—"
-    try:
-        return industries.division_name(code[:2]) if hasattr(industries, "division_name") else _division_names().get(code[:2], code[:2])
-    except Exception:
-        return code[:2]
-
-
-_DIVISIONS: dict[str, str] = {}
-
-
-def _division_names() -> dict[str, str]:
-    if not _DIVISIONS:
-        t = industries.division_table().to_pydict()
-        _DIVISIONS.update(zip(t["division_code"], t["name"], strict=False))
-    return _DIVISIONS
+    return industries.name(code[:2]) or code[:2]
 
 
 # ----------------------------------------------------------------------------- chart options
@@ -354,6 +275,9 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         return RedirectResponse("/carbon", status_code=303)
     forbid(user, *READ_ROLES)
     region = region_scope(user)
+    scope = scope_of(user, session)
+    fc = filters(scope, "carbon")
+    fm = filters(scope, "mujun")
     c_year, c_years = pick_year(session, "carbon", year)
     m_year, m_years = pick_year(session, "mujun", year)
     charts: dict[str, Any] = {}
@@ -361,14 +285,14 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
     by_region_table: list[dict[str, Any]] = []
 
     if c_year is not None:
-        total = distribution(session, "carbon", c_year, region=region).get(None, Counter())
+        total = distribution(session, "carbon", c_year, fc).get(None, Counter())
         charts["grade_pie"] = pie_option(f"{c_year}年 碳效等级分布",
                                          {f"{g}级": total.get(str(g), 0) for g in range(1, 6)}, GRADE_COLOURS)
-        by_r = distribution(session, "carbon", c_year, by="region", region=region)
+        by_r = distribution(session, "carbon", c_year, fc, by="region")
         rkeys = sorted(k for k in by_r if k)
         charts["grade_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],
                                                     grade_series(by_r, rkeys), GRADE_COLOURS)
-        by_d = distribution(session, "carbon", c_year, by="division", region=region)
+        by_d = distribution(session, "carbon", c_year, fc, by="industry")
         dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
         charts["grade_division"] = stacked_bar_option("主要行业碳效等级（前12个行业大类）",
                                                       [division_name(k) for k in dkeys],
@@ -377,7 +301,7 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         kpis.append({"label": f"{c_year}年 碳效评价企业", "value": graded, "unit": "家", "digits": 0})
         kpis.append({"label": "碳效4–5级企业", "value": total.get("4", 0) + total.get("5", 0), "unit": "家", "digits": 0})
         # grade mix over years
-        trend = {y: distribution(session, "carbon", y, region=region).get(None, Counter()) for y in c_years}
+        trend = {y: distribution(session, "carbon", y, fc).get(None, Counter()) for y in c_years}
         charts["grade_trend"] = stacked_bar_option("碳效等级逐年变化", [f"{y}" for y in c_years],
                                                    {f"{g}级": [trend[y].get(str(g), 0) for y in c_years] for g in range(1, 6)},
                                                    GRADE_COLOURS)
@@ -385,9 +309,9 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
             by_region_table.append({"region": k, "name": region_name(k), "carbon": by_r[k]})
 
     if m_year is not None:
-        mt = distribution(session, "mujun", m_year, region=region).get(None, Counter())
+        mt = distribution(session, "mujun", m_year, fm).get(None, Counter())
         charts["class_pie"] = pie_option(f"{m_year}年 亩均效益分类", {k: v for k, v in sorted(mt.items()) if k}, CLASS_HEX)
-        by_rm = distribution(session, "mujun", m_year, by="region", region=region)
+        by_rm = distribution(session, "mujun", m_year, fm, by="region")
         rkeys_m = sorted(k for k in by_rm if k)
         charts["class_region"] = stacked_bar_option("各区县亩均效益分类", [region_name(k) for k in rkeys_m],
                                                     class_series(by_rm, rkeys_m), CLASS_HEX)
@@ -494,8 +418,8 @@ def _advice(explanation: Mapping[str, Any] | None, carbon: Mapping[str, Any] | N
 def firm_page(request: Request, credit_code: str, user: PageUser, session: SessionDep,
               settings: SettingsDep) -> Response:
     credit_code = credit_code.strip().upper()
-    carbon_hist = published_history(session, "carbon", credit_code)
-    mujun_hist = published_history(session, "mujun", credit_code)
+    carbon_hist = publish.firm_history(session, "carbon", credit_code)
+    mujun_hist = publish.firm_history(session, "mujun", credit_code)
     profile = None
     try:
         profile = _firm_profile(settings, credit_code)
@@ -506,7 +430,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
     ent = (profile or {}).get("enterprise") or {}
     region = ent.get("region_code") or next((r.get("region_code") for r in carbon_hist + mujun_hist if r.get("region_code")), None)
     exists = bool(ent) or bool(carbon_hist) or bool(mujun_hist)
-    if not exists or not can_see_firm(session, user, credit_code, region, method="carbon"):
+    if not exists or not scope_of(user, session).can_see_firm(credit_code, region, what="carbon"):
         raise not_found()
     if user_attr(user, "role") == "bank":
         # a bank sees a consenting firm's carbon code only, nothing of its other data
@@ -648,42 +572,58 @@ def revoke_consent(request: Request, credit_code: str, consent_id: int, user: Pa
 
 
 def _contract_tables() -> list[tuple[str, str]]:
-    from zhizao.contract import tables as ct
+    from zhizao.contract import TABLES
+
+    return [(name, t.title) for name, t in TABLES.items()]
+
+
+def _batches(settings: Any) -> list[dict[str, Any]]:
+    from zhizao.ingest.queries import STATUS_LABELS, list_batches
 
     out = []
-    for name in ct.TABLES if hasattr(ct, "TABLES") else []:
-        t = ct.TABLES[name] if isinstance(ct.TABLES, dict) else name
-        label = getattr(t, "title", None) or getattr(t, "chinese", None) or ""
-        out.append((getattr(t, "name", name), label))
+    for b in reversed(list_batches(settings)):  # newest first
+        out.append(b | {"status_label": STATUS_LABELS.get(b.get("status") or "", b.get("status") or "")})
     return out
 
 
 @router.get("/imports", response_class=HTMLResponse)
 def imports_page(request: Request, user: PageUser, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
-    from zhizao.ingest import list_batches
+    return render(request, "imports.html", {
+        "breadcrumbs": [("数据导入", None)], "batches": _batches(settings), "tables": _contract_tables(),
+        "result": None, "can_upload": user_attr(user, "role") == "city",
+    }, user=user)
+
+
+@router.get("/imports/{batch_id}", response_class=HTMLResponse)
+def batch_page(request: Request, batch_id: int, user: PageUser, settings: SettingsDep) -> Response:
+    forbid(user, "city", "auditor")
+    from zhizao.ingest import IngestError, rejects
 
     try:
-        batches = [b if isinstance(b, dict) else b.to_dict() for b in list_batches(settings)]
-    except FileNotFoundError:
-        batches = []
-    batches = sorted(batches, key=lambda b: -int(b.get("batch_id") or b.get("id") or 0))
+        rep = rejects(settings, batch_id)
+    except IngestError as exc:
+        raise not_found() from exc
+    batch = next((b for b in _batches(settings) if b["batch_id"] == batch_id), {})
+    result = {**batch, "rejects": rep["rejects"], "rows_rejected": rep["rows_rejected"]}
+    tables = dict(_contract_tables())
     return render(request, "imports.html", {
-        "breadcrumbs": [("数据导入", None)], "batches": batches, "tables": _contract_tables(),
-        "result": None, "can_upload": user_attr(user, "role") == "city",
+        "breadcrumbs": [("数据导入", "/imports"), (f"批次 {batch_id}", None)], "batches": None,
+        "tables": list(tables.items()), "result": result, "file_name": rep.get("file") or "",
+        "table_label": tables.get(rep["table"], rep["table"]), "can_upload": False,
     }, user=user)
 
 
 @router.post("/imports", response_class=HTMLResponse)
 async def upload(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                  csrf_token: str = Form(""), table: str = Form(""), source: str = Form(""),
-                 file: UploadFile = File(...)) -> Response:
+                 file: UploadFile | None = File(None)) -> Response:
     forbid(user, "city")
     verify_csrf(request, csrf_token)
-    from zhizao.ingest import import_file, list_batches
+    from zhizao.ingest import IngestError, import_file
 
     tables = dict(_contract_tables())
-    if table not in tables or not file.filename:
+    if table not in tables or file is None or not file.filename:
         return RedirectResponse("/imports?msg=bad_input", status_code=303)
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(dir=settings.uploads_dir))
@@ -693,17 +633,13 @@ async def upload(request: Request, user: PageUser, session: SessionDep, settings
     error = None
     result = None
     try:
-        res = import_file(settings, table, dest, source=source.strip() or "网页上传")
-        result = res.to_dict() if hasattr(res, "to_dict") else dict(res)
+        result = import_file(settings, table, dest, source=source.strip() or "网页上传").to_dict()
         audit(session, user, "import.upload", f"batch:{result.get('batch_id')}", request=request,
               detail={k: result.get(k) for k in ("table", "rows_read", "rows_loaded", "rows_rejected")})
-        session.commit()
-    except Exception as exc:  # a file-level error (missing columns, unreadable file) is shown, not raised
-        error = str(exc) if _has_cjk(str(exc)) else "文件无法导入，请检查文件格式和表头。"
-    batches = sorted((b if isinstance(b, dict) else b.to_dict() for b in list_batches(settings)),
-                     key=lambda b: -int(b.get("batch_id") or b.get("id") or 0))
+    except IngestError as exc:  # a file-level error (missing columns, unreadable file) is shown to the user
+        error = str(exc)
     return render(request, "imports.html", {
-        "breadcrumbs": [("数据导入", "/imports"), ("导入结果", None)], "batches": batches,
+        "breadcrumbs": [("数据导入", "/imports"), ("导入结果", None)], "batches": _batches(settings),
         "tables": list(tables.items()), "result": result, "error": error, "file_name": dest.name,
         "table_label": tables.get(table, table), "can_upload": True,
     }, user=user, status_code=200 if error is None else 400)
@@ -715,8 +651,8 @@ async def upload(request: Request, user: PageUser, session: SessionDep, settings
 def _publications(session: Session) -> dict[tuple[str, int], str]:
     """The run currently published for each (method, year): the newest publication wins."""
     current: dict[tuple[str, int], str] = {}
-    for p in session.execute(select(Publication).order_by(Publication.published_at, Publication.id)).scalars():
-        current[(p.method, p.year)] = p.run_id
+    for p in publish.publications(session):  # newest first
+        current.setdefault((p.method, p.year), p.run_id)
     return current
 
 
@@ -761,8 +697,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
         raise not_found() from exc
     siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
     current = _publications(session)
-    history = list(session.execute(select(Publication).where(Publication.run_id == run_id)
-                                   .order_by(Publication.published_at)).scalars())
+    history = [p for p in reversed(publish.publications(session, run.method)) if p.run_id == run_id]
     return render(request, "run.html", {
         "breadcrumbs": [("评价运行", "/runs"), (run.run_id, None)], "run": run, "siblings": siblings,
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,

@@ -1,0 +1,127 @@
+"""碳效码 pages: the published grade list with filters, paging, distributions and the Excel export.
+
+A district sees its district, a bank the firms that granted it consent (each read audited), the
+city and auditors everything; a firm goes to its own profile.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from zhizao.store import publish
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
+from zhizao.web.pages import (
+    GRADE_COLOURS,
+    PAGE_SIZE,
+    distribution,
+    division_name,
+    filters,
+    grade_series,
+    pages_of,
+    pick_year,
+    pie_option,
+    query_string,
+    region_name,
+    region_scope,
+    scope_of,
+    stacked_bar_option,
+)
+from zhizao.web.templating import render, user_attr
+
+router = APIRouter(include_in_schema=False)
+
+LEVELS = ("低碳", "中碳", "高碳")
+
+
+def _redirect_firm(user: Any) -> Response | None:
+    if user_attr(user, "role") == "enterprise":
+        return RedirectResponse(f"/enterprises/{user_attr(user, 'credit_code')}#carbon-code", status_code=303)
+    return None
+
+
+@router.get("/carbon", response_class=HTMLResponse)
+def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int | None = None,
+                region: str = "", industry: str = "", grade: str = "", q: str = "", page: int = 1) -> Response:
+    if (r := _redirect_firm(user)) is not None:
+        return r
+    scope = scope_of(user, session)
+    region = region_scope(user) or region.strip()
+    y, years = pick_year(session, "carbon", year)
+    ctx: dict[str, Any] = {"breadcrumbs": [("碳效码", None)], "year": y, "years": years, "region": region,
+                           "industry": industry, "grade": grade, "q": q, "rows": [], "total": 0, "page": 1,
+                           "pages": 1, "charts": {}, "regions": [], "divisions": [],
+                           "fixed_region": region_scope(user) is not None}
+    if y is not None:
+        f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
+        page = max(1, page)
+        total, rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        for r in rows:
+            r["region_name"] = region_name(r.get("region_code"))
+        # the filter lists and charts show the whole scope, not only the current filter
+        base = filters(scope, "carbon")
+        by_r = distribution(session, "carbon", y, base, by="region")
+        by_d = distribution(session, "carbon", y, base, by="industry")
+        sel = distribution(session, "carbon", y, f).get(None, Counter())
+        rkeys = sorted(k for k in by_r if k)
+        dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
+        charts = {}
+        if total:
+            charts["dist_grade"] = pie_option("碳效等级分布（当前筛选）", {f"{g}级": sel.get(str(g), 0) for g in range(1, 6)},
+                                              GRADE_COLOURS)
+            charts["dist_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],
+                                                       grade_series(by_r, rkeys), GRADE_COLOURS)
+            charts["dist_industry"] = stacked_bar_option("主要行业碳效等级", [division_name(k) for k in dkeys],
+                                                         grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
+        if user_attr(user, "role") in ("bank", "auditor"):
+            audit(session, user, "page.carbon_list", f"carbon:{y}", request=request,
+                  detail={"codes": [r["credit_code"] for r in rows]})
+        params = query_string(year=y, region=region, industry=industry, grade=grade, q=q)
+        ctx.update(rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, params=params,
+                   regions=[(k, region_name(k)) for k in rkeys],
+                   divisions=sorted((k, division_name(k)) for k in by_d if k))
+    return render(request, "carbon/list.html", ctx, user=user)
+
+
+@router.get("/carbon/export.xlsx")
+def carbon_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                  year: int | None = None, region: str = "", industry: str = "", grade: str = "") -> Response:
+    """The published grade list of the user's scope as a spreadsheet (碳效码评价结果清单)."""
+    if (r := _redirect_firm(user)) is not None:
+        return r
+    from zhizao.carbon.export import write_grade_list
+    from zhizao.runs import registry
+    from zhizao.web.pages import not_found
+
+    y, _ = pick_year(session, "carbon", year)
+    pub = publish.published_run(session, "carbon", y) if y is not None else None
+    if pub is None:
+        raise not_found()
+    table = registry.results(settings, pub.run_id)
+    region = region_scope(user) or region.strip()
+    mask = pa.array([True] * table.num_rows)
+    scope = scope_of(user, session)
+    if user_attr(user, "role") == "bank":
+        mask = pc.is_in(table["credit_code"], value_set=pa.array(sorted(scope.consented_codes()), pa.string()))
+    if region:
+        mask = pc.and_(mask, pc.equal(table["region_code"], region))
+    if industry.strip():
+        mask = pc.and_(mask, pc.starts_with(table["industry_code"], industry.strip()))
+    if grade.strip().isdigit():
+        mask = pc.and_(mask, pc.equal(pc.cast(table["grade"], pa.int64()), int(grade)))
+    table = table.filter(pc.fill_null(mask, False))
+    audit(session, user, "export.carbon", f"carbon:{y}", request=request,
+          detail={"run_id": pub.run_id, "rows": table.num_rows, "region": region or None})
+    tmp = Path(tempfile.mkdtemp()) / f"carbon-{y}.xlsx"
+    write_grade_list(table, tmp)
+    return FileResponse(tmp, filename=f"碳效码评价结果-{y}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(lambda: tmp.unlink(missing_ok=True)))

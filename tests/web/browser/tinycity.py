@@ -1,0 +1,154 @@
+"""A tiny city for the page tests: ten firms in two districts, two years, imported through the
+real importer, evaluated (carbon, mujun) with the shipped methodologies, published, and one
+account per role. Small enough to build in a few seconds, rich enough that every page has
+something to show (all five carbon grades need not occur; several do)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhizao.codes.credit_code import make
+from zhizao.settings import Settings
+
+YEARS = (2023, 2024)
+PASSWORD = "Zhizao-test-2024!"
+WUXING, NANXUN = "330502", "330503"
+
+# (region, industry class, above scale, value added 万元 in 2023, kWh per 万元 VA, coal t, land 亩)
+FIRMS = [
+    (WUXING, "1711", True, 5200, 900, 0, 40),
+    (WUXING, "1711", True, 3100, 1400, 300, 25),
+    (WUXING, "1752", True, 8800, 700, 1200, 60),
+    (WUXING, "1752", True, 2500, 2600, 900, 18),
+    (WUXING, "2110", True, 4100, 350, 0, 30),
+    (WUXING, "2110", False, 600, 500, 0, 5),
+    (NANXUN, "3011", True, 12000, 1900, 9000, 120),
+    (NANXUN, "3011", True, 7000, 1100, 3000, 80),
+    (NANXUN, "3841", True, 15000, 400, 0, 70),
+    (NANXUN, "3311", False, 800, 600, 0, 2),
+]
+
+
+def firm_code(i: int, region: str) -> str:
+    return make("9", "1", region, f"MA2B{i:04d}X")
+
+
+@dataclass
+class City:
+    settings: Settings
+    codes: list[str]
+    regions: list[str]
+    names: list[str]
+    users: dict[str, str] = field(default_factory=dict)  # role key → username
+    runs: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def write_files(folder: Path) -> dict[str, Path]:
+    """The department files of the tiny city, with Chinese headers as departments send them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    codes = [firm_code(i, f[0]) for i, f in enumerate(FIRMS)]
+    names = [f"湖州示范{['纺织', '纺织', '印染', '印染', '家具', '家具', '建材', '建材', '新能源', '金属'][i]}有限公司{i + 1}"
+             for i in range(len(FIRMS))]
+    files: dict[str, Path] = {}
+    files["enterprises"] = _write(folder / "enterprises.csv", ["统一社会信用代码", "企业名称", "行政区划代码", "行业代码", "成立日期"],
+                                  [[c, n, f[0], f[1], "2010-05-01"] for c, n, f in zip(codes, names, FIRMS, strict=True)])
+    stats, tax, energy, land, emis = [], [], [], [], []
+    for k, y in enumerate(YEARS):
+        growth = 1.0 + 0.08 * k
+        for i, (c, f) in enumerate(zip(codes, FIRMS, strict=True)):
+            _, _, above, va, kwh_per, coal, mu = f
+            va_y = round(va * growth * (1 + 0.03 * ((i * 7 + k) % 5 - 2)), 1)
+            revenue = round(va_y * 3.6, 1)
+            stats.append([c, y, "是" if above else "否", round(va_y * 3.9, 1), va_y, revenue, 40 + 12 * i,
+                          round(revenue * 0.021 * (1 + i % 3), 1)])
+            tax.append([c, y, round(va_y * (0.05 + 0.01 * (i % 4)), 1)])
+            monthly_kwh = round(va_y * kwh_per / 12)
+            for m in range(1, 13):
+                energy.append([c, f"{y}-{m:02d}", "电力", monthly_kwh, "千瓦时"])
+            if coal:
+                energy.append([c, f"{y}-06", "原煤", coal, "吨"])
+            land.append([c, y, f"ZD-{i:03d}", mu, "自有"])
+            emis.append([c, y, "COD", round(0.4 + i * 0.3, 2)])
+    files["statistics_annual"] = _write(folder / "stats.csv",
+                                        ["统一社会信用代码", "年度", "是否规上", "工业总产值", "工业增加值", "营业收入", "年平均从业人员", "研发费用"], stats)
+    files["tax"] = _write(folder / "tax.csv", ["统一社会信用代码", "年度", "实缴税金"], tax)
+    files["energy"] = _write(folder / "energy.csv", ["统一社会信用代码", "月份", "能源品种", "消费量", "计量单位"], energy)
+    files["land"] = _write(folder / "land.csv", ["统一社会信用代码", "年度", "宗地编号", "用地面积", "权属"], land)
+    files["emissions"] = _write(folder / "emissions.csv", ["统一社会信用代码", "年度", "污染物", "排放量"], emis)
+    return files
+
+
+def bad_tax_file(folder: Path, codes: list[str]) -> Path:
+    """A tax file with two good rows and three bad ones (bad code, unknown firm, negative value)."""
+    unknown = make("9", "1", WUXING, "ZZZZ9999X")
+    return _write(folder / "tax-with-errors.csv", ["统一社会信用代码", "年度", "实缴税金"], [
+        [codes[0], 2022, 120.5],
+        [codes[1], 2022, 88],
+        ["91330502MA2B0000XX", 2022, 10],
+        [unknown, 2022, 10],
+        [codes[2], 2022, -5],
+    ])
+
+
+def build(settings: Settings, work: Path) -> City:
+    from zhizao import capabilities
+    from zhizao.engine import connect
+    from zhizao.ingest import import_file
+    from zhizao.methodology.loader import find
+    from zhizao.runs.registry import execute
+    from zhizao.store.accounts import NewUser, add_user
+    from zhizao.store.db import init_store, session_scope
+    from zhizao.store.publish import publish
+
+    files = write_files(work)
+    for table in ("enterprises", "statistics_annual", "tax", "energy", "land", "emissions"):
+        res = import_file(settings, table, files[table], source="测试")
+        assert res.rows_rejected == 0, (table, res.to_dict())
+    codes = [firm_code(i, f[0]) for i, f in enumerate(FIRMS)]
+    city = City(settings, codes, [f[0] for f in FIRMS], [])
+    init_store(settings)
+    # carbon for both years (the profile's history chart), mujun for the last year only (its
+    # evaluation is the slow one and one year is enough for rankings and objections)
+    for method, years in (("carbon", YEARS), ("mujun", YEARS[-1:])):
+        cap = capabilities.get(method)
+        for y in years:
+            eng = connect(settings, "duckdb")
+            try:
+                notes_for = cap.extra.get("notes_for")
+                m = find(None, method, y)
+                run = execute(settings, eng, method, y, m, notes=notes_for(m, y) if notes_for else None)
+            finally:
+                eng.close()
+            city.runs[(method, y)] = run.run_id
+            publish(settings, run.run_id, user="tester")
+    # a second carbon run of the last year, unpublished, so the runs page has two to diff
+    eng = connect(settings, "duckdb")
+    try:
+        y = YEARS[-1]
+        run = execute(settings, eng, "carbon", y, find(None, "carbon", y), notes=["复核重算"])
+        city.runs[("carbon-rerun", y)] = run.run_id
+    finally:
+        eng.close()
+    with session_scope(settings) as s:
+        accounts = {
+            "city": NewUser("city1", "city", display_name="市经信局分析员"),
+            "district": NewUser("wuxing1", "district", region_code=WUXING, display_name="吴兴区经信局"),
+            "enterprise": NewUser("firm1", "enterprise", credit_code=codes[0], display_name="示范纺织"),
+            "enterprise_other": NewUser("firm7", "enterprise", credit_code=codes[6], display_name="示范建材"),
+            "bank": NewUser("bank1", "bank", display_name="湖州银行"),
+            "auditor": NewUser("audit1", "auditor", display_name="审计员"),
+        }
+        for key, nu in accounts.items():
+            add_user(s, nu, PASSWORD)
+            city.users[key] = nu.username
+    return city
