@@ -1,0 +1,1 @@
+"""Shipped carbon-efficiency methodologies (one YAML file per version)."""
