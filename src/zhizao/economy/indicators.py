@@ -1,0 +1,390 @@
+"""The economy indicators (METHODS.md §7), by city and district, by year.
+
+Every total is one vectorised Ibis query over the warehouse's current views (so it runs on
+DuckDB and on Spark); the few hundred (region, year) aggregates that come back are turned into
+rates, growth and ranks by the pure functions of :mod:`zhizao.economy.growth`.
+
+Regions: a firm counts in its district (``region_code``, 6-digit GB/T 2260) and in its city
+(the first four digits + ``00``); a firm registered at the city code itself counts only there.
+
+Conventions (also in ``docs/indicators.md``):
+
+- levels are above-scale (规上) totals at current prices;
+- ``value_added_growth`` is at comparable prices on the 同口径 set: firms above scale this year
+  that reported value added last year; each firm's value added is deflated by its division's
+  producer price index (previous year = 100); a division without an index is not deflated
+  (the count is stated in ``basis``);
+- ``value_added_cagr`` chains the yearly comparable rates, n = number of yearly intervals;
+- per-mu figures are totals over the firms evaluated (land area > 0 that year and a
+  statistics row), never a mean of firm ratios.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from zhizao.economy import catalogue, coefficients, growth
+from zhizao.economy.catalogue import CATALOGUE, RANKED, SHARES
+from zhizao.engine.base import Engine
+
+INPUTS = ("enterprises", "statistics_annual", "price_indices", "tax", "land", "energy")
+
+
+class IndicatorError(ValueError):
+    """A request that cannot be answered (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One computed figure before rounding; ``row()`` gives the published form."""
+
+    id: str
+    region: str
+    year: int
+    value: float
+    basis: str
+
+    def row(self) -> dict[str, Any]:
+        ind = CATALOGUE[self.id]
+        return {"id": self.id, "name": ind.name, "region": self.region, "year": self.year,
+                "value": catalogue.rounded(self.id, self.value), "unit": ind.unit, "basis": self.basis}
+
+
+# ---------------------------------------------------------------- Ibis building blocks
+def city_of(region_code: ibis.Value) -> ibis.Value:
+    return region_code.substr(0, 4).concat("00")
+
+
+def by_region(t: ibis.Table) -> ibis.Table:
+    """Each row twice: once for its city, once for its district (unless it is the city)."""
+    city = t.mutate(region=city_of(t.region_code))
+    district = t.filter(t.region_code != city_of(t.region_code)).mutate(region=t.region_code)
+    return city.union(district, distinct=False)
+
+
+def firm_years(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """One row per firm and year in [y_from, y_to] of ``statistics_annual`` with its region,
+    category flags (the firm's own where given, else the industry mapping), last year's value
+    added and its division's price index."""
+    sa = t["statistics_annual"]
+    ent = t["enterprises"]
+    ent = ent.select(e_code=ent.credit_code, region_code=ent.region_code, industry_code=ent.industry_code)
+    flags = t["ref_industry_flags"]
+    flags = flags.select(f_code=flags.industry_code, **{f"m_{k}": flags[k] for k in SHARES})
+    prices = t["price_indices"]
+    prices = prices.select(p_year=prices.year.cast("int64"), p_div=prices.division, p_index=prices["index"])
+    prev = sa.select(v_code=sa.credit_code, v_year=(sa.year + 1).cast("int64"), va_prev=sa.value_added)
+
+    cur = sa.filter((sa.year >= y_from) & (sa.year <= y_to))
+    cur = cur.select("credit_code", year=cur.year.cast("int64"), above=cur.above_scale.fill_null(False),
+                     gross_output=cur.gross_output, value_added=cur.value_added,
+                     **{f"s_{k}": cur[k] for k in SHARES})
+    j = cur.join(ent, cur.credit_code == ent.e_code)
+    j = j.left_join(flags, j.industry_code == flags.f_code)
+    j = j.mutate(division=j.industry_code.substr(0, 2))
+    j = j.left_join(prices, (j.year == prices.p_year) & (j.division == prices.p_div))
+    j = j.left_join(prev, (j.credit_code == prev.v_code) & (j.year == prev.v_year))
+    in_cmp = j.above & j.va_prev.notnull() & j.value_added.notnull()
+    deflator = j.p_index.fill_null(100.0) / 100.0
+    va = j.value_added.fill_null(0.0)
+    out = j.mutate(
+        in_cmp=in_cmp,
+        cmp_cur=in_cmp.ifelse(va / deflator, 0.0),
+        cmp_base=in_cmp.ifelse(j.va_prev, 0.0),
+        cmp_no_index=in_cmp & j.p_index.isnull(),
+        va_above=j.above.ifelse(va, 0.0),
+        go_above=j.above.ifelse(j.gross_output.fill_null(0.0), 0.0),
+        **{f"va_{k}": (j.above & j[f"s_{k}"].fill_null(j[f"m_{k}"].fill_null(False))).ifelse(va, 0.0)
+           for k in SHARES},
+    )
+    return out.select("credit_code", "year", "region_code", "industry_code", "division", "above", "in_cmp",
+                      "cmp_cur", "cmp_base", "cmp_no_index", "va_above", "go_above",
+                      *[f"va_{k}" for k in SHARES], value_added=va)
+
+
+def scale_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year): counts and above-scale totals, shares' numerators, comparable sums."""
+    fy = by_region(firm_years(t, y_from, y_to))
+    return fy.group_by(["region", "year"]).aggregate(
+        above_scale_count=fy.above.cast("int64").sum(),
+        gross_output=fy.go_above.sum(),
+        value_added=fy.va_above.sum(),
+        cmp_cur=fy.cmp_cur.sum(),
+        cmp_base=fy.cmp_base.sum(),
+        cmp_n=fy.in_cmp.cast("int64").sum(),
+        cmp_no_index=fy.cmp_no_index.cast("int64").sum(),
+        **{f"va_{k}": fy[f"va_{k}"].sum() for k in SHARES},
+    )
+
+
+def per_mu_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year): land, tax and value added of the firms evaluated (land area > 0)."""
+    sa = t["statistics_annual"]
+    ent = t["enterprises"]
+    land = t["land"]
+    tax = t["tax"]
+    land = land.filter((land.year >= y_from) & (land.year <= y_to))
+    area = land.group_by([land.credit_code.name("l_code"), land.year.cast("int64").name("l_year")]).aggregate(
+        area=land.area_mu.sum())
+    area = area.filter(area.area > 0)
+    taxes = tax.select(t_code=tax.credit_code, t_year=tax.year.cast("int64"), tax_paid=tax.tax_paid)
+    cur = sa.select("credit_code", year=sa.year.cast("int64"), value_added=sa.value_added)
+    j = cur.join(area, (cur.credit_code == area.l_code) & (cur.year == area.l_year))
+    ents = ent.select(e_code=ent.credit_code, region_code=ent.region_code)
+    j = j.join(ents, j.credit_code == ents.e_code)
+    j = j.left_join(taxes, (j.credit_code == taxes.t_code) & (j.year == taxes.t_year))
+    j = by_region(j.select("region_code", "year", "area", tax_paid=j.tax_paid.fill_null(0.0),
+                           value_added=j.value_added.fill_null(0.0)))
+    return j.group_by(["region", "year"]).aggregate(
+        land_mu=j.area.sum(), tax_eval=j.tax_paid.sum(), va_eval=j.value_added.sum(), n_eval=j.area.count())
+
+
+def energy_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year): standard coal and CO2 of above-scale firms and their value added."""
+    en = t["energy"]
+    coef = t["ref_energy_coefficients"]
+    en = en.mutate(e_year=en.month.year().cast("int64"))
+    en = en.filter((en.e_year >= y_from) & (en.e_year <= y_to))
+    j = en.join(coef, (en.e_year == coef.c_year.cast("int64")) & (en.energy_type == coef.c_type))
+    per_firm = j.group_by([j.credit_code.name("n_code"), j.e_year.name("n_year")]).aggregate(
+        tce=(j.quantity * j.tce_per_unit).sum(), co2=(j.quantity * j.co2_per_unit).sum())
+    fy = firm_years(t, y_from, y_to)
+    fy = fy.filter(fy.above)
+    k = fy.join(per_firm, (fy.credit_code == per_firm.n_code) & (fy.year == per_firm.n_year))
+    k = by_region(k.select("region_code", "year", "tce", "co2", va=k.va_above))
+    return k.group_by(["region", "year"]).aggregate(
+        energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count())
+
+
+def distribution_totals(results: ibis.Table, enterprises: ibis.Table, field: str) -> ibis.Table:
+    """Per (region, category): firms of a run's results by grade or class."""
+    ent = enterprises.select(e_code=enterprises.credit_code, region_code=enterprises.region_code)
+    r = results.select(r_code=results.credit_code, category=results[field].cast("string"))
+    j = r.join(ent, r.r_code == ent.e_code)
+    j = by_region(j.select("region_code", "category").filter(j.category.notnull()))
+    return j.group_by(["region", "category"]).aggregate(firms=j.category.count())
+
+
+# ---------------------------------------------------------------- assembling the figures
+def prepare(engine: Engine, y_from: int, y_to: int) -> tuple[dict[str, ibis.Table], dict[int, str]]:
+    """The input tables plus the reference tables the queries join (industry flags, energy
+    coefficients), and per year a note of which coefficients were used."""
+    from zhizao.codes.industries import industry_flags
+
+    tables = engine.tables(INPUTS)
+    tables["ref_industry_flags"] = engine.register("ref_industry_flags", industry_flags())
+    coef, notes = coefficients.coefficient_table(range(y_from, y_to + 1))
+    tables["ref_energy_coefficients"] = engine.register("ref_energy_coefficients", coef)
+    return tables, notes
+
+
+def _frame(engine: Engine, expr: ibis.Table) -> pd.DataFrame:
+    df = engine.to_pandas(expr)
+    if "year" in df.columns:
+        df["year"] = df["year"].astype(int)
+    return df
+
+
+def _f(x: Any) -> float | None:
+    if x is None or (isinstance(x, float) and x != x) or pd.isna(x):
+        return None
+    return float(x)
+
+
+def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
+            published: list[PublishedRun] | None = None) -> list[Value]:
+    """Every indicator of the catalogue for the years ``y_from``…``y_to`` (growth of ``y_from``
+    needs ``y_from − 1``'s data and is given when it is there); span indicators at ``y_to``.
+
+    ``published`` (from :func:`load_published`, read before the engine opens the warehouse)
+    adds the distributions of published carbon and 亩均 runs. ``region`` keeps one region's
+    figures (ranks are computed first)."""
+    if y_to < y_from:
+        raise IndicatorError(f"起止年度有误：{y_from} 晚于 {y_to}")
+    t, coef_notes = prepare(engine, y_from, y_to)
+    scale = _frame(engine, scale_totals(t, y_from, y_to))
+    per_mu = _frame(engine, per_mu_totals(t, y_from, y_to))
+    energy = _frame(engine, energy_totals(t, y_from, y_to))
+    out: list[Value] = []
+
+    yearly: dict[tuple[str, str, int], float] = {}
+
+    def put(ind: str, reg: str, year: int, value: float | None, basis: str) -> None:
+        if value is None:
+            return
+        out.append(Value(ind, reg, year, value, basis))
+        yearly[(ind, reg, year)] = value
+
+    for r in scale.itertuples(index=False):
+        reg, y = str(r.region), int(r.year)
+        n = int(r.above_scale_count)
+        put("above_scale_count", reg, y, float(n), f"{y}年统计年报")
+        if n:
+            put("gross_output", reg, y, _f(r.gross_output), f"{y}年，规上企业{n}家，当年价")
+            put("value_added", reg, y, _f(r.value_added), f"{y}年，规上企业{n}家，当年价")
+            for k, (name, _cls) in SHARES.items():
+                put(f"share_{k}", reg, y, growth.rate(_f(getattr(r, f"va_{k}")), _f(r.value_added)),
+                    f"{y}年，{name}企业标识优先，未填报按行业代码映射")
+        if int(r.cmp_n):
+            note = f"，其中{int(r.cmp_no_index)}家所属大类缺价格指数、未缩减" if int(r.cmp_no_index) else ""
+            put("value_added_growth", reg, y, growth.growth(_f(r.cmp_base), _f(r.cmp_cur)),
+                f"{y}年比{y - 1}年，可比价，同口径企业{int(r.cmp_n)}家{note}")
+    for r in per_mu.itertuples(index=False):
+        reg, y = str(r.region), int(r.year)
+        basis = f"{y}年，参评企业{int(r.n_eval)}家，用地{_f(r.land_mu):.1f}亩"
+        put("tax_per_mu", reg, y, _f(r.tax_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
+        put("value_added_per_mu", reg, y, _f(r.va_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
+    for r in energy.itertuples(index=False):
+        reg, y = str(r.region), int(r.year)
+        basis = f"{y}年，有能耗数据的规上企业{int(r.n_energy)}家；{coef_notes[y]}"
+        va = _f(r.va_energy)
+        put("energy_tce", reg, y, _f(r.energy_tce), basis)
+        put("co2_t", reg, y, _f(r.co2_t), basis)
+        if va and va > 0:
+            put("energy_per_value_added", reg, y, _f(r.energy_tce) / va, basis)
+            put("co2_per_value_added", reg, y, _f(r.co2_t) / va, basis)
+
+    regions = sorted({v.region for v in out})
+    n = y_to - y_from
+    if n > 0:
+        for reg in regions:
+            rates = [yearly.get(("value_added_growth", reg, y)) for y in range(y_from + 1, y_to + 1)]
+            put_span = _span_putter(out, reg, y_to)
+            put_span("value_added_cagr", growth.chained_cagr(rates),
+                     f"基年{y_from}，末年{y_to}，n={n}，逐年可比价增速连乘")
+            for k in SHARES:
+                a, b = yearly.get((f"share_{k}", reg, y_from)), yearly.get((f"share_{k}", reg, y_to))
+                put_span(f"share_{k}_change_pp", growth.change_pp(a, b), f"基年{y_from}，末年{y_to}")
+            for ind in ("tax_per_mu", "value_added_per_mu"):
+                a, b = yearly.get((ind, reg, y_from)), yearly.get((ind, reg, y_to))
+                put_span(f"{ind}_cagr", growth.cagr(a, b, n), f"基年{y_from}，末年{y_to}，n={n}，当年价")
+            for ind in ("energy_per_value_added", "co2_per_value_added"):
+                a, b = yearly.get((ind, reg, y_from)), yearly.get((ind, reg, y_to))
+                put_span(f"{ind}_change", growth.relative_change(a, b), f"基年{y_from}，末年{y_to}，当年价")
+
+    out.extend(_ranks(out))
+    if published:
+        out.extend(published_distributions(engine, t["enterprises"], published))
+    if region:
+        out = [v for v in out if v.region == region]
+    order = {k: i for i, k in enumerate(CATALOGUE)}
+    out.sort(key=lambda v: (v.region, order[v.id], v.year))
+    return out
+
+
+def _span_putter(out: list[Value], reg: str, year: int):  # type: ignore[no-untyped-def]
+    def put(ind: str, value: float | None, basis: str) -> None:
+        if value is not None:
+            out.append(Value(ind, reg, year, value, basis))
+    return put
+
+
+def _ranks(values: list[Value]) -> list[Value]:
+    """Districts ranked within their city on each ranked indicator (1 = highest)."""
+    groups: dict[tuple[str, str, int], list[Value]] = defaultdict(list)
+    for v in values:
+        if v.id in RANKED.values() and not v.region.endswith("00"):
+            groups[(v.id, v.region[:4], v.year)].append(v)
+    ranked = {src: rid for rid, src in RANKED.items()}
+    out: list[Value] = []
+    for (ind, _city, year), vs in groups.items():
+        ordered = sorted(vs, key=lambda v: -v.value)
+        for i, v in enumerate(ordered, start=1):
+            # ties share the better rank (competition ranking "1224")
+            rank = next(j for j, w in enumerate(ordered, start=1) if w.value == v.value) if i > 1 else 1
+            out.append(Value(ranked[ind], v.region, year, float(rank),
+                             f"{year}年，本市{len(vs)}个区县中按{CATALOGUE[ind].name}从高到低"))
+    return out
+
+
+def published_run_id(settings: Any, method: str, year: int) -> str | None:
+    """The run whose results are served for ``method`` and ``year``: the published one when the
+    store says so, else the newest registered run."""
+    try:
+        from zhizao.store.db import session_scope
+        from zhizao.store.publish import published_run
+
+        with session_scope(settings) as session:
+            pub = published_run(session, method, year)
+            if pub is not None:
+                return str(pub.run_id)
+    except Exception:  # no store (fresh home): fall back to the newest run
+        pass
+    from zhizao import runs
+
+    found = runs.list_runs(settings, method, year)
+    return found[-1].run_id if found else None
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    method: str
+    year: int
+    run_id: str
+    methodology: str
+    results: Any  # pyarrow.Table
+
+
+#: method → (outcome field, indicator prefix, categories)
+DISTRIBUTIONS = {
+    "carbon": ("grade", "carbon_grade_", tuple(str(g) for g in range(1, 6))),
+    "mujun": ("class", "mujun_class_", tuple("ABCD")),
+}
+
+
+def load_published(settings: Any, years: range) -> list[PublishedRun]:
+    """The published (else newest) carbon and 亩均 runs of ``years``, results verified by hash.
+
+    Call before opening the warehouse with an engine: the registry lives in the same file."""
+    from zhizao import runs
+
+    out: list[PublishedRun] = []
+    for method, (field, _prefix, _cats) in DISTRIBUTIONS.items():
+        for y in years:
+            rid = published_run_id(settings, method, y)
+            if rid is None:
+                continue
+            res = runs.results(settings, rid)
+            if field not in res.column_names or "credit_code" not in res.column_names:
+                continue
+            run = runs.get(settings, rid)
+            out.append(PublishedRun(method, y, rid, f"{run.methodology_name}@{run.methodology_version}",
+                                    res.select(["credit_code", field])))
+    return out
+
+
+def published_distributions(engine: Engine, enterprises: ibis.Table, published: list[PublishedRun]) -> list[Value]:
+    out: list[Value] = []
+    for p in published:
+        field, prefix, cats = DISTRIBUTIONS[p.method]
+        tab = engine.register(f"run_{p.method}_{p.year}", p.results)
+        df = engine.to_pandas(distribution_totals(tab, enterprises, field))
+        counts = {(str(r.region), str(r.category)): int(r.firms) for r in df.itertuples(index=False)}
+        for reg in sorted({k[0] for k in counts}):
+            for c in cats:
+                out.append(Value(f"{prefix}{c}", reg, p.year, float(counts.get((reg, c), 0)),
+                                 f"运行 {p.run_id}（方法论 {p.methodology}）"))
+    return out
+
+
+def for_settings(settings: Any, y_from: int, y_to: int, region: str | None = None,
+                 engine_name: str | None = None) -> list[Value]:
+    """The indicators of the warehouse in ``settings.home`` (the CLI, the API and the report)."""
+    from zhizao.engine import connect
+
+    published = load_published(settings, range(y_from, y_to + 1))
+    eng = connect(settings, engine_name, read_only=True)
+    try:
+        return compute(eng, y_from, y_to, region=region, published=published)
+    finally:
+        eng.close()
+
+
+def rows(values: list[Value]) -> list[dict[str, Any]]:
+    return [v.row() for v in values]

@@ -1,0 +1,98 @@
+"""The indicators on the hand-computed mini city (see conftest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhizao.economy import indicators
+from zhizao.engine.duckdb_engine import DuckDBEngine
+
+
+def values(settings, y_from, y_to, region=None):
+    vals = indicators.for_settings(settings, y_from, y_to, region=region)
+    return {(v.id, v.region, v.year): v for v in vals}
+
+
+def test_comparable_growth_on_the_same_firm_set(mini_city):
+    v = values(mini_city, 2020, 2021)
+    g = v[("value_added_growth", "330500", 2021)]
+    assert g.value == pytest.approx((120 + 200) / (100 + 200) * 100 - 100)
+    assert "同口径企业2家" in g.basis
+    assert v[("value_added_growth", "330502", 2021)].value == pytest.approx(320 / 300 * 100 - 100)
+    # 南浔区: C entered and D left, so no firm is in both years and there is no growth figure
+    assert ("value_added_growth", "330503", 2021) not in v
+
+
+def test_levels_are_above_scale_at_current_prices(mini_city):
+    v = values(mini_city, 2020, 2021)
+    assert v[("value_added", "330500", 2021)].value == pytest.approx(126 + 204 + 50)
+    assert v[("value_added", "330500", 2020)].value == pytest.approx(100 + 200 + 80)
+    assert v[("gross_output", "330503", 2021)].value == pytest.approx(200)
+    assert v[("above_scale_count", "330500", 2021)].value == 3
+    assert v[("above_scale_count", "330503", 2020)].value == 1
+
+
+def test_cagr_chains_comparable_rates_and_states_n(mini_city):
+    v = values(mini_city, 2020, 2021)
+    c = v[("value_added_cagr", "330500", 2021)]
+    assert c.value == pytest.approx(320 / 300 * 100 - 100)
+    assert "n=1" in c.basis and "基年2020" in c.basis
+
+
+def test_shares_use_the_mapping_when_no_flag_is_given(mini_city):
+    v = values(mini_city, 2020, 2021)
+    # equipment: A (div 38) and C (div 33) by mapping
+    assert v[("share_equipment", "330500", 2021)].value == pytest.approx((126 + 50) / 380 * 100)
+    assert v[("share_equipment", "330500", 2020)].value == pytest.approx(100 / 380 * 100)
+    assert v[("share_equipment_change_pp", "330500", 2021)].value == pytest.approx((176 - 100) / 380 * 100)
+
+
+def test_firm_flags_override_the_industry_mapping(settings):
+    from conftest import MINI_CITY, build, stat
+
+    data = dict(MINI_CITY)
+    data["statistics_annual"] = [
+        # A is equipment by its code but the statistics bureau says no; B (textiles) says yes
+        stat(r["credit_code"], r["year"], r["value_added"], r["above_scale"],
+             **({"equipment": False} if r["value_added"] == 126 else
+                {"equipment": True} if r["value_added"] == 204 else {}))
+        for r in MINI_CITY["statistics_annual"]
+    ]
+    build(settings.warehouse_path, data)
+    v = values(settings, 2021, 2021)
+    assert v[("share_equipment", "330500", 2021)].value == pytest.approx((204 + 50) / 380 * 100)
+
+
+def test_per_mu_are_totals_over_the_firms_evaluated(mini_city):
+    v = values(mini_city, 2020, 2021)
+    assert v[("tax_per_mu", "330500", 2020)].value == pytest.approx(17 / 40)
+    assert v[("tax_per_mu", "330500", 2021)].value == pytest.approx(21 / 35)
+    assert v[("value_added_per_mu", "330500", 2021)].value == pytest.approx(380 / 35)
+    assert v[("tax_per_mu_cagr", "330500", 2021)].value == pytest.approx((21 / 35) / (17 / 40) * 100 - 100)
+
+
+def test_energy_in_standard_coal_and_intensity(mini_city):
+    v = values(mini_city, 2021, 2021)
+    tce = 100000 * 1.229e-4 + 1000 * 12.143e-4 + 10 * 0.7143
+    assert v[("energy_tce", "330500", 2021)].value == pytest.approx(tce)
+    assert v[("energy_per_value_added", "330500", 2021)].value == pytest.approx(tce / (126 + 204))
+
+
+def test_districts_are_ranked_within_the_city(mini_city):
+    v = values(mini_city, 2021, 2021)
+    # 吴兴区 20/30 = 0.667 万元/亩 against 南浔区 1/5 = 0.2
+    assert v[("rank_tax_per_mu", "330502", 2021)].value == 1
+    assert v[("rank_tax_per_mu", "330503", 2021)].value == 2
+
+
+def test_region_filter_keeps_one_region(mini_city):
+    v = values(mini_city, 2020, 2021, region="330503")
+    assert {k[1] for k in v} == {"330503"}
+
+
+def test_published_rows_are_rounded_by_the_catalogue(mini_city):
+    with DuckDBEngine(mini_city.warehouse_path, read_only=True) as eng:
+        rows = indicators.rows(indicators.compute(eng, 2020, 2021))
+    g = next(r for r in rows if r["id"] == "value_added_growth" and r["region"] == "330500")
+    assert g == {"id": "value_added_growth", "name": "规上工业增加值增速（可比价）", "region": "330500",
+                 "year": 2021, "value": 6.7, "unit": "%", "basis": g["basis"]}
