@@ -1,0 +1,195 @@
+"""``zhizao demo``: build the demo city, import it, evaluate everything, publish, serve.
+
+Idempotent: a second run finds the generated files (same seed, same bytes), whose imports are
+recognised as duplicates; evaluations whose methodology and input batches are unchanged reuse
+the earlier run; existing accounts are kept. Options come from the environment so that
+``make demo`` stays one command: ``ZHIZAO_DEMO_FIRMS`` (default 5000), ``ZHIZAO_DEMO_SEED``,
+``ZHIZAO_DEMO_SERVE`` (``0`` to stop after publishing), ``ZHIZAO_DEMO_HOST`` / ``ZHIZAO_DEMO_PORT``,
+``ZHIZAO_DEMO_PASSWORD`` (the demo accounts' password).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from zhizao import capabilities
+from zhizao.cliutil import err_console, fail, settings_from
+from zhizao.settings import Settings
+
+DEMO_PASSWORD = "zhizao-demo"
+DEMO_DISTRICT = "330502"  # 吴兴区
+EVALUATED = ("carbon", "mujun")
+
+
+def _say(msg: str) -> None:
+    err_console.print(msg, highlight=False)
+
+
+def generate_city(settings: Settings, firms: int, seed: int) -> tuple[Path, dict[str, Any]]:
+    from zhizao.demo.generator import generate
+
+    out = settings.home / "demo-input"
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        same = manifest.get("firms", firms) == firms and manifest.get("seed", seed) == seed
+        if same and all((out / e["file"]).exists() for e in manifest["files"]):
+            _say(f"演示城市数据已存在：{out}")
+            return out, manifest
+    t0 = time.perf_counter()
+    manifest = generate(out, firms=firms, seed=seed)
+    _say(f"已生成演示城市：{firms} 家企业，{len(manifest['files'])} 个部门文件（{time.perf_counter() - t0:.1f} 秒）")
+    return out, manifest
+
+
+def import_city(settings: Settings, folder: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    from zhizao.ingest import import_file
+
+    results = []
+    t = Table("数据表", "文件", "来源", "读入", "入库", "拒绝", "说明", title="导入部门数据")
+    for entry in manifest["files"]:
+        r = import_file(settings, entry["table"], folder / entry["file"], source=entry.get("source")).to_dict()
+        results.append(r)
+        note = f"与批次 {r['duplicate_of']} 内容相同，未重复导入" if r.get("duplicate_of") else ""
+        t.add_row(entry["table"], entry["file"], entry.get("source") or "", str(r["rows_read"]),
+                  str(r["rows_loaded"]), str(r["rows_rejected"]), note)
+    err_console.print(t)
+    return results
+
+
+def _reusable_run(settings: Settings, method: str, year: int, mhash: str, batches: list[int]) -> str | None:
+    from zhizao import runs
+
+    for r in reversed(runs.list_runs(settings, method, year)):
+        if r.methodology_hash == mhash and r.input_batches == batches and r.engine == "duckdb":
+            return r.run_id
+    return None
+
+
+def evaluate_city(settings: Settings, years: list[int]) -> list[dict[str, Any]]:
+    from zhizao import runs
+    from zhizao.engine import connect
+    from zhizao.methodology import MethodologyError, find
+    from zhizao.store.publish import publish
+
+    done: list[dict[str, Any]] = []
+    for method in EVALUATED:
+        cap = capabilities.get(method)
+        for year in years:
+            try:
+                m = find(None, method, year)
+            except MethodologyError as exc:
+                _say(f"[yellow]跳过[/] {cap.title} {year} 年：{exc}")
+                continue
+            if not m.applies_to(year) and m.valid_from > year:
+                _say(f"[yellow]跳过[/] {cap.title} {year} 年：方法论 {m.ref} 自 {m.valid_from} 年起适用")
+                continue
+            eng = connect(settings, "duckdb", read_only=True)
+            try:
+                batches = runs.registry.input_batches(eng, cap.inputs)
+                run_id = _reusable_run(settings, method, year, m.content_hash(), batches)
+                if run_id is None:
+                    notes_for = cap.extra.get("notes_for")
+                    notes = notes_for(m, year) if callable(notes_for) else None
+                    run_id = runs.execute(settings, eng, method, year, m, notes=notes).run_id
+            finally:
+                eng.close()
+            run = runs.get(settings, run_id)
+            published = publish(settings, run_id, user="demo")
+            done.append(run.summary() | {"published_rows": published["rows"]})
+            _say(f"{cap.title} {year} 年：运行 {run_id}（{m.ref}），{run.counts.get('firms', 0)} 家企业，已发布")
+    return done
+
+
+def _pick_firm(settings: Settings, year: int) -> str | None:
+    """A firm of the demo district with a published carbon grade and 亩均 class for ``year``."""
+    from sqlalchemy import select
+
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import PublishedResult
+
+    with session_scope(settings) as s:
+        carbon = set(s.scalars(select(PublishedResult.credit_code).where(
+            PublishedResult.method == "carbon", PublishedResult.year == year,
+            PublishedResult.region_code == DEMO_DISTRICT, PublishedResult.outcome.is_not(None))))
+        mujun = s.scalars(select(PublishedResult.credit_code).where(
+            PublishedResult.method == "mujun", PublishedResult.year == year,
+            PublishedResult.region_code == DEMO_DISTRICT).order_by(PublishedResult.credit_code))
+        for code in mujun:
+            if code in carbon:
+                return str(code)
+        return min(carbon) if carbon else None
+
+
+def demo_accounts(settings: Settings, firm_code: str | None, password: str) -> list[dict[str, str]]:
+    from zhizao.store.accounts import NewUser, add_user, get_user
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import Consent
+
+    wanted = [
+        NewUser("city", "city", display_name="市经信局"),
+        NewUser("district", "district", region_code=DEMO_DISTRICT, display_name="吴兴区经信局"),
+        NewUser("bank", "bank", display_name="湖州绿色银行"),
+        NewUser("auditor", "auditor", display_name="审计人员"),
+    ]
+    if firm_code:
+        wanted.insert(2, NewUser("firm", "enterprise", credit_code=firm_code, display_name="演示企业"))
+    out = []
+    with session_scope(settings) as s:
+        for u in wanted:
+            if get_user(s, u.username) is None:
+                add_user(s, u, password)
+            out.append({"username": u.username, "role": u.role, "scope": u.region_code or u.credit_code or ""})
+        bank = get_user(s, "bank")
+        if firm_code and bank is not None and not any(c.credit_code == firm_code for c in bank_consents(s, bank.id)):
+            today = dt.date.today()
+            s.add(Consent(credit_code=firm_code, bank_user_id=bank.id, scope="carbon", valid_from=today,
+                          valid_to=today.replace(year=today.year + 1), granted_by="firm"))
+    return out
+
+
+def bank_consents(session: Any, bank_id: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from zhizao.store.models import Consent
+
+    return list(session.scalars(select(Consent).where(Consent.bank_user_id == bank_id)))
+
+
+def run_demo(ctx: typer.Context) -> None:
+    from zhizao.store.db import init_store
+
+    settings = settings_from(ctx).ensure()
+    firms = int(os.environ.get("ZHIZAO_DEMO_FIRMS", "5000"))
+    seed = int(os.environ.get("ZHIZAO_DEMO_SEED", "20211"))
+    password = os.environ.get("ZHIZAO_DEMO_PASSWORD", DEMO_PASSWORD)
+    t0 = time.perf_counter()
+    try:
+        init_store(settings)
+    except Exception as exc:
+        fail(f"无法初始化业务库：{exc}")
+    folder, manifest = generate_city(settings, firms, seed)
+    import_city(settings, folder, manifest)
+    years = sorted({int(y) for y in manifest.get("years", [])}) or list(range(2020, 2025))
+    evaluate_city(settings, years)
+    firm = _pick_firm(settings, max(years))
+    accounts = demo_accounts(settings, firm, password)
+    t = Table("用户名", "角色", "范围", "密码", title="演示账号")
+    for a in accounts:
+        t.add_row(a["username"], a["role"], a["scope"], password)
+    err_console.print(t)
+    _say(f"演示城市就绪（{time.perf_counter() - t0:.0f} 秒），数据目录 {settings.home}")
+    if os.environ.get("ZHIZAO_DEMO_SERVE", "1") == "0":
+        return
+    from zhizao.web.cli import serve
+
+    serve(ctx, host=os.environ.get("ZHIZAO_DEMO_HOST", "127.0.0.1"),
+          port=int(os.environ.get("ZHIZAO_DEMO_PORT", "8000")), workers=1, access_log=False)
