@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -12,10 +13,34 @@ from sqlalchemy.orm import Session
 
 from zhizao.store.models import ROLES, User
 
-_hasher = PasswordHasher()
-# A hash computed once so that a login for an unknown name costs the same time as a real one
-# (otherwise the timing tells which accounts exist).
-_DUMMY_HASH = _hasher.hash("zhizao-dummy-password")
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes); deployments may raise it.
+_hasher = PasswordHasher(time_cost=_env_int("ZHIZAO_ARGON2_TIME_COST", 2),
+                         memory_cost=_env_int("ZHIZAO_ARGON2_MEMORY_KIB", 19456), parallelism=1)
+_dummy_hash: str | None = None
+
+
+def configure_hasher(time_cost: int, memory_kib: int) -> None:
+    """Change the cost of new hashes (existing hashes keep verifying: their parameters are stored)."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    _dummy_hash = None
+
+
+def _dummy() -> str:
+    # A hash checked when the name is unknown, so that such a login costs the same time as a
+    # real one (otherwise the timing tells which accounts exist).
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("zhizao-dummy-password")
+    return _dummy_hash
 
 ROLE_TITLES = {"city": "市级", "district": "区县", "enterprise": "企业", "bank": "银行", "auditor": "审计"}
 MIN_PASSWORD = 8
@@ -31,7 +56,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,0 +1,46 @@
+"""The store schema: migrations, idempotent init, the append-only audit log, both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from zhizao.store import audit
+from zhizao.store.db import current_revision, engine_for, init_store, session_scope
+from zhizao.store.models import AuditEntry
+
+
+def test_init_store_is_idempotent_and_at_baseline_head(store_settings):
+    init_store(store_settings)
+    init_store(store_settings)
+    assert current_revision(store_settings) is not None
+    tables = set(inspect(engine_for(store_settings.store_url)).get_table_names())
+    assert {"users", "api_tokens", "consents", "published_results", "publications", "objections",
+            "audit_log", "alembic_version"} <= tables
+
+
+def test_published_results_are_indexed_on_method_year_code(store_settings):
+    idx = inspect(engine_for(store_settings.store_url)).get_indexes("published_results")
+    assert any(i["column_names"] == ["method", "year", "credit_code"] for i in idx)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"])
+def test_audit_log_refuses_update_and_delete(store_settings, statement):
+    with session_scope(store_settings) as s:
+        audit.record(s, "login", username="alice", role="city", target="alice", detail={"k": 1}, ip="127.0.0.1")
+    with pytest.raises(DatabaseError, match="append-only"), session_scope(store_settings) as s:
+        s.execute(text(statement))
+    with session_scope(store_settings) as s:
+        rows = s.query(AuditEntry).all()
+        assert [(r.action, r.username) for r in rows] == [("login", "alice")]
+
+
+def test_audit_entries_page_newest_first(store_settings):
+    with session_scope(store_settings) as s:
+        for i in range(5):
+            audit.record(s, "read.carbon", username="bank1", role="bank", target=f"T{i}")
+    with session_scope(store_settings) as s:
+        total, rows = audit.entries(s, username="bank1", limit=2, offset=1)
+    assert total == 5
+    assert [r.target for r in rows] == ["T3", "T2"]
