@@ -30,7 +30,7 @@ from zhizao.engine.warehouse import ensure_schema, fact_name
 from zhizao.ingest.errors import IngestError
 from zhizao.ingest.headers import HeaderMap, map_headers
 from zhizao.ingest.readers import SourceFile, read_source
-from zhizao.ingest.validate import REFERENCE_CHECKS, lit, message_sql, q, staging_sql
+from zhizao.ingest.validate import REFERENCE_CHECKS, lit, q, rejects_insert_sql, staging_sql
 from zhizao.settings import Settings
 
 #: stage callback: called with "read", "validate", "commit" as each stage starts
@@ -117,7 +117,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
         con.register("_raw_arrow", src.arrow)
         con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM _raw_arrow")
         con.unregister("_raw_arrow")
-        return "_row"
+        return "r._row"
     assert src.csv_path is not None
     cols = "{" + ", ".join(f"{lit(f'c{i}')}: 'VARCHAR'" for i in range(len(src.headers))) + "}"
 
@@ -138,7 +138,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
         except duckdb.Error as exc2:
             raise _csv_error(exc2, src.path) from None
     # insertion order is preserved, so rowid 0 is the first record after the header (file row 2)
-    return "rowid + 2"
+    return "r.rowid + 2"
 
 
 def _register_references(con: duckdb.DuckDBPyConnection, hmap: HeaderMap) -> None:
@@ -236,7 +236,8 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
     rows_read, rows_rejected = con.execute(
         "SELECT count(*), count(_err) FROM staged").fetchone()  # type: ignore[misc]
     rows_loaded = rows_read - rows_rejected
-    column_expr, message_expr = message_sql(hmap)
+    present = {(int(c), str(e)) for c, e in con.execute(
+        "SELECT DISTINCT _err_col, _err FROM staged WHERE _err IS NOT NULL").fetchall()} if rows_rejected else set()
     names = t.column_names
     fact = fact_name(t.name)
     key_eq = " AND ".join(f"f.{q(k)} = s.p_{k}" for k in t.key)
@@ -253,9 +254,7 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
                 f"INSERT INTO {fact} ({', '.join(q(n) for n in names)}, _batch_id, _row, _current) "
                 f"SELECT {', '.join('p_' + n for n in names)}, {batch_id}, _row, true FROM staged WHERE _err IS NULL")
         if rows_rejected:
-            con.execute(f'INSERT INTO rejects (batch_id, "row", "column", code, message) '
-                        f"SELECT {batch_id}, _row, {column_expr}, _err, {message_expr} "
-                        f"FROM staged WHERE _err IS NOT NULL")
+            con.execute(rejects_insert_sql(hmap, batch_id, present))
         _insert_batch(con, batch_id, t.name, source, src.path.name, src.content_hash,
                       (rows_read, rows_loaded, rows_rejected), "loaded", None)
         con.execute("COMMIT")

@@ -45,10 +45,6 @@ def _list(items: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(lit(i) for i in items) + "]"
 
 
-def _number(v: str) -> str:
-    return f"TRY_CAST(replace(replace({v}, ',', ''), '，', '') AS DOUBLE)"
-
-
 def _date(v: str, formats: tuple[str, ...]) -> str:
     """A DATE from the accepted spellings; 8 digits are yyyymmdd, 5 digits an Excel serial."""
     return (
@@ -111,19 +107,17 @@ def _canonical_unit(kind: str, kinds: dict[str, tuple[str, ...]]) -> str:
     return f"CASE {whens} END"
 
 
-def _parse(m: MappedColumn, table: Table) -> str:
-    """The typed, canonical value of a mapped cell (NULL when blank or invalid)."""
-    c = m.column
-    v = f"v{m.index}"
-    if table.row_unit and c.name == table.row_unit[1]:
-        return f"{_number(v)} * _uf"
-    if table.row_unit and c.name == table.row_unit[0]:
-        return "CASE WHEN _uf IS NOT NULL THEN _unit_canonical END"
-    if c.type == "float":
-        return f"{_number(v)} * {m.factor!r}" if m.factor != 1.0 else _number(v)
-    if c.type == "int":
-        n = f"{_number(v)} * {m.factor!r}" if m.factor != 1.0 else _number(v)
-        return f"CASE WHEN isfinite({n}) AND {n} = trunc({n}) AND abs({n}) < 9e18 THEN CAST({n} AS BIGINT) END"
+def _is_dictionary(c: Column, table: Table) -> bool:
+    """Columns with few distinct values are parsed once per distinct value, then joined back:
+    a file of 2 million rows has a few thousand credit codes and sixty months."""
+    return c.type in DICTIONARY_TYPES or bool(table.row_unit and c.name in (table.row_unit[0], table.row_unit[2]))
+
+
+DICTIONARY_TYPES = ("code", "month", "date", "year", "bool")
+
+
+def _parse_value(c: Column, v: str) -> str:
+    """The typed value of a trimmed dictionary cell ``v`` (NULL when blank or invalid)."""
     if c.type == "year":
         return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}(年|年度)?') AND CAST(left({v}, 4) AS INTEGER) "
                 f"BETWEEN 1900 AND 2100 THEN CAST(left({v}, 4) AS INTEGER) END")
@@ -142,33 +136,19 @@ def _parse(m: MappedColumn, table: Table) -> str:
     return v
 
 
-def _error(m: MappedColumn, table: Table) -> str:
-    """The reject code of a mapped cell, or NULL when it is fine."""
-    c = m.column
-    v = f"v{m.index}"
-    p = f"p_{c.name}"
+def _value_error(c: Column, table: Table, v: str, p: str) -> str:
+    """The reject code of a trimmed dictionary cell ``v`` parsed as ``p``, or NULL."""
     checks: list[tuple[str, str]] = []
-    if table.row_unit and c.name == table.row_unit[0]:
-        checks.append((f"p_{table.row_unit[2]} IS NOT NULL AND _uf IS NULL", "bad_unit"))
-    elif c.type in ("float", "int"):
-        n = _number(v)
-        checks.append((f"{n} IS NULL OR NOT isfinite({n})", "bad_number"))
-        if c.type == "int":
-            checks.append((f"{p} IS NULL", "bad_number"))
-        if c.non_negative:
-            checks.append((f"{n} < 0", "negative_value"))
-    elif c.type == "year":
+    if c.type == "year":
         checks.append((f"{p} IS NULL", "bad_year"))
     elif c.type in ("date", "month"):
         checks.append((f"{p} IS NULL", "bad_date"))
-    elif c.type == "bool":
+    elif c.type == "bool" or c.check == "enum":
         checks.append((f"{p} IS NULL", "unknown_code"))
     elif c.check == "credit_code":
         checks.append((f"NOT {credit_code.sql_is_valid(p)}", "bad_credit_code"))
         if table.name != "enterprises":
             checks.append((f"{p} NOT IN (SELECT credit_code FROM enterprises)", "unknown_enterprise"))
-    elif c.check == "enum":
-        checks.append((f"{p} IS NULL", "unknown_code"))
     elif c.check in REFERENCE_CHECKS:
         checks.append((f"{p} NOT IN (SELECT code FROM _ref_{c.check})", "unknown_code"))
     blank = f"WHEN {v} IS NULL THEN {lit('missing_required') if c.required else 'NULL'}"
@@ -176,47 +156,107 @@ def _error(m: MappedColumn, table: Table) -> str:
     return f"CASE {blank} {rest} END"
 
 
+def _trim(x: str) -> str:
+    return f"nullif(trim({x}, {lit(_WS)}), '')"
+
+
+def _number(c: str) -> str:
+    # no trim(): the cast ignores surrounding ASCII blanks, and trim() with a character set
+    # costs more than the rest of the parse; thousands separators and ideographic spaces go
+    return f"TRY_CAST(replace(replace(replace({c}, ',', ''), '，', ''), '\u3000', '') AS DOUBLE)"
+
+
+def _numeric(m: MappedColumn, table: Table, n: str, c: str) -> tuple[str, str]:
+    """(value, error) of a number cell: raw text ``c``, its parse ``n``."""
+    col = m.column
+    if table.row_unit and col.name == table.row_unit[1]:
+        value = f"{n} * _uf"
+    elif m.factor != 1.0:
+        value = f"{n} * {m.factor!r}"
+    else:
+        value = n
+    if col.type == "int":
+        value = f"CASE WHEN isfinite({value}) AND {value} = trunc({value}) AND abs({value}) < 9e18 " \
+                f"THEN CAST({value} AS BIGINT) END"
+    checks = [f"WHEN NOT isfinite({n}) THEN 'bad_number'"]
+    if col.type == "int":
+        checks.append(f"WHEN {n} * {m.factor!r} <> trunc({n} * {m.factor!r}) THEN 'bad_number'")
+    if col.non_negative:
+        checks.append(f"WHEN {n} < 0 THEN 'negative_value'")
+    blank = lit("missing_required") if col.required else "NULL"
+    error = (f"CASE WHEN {n} IS NOT NULL THEN CASE {' '.join(checks)} END "
+             f"WHEN {c} IS NULL OR trim({c}, {lit(_WS)}) = '' THEN {blank} ELSE 'bad_number' END")
+    return value, error
+
+
 def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw") -> str:
-    """One statement creating ``staged(_row, p_<column>…, _err, _err_col, _bad, _dup_of)``."""
+    """One statement creating ``staged(_row, p_<column>…, _err, _err_col, _bad, _dup_of[, _kind])``.
+
+    ``row_expr`` is the file row number over the source aliased ``r`` (``r.rowid + 2``, ``r._row``).
+    """
     table = hmap.table
     mapped = {m.column.name: m for m in hmap.columns}
-    s_cols = [f"{row_expr} AS _row"] + [f"nullif(trim(c{m.index}, {lit(_WS)}), '') AS v{m.index}"
-                                         for m in hmap.columns]
-    # p: parsed values; for per-row units the factor (_uf) of the row's kind comes first
-    pre: list[str] = []
-    parse_cols = [c for c in table.columns if c.name in mapped and not (table.row_unit and c.name in table.row_unit[:2])]
-    p_first = [f"{_parse(mapped[c.name], table)} AS p_{c.name}" for c in parse_cols]
+    ctes: list[str] = []
+    joins: list[str] = []
+    j_cols = [f"{row_expr} AS _row"] + [f"r.c{m.index}" for m in hmap.columns]
+    k_cols: list[str] = []
+    pair = None
     if table.row_unit:
-        unit_col, qty_col, kind_col = table.row_unit
-        kinds = table.column(kind_col).values
-        pre = [
-            f"{_unit_factor('p_' + kind_col, 'v' + str(mapped[unit_col].index), kinds)} AS _uf",
-            f"{_canonical_unit('p_' + kind_col, kinds)} AS _unit_canonical",
-        ]
-        p_second = [f"{_parse(mapped[n], table)} AS p_{n}" for n in (qty_col, unit_col)]
-    else:
-        p_second = []
-    errs = [f"{_error(m, table)} AS e{m.index}" for m in hmap.columns]
-    err = "coalesce(" + ", ".join(f"e{m.index}" for m in hmap.columns) + ")"
-    err_col = "CASE " + " ".join(f"WHEN e{m.index} IS NOT NULL THEN {m.index}" for m in hmap.columns) + " END"
-    bad = "CASE " + " ".join(f"WHEN e{m.index} IS NOT NULL THEN v{m.index}" for m in hmap.columns) + " END"
-    key = [f"p_{k}" for k in table.key]
-    key_eq = " AND ".join(f"d.{k} = e.{k}" for k in key)
-    out_cols = []
-    for c in table.columns:
-        if c.name in mapped:
-            out_cols.append(f"e.p_{c.name}")
+        unit_col, _qty, kind_col = table.row_unit
+        pair = (mapped[kind_col], mapped[unit_col])
+        mk, mu = pair
+        kinds = mk.column.values
+        ctes.append(f"lu0 AS (SELECT kk, ku, {_trim('kk')} AS vk, {_trim('ku')} AS vu "
+                    f"FROM (SELECT DISTINCT c{mk.index} AS kk, c{mu.index} AS ku FROM {source}))")
+        ctes.append(f"lu1 AS (SELECT *, {_parse_value(mk.column, 'vk')} AS pk FROM lu0)")
+        ctes.append(f"lu2 AS (SELECT *, {_value_error(mk.column, table, 'vk', 'pk')} AS ek, "
+                    f"{_unit_factor('pk', 'vu', kinds)} AS uf, {_canonical_unit('pk', kinds)} AS canon FROM lu1)")
+        ctes.append("lu AS (SELECT kk, ku, pk, ek, uf, CASE WHEN uf IS NOT NULL THEN canon END AS pu, "
+                    "CASE WHEN vu IS NULL THEN 'missing_required' WHEN pk IS NOT NULL AND uf IS NULL "
+                    "THEN 'bad_unit' END AS eu FROM lu2)")
+        joins.append(f"LEFT JOIN lu ON r.c{mk.index} IS NOT DISTINCT FROM lu.kk "
+                     f"AND r.c{mu.index} IS NOT DISTINCT FROM lu.ku")
+        j_cols += [f"lu.pk AS p_{mk.column.name}", f"lu.ek AS e{mk.index}", f"lu.pu AS p_{mu.column.name}",
+                   f"lu.eu AS e{mu.index}", "lu.uf AS _uf"]
+    for m in hmap.columns:
+        c, i = m.column, m.index
+        if pair and m in pair:
+            continue
+        if _is_dictionary(c, table):
+            ctes.append(f"l{i}0 AS (SELECT k, {_trim('k')} AS v FROM (SELECT DISTINCT c{i} AS k FROM {source}))")
+            ctes.append(f"l{i}1 AS (SELECT *, {_parse_value(c, 'v')} AS p FROM l{i}0)")
+            ctes.append(f"l{i} AS (SELECT k, p, {_value_error(c, table, 'v', 'p')} AS e FROM l{i}1)")
+            joins.append(f"LEFT JOIN l{i} ON r.c{i} IS NOT DISTINCT FROM l{i}.k")
+            j_cols += [f"l{i}.p AS p_{c.name}", f"l{i}.e AS e{i}"]
+        elif c.type in ("float", "int"):
+            j_cols.append(f"{_number(f'r.c{i}')} AS n{i}")
+            value, error = _numeric(m, table, f"n{i}", f"c{i}")
+            k_cols += [f"{value} AS p_{c.name}", f"{error} AS e{i}"]
         else:
-            out_cols.append(f"CAST(NULL AS {SQL_TYPES[c.type]}) AS p_{c.name}")
+            j_cols.append(f"{_trim(f'r.c{i}')} AS p_{c.name}")
+            k_cols.append(f"CASE WHEN p_{c.name} IS NULL THEN 'missing_required' END AS e{i}" if c.required
+                          else f"CAST(NULL AS VARCHAR) AS e{i}")
+    if not table.row_unit:
+        j_cols.append("CAST(NULL AS DOUBLE) AS _uf")
+    order = [m.index for m in hmap.columns]
+    err = "coalesce(" + ", ".join(f"e{i}" for i in order) + ")"
+    err_col = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in order) + " END"
+    bad = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN c{i}" for i in order) + " END"
+    key = [f"p_{k}" for k in table.key]
+    # duplicates: group one 64-bit hash of the key (cheap), then confirm on the real key
+    key_eq = " AND ".join(f"d.{k} = e.{k}" for k in key)
+    out_cols = [f"e.p_{c.name}" if c.name in mapped else f"CAST(NULL AS {SQL_TYPES[c.type]}) AS p_{c.name}"
+                for c in table.columns]
     kind_extra = f", e.p_{table.row_unit[2]} AS _kind" if table.row_unit else ""
+    with_ = ",\n".join(ctes)
     return f"""
 CREATE OR REPLACE TEMP TABLE staged AS
-WITH s AS (SELECT {', '.join(s_cols)} FROM {source}),
-p1 AS (SELECT *, {', '.join(p_first + pre)} FROM s),
-p AS (SELECT *{''.join(', ' + x for x in p_second)} FROM p1),
-e0 AS (SELECT *, {', '.join(errs)} FROM p),
-e AS MATERIALIZED (SELECT *, {err} AS _err0, {err_col} AS _err_col0, {bad} AS _bad0 FROM e0),
-d AS (SELECT {', '.join(key)}, min(_row) AS _first FROM e WHERE _err0 IS NULL
+WITH {with_}{',' if ctes else ''}
+j AS (SELECT {', '.join(j_cols)} FROM {source} AS r {' '.join(joins)}),
+k AS (SELECT *{''.join(', ' + x for x in k_cols)} FROM j),
+e AS MATERIALIZED (SELECT *, {err} AS _err0, {err_col} AS _err_col0, {bad} AS _bad0, hash({', '.join(key)}) AS _h FROM k),
+h AS (SELECT _h FROM e WHERE _err0 IS NULL GROUP BY _h HAVING count(*) > 1),
+d AS (SELECT {', '.join(key)}, min(_row) AS _first FROM e WHERE _err0 IS NULL AND _h IN (SELECT _h FROM h)
       GROUP BY ALL HAVING count(*) > 1)
 SELECT e._row, {', '.join(out_cols)},
        CASE WHEN e._err0 IS NULL AND e._row > d._first THEN 'duplicate_key' ELSE e._err0 END AS _err,
@@ -286,16 +326,31 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
     return out
 
 
-def message_sql(hmap: HeaderMap) -> tuple[str, str]:
-    """SQL expressions over ``staged`` for a reject's column header and Chinese message."""
+def message_sql(hmap: HeaderMap, present: set[tuple[int, str]] | None = None) -> tuple[str, str]:
+    """SQL expressions over ``staged`` for a reject's column header and Chinese message.
+
+    ``present``: the (``_err_col``, ``_err``) pairs that occur; only their messages are written,
+    which keeps the statement small enough to plan quickly.
+    """
     table = hmap.table
     key_headers = "、".join(hmap.get(k).header for k in table.key)  # type: ignore[union-attr]
     column = ("CASE _err_col " + " ".join(f"WHEN {m.index} THEN {lit(m.header)}" for m in hmap.columns)
               + f" WHEN -1 THEN {lit(key_headers)} END")
     per_col = []
     for m in hmap.columns:
-        inner = " ".join(f"WHEN {lit(code)} THEN {expr}" for code, expr in _column_messages(m, table))
-        per_col.append(f"WHEN {m.index} THEN CASE _err {inner} END")
+        inner = " ".join(f"WHEN {lit(code)} THEN {expr}" for code, expr in _column_messages(m, table)
+                         if present is None or (m.index, code) in present)
+        if inner:
+            per_col.append(f"WHEN {m.index} THEN CASE _err {inner} END")
     message = (f"CASE _err_col WHEN -1 THEN '与第' || _dup_of || '行重复（{key_headers}相同，保留第' || _dup_of || '行）' "
                + " ".join(per_col) + " END")
     return column, message
+
+
+def rejects_insert_sql(hmap: HeaderMap, batch_id: int, present: set[tuple[int, str]] | None = None) -> str:
+    """INSERT of one ``rejects`` row per rejected row of ``staged`` (few rows: the messages are built here)."""
+    column, message = message_sql(hmap, present)
+    return (f'INSERT INTO rejects (batch_id, "row", "column", code, message) '
+            f"SELECT {int(batch_id)}, _row, {column}, _err, {message} "
+            f"FROM (SELECT * REPLACE (coalesce(trim(_bad, {lit(_WS)}), '') AS _bad) FROM staged "
+            f"WHERE _err IS NOT NULL)")
