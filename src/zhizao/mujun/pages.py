@@ -24,6 +24,7 @@ from zhizao.web.pages import (
     distribution,
     filters,
     forbid,
+    mujun_labels,
     not_found,
     pages_of,
     pick_year,
@@ -38,34 +39,12 @@ from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 
-TRACK_NAMES = {
-    "above_scale": "规上企业",
-    "below_scale_large": "规下企业（用地≥3亩）",
-    "below_scale_ge3": "规下企业（用地≥3亩）",
-    "below_scale_small": "规下企业（用地<3亩）",
-    "below_scale_lt3": "规下企业（用地<3亩）",
-    "lessee": "租赁企业",
-    "lessees": "租赁企业",
-}
-INDICATOR_NAMES = {
-    "tax_per_mu": "亩均税收(万元/亩)",
-    "value_added_per_mu": "亩均增加值(万元/亩)",
-    "value_added_per_energy": "单位能耗增加值(万元/吨标煤)",
-    "value_added_per_tce": "单位能耗增加值(万元/吨标煤)",
-    "value_added_per_emission": "单位排放增加值(万元/吨)",
-    "value_added_per_pollutant": "单位排放增加值(万元/吨)",
-    "labour_productivity": "全员劳动生产率(万元/人)",
-    "rd_ratio": "研发经费占比",
-    "rd_share": "研发经费占比",
-    "revenue_per_mu": "亩均销售收入(万元/亩)",
-    "tax_per_kwh": "单位电耗税收",
-    "tax_per_electricity": "单位电耗税收",
-}
 STATUS_NAMES = {"pending": "待处理", "accepted": "已采纳", "rejected": "未采纳"}
 
 
-def track_name(track: Any) -> str:
-    return TRACK_NAMES.get(str(track), str(track or "—"))
+def track_names(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Track id → its Chinese title as the methodology names it (carried in each result row)."""
+    return {str(r.get("track")): str(r.get("track_title") or r.get("track")) for r in rows if r.get("track")}
 
 
 def _workflow_status(settings: Any, session: Any, year: int) -> list[dict[str, Any]]:
@@ -100,13 +79,14 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
                            "region": region, "cls": cls, "q": q, "rows": [], "total": 0, "page": 1, "pages": 1,
                            "charts": {}, "tracks": [], "regions": [], "objections": [], "steps": [],
                            "fixed_region": region_scope(user) is not None, "can_decide": user_attr(user, "role") == "city",
-                           "track_name": track_name, "indicator_names": INDICATOR_NAMES, "status_names": STATUS_NAMES}
+                           "track_names": {}, "indicator_names": mujun_labels()[0], "status_names": STATUS_NAMES}
     if y is not None:
         f = filters(scope, "mujun", region, None, cls.strip(), q.strip())
         # Tracks are in the payload, not a store column: the year's rows in scope are a few
         # thousand at most, so the track filter and ranking order are applied here.
         _, all_rows = publish.list_published(session, "mujun", y, f, limit=1_000_000, order="rank")
-        tracks = sorted({str(r.get("track")) for r in all_rows if r.get("track")})
+        names = track_names(all_rows)
+        tracks = sorted(names)
         if not track and tracks:
             track = "above_scale" if "above_scale" in tracks else tracks[0]
         rows = [r for r in all_rows if str(r.get("track")) == track] if track else all_rows
@@ -123,13 +103,13 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         charts = {}
         if all_rows:
             sel = Counter(str(r.get("class")) for r in (rows if track else all_rows))
-            charts["class_pie"] = pie_option(f"{track_name(track)} 分类", {k: v for k, v in sorted(Counter(
+            charts["class_pie"] = pie_option(f"{names.get(track, track)} 分类", {k: v for k, v in sorted(Counter(
                 str(r.get("class")) for r in all_rows if str(r.get("track")) == track).items()) if k != "None"} or dict(sel),
                 CLASS_HEX)
             charts["class_region"] = stacked_bar_option("各区县亩均分类", [region_name(k) for k in rkeys],
                                                         class_series(by_r, rkeys), CLASS_HEX)
             classes = sorted({c for _, c in track_counts if c != "None"})
-            charts["class_track"] = stacked_bar_option("各评价组别分类", [track_name(t) for t in tracks],
+            charts["class_track"] = stacked_bar_option("各评价组别分类", [names.get(t, t) for t in tracks],
                                                        {c: [track_counts.get((t, c), 0) for t in tracks] for c in classes},
                                                        CLASS_HEX)
         stmt = select(Objection).where(Objection.method == "mujun", Objection.year == y)
@@ -138,7 +118,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         objections = list(session.scalars(stmt.order_by(Objection.status != "pending", Objection.filed_at.desc())))
         if user_attr(user, "role") == "auditor":
             audit(session, user, "page.mujun_list", f"mujun:{y}", request=request)
-        ctx.update(rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, track=track,
+        ctx.update(track_names=names, rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, track=track,
                    tracks=tracks, regions=[(k, region_name(k)) for k in rkeys], objections=objections,
                    params=query_string(year=y, track=track, region=region, cls=cls, q=q),
                    steps=_workflow_status(settings, session, y),

@@ -1,0 +1,1 @@
+"""Shipped 亩均 methodologies (YAML)."""
