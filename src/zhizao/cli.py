@@ -103,25 +103,41 @@ def evaluate(
     year: Annotated[int, typer.Option("--year", help="评价年度")],
     methodology: Annotated[str | None, typer.Option("--methodology", help="方法论名称、NAME@VERSION 或 YAML 文件")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="计算引擎：duckdb（默认）或 spark")] = None,
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="Spark master（如 local[4]、yarn、spark://host:7077）")] = None,
+    spark_connect: Annotated[str | None, typer.Option("--spark-connect", help="Spark Connect 地址（如 sc://host:15002）")] = None,
+    driver_memory: Annotated[str | None, typer.Option("--driver-memory", help="Spark driver 内存（如 4g）")] = None,
+    shuffle_partitions: Annotated[int | None, typer.Option("--shuffle-partitions", min=1, help="Spark shuffle 分区数")] = None,
+    lake: Annotated[str | None, typer.Option("--lake", help="从 Parquet 数据湖读取（目录或 hdfs://、s3a:// 地址）")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """运行一个评价方法，登记为不可变的运行结果。"""
     from zhizao import runs
     from zhizao.engine import ENGINES, connect
+    from zhizao.engine.lake import LakeError
     from zhizao.methodology import MethodologyError, find
+    from zhizao.settings import with_overrides
 
-    settings = settings_from(ctx).ensure()
+    settings = with_overrides(settings_from(ctx), engine=engine, spark_master=spark_master,
+                              spark_connect=spark_connect, driver_memory=driver_memory,
+                              shuffle_partitions=shuffle_partitions, lake=lake).ensure()
     if method not in capabilities.names():
         fail(f"未知评价方法: {method}（可选: {', '.join(capabilities.names())}）")
-    if engine and engine not in ENGINES:
-        fail(f"未知引擎: {engine}（可选: {', '.join(ENGINES)}）")
+    if settings.engine not in ENGINES:
+        fail(f"未知引擎: {settings.engine}（可选: {', '.join(ENGINES)}）")
     try:
         m = find(methodology, method, year)
     except MethodologyError as exc:
         fail(str(exc))
-    eng = connect(settings, engine, read_only=True)
+    try:
+        # not read-only: the registry writes the run into the same warehouse file from this
+        # process, and DuckDB refuses two connections to one file with different modes
+        eng = connect(settings)
+    except (LakeError, KeyError) as exc:
+        fail(str(exc).strip("'\""))
     try:
         run = runs.execute(settings, eng, method, year, m)
+    except KeyError as exc:  # an input table the engine does not have
+        fail(str(exc).strip("'\""))
     finally:
         eng.close()
     emit(run.summary(), as_json, lambda d: out_console.print(

@@ -8,7 +8,7 @@ variables so that a province deployment can point at PostgreSQL and a Spark clus
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -33,7 +33,9 @@ class Settings:
     store_url: str
     engine: str = "duckdb"
     spark: SparkSettings = field(default_factory=SparkSettings)
-    lake: Path | None = None
+    #: the Parquet lake (a local directory, or an ``hdfs://`` / ``s3a://`` URI Spark reads); when
+    #: set, evaluations read it on either engine and imports bring it up to date
+    lake: Path | str | None = None
     secret_key: str = ""
 
     @property
@@ -49,7 +51,8 @@ class Settings:
         return self.home / "uploads"
 
     @property
-    def lake_dir(self) -> Path:
+    def lake_dir(self) -> Path | str:
+        """The configured lake, else ``<home>/lake`` (Spark's copy of the warehouse)."""
         return self.lake or (self.home / "lake")
 
     def ensure(self) -> Settings:
@@ -75,6 +78,36 @@ def load_settings(home: str | Path | None = None) -> Settings:
         store_url=store_url,
         engine=_env("ZHIZAO_ENGINE", "duckdb") or "duckdb",
         spark=spark,
-        lake=Path(lake).resolve() if lake else None,
+        lake=_lake(lake),
         secret_key=secret,
     )
+
+
+def _lake(value: str | Path | None) -> Path | str | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if "://" in text and not text.startswith("file://"):
+        return text  # hdfs://, s3a://: only Spark reads it
+    return Path(text.removeprefix("file://")).resolve()
+
+
+def with_overrides(
+    settings: Settings,
+    *,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    spark_connect: str | None = None,
+    driver_memory: str | None = None,
+    shuffle_partitions: int | None = None,
+    lake: str | Path | None = None,
+) -> Settings:
+    """Settings with command-line options applied over the environment's (``None`` keeps)."""
+    spark = settings.spark
+    changes = {k: v for k, v in {"master": spark_master, "connect_url": spark_connect,
+                                 "driver_memory": driver_memory, "shuffle_partitions": shuffle_partitions}.items()
+               if v is not None}
+    if changes:
+        spark = replace(spark, **changes)  # type: ignore[arg-type]
+    return replace(settings, engine=engine or settings.engine, spark=spark,
+                   lake=_lake(lake) if lake is not None else settings.lake)

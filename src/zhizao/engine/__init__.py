@@ -9,27 +9,34 @@ ENGINES = ("duckdb", "spark")
 
 
 def connect(settings: Settings, engine: str | None = None, read_only: bool = False) -> Engine:
-    """An engine over the warehouse in ``settings.home``.
+    """An engine over the facts ``settings`` point at.
 
-    Spark reads the Parquet lake; the lake is refreshed from the DuckDB warehouse first when
-    the warehouse is the system of record (the default set-up).
+    - A configured lake (``ZHIZAO_LAKE`` / ``--lake``) is read by either engine, so the same
+      lake gives the same results on both.
+    - Otherwise DuckDB reads the warehouse file, and Spark reads ``<home>/lake``, which is first
+      brought up to date from the warehouse (only tables whose current rows changed are
+      rewritten).
     """
+    from zhizao.engine import lake as lk
+
     kind = engine or settings.engine
     if kind == "duckdb":
         from zhizao.engine.duckdb_engine import DuckDBEngine
 
+        if settings.lake is not None:
+            if lk.is_uri(settings.lake):
+                raise lk.LakeError(f"DuckDB 引擎只能读取本地数据湖（{settings.lake}）；HDFS/S3 上的数据湖请用 --engine spark")
+            return DuckDBEngine.from_lake(settings.lake)
         return DuckDBEngine(settings.warehouse_path, read_only=read_only)
     if kind == "spark":
         from zhizao.engine.spark_engine import SparkEngine
 
-        if settings.warehouse_path.exists() and settings.lake is None:
+        if settings.lake is None and settings.warehouse_path.exists():
             import duckdb
-
-            from zhizao.engine.lake import export_warehouse
 
             con = duckdb.connect(str(settings.warehouse_path), read_only=True)
             try:
-                export_warehouse(con, settings.lake_dir)
+                lk.export_warehouse(con, settings.lake_dir, only_stale=True)
             finally:
                 con.close()
         return SparkEngine(settings.spark, lake=settings.lake_dir)

@@ -1,4 +1,4 @@
-"""DuckDB, embedded: the default engine, reading the warehouse file."""
+"""DuckDB, embedded: the default engine, reading the warehouse file or a Parquet lake."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import pyarrow as pa
+from ibis.common.exceptions import TableNotFound
 
 from zhizao.engine.base import Engine
 from zhizao.engine.warehouse import ensure_schema
@@ -29,6 +30,25 @@ class DuckDBEngine(Engine):
         if threads:
             self.con.raw_sql(f"SET threads = {int(threads)}")
         self._registered: dict[str, ibis.Table] = {}
+        self.lake: Path | None = None
+
+    @classmethod
+    def from_lake(cls, lake: Path | str, threads: int | None = None) -> DuckDBEngine:
+        """An in-memory DuckDB whose tables are views over the lake's current snapshots.
+
+        The manifest is resolved once, here: every table this engine reads belongs to the same
+        lake state, even if a writer publishes new snapshots meanwhile.
+        """
+        from zhizao.engine import lake as lk
+
+        manifest = lk.read_manifest(lake)
+        if not manifest["tables"]:
+            raise lk.LakeError(f"数据湖 {lake} 中没有数据，请先运行 zhizao lake export")
+        eng = cls(None, threads=threads)
+        eng.lake = Path(lake)
+        for table, uri in lk.resolve(manifest, lake).items():
+            eng.con.raw_sql(lk.duckdb_view_sql(table, uri))
+        return eng
 
     @property
     def raw(self):  # type: ignore[no-untyped-def]
@@ -38,7 +58,11 @@ class DuckDBEngine(Engine):
     def table(self, name: str) -> ibis.Table:
         if name in self._registered:
             return self._registered[name]
-        return self.con.table(name)
+        try:
+            return self.con.table(name)
+        except TableNotFound as exc:
+            where = f"数据湖 {self.lake}" if self.lake else "仓库"
+            raise KeyError(f"DuckDB 引擎中没有数据表 {name}（{where}）") from exc
 
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> ibis.Table:
         if isinstance(data, pd.DataFrame):

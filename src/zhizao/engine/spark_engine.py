@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ def spark_session(settings: SparkSettings | None = None) -> Any:
             .config("spark.sql.shuffle.partitions", str(s.shuffle_partitions))
             .config("spark.sql.warehouse.dir", str(Path(scratch) / "warehouse"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -55,25 +57,48 @@ def spark_session(settings: SparkSettings | None = None) -> Any:
 class SparkEngine(Engine):
     name = "spark"
 
-    def __init__(self, settings: SparkSettings | None = None, lake: Path | None = None):
+    def __init__(self, settings: SparkSettings | None = None, lake: Path | str | None = None):
         self.session = spark_session(settings)
         self.con = ibis.pyspark.connect(self.session)
         self.lake = lake
         self._registered: dict[str, ibis.Table] = {}
+        # resolved once: every table read by this engine comes from the same lake state
+        self._snapshots: dict[str, str] = {}
+        # temporary views are global to the session, which engines share: name them per engine
+        self._tag = uuid.uuid4().hex[:8]
+        if lake is not None:
+            from zhizao.engine import lake as lk
+
+            self._snapshots = lk.resolve(self._manifest(lake), lake)
+
+    def _manifest(self, lake: Path | str) -> dict[str, Any]:
+        from zhizao.engine import lake as lk
+
+        if not lk.is_uri(lake):
+            return lk.read_manifest(lake)
+        # HDFS, S3 or any Hadoop file system: let Spark read the manifest with its own credentials
+        uri = f"{str(lake).rstrip('/')}/{lk.MANIFEST}"
+        try:
+            text = self.session.read.text(uri, wholetext=True).first()[0]
+        except Exception as exc:  # Spark raises AnalysisException (PATH_NOT_FOUND) for a missing file
+            if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc):
+                return {"format": lk.FORMAT_VERSION, "tables": {}}
+            raise
+        return lk.parse_manifest(text)
 
     def table(self, name: str) -> ibis.Table:
         if name in self._registered:
             return self._registered[name]
-        if self.lake is not None:
-            from zhizao.engine.lake import table_path
+        if name in self._snapshots:
+            from zhizao.engine import lake as lk
 
-            path = table_path(self.lake, name)
-            if path.exists():
-                df = self.session.read.option("basePath", str(path)).parquet(str(path))
-                df.createOrReplaceTempView(name)
-                t = self.con.table(name)
-                self._registered[name] = t
-                return t
+            uri = self._snapshots[name]
+            df = self.session.read.option("basePath", uri).parquet(uri).selectExpr(*lk.spark_select(name))
+            view = f"{name}__lake_{self._tag}"
+            df.createOrReplaceTempView(view)
+            t = self.con.table(view)
+            self._registered[name] = t
+            return t
         raise KeyError(f"Spark 引擎中没有数据表 {name}（数据湖: {self.lake}）")
 
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> ibis.Table:
