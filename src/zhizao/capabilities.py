@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 PACKAGES: dict[str, str] = {
     "carbon": "zhizao.carbon",
     "mujun": "zhizao.mujun",
+    "monitoring": "zhizao.monitoring",
 }
 
 
