@@ -12,11 +12,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from zhizao.settings import Settings
 from zhizao.store.accounts import configure_hasher
 from zhizao.store.db import dispose, init_store
-from zhizao.store.testing import pg_database, pg_schema
+from zhizao.store.testing import World, build_world, pg_database, pg_schema
+from zhizao.web.app import create_app
+from zhizao.web.auth import AuthConfig
 
 # Cheap hashes in tests: the cost parameters are stored in each hash, so verification is the real code path.
 configure_hasher(time_cost=1, memory_kib=1024)
@@ -51,3 +54,19 @@ def store_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterat
         init_store(s)
         yield s
     clear_cache()
+
+
+@pytest.fixture
+def world(store_settings: Settings) -> World:
+    return build_world(store_settings)
+
+
+FAST_AUTH = AuthConfig(base_delay_s=0.001, max_delay_s=0.01, max_failures=3, lockout_minutes=15)
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.settings, auth_config=FAST_AUTH)) as c:
+        yield c
+
+

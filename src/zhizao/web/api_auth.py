@@ -14,7 +14,7 @@ from zhizao.settings import Settings
 from zhizao.store.db import session_scope
 from zhizao.store.models import utcnow
 from zhizao.web import auth
-from zhizao.web.deps import ApiUser, AuthConfigDep, SessionDep, SettingsDep, audit, client_ip
+from zhizao.web.deps import ApiUser, AuthConfigDep, SessionDep, SettingsDep, audit, client_ip, csrf_token
 
 router = APIRouter(prefix="/api", tags=["账户"])
 
@@ -104,6 +104,16 @@ def logout(user: ApiUser, session: SessionDep, request: Request) -> Response:
     response = Response(status_code=204)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
+@router.get("/auth/csrf", response_model=CsrfOut)
+def csrf(user: ApiUser, request: Request) -> CsrfOut:
+    """页面脚本用会话 Cookie 调用写接口时，须在 ``X-CSRF-Token`` 头中带上此令牌。"""
+    return CsrfOut(csrf_token=csrf_token(request))
 
 
 @router.get("/me", response_model=UserOut)
