@@ -44,7 +44,7 @@ class HeaderMap:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", text.replace("\ufeff", "")).lower()
+    return re.sub(r"[\s_\-]+", "", text.replace("\ufeff", "")).lower()
 
 
 def _lookup(table: Table) -> dict[str, Column]:

@@ -116,7 +116,7 @@ def read_as_of(settings: Settings, table: str, as_of: dt.datetime | dt.date | st
     if con is None:
         raise IngestError("数据仓库尚未建立：请先导入数据")
     try:
-        return con.execute(as_of_sql(table, _utc_text(as_of))).fetch_arrow_table()
+        return con.sql(as_of_sql(table, _utc_text(as_of))).to_arrow_table()
     finally:
         con.close()
 
@@ -128,6 +128,6 @@ def read_current(settings: Settings, table: str) -> pa.Table:
     if con is None:
         raise IngestError("数据仓库尚未建立：请先导入数据")
     try:
-        return con.execute(f"SELECT * FROM {table}").fetch_arrow_table()
+        return con.sql(f"SELECT * FROM {table}").to_arrow_table()
     finally:
         con.close()
