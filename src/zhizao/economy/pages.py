@@ -1,0 +1,123 @@
+"""经济运行 pages: indicator trends, structure shares, per-mu efficiency, district comparison,
+the five-year review report, and the power-based warning list (电力看经济).
+
+Figures come from :mod:`zhizao.economy.indicators` (the same numbers as ``zhizao indicators``);
+warnings from :mod:`zhizao.monitoring.power`. A district user sees its own district.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from zhizao.store import publish
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep
+from zhizao.web.pages import (
+    PageError,
+    bar_option,
+    economy_indicators,
+    forbid,
+    is_city_region,
+    line_option,
+    query_string,
+    region_name,
+    region_scope,
+)
+from zhizao.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+READERS = ("city", "district", "auditor")
+KPI_IDS = ("above_scale_count", "value_added", "value_added_growth", "value_added_cagr", "tax_per_mu",
+           "value_added_per_mu", "energy_per_value_added", "co2_per_value_added")
+SHARE_IDS = ("share_strategic_emerging", "share_high_tech", "share_equipment", "share_digital_core")
+DISTRICT_IDS = ("above_scale_count", "value_added", "value_added_growth", "rank_value_added_growth", "tax_per_mu",
+                "rank_tax_per_mu", "value_added_per_mu", "rank_value_added_per_mu", "energy_per_value_added")
+
+
+def default_span(session: Any, y_from: int | None, y_to: int | None) -> tuple[int, int]:
+    """The span asked for, else the five years ending at the latest published evaluation year."""
+    years = publish.published_years(session, "carbon") + publish.published_years(session, "mujun")
+    end = y_to or (max(years) if years else dt.date.today().year - 1)
+    start = y_from or end - 4
+    if start > end:
+        raise PageError(status_code=400, detail=f"起止年度有误：{start} 晚于 {end}")
+    if end - start > 20:
+        raise PageError(status_code=400, detail="年度跨度不能超过 20 年")
+    return start, end
+
+
+def _status(indicator_id: str, value: Any) -> str:
+    from zhizao.economy import catalogue
+
+    try:
+        return catalogue.get(indicator_id).status(value) or ""
+    except (KeyError, ValueError, TypeError):
+        return ""
+
+
+@router.get("/economy", response_class=HTMLResponse)
+def economy_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                 y_from: int | None = None, y_to: int | None = None, region: str = "") -> Response:
+    forbid(user, *READERS)
+    start, end = default_span(session, y_from, y_to)
+    fixed = region_scope(user)
+    # a district user's figures only; the city sees the city and may pick a district
+    rows = economy_indicators(settings, session, start, end, fixed)
+    regions = sorted({r["region"] for r in rows if not is_city_region(r["region"])})
+    city_code = next((r["region"] for r in rows if is_city_region(r["region"])), None)
+    region = fixed or (region if region in regions else "") or city_code or ""
+    mine = [r for r in rows if r["region"] == region]
+    series: dict[str, dict[int, Any]] = defaultdict(dict)
+    meta: dict[str, dict[str, Any]] = {}
+    for r in mine:
+        series[r["id"]][int(r["year"])] = r["value"]
+        meta[r["id"]] = r
+    years = list(range(start, end + 1))
+
+    def vals(iid: str) -> list[Any]:
+        return [series.get(iid, {}).get(y) for y in years]
+
+    kpis = []
+    for iid in KPI_IDS:
+        if end in series.get(iid, {}):
+            m = meta[iid]
+            kpis.append({"id": iid, "label": f"{end}年 {m['name']}" if iid != "value_added_cagr" else m["name"],
+                         "value": series[iid][end], "unit": m["unit"], "basis": m["basis"],
+                         "status": _status(iid, series[iid][end])})
+    charts: dict[str, Any] = {}
+    if series.get("value_added"):
+        charts["va"] = line_option("规上工业增加值（现价）", years, {"工业增加值": vals("value_added")}, "万元")
+    if series.get("value_added_growth"):
+        charts["growth"] = bar_option("规上工业增加值增速（可比价）", years, vals("value_added_growth"), "%")
+    if any(series.get(i) for i in SHARE_IDS):
+        charts["shares"] = line_option("产业结构：占规上工业增加值比重", years,
+                                       {meta[i]["name"].replace("增加值占规上工业比重", ""): vals(i) for i in SHARE_IDS if i in meta}, "%")
+    if series.get("tax_per_mu") or series.get("value_added_per_mu"):
+        charts["per_mu"] = line_option("亩均效益", years, {"亩均税收": vals("tax_per_mu"),
+                                                          "亩均工业增加值": vals("value_added_per_mu")}, "万元/亩")
+    if series.get("energy_per_value_added"):
+        charts["energy"] = line_option("单位工业增加值能耗与排放", years, {
+            "能耗(吨标准煤/万元)": vals("energy_per_value_added"),
+            "二氧化碳(吨/万元)": vals("co2_per_value_added")})
+    districts = []
+    if not fixed:
+        by_region: dict[str, dict[str, Any]] = defaultdict(dict)
+        for r in rows:
+            if int(r["year"]) == end and not is_city_region(r["region"]):
+                by_region[r["region"]][r["id"]] = r["value"]
+        districts = [{"code": k, "name": region_name(k), "values": v} for k, v in sorted(by_region.items())]
+    spans = [r for r in mine if r["id"].endswith(("_cagr", "_change_pp", "_change"))]
+    table = [r | {"status": _status(r["id"], r["value"])} for r in mine]
+    return render(request, "economy/index.html", {
+        "breadcrumbs": [("经济运行", None)], "start": start, "end": end, "region": region,
+        "region_label": region_name(region) if region and not is_city_region(region) else "全市",
+        "regions": [(k, region_name(k)) for k in regions], "fixed_region": fixed is not None,
+        "kpis": kpis, "charts": charts, "districts": districts, "district_ids": DISTRICT_IDS,
+        "names": {r["id"]: r["name"] for r in rows}, "spans": spans, "table": table,
+        "review_params": query_string(y_from=start, y_to=end),
+    }, user=user)
