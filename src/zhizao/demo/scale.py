@@ -78,6 +78,7 @@ def _connect(out_dir: Path, memory_limit: str, threads: int | None) -> duckdb.Du
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{spill.as_posix()}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
