@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -246,20 +247,36 @@ def class_series(dist: Mapping[Any, Counter], keys: list[Any]) -> dict[str, list
 
 # ----------------------------------------------------------------------------- economy glue
 
+_ECON_CACHE: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
-def economy_indicators(settings: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
-    """``zhizao indicators`` rows ``{id, name, region, year, value, unit, basis}``; [] if the
-    economy room or its data is not available (the cockpit then shows only published results)."""
-    try:
-        from zhizao.economy import indicators as ind
-    except ImportError:
+
+def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
+    """``zhizao indicators`` rows ``{id, name, region, year, value, unit, basis}`` for the span.
+
+    Computing them takes a moment, so they are kept per process until the warehouse file or
+    the publications change (an import, an evaluation or a publication gives fresh figures)."""
+    from zhizao.economy import indicators as ind
+
+    path = Path(settings.warehouse_path)
+    if not path.exists():
         return []
-    fn = getattr(ind, "indicators", None) or getattr(ind, "compute", None)
-    if fn is None:
-        return []
-    result = fn(settings, y1, y2, region=region) if region else fn(settings, y1, y2)
-    rows = result.get("indicators", result) if isinstance(result, dict) else result
-    return [r if isinstance(r, dict) else dict(r) for r in rows]
+    pubs = publish.publications(session)
+    key = (str(settings.home), path.stat().st_mtime_ns, pubs[0].id if pubs else 0, y1, y2, region)
+    if key not in _ECON_CACHE:
+        if len(_ECON_CACHE) > 32:
+            _ECON_CACHE.clear()
+        try:
+            _ECON_CACHE[key] = ind.rows(ind.for_settings(settings, y1, y2, region=region))
+        except duckdb.IOException as exc:  # the CLI holds the warehouse's write lock
+            from zhizao.web.profile import WarehouseBusy
+
+            raise WarehouseBusy() from exc
+    return _ECON_CACHE[key]
+
+
+def is_city_region(code: str | None) -> bool:
+    """City-level rows of the indicators carry the prefecture code (``3305`` + ``00``)."""
+    return bool(code) and str(code).endswith("00")
 
 
 # ----------------------------------------------------------------------------- cockpit
@@ -325,18 +342,19 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
     # The economy's figures: firm counts and value added, and their trend over the years.
     years = sorted(set(c_years) | set(m_years))
     econ: list[dict[str, Any]] = []
+    econ_error = None
     if years:
         try:
-            econ = economy_indicators(settings, years[0], years[-1], region)
-        except Exception:  # the cockpit still shows published results when the warehouse is busy
-            econ = []
+            econ = economy_indicators(settings, session, years[-1] - 4, years[-1], region)
+        except HTTPException:
+            raise
+        except Exception:  # the cockpit still shows the published results when the figures fail
+            econ_error = "经济运行指标暂时无法计算，请稍后刷新。"
     by_id: dict[str, dict[int, Any]] = defaultdict(dict)
     units: dict[str, str] = {}
     names: dict[str, str] = {}
     for r in econ:
-        if region and r.get("region") not in (region, None):
-            continue
-        if not region and r.get("region") not in (None, "", "city", "全市"):
+        if (r.get("region") != region) if region else not is_city_region(r.get("region")):
             continue
         by_id[r["id"]][int(r["year"])] = r.get("value")
         units[r["id"]] = r.get("unit", "")
@@ -359,6 +377,7 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         "breadcrumbs": [("驾驶舱", None)],
         "kpis": kpis, "charts": charts, "by_region": by_region_table,
         "carbon_year": c_year, "mujun_year": m_year, "region": region, "region_label": region_name(region) if region else "全市",
+        "flashes": [("warning", econ_error)] if econ_error else [],
     }, user=user)
 
 
@@ -369,6 +388,66 @@ def _firm_profile(settings: Any, credit_code: str) -> dict[str, Any] | None:
     from zhizao.web.profile import firm_profile
 
     return firm_profile(settings, credit_code)
+
+
+ENERGY_NAMES = {
+    "electricity": "电力", "raw_coal": "原煤", "coke": "焦炭", "crude_oil": "原油", "fuel_oil": "燃料油",
+    "gasoline": "汽油", "diesel": "柴油", "lpg": "液化石油气", "natural_gas": "天然气", "heat": "热力",
+    "biomass": "生物质", "exported_electricity": "外送电力", "exported_heat": "外供热力",
+    "pv_self_use": "光伏自发自用", "green_power": "绿电交易", "green_certificate": "绿证", "sink": "碳汇",
+}
+UNIT_NAMES = {"kWh": "千瓦时", "t": "吨", "m3": "立方米", "m³": "立方米", "GJ": "吉焦"}
+
+#: (profile key, title with the source department, [(column, Chinese header)])
+PROFILE_SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("statistics", "统计（统计局）", [("year", "年度"), ("above_scale", "是否规上"), ("gross_output", "工业总产值(万元)"),
+                                  ("value_added", "工业增加值(万元)"), ("revenue", "营业收入(万元)"),
+                                  ("employees", "从业人员(人)"), ("rd_expense", "研发费用(万元)")]),
+    ("tax", "税收（税务局）", [("year", "年度"), ("tax_paid", "实缴税金(万元)")]),
+    ("land", "用地（自然资源局）", [("year", "年度"), ("area_mu", "用地面积(亩)"), ("parcels", "宗地数"),
+                                 ("leased_mu", "其中租赁(亩)")]),
+    ("energy", "能源（电力公司、能源统计）", [("year", "年度"), ("energy_type", "能源品种"), ("quantity", "消费量"),
+                                        ("unit", "计量单位"), ("months", "月数")]),
+    ("zero_carbon", "零碳电力与碳汇", [("year", "年度"), ("kind", "类别"), ("quantity", "数量"), ("unit", "计量单位")]),
+    ("emissions", "主要污染物排放（生态环境局）", [("year", "年度"), ("pollutant", "污染物"), ("quantity_t", "排放量(吨)")]),
+    ("power", "日用电量（电力公司）", [("year", "年度"), ("kwh", "用电量(千瓦时)"), ("days", "有数据天数")]),
+]
+
+
+def profile_sections(profile: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The firm's data by department and year, as tables with Chinese headers."""
+    if not profile:
+        return []
+    out = []
+    for key, title, cols in PROFILE_SECTIONS:
+        rows = profile.get(key) or []
+        if not rows:
+            continue
+        body = []
+        for r in rows:
+            line = []
+            for c, _ in cols:
+                v = r.get(c)
+                if c in ("energy_type", "kind"):
+                    v = ENERGY_NAMES.get(str(v), v)
+                elif c == "unit":
+                    v = UNIT_NAMES.get(str(v), v)
+                elif c == "above_scale" and v is not None:
+                    v = "是" if v else "否"
+                line.append(v)
+            body.append(line)
+        out.append({"title": title, "columns": [h for _, h in cols], "rows": body})
+    return out
+
+
+def mujun_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Chinese names of the 亩均 indicators and statuses, from the capability's own headers."""
+    from zhizao import capabilities
+
+    extra = capabilities.get("mujun").extra
+    headers = extra.get("headers", {})
+    names = {k.split(".", 1)[1]: v for k, v in headers.items() if k.startswith("indicators.")}
+    return names, dict(extra.get("status_titles", {}))
 
 
 def _explain(settings: Any, run_id: str | None, year: int, credit_code: str) -> dict[str, Any] | None:
@@ -478,6 +557,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
         "code": credit_code, "ent": ent, "profile": profile, "carbon": carbon, "mujun": mujun,
         "carbon_hist": carbon_hist, "mujun_hist": mujun_hist, "charts": charts,
         "advice": _advice(explanation, carbon), "explanation": explanation,
+        "sections": profile_sections(profile), "indicator_names": mujun_labels()[0],
         "objections": objections, "consents": consents, "banks": banks, "own": own,
         "objectable": objectable, "region_label": region_name(region),
         "industry_label": division_name(ent.get("industry_code") or (carbon or {}).get("industry_code")),

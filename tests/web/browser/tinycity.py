@@ -89,14 +89,14 @@ def write_files(folder: Path) -> dict[str, Path]:
 
 
 def bad_tax_file(folder: Path, codes: list[str]) -> Path:
-    """A tax file with two good rows and three bad ones (bad code, unknown firm, negative value)."""
-    unknown = make("9", "1", WUXING, "ZZZZ9999X")
+    """A tax file with two good rows and three bad ones (bad code, unknown firm, a number in words)."""
+    unknown = make("9", "1", WUXING, "MA2C99990")
     return _write(folder / "tax-with-errors.csv", ["统一社会信用代码", "年度", "实缴税金"], [
         [codes[0], 2022, 120.5],
         [codes[1], 2022, 88],
-        ["91330502MA2B0000XX", 2022, 10],
+        ["91330502MA2B0000", 2022, 10],
         [unknown, 2022, 10],
-        [codes[2], 2022, -5],
+        [codes[2], 2022, "一百"],
     ])
 
 
@@ -152,3 +152,18 @@ def build(settings: Settings, work: Path) -> City:
             add_user(s, nu, PASSWORD)
             city.users[key] = nu.username
     return city
+
+
+_SHARED: dict[str, City] = {}
+
+
+def shared(tmp_path_factory) -> City:  # type: ignore[no-untyped-def]
+    """One tiny city per test session, shared by the page tests and the browser tests (it takes
+    about half a minute to build; tests that change it use fresh subjects and firms of their own)."""
+    if "city" not in _SHARED:
+        from zhizao.settings import load_settings
+
+        root = tmp_path_factory.mktemp("tinycity")
+        settings = load_settings(root / "home").ensure()
+        _SHARED["city"] = build(settings, root / "files")
+    return _SHARED["city"]

@@ -1,0 +1,260 @@
+"""Server-side checks of every page with the real app over the tiny city: status, the Chinese
+text each page must show, and scope (a firm outside a user's scope is the same 404 as none)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
+import tinycity
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tinycity.City:
+    return tinycity.shared(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def app(city: tinycity.City):  # type: ignore[no-untyped-def]
+    from zhizao.web.app import create_app
+
+    return create_app(city.settings)
+
+
+def csrf_of(html: str) -> str:
+    m = CSRF.search(html)
+    assert m, "page has no CSRF field"
+    return m.group(1)
+
+
+def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
+    c = TestClient(app)
+    r = c.get("/login")
+    r = c.post("/login", data={"username": username, "password": tinycity.PASSWORD, "csrf_token": csrf_of(r.text),
+                               "next": ""}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    return c
+
+
+@pytest.fixture(scope="module")
+def clients(app, city):  # type: ignore[no-untyped-def]
+    return {role: login(app, username) for role, username in city.users.items()}
+
+
+def test_pages_need_a_login(app) -> None:  # type: ignore[no-untyped-def]
+    c = TestClient(app)
+    for path in ("/", "/carbon", "/mujun", "/economy", "/imports", "/runs"):
+        r = c.get(path, follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/login?next=" + path)
+
+
+@pytest.mark.parametrize("path,text", [
+    ("/", "工业经济驾驶舱"),
+    ("/carbon", "工业碳效码"),
+    ("/mujun", "亩均效益综合评价"),
+    ("/imports", "导入批次"),
+    ("/runs", "评价运行"),
+])
+def test_city_opens_every_page(clients, path: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    r = clients["city"].get(path)
+    assert r.status_code == 200
+    assert text in r.text
+    assert '<html lang="zh-CN">' in r.text
+    assert "/static/vendor/echarts/echarts.min.js" in r.text
+
+
+def test_static_echarts_is_served_locally(clients) -> None:  # type: ignore[no-untyped-def]
+    r = clients["city"].get("/static/vendor/echarts/echarts.min.js")
+    assert r.status_code == 200
+    assert len(r.content) > 500_000
+    assert b"echarts" in r.content[:2000].lower()
+
+
+def test_cockpit_embeds_chart_data_for_the_city(clients, city) -> None:  # type: ignore[no-untyped-def]
+    html = clients["city"].get("/").text
+    assert 'data-chart="grade_pie"' in html
+    assert "吴兴区" in html and "南浔区" in html
+
+
+def test_district_cockpit_shows_its_district_only(clients) -> None:  # type: ignore[no-untyped-def]
+    html = clients["district"].get("/").text
+    assert "吴兴区" in html
+    assert "南浔区" not in html
+
+
+def test_district_carbon_list_is_its_firms(clients, city) -> None:  # type: ignore[no-untyped-def]
+    html = clients["district"].get("/carbon").text
+    for code, region in zip(city.codes, city.regions, strict=True):
+        assert (code in html) == (region == tinycity.WUXING), code
+
+
+def test_firm_outside_scope_is_the_same_404_as_a_missing_firm(clients, city) -> None:  # type: ignore[no-untyped-def]
+    other = city.codes[city.regions.index(tinycity.NANXUN)]
+    missing = tinycity.firm_code(99, tinycity.WUXING)
+    for role in ("district", "enterprise", "bank"):
+        a = clients[role].get(f"/enterprises/{other}")
+        b = clients[role].get(f"/enterprises/{missing}")
+        assert a.status_code == b.status_code == 404, role
+        # identical but for the signed (time-stamped) CSRF token of the logout form
+        assert CSRF.sub("", a.text) == CSRF.sub("", b.text)
+        assert "页面不存在" in a.text
+
+
+def test_enterprise_lands_on_its_own_profile(clients, city) -> None:  # type: ignore[no-untyped-def]
+    c = clients["enterprise"]
+    r = c.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/enterprises/{city.codes[0]}"
+    html = c.get(f"/enterprises/{city.codes[0]}").text
+    assert "工业碳效码" in html and "carbon-tile" in html
+    assert re.search(r"[低中高]碳[1-5]级", html)
+    assert "亩均效益评价" in html
+    assert "各部门数据" in html and "统计（统计局）" in html
+    assert "提出异议" in html and "银行查询授权" in html
+
+
+@pytest.mark.parametrize("path", ["/imports", "/runs", "/economy"])
+def test_enterprise_cannot_open_bureau_pages(clients, path: str) -> None:  # type: ignore[no-untyped-def]
+    r = clients["enterprise"].get(path)
+    assert r.status_code == 403
+    assert "无权访问" in r.text
+
+
+def test_city_sees_any_profile_but_no_firm_forms(clients, city) -> None:  # type: ignore[no-untyped-def]
+    html = clients["city"].get(f"/enterprises/{city.codes[6]}").text
+    assert "湖州示范建材有限公司7" in html
+    assert "提出异议" not in html and "新增授权" not in html
+
+
+def test_objection_filed_by_a_firm_reaches_the_city(clients, city) -> None:  # type: ignore[no-untyped-def]
+    firm = clients["enterprise"]
+    page = firm.get(f"/enterprises/{city.codes[0]}").text
+    r = firm.post(f"/enterprises/{city.codes[0]}/objections", data={
+        "csrf_token": csrf_of(page), "target": "mujun:2024", "subject": "用地面积有误（页面测试）",
+        "content": "宗地 ZD-000 实际面积 36 亩。"}, files={"evidence": ("证明.txt", "土地证复印件".encode())},
+        follow_redirects=False)
+    assert r.status_code == 303 and "msg=objection_filed" in r.headers["location"]
+    assert "用地面积有误（页面测试）" in firm.get(r.headers["location"]).text
+    city_page = clients["city"].get("/mujun?year=2024").text
+    assert "用地面积有误（页面测试）" in city_page and "证明.txt" in city_page
+    oid = re.search(r'/mujun/objections/(\d+)/decide', city_page).group(1)
+    r = clients["city"].post(f"/mujun/objections/{oid}/decide", data={
+        "csrf_token": csrf_of(city_page), "decision": "rejected", "reason": "经核实面积无误"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "经核实面积无误" in firm.get(f"/enterprises/{city.codes[0]}").text
+
+
+def test_forms_without_csrf_are_refused(clients, city) -> None:  # type: ignore[no-untyped-def]
+    r = clients["enterprise"].post(f"/enterprises/{city.codes[0]}/objections", data={
+        "target": "carbon:2024", "subject": "x", "content": "y"})
+    assert r.status_code == 403
+
+
+def test_a_firm_cannot_file_for_another_firm(clients, city) -> None:  # type: ignore[no-untyped-def]
+    page = clients["enterprise"].get(f"/enterprises/{city.codes[0]}").text
+    r = clients["enterprise"].post(f"/enterprises/{city.codes[6]}/objections", data={
+        "csrf_token": csrf_of(page), "target": "carbon:2024", "subject": "x", "content": "y"})
+    assert r.status_code == 404
+
+
+def test_bank_sees_a_firm_only_after_its_consent(clients, city) -> None:  # type: ignore[no-untyped-def]
+    code = city.codes[1]
+    bank = clients["bank"]
+    assert code not in bank.get("/carbon").text
+    assert bank.get(f"/enterprises/{code}").status_code == 404
+    from zhizao.store.accounts import NewUser, add_user
+    from zhizao.store.db import session_scope
+
+    with session_scope(city.settings) as s:
+        add_user(s, NewUser("firm2bank", "enterprise", credit_code=code), tinycity.PASSWORD)
+    firm = login(clients["city"].app, "firm2bank")
+    page = firm.get(f"/enterprises/{code}").text
+    r = firm.post(f"/enterprises/{code}/consents", data={"csrf_token": csrf_of(page), "bank": "bank1",
+                                                        "valid_to": "2099-12-31"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert code in bank.get("/carbon").text
+    html = bank.get(f"/enterprises/{code}").text
+    assert "carbon-tile" in html and "各部门数据" not in html and "亩均效益评价" not in html
+    # revoking closes it again
+    page = firm.get(f"/enterprises/{code}").text
+    cid = re.search(rf"/enterprises/{code}/consents/(\d+)/revoke", page).group(1)
+    firm.post(f"/enterprises/{code}/consents/{cid}/revoke", data={"csrf_token": csrf_of(page)})
+    assert bank.get(f"/enterprises/{code}").status_code == 404
+
+
+def test_bank_and_auditor_reads_are_audited(clients, city) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import AuditEntry
+
+    def count(user: str) -> int:
+        with session_scope(city.settings) as s:
+            return int(s.scalar(select(func.count()).where(AuditEntry.username == user)) or 0)
+
+    before = count("audit1")
+    assert clients["auditor"].get(f"/enterprises/{city.codes[3]}").status_code == 200
+    assert count("audit1") > before
+
+
+def test_auditor_reads_but_cannot_change(clients, city) -> None:  # type: ignore[no-untyped-def]
+    a = clients["auditor"]
+    assert "上传文件" not in a.get("/imports").text
+    run_page = a.get(f"/runs/{city.runs[('carbon-rerun', 2024)]}").text
+    assert "发布此运行" not in run_page
+    r = a.post(f"/runs/{city.runs[('carbon-rerun', 2024)]}/publish", data={"csrf_token": csrf_of(run_page)})
+    assert r.status_code == 403
+
+
+def test_upload_shows_the_reject_report(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    c = clients["city"]
+    page = c.get("/imports").text
+    path = tinycity.bad_tax_file(tmp_path, city.codes)
+    r = c.post("/imports", data={"csrf_token": csrf_of(page), "table": "tax", "source": "税务局"},
+               files={"file": (path.name, path.read_bytes(), "text/csv")})
+    assert r.status_code == 200
+    html = r.text
+    assert "拒收报告" in html
+    for code in ("bad_credit_code", "unknown_enterprise", "bad_number"):
+        assert code in html
+    assert re.search(r"读取行数</div><div class=\"value\">5<", html)
+    assert re.search(r"导入行数</div><div class=\"value\">2<", html)
+
+
+def test_runs_list_detail_and_diff(clients, city) -> None:  # type: ignore[no-untyped-def]
+    c = clients["city"]
+    a, b = city.runs[("carbon", 2024)], city.runs[("carbon-rerun", 2024)]
+    assert a in c.get("/runs").text
+    detail = c.get(f"/runs/{b}").text
+    assert "发布此运行" in detail and "复核重算" in detail
+    diff = c.get(f"/runs/diff?a={a}&b={b}").text
+    assert "两次运行的结果没有变动" in diff  # same inputs, same methodology: nobody moves
+    assert c.get("/runs/diff?a=nope&b=" + b).status_code == 404
+
+
+def test_carbon_filters_and_paging(clients, city) -> None:  # type: ignore[no-untyped-def]
+    c = clients["city"]
+    html = c.get(f"/carbon?region={tinycity.NANXUN}").text
+    shown = [code for code in city.codes if code in html]
+    assert shown and all(city.regions[city.codes.index(x)] == tinycity.NANXUN for x in shown)
+    html = c.get("/carbon?grade=9").text
+    assert "暂无数据" in html
+
+
+def test_unknown_page_is_a_chinese_404(clients) -> None:  # type: ignore[no-untyped-def]
+    r = clients["city"].get("/runs/carbon-1999-0001")
+    assert r.status_code == 404
+    assert "页面不存在" in r.text or "未找到" in r.text
+
+
+def test_mujun_rankings_by_track(clients) -> None:  # type: ignore[no-untyped-def]
+    html = clients["city"].get("/mujun").text
+    assert "规上企业" in html and "排名" in html
+    assert "亩均税收" in html
