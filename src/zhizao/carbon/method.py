@@ -43,9 +43,9 @@ REASON_BAD_VA = "工业增加值为零或负数"
 REASON_NO_ENERGY = "当年无能源消费数据"
 REASON_BAD_BENCHMARK = "行业基准碳排放强度不为正，无法计算碳效值"
 
-_SUM_COLS = ("fuel_co2_t", "electricity_kwh", "exported_kwh", "heat_gj", "exported_gj", "biomass_t", "energy_tce",
+SUM_COLS = ("fuel_co2_t", "electricity_kwh", "exported_kwh", "heat_gj", "exported_gj", "biomass_t", "energy_tce",
              "energy_rows")
-_ZERO_COLS = ("pv_kwh", "green_kwh", "sink_t")
+ZERO_COLS = ("pv_kwh", "green_kwh", "sink_t")
 
 
 def _fuels(m: CarbonMethodology) -> list[str]:
@@ -118,11 +118,11 @@ def notes_for(m: CarbonMethodology, year: int) -> list[str]:
     return out
 
 
-def _figures(t: ir.Table, m: CarbonMethodology, year: int) -> ir.Table:
+def figures(t: ir.Table, m: CarbonMethodology, year: int) -> ir.Table:
     """Emissions and offsets from the summed quantities (columns of energy_sums / zero_sums)."""
     grid = grid_factor_expr(t.region_code, m, year)
     heat_f = m.co2_per_canonical("heat")
-    t = t.mutate(**{c: t[c].fill_null(0) for c in (*_SUM_COLS, *_ZERO_COLS)})
+    t = t.mutate(**{c: t[c].fill_null(0) for c in (*SUM_COLS, *ZERO_COLS)})
     electricity = (t.electricity_kwh - t.exported_kwh) * grid
     heat = (t.heat_gj - t.exported_gj) * heat_f
     gross = t.fuel_co2_t + electricity + heat
@@ -179,7 +179,7 @@ def grade(t: ir.Table, m: CarbonMethodology, by: Sequence[str] = ()) -> ir.Table
     )
 
 
-def _status(t: ir.Table) -> ir.Table:
+def status_of(t: ir.Table) -> ir.Table:
     reason = ibis.cases(
         (~t.has_stats, REASON_NO_STATS),
         (t.value_added.isnull() | (t.value_added <= 0), REASON_BAD_VA),
@@ -189,7 +189,7 @@ def _status(t: ir.Table) -> ir.Table:
     return t.mutate(reason=reason).mutate(eligible=reason.isnull())
 
 
-def _finish(t: ir.Table, year: int, extra_keys: Sequence[str] = ()) -> ir.Table:
+def finish(t: ir.Table, year: int, extra_keys: Sequence[str] = ()) -> ir.Table:
     graded = t.grade.notnull()
     t = t.mutate(
         status=ibis.ifelse(graded, "graded", "ungraded"),
@@ -221,8 +221,8 @@ def evaluate(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, yea
          .left_join(energy_sums(energy, m, ["credit_code"]), "credit_code").drop("credit_code_right")
          .left_join(zero_sums(zero, ["credit_code"]), "credit_code").drop("credit_code_right"))
     t = t.mutate(has_stats=t.has_stats.fill_null(False))
-    t = _status(_figures(t, m, year))
-    return _finish(grade(t, m), year)
+    t = status_of(figures(t, m, year))
+    return finish(grade(t, m), year)
 
 
 def to_rows(table: pa.Table) -> list[dict[str, Any]]:
