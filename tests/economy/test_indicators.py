@@ -48,7 +48,7 @@ def test_shares_use_the_mapping_when_no_flag_is_given(mini_city):
 
 
 def test_firm_flags_override_the_industry_mapping(settings):
-    from conftest import MINI_CITY, build, stat
+    from minicity import MINI_CITY, build, stat
 
     data = dict(MINI_CITY)
     data["statistics_annual"] = [
