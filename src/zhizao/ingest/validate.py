@@ -223,9 +223,9 @@ def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw") -> str:
         if pair and m in pair:
             continue
         if _is_dictionary(c, table):
-            ctes.append(f"l{i}0 AS (SELECT k, {_trim('k')} AS v FROM (SELECT DISTINCT c{i} AS k FROM {source}))")
-            ctes.append(f"l{i}1 AS (SELECT *, {_parse_value(c, 'v')} AS p FROM l{i}0)")
-            ctes.append(f"l{i} AS (SELECT k, p, {_value_error(c, table, 'v', 'p')} AS e FROM l{i}1)")
+            ctes.append(f"l{i}_0 AS (SELECT k, {_trim('k')} AS v FROM (SELECT DISTINCT c{i} AS k FROM {source}))")
+            ctes.append(f"l{i}_1 AS (SELECT *, {_parse_value(c, 'v')} AS p FROM l{i}_0)")
+            ctes.append(f"l{i} AS (SELECT k, p, {_value_error(c, table, 'v', 'p')} AS e FROM l{i}_1)")
             joins.append(f"LEFT JOIN l{i} ON r.c{i} IS NOT DISTINCT FROM l{i}.k")
             j_cols += [f"l{i}.p AS p_{c.name}", f"l{i}.e AS e{i}"]
         elif c.type in ("float", "int"):
