@@ -113,7 +113,7 @@ def test_district_cannot_widen_its_list_with_a_region_filter(client, world):
 def test_list_filters_paging_and_distribution(client, world):
     h = world.auth("city")
     page = client.get(f"/api/carbon/{YEAR}", params={"grade": 2}, headers=h).json()
-    assert page["total"] == 2 and page["run_id"] == "carbon-2024-0001"
+    assert page["total"] == 2 and page["run_id"] == "seed-carbon-2024"
     page = client.get(f"/api/carbon/{YEAR}", params={"limit": 3, "offset": 3}, headers=h).json()
     assert page["total"] == 4 and len(page["items"]) == 1
     page = client.get(f"/api/mujun/{YEAR}", params={"class": "A"}, headers=h).json()
@@ -122,9 +122,9 @@ def test_list_filters_paging_and_distribution(client, world):
     assert [r["rank"] for r in ranked] == [1, 2, 3, 4]
     dist = client.get(f"/api/carbon/{YEAR}/distribution", params={"by": "region"}, headers=h).json()
     assert {(c["region_code"], c["grade"]): c["n"] for c in dist["counts"]} == {
-        ("330104", "1"): 1, ("330104", "2"): 1, ("330105", "2"): 1, ("330105", "5"): 1}
+        ("330102", "1"): 1, ("330102", "2"): 1, ("330105", "2"): 1, ("330105", "5"): 1}
     years = client.get("/api/carbon", headers=h).json()
-    assert years["years"] == [YEAR] and years["publications"][0]["run_id"] == "carbon-2024-0001"
+    assert years["years"] == [YEAR] and years["publications"][0]["run_id"] == "seed-carbon-2024"
 
 
 def test_lower_case_code_finds_the_firm(client, world):

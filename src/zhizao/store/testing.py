@@ -61,7 +61,7 @@ def pg_schema(db_url: str) -> Iterator[str]:
         eng.dispose()
 
 
-def credit_code(i: int, region: str = "330104") -> str:
+def credit_code(i: int, region: str = "330102") -> str:
     """A valid credit code for test firm number ``i``."""
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     org = ""
@@ -98,7 +98,7 @@ def issue_token(session: Session, user: User, hours: float = 1.0) -> str:
 # ---------------------------------------------------------------- a small populated city
 
 PASSWORD = "correct-horse"
-REGION_A, REGION_B = "330104", "330105"
+REGION_A, REGION_B = "330102", "330105"
 YEAR = 2024
 
 
@@ -146,11 +146,11 @@ def build_world(settings: Settings) -> World:
         w.tokens = {k: issue_token(s, u) for k, u in users.items()}
         rows = [carbon_row(w.firms[k], i, REGION_A if k[0] == "a" else REGION_B, g)
                 for i, (k, g) in enumerate([("a0", 1), ("a1", 2), ("b0", 2), ("b1", 5)])]
-        publish_rows(s, "carbon", YEAR, "carbon-2024-0001", rows, "city")
+        publish_rows(s, "carbon", YEAR, "seed-carbon-2024", rows, "city")
         mrows = [mujun_row(w.firms[k], i, c, i + 1) for i, (k, c) in enumerate([("a0", "A"), ("a1", "B"),
                                                                               ("b0", "A"), ("b1", "D")])]
         firms = {w.firms[k]: (REGION_A if k[0] == "a" else REGION_B, "3311", None) for k in ("a0", "a1", "b0", "b1")}
-        publish_rows(s, "mujun", YEAR, "mujun-2024-0001", mrows, "city", firms)
+        publish_rows(s, "mujun", YEAR, "seed-mujun-2024", mrows, "city", firms)
     return w
 
 
@@ -160,6 +160,6 @@ def write_enterprises_csv(path: Path, firms: dict[str, str], extra_bad_row: bool
         region = REGION_A if key[0] == "a" else REGION_B
         lines.append(f"{firms[key]},测试企业{i},{region},{'3311' if i % 2 else '2611'},2010-01-0{i + 1}")
     if extra_bad_row:
-        lines.append("91330104M0000000XX,坏代码企业,330104,3311,2010-01-01")
+        lines.append("91330102M0000000XX,坏代码企业,330102,3311,2010-01-01")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
