@@ -113,3 +113,40 @@ def test_missing_and_empty_files_are_file_level_errors(settings: Settings, tmp_p
         import_file(settings, "enterprises", tmp_path / "empty.csv")
     with pytest.raises(IngestError, match="未知数据表"):
         import_file(settings, "nope", tmp_path / "empty.csv")
+
+
+def test_quoted_line_breaks_short_rows_and_crlf(settings: Settings, tmp_path: Path) -> None:
+    header = ",".join(ENTERPRISE_HEADER)
+    path = tmp_path / "e.csv"
+    path.write_text(f'{header}\r\n{FIRMS[0]},"湖州\r\n甲公司",330502,2110,2010-01-05\r\n'
+                    f"{FIRMS[1]},乙公司,330503,1713\r\n", encoding="utf-8")
+    r = import_file(settings, "enterprises", path)
+    assert (r.rows_read, r.rows_loaded) == (2, 1)
+    assert [(x.row, x.code, x.column) for x in r.rejects] == [(3, "missing_required", "成立日期")]
+    assert _names(settings)[FIRMS[0]] == "湖州\r\n甲公司"
+
+
+@pytest.mark.parametrize("line, message", [
+    (f"{FIRMS[0]},甲,330502,2110,2010-01-05,多出的一列", "第 2 行：该行有 6 列，多于表头的 5 列"),
+    (f'{FIRMS[0]},"甲,330502,2110,2010-01-05', "第 2 行：引号未闭合"),
+])
+def test_malformed_csv_is_a_file_level_error_naming_the_line(settings: Settings, tmp_path: Path, line: str,
+                                                             message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(",".join(ENTERPRISE_HEADER) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=message):
+        import_file(settings, "enterprises", path)
+
+
+def test_semicolon_files_get_a_hint(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "semi.csv"
+    path.write_text(";".join(ENTERPRISE_HEADER) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="文件须以英文逗号分隔"):
+        import_file(settings, "enterprises", path)
+
+
+def test_header_only_file_imports_zero_rows(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text(",".join(ENTERPRISE_HEADER) + "\n", encoding="utf-8")
+    r = import_file(settings, "enterprises", path)
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected, r.duplicate_of) == (0, 0, 0, None)

@@ -103,7 +103,10 @@ def map_headers(table: Table, headers: list[str]) -> HeaderMap:
     missing = [c for c in table.columns if c.required and c.name not in mapped]
     if missing:
         names = "、".join(f"{c.header}（{c.name}）" for c in missing)
-        raise IngestError(f"{table.name}（{table.title}）缺少必需的列：{names}")
+        hint = ""
+        if len(headers) == 1 and any(sep in headers[0] for sep in (";", "\t", "|")):
+            hint = "（文件须以英文逗号分隔）"
+        raise IngestError(f"{table.name}（{table.title}）缺少必需的列：{names}{hint}")
     # file order: a row's reject names its leftmost failing cell, as the user sees the file
     ordered = tuple(sorted(mapped.values(), key=lambda m: m.index))
     return HeaderMap(table, ordered, tuple(warnings))

@@ -104,11 +104,20 @@ def connect_warehouse(settings: Settings, read_only: bool = False, wait_s: float
 
 
 def _csv_error(exc: Exception, path: Path) -> IngestError:
+    """DuckDB's CSV error in Chinese: where, and the usual causes."""
     text = str(exc)
-    m = re.search(r"Line:?\s*(\d+)", text)
-    where = f"第 {m.group(1)} 行附近" if m else "无法解析"
-    detail = text.splitlines()[1].strip() if len(text.splitlines()) > 1 else text
-    return IngestError(f"CSV 文件格式错误：{path.name}，{where}（{detail}）")
+    line = re.search(r"Line:?\s*(\d+)", text)
+    where = f"第 {line.group(1)} 行" if line else "无法解析"
+    columns = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
+    if columns:
+        why = f"该行有 {columns.group(2)} 列，多于表头的 {columns.group(1)} 列（含逗号的值请加英文双引号）"
+    elif "unterminated quote" in text:
+        why = "引号未闭合"
+    elif "Invalid unicode" in text or "invalid unicode" in text.lower():
+        why = "含无法识别的字符编码"
+    else:
+        why = text.splitlines()[0][:200]
+    return IngestError(f"CSV 文件格式错误：{path.name}，{where}：{why}")
 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
