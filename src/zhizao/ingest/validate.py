@@ -254,7 +254,8 @@ CREATE OR REPLACE TEMP TABLE staged AS
 WITH {with_}{',' if ctes else ''}
 j AS (SELECT {', '.join(j_cols)} FROM {source} AS r {' '.join(joins)}),
 k AS (SELECT *{''.join(', ' + x for x in k_cols)} FROM j),
-e AS MATERIALIZED (SELECT *, {err} AS _err0, {err_col} AS _err_col0, {bad} AS _bad0, hash({', '.join(key)}) AS _h FROM k),
+e AS MATERIALIZED (SELECT _row, {', '.join('p_' + n for n in mapped)}, {err} AS _err0, {err_col} AS _err_col0,
+    {bad} AS _bad0, hash({', '.join(key)}) AS _h FROM k),
 h AS (SELECT _h FROM e WHERE _err0 IS NULL GROUP BY _h HAVING count(*) > 1),
 d AS (SELECT {', '.join(key)}, min(_row) AS _first FROM e WHERE _err0 IS NULL AND _h IN (SELECT _h FROM h)
       GROUP BY ALL HAVING count(*) > 1)
