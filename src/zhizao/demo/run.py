@@ -92,7 +92,7 @@ def evaluate_city(settings: Settings, years: list[int]) -> list[dict[str, Any]]:
             if not m.applies_to(year) and m.valid_from > year:
                 _say(f"[yellow]跳过[/] {cap.title} {year} 年：方法论 {m.ref} 自 {m.valid_from} 年起适用")
                 continue
-            eng = connect(settings, "duckdb", read_only=True)
+            eng = connect(settings, "duckdb")  # read-write: the registry writes through the same database instance
             try:
                 batches = runs.registry.input_batches(eng, cap.inputs)
                 run_id = _reusable_run(settings, method, year, m.content_hash(), batches)

@@ -100,8 +100,10 @@ def find(name_or_file: str | None, method: str, year: int | None = None) -> Meth
         else:
             # a year after the newest rules: take the latest earlier version (stated in the run)
             earlier = [m for m in candidates if m.valid_from <= year]
-            if earlier:
-                candidates = earlier
+            if not earlier:
+                first = min(m.valid_from for m in candidates)
+                raise MethodologyError(f"{year} 年没有适用的方法论 {candidates[0].name}（最早适用于 {first} 年）")
+            candidates = earlier
     return max(candidates, key=lambda m: (m.valid_from, m.version))
 
 
