@@ -13,8 +13,14 @@ def values(settings, y_from, y_to, region=None):
     return {(v.id, v.region, v.year): v for v in vals}
 
 
-def test_comparable_growth_on_the_same_firm_set(mini_city):
-    v = values(mini_city, 2020, 2021)
+@pytest.fixture(scope="module")
+def span(mini_city):
+    """The 2020–2021 figures, computed once for the module's read-only checks."""
+    return values(mini_city, 2020, 2021)
+
+
+def test_comparable_growth_on_the_same_firm_set(span):
+    v = span
     g = v[("value_added_growth", "330500", 2021)]
     assert g.value == pytest.approx((120 + 200) / (100 + 200) * 100 - 100)
     assert "同口径企业2家" in g.basis
@@ -23,8 +29,8 @@ def test_comparable_growth_on_the_same_firm_set(mini_city):
     assert ("value_added_growth", "330503", 2021) not in v
 
 
-def test_levels_are_above_scale_at_current_prices(mini_city):
-    v = values(mini_city, 2020, 2021)
+def test_levels_are_above_scale_at_current_prices(span):
+    v = span
     assert v[("value_added", "330500", 2021)].value == pytest.approx(126 + 204 + 50)
     assert v[("value_added", "330500", 2020)].value == pytest.approx(100 + 200 + 80)
     assert v[("gross_output", "330503", 2021)].value == pytest.approx(200)
@@ -32,15 +38,15 @@ def test_levels_are_above_scale_at_current_prices(mini_city):
     assert v[("above_scale_count", "330503", 2020)].value == 1
 
 
-def test_cagr_chains_comparable_rates_and_states_n(mini_city):
-    v = values(mini_city, 2020, 2021)
+def test_cagr_chains_comparable_rates_and_states_n(span):
+    v = span
     c = v[("value_added_cagr", "330500", 2021)]
     assert c.value == pytest.approx(320 / 300 * 100 - 100)
     assert "n=1" in c.basis and "基年2020" in c.basis
 
 
-def test_shares_use_the_mapping_when_no_flag_is_given(mini_city):
-    v = values(mini_city, 2020, 2021)
+def test_shares_use_the_mapping_when_no_flag_is_given(span):
+    v = span
     # equipment: A (div 38) and C (div 33) by mapping
     assert v[("share_equipment", "330500", 2021)].value == pytest.approx((126 + 50) / 380 * 100)
     assert v[("share_equipment", "330500", 2020)].value == pytest.approx(100 / 380 * 100)
@@ -63,23 +69,23 @@ def test_firm_flags_override_the_industry_mapping(settings):
     assert v[("share_equipment", "330500", 2021)].value == pytest.approx((204 + 50) / 380 * 100)
 
 
-def test_per_mu_are_totals_over_the_firms_evaluated(mini_city):
-    v = values(mini_city, 2020, 2021)
+def test_per_mu_are_totals_over_the_firms_evaluated(span):
+    v = span
     assert v[("tax_per_mu", "330500", 2020)].value == pytest.approx(17 / 40)
     assert v[("tax_per_mu", "330500", 2021)].value == pytest.approx(21 / 35)
     assert v[("value_added_per_mu", "330500", 2021)].value == pytest.approx(380 / 35)
     assert v[("tax_per_mu_cagr", "330500", 2021)].value == pytest.approx((21 / 35) / (17 / 40) * 100 - 100)
 
 
-def test_energy_in_standard_coal_and_intensity(mini_city):
-    v = values(mini_city, 2021, 2021)
+def test_energy_in_standard_coal_and_intensity(span):
+    v = span
     tce = 100000 * 1.229e-4 + 1000 * 12.143e-4 + 10 * 0.7143
     assert v[("energy_tce", "330500", 2021)].value == pytest.approx(tce)
     assert v[("energy_per_value_added", "330500", 2021)].value == pytest.approx(tce / (126 + 204))
 
 
-def test_districts_are_ranked_within_the_city(mini_city):
-    v = values(mini_city, 2021, 2021)
+def test_districts_are_ranked_within_the_city(span):
+    v = span
     # 吴兴区 20/30 = 0.667 万元/亩 against 南浔区 1/5 = 0.2
     assert v[("rank_tax_per_mu", "330502", 2021)].value == 1
     assert v[("rank_tax_per_mu", "330503", 2021)].value == 2
@@ -96,3 +102,26 @@ def test_published_rows_are_rounded_by_the_catalogue(mini_city):
     g = next(r for r in rows if r["id"] == "value_added_growth" and r["region"] == "330500")
     assert g == {"id": "value_added_growth", "name": "规上工业增加值增速（可比价）", "region": "330500",
                  "year": 2021, "value": 6.7, "unit": "%", "basis": g["basis"]}
+
+
+def test_grade_and_class_distributions_come_from_the_newest_run(settings):
+    import pyarrow as pa
+    from minicity import MINI_CITY, A, B, C, build
+
+    from zhizao import runs
+    from zhizao.methodology import find
+
+    build(settings.warehouse_path, MINI_CITY)
+    carbon = find(None, "carbon", 2021)
+    old = pa.table({"credit_code": [A, B, C], "grade": [5, 5, 5]})
+    new = pa.table({"credit_code": [A, B, C], "grade": [1, 3, 3]})
+    for t in (old, new):
+        runs.register(settings, "carbon", 2021, carbon, "duckdb", [], t, 0.0, {}, [])
+    mujun = find(None, "mujun", 2021)
+    runs.register(settings, "mujun", 2021, mujun, "duckdb", [],
+                  pa.table({"credit_code": [A, C], "class": ["A", "D"]}), 0.0, {}, [])
+    v = values(settings, 2021, 2021)
+    assert [v[(f"carbon_grade_{g}", "330500", 2021)].value for g in range(1, 6)] == [1, 0, 2, 0, 0]
+    assert v[("carbon_grade_3", "330503", 2021)].value == 1
+    assert "carbon-2021-0002" in v[("carbon_grade_1", "330500", 2021)].basis
+    assert [v[(f"mujun_class_{c}", "330500", 2021)].value for c in "ABCD"] == [1, 0, 0, 1]

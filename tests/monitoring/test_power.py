@@ -51,9 +51,12 @@ def march(tables):
     return power.firm_activity(tables, M, start, end)
 
 
-@pytest.fixture
-def result(duck):
-    return run_on(duck, march, inputs()).set_index("credit_code")
+@pytest.fixture(scope="module")
+def result():
+    from zhizao.engine.duckdb_engine import DuckDBEngine
+
+    with DuckDBEngine() as duck:
+        return run_on(duck, march, inputs()).set_index("credit_code")
 
 
 def test_steady_use_is_index_100_without_warning(result):

@@ -166,8 +166,9 @@ def distribution_totals(results: ibis.Table, enterprises: ibis.Table, field: str
     """Per (region, category): firms of a run's results by grade or class."""
     ent = enterprises.select(e_code=enterprises.credit_code, region_code=enterprises.region_code)
     r = results.select(r_code=results.credit_code, category=results[field].cast("string"))
+    r = r.filter(r.category.notnull())
     j = r.join(ent, r.r_code == ent.e_code)
-    j = by_region(j.select("region_code", "category").filter(j.category.notnull()))
+    j = by_region(j.select("region_code", "category"))
     return j.group_by(["region", "category"]).aggregate(firms=j.category.count())
 
 
