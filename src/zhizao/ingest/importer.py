@@ -221,8 +221,11 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
 
 def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: HeaderMap, source: str | None,
             stage: Progress, reject_limit: int | None) -> ImportResult:
-    common = {"file": src.path.name, "source": source, "content_hash": src.content_hash,
-              "encoding": src.encoding, "warnings": list(hmap.warnings)}
+    def result(batch_id: int, counts: tuple[int, int, int], rejects: list[Reject],
+               duplicate_of: int | None) -> ImportResult:
+        return ImportResult(batch_id, t.name, *counts, rejects, duplicate_of, file=src.path.name, source=source,
+                            content_hash=src.content_hash, encoding=src.encoding, warnings=list(hmap.warnings))
+
     earlier = con.execute(
         "SELECT batch_id FROM batches WHERE table_name = ? AND content_hash = ? AND status = 'loaded' "
         "ORDER BY batch_id LIMIT 1", [t.name, src.content_hash]).fetchone()
@@ -236,7 +239,7 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        return ImportResult(batch_id, t.name, 0, 0, 0, [], earlier[0], **common)
+        return result(batch_id, (0, 0, 0), [], earlier[0])
 
     row_expr = _load_raw(con, src)
     stage("validate")
@@ -273,7 +276,7 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
     con.execute("DROP TABLE IF EXISTS staged")
     con.execute("DROP TABLE IF EXISTS raw")
     rejects = _fetch_rejects(con, batch_id, reject_limit) if rows_rejected else []
-    return ImportResult(batch_id, t.name, rows_read, rows_loaded, rows_rejected, rejects, None, **common)
+    return result(batch_id, (rows_read, rows_loaded, rows_rejected), rejects, None)
 
 
 def import_many(settings: Settings, table: str, paths: Iterable[str | Path], source: str | None = None,
@@ -285,12 +288,12 @@ def import_many(settings: Settings, table: str, paths: Iterable[str | Path], sou
     file level, the batches already committed stay and the error's ``results`` lists them.
     """
     get_table(table)
-    paths = [Path(p) for p in paths]
-    for p in paths:
+    files = [Path(p) for p in paths]
+    for p in files:
         if not p.is_file():
             raise IngestError(f"文件不存在：{p}")
     done: list[ImportResult] = []
-    for p in paths:
+    for p in files:
         try:
             done.append(import_file(settings, table, p, source, sheet, progress, reject_limit))
         except IngestError as exc:

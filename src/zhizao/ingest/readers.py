@@ -152,7 +152,8 @@ def read_xlsx_source(path: Path, sheet: str | None = None) -> SourceFile:
         else:
             raise IngestError(f"工作表“{sheet}”不存在（可用：{'、'.join(names)}）")
         rows = ws.to_python()
-        first_row = ws.start[0] + 1 if rows else 1
+        start = ws.start
+        first_row = start[0] + 1 if rows and start else 1
         sheet_name = ws.name
     finally:
         wb.close()
