@@ -125,3 +125,46 @@ def test_grade_and_class_distributions_come_from_the_newest_run(settings):
     assert v[("carbon_grade_3", "330503", 2021)].value == 1
     assert "carbon-2021-0002" in v[("carbon_grade_1", "330500", 2021)].basis
     assert [v[(f"mujun_class_{c}", "330500", 2021)].value for c in "ABCD"] == [1, 0, 0, 1]
+
+
+def _frames():
+    import pandas as pd
+    from minicity import MINI_CITY
+
+    from zhizao.codes.industries import industry_flags
+    from zhizao.contract import TABLES
+    from zhizao.economy.coefficients import coefficient_table
+
+    out = {}
+    for name, rows in MINI_CITY.items():
+        df = pd.DataFrame(rows)
+        for c in TABLES[name].columns:
+            if c.name not in df.columns:
+                dtype = {"bool": "boolean", "float": "float64", "int": "Int64"}.get(c.type, "string")
+                df[c.name] = pd.Series([None] * len(df), dtype=dtype)
+            if c.type in ("date", "month"):
+                df[c.name] = pd.to_datetime(df[c.name]).dt.date
+            if c.type == "year":
+                df[c.name] = df[c.name].astype("int32")
+        out[name] = df
+    out["ref_industry_flags"] = industry_flags().to_pandas()
+    out["ref_energy_coefficients"] = coefficient_table(range(2020, 2022))[0].to_pandas()
+    return out
+
+
+@pytest.mark.parametrize("query", ["scale_totals", "per_mu_totals", "energy_totals"])
+def test_totals_are_the_same_on_duckdb_and_spark(engine, query):
+    from zhizao.engine.conformance import assert_same, run_on
+    from zhizao.engine.duckdb_engine import DuckDBEngine
+
+    if engine.name == "duckdb":
+        pytest.skip("the comparison runs on the Spark parametrisation")
+    fn = getattr(indicators, query)
+    with DuckDBEngine() as duck:
+        want = run_on(duck, fn, _frames(), 2020, 2021, sort_by=("region", "year"))
+    got = run_on(engine, fn, _frames(), 2020, 2021, sort_by=("region", "year"))
+    for df in (want, got):
+        for c in df.columns:
+            if df[c].dtype.kind in "iu":
+                df[c] = df[c].astype("int64")
+    assert_same(want, got)
