@@ -132,10 +132,12 @@ def evaluate(
         # not read-only: the registry writes the run into the same warehouse file from this
         # process, and DuckDB refuses two connections to one file with different modes
         eng = connect(settings)
-    except (LakeError, KeyError) as exc:
+    except (LakeError, KeyError, RuntimeError) as exc:  # RuntimeError: SparkUnavailable
         fail(str(exc).strip("'\""))
+    # which facts the engine read, beside the engine the registry records
+    source = [f"数据来源：Parquet 数据湖 {settings.lake}"] if settings.lake is not None else []
     try:
-        run = runs.execute(settings, eng, method, year, m)
+        run = runs.execute(settings, eng, method, year, m, notes=source)
     except KeyError as exc:  # an input table the engine does not have
         fail(str(exc).strip("'\""))
     finally:

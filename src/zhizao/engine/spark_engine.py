@@ -23,6 +23,10 @@ from zhizao.settings import SparkSettings
 _SESSION: Any = None
 
 
+class SparkUnavailable(RuntimeError):
+    """Spark cannot be started or reached (message in Chinese, for the command line)."""
+
+
 def spark_session(settings: SparkSettings | None = None) -> Any:
     """One SparkSession per process (Spark allows only one active context)."""
     global _SESSION
@@ -49,7 +53,11 @@ def spark_session(settings: SparkSettings | None = None) -> Any:
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
         )
-    _SESSION = builder.getOrCreate()
+    try:
+        _SESSION = builder.getOrCreate()
+    except ImportError as exc:  # PySparkImportError: the Spark Connect client needs grpcio & co.
+        raise SparkUnavailable(f"无法连接 Spark Connect（{s.connect_url}）：缺少客户端依赖 grpcio、grpcio-status、"
+                               f"googleapis-common-protos（pyspark 的 connect 附加依赖）：{exc}") from exc
     _SESSION.sparkContext.setLogLevel("ERROR") if not s.connect_url else None
     return _SESSION
 
