@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from zhizao.codes import credit_code as cc
 from zhizao.codes import industries, regions
+from zhizao.demo import profiles
 from zhizao.demo.generator import generate
 
 DISTRICTS = {"330502", "330503", "330521", "330522", "330523"}
@@ -199,3 +200,28 @@ def test_power_daily_has_stoppages_and_gaps(city) -> None:
     rows = pdaily[pdaily["credit_code"] == s["credit_code"]].assign(k=lambda d: _num(d["kwh"]))
     inside = rows[(rows["date"] >= s["from"].replace("-", "")) & (rows["date"] <= s["to"].replace("-", ""))]["k"]
     assert inside.median() < 0.2 * rows["k"].median()
+
+
+def test_carbon_levels_and_grades_spread(city) -> None:
+    """With the Zhejiang factors, above-scale firms fall in all three levels and all five grades."""
+    _, _, files = city
+    co2 = {"电力": profiles.DEMO_CO2["kwh"], "原煤": profiles.DEMO_CO2["coal"], "天然气": profiles.DEMO_CO2["gas"],
+           "热力": profiles.DEMO_CO2["heat"], "蒸汽": profiles.DEMO_CO2["heat"], "柴油": profiles.DEMO_CO2["diesel"]}
+    en = files["energy"]
+    q = _num(en["消费量"]) * en["计量单位"].map({"万千瓦时": 1e4, "万立方米": 1e4}).fillna(1.0)
+    e = (q * en["能源品种"].map(co2)).groupby([en["统一社会信用代码"], en["月份"].str[:4]]).sum()
+    sa = files["statistics_annual"]
+    sa = sa[sa["是否规上"] == "是"]
+    va = (_num(sa["工业增加值(元)"]) / 1e4).groupby([sa["统一社会信用代码"], sa["年度"]]).first()
+    df = pd.concat([e.rename("e"), va.rename("va")], axis=1, join="inner").dropna()
+    df = df[df["va"] > 0]
+    ent = files["enterprises"].drop_duplicates("统一社会信用代码").set_index("统一社会信用代码")
+    df["div"] = ent.reindex(df.index.get_level_values(0))["行业代码"].str[:2].to_numpy()
+    df["year"] = df.index.get_level_values(1)
+    df["L"] = df["e"] / df["va"]
+    bench = df.groupby(["div", "year"])[["e", "va"]].transform("sum")
+    k = df["L"] / (bench["e"] / bench["va"])
+    levels = pd.cut(df["L"], [-np.inf, 0.6, 2.0, np.inf], labels=["低碳", "中碳", "高碳"])
+    grades = pd.cut(k, [-np.inf, 0.6, 0.8, 1.2, 2.0, np.inf], labels=[1, 2, 3, 4, 5])
+    assert set(levels) == {"低碳", "中碳", "高碳"}
+    assert set(grades) == {1, 2, 3, 4, 5}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +96,6 @@ def corrupt_check(code: str) -> str:
 
 
 # ------------------------------------------------------------------ the city
-@dataclass
-class City:
-    firms: pd.DataFrame
-    annual: pd.DataFrame
-    monthly_share: np.ndarray  # (firm-year, 12)
-    years: list[int]
-
-
 def _choose(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     """One category per row of a (n, k) probability matrix."""
     c = p.cumsum(axis=1)
@@ -460,7 +451,8 @@ def build_zero_carbon(rng: np.random.Generator, firms: pd.DataFrame, annual: pd.
     parts.append(pd.DataFrame({"fi": np.repeat(sf, len(years)), "year": np.tile(years, len(sf)), "month": 12,
                                "kind": "sink", "quantity": np.round(np.repeat(sink_t[sf], len(years)), 1)}))
     z = pd.concat(parts, ignore_index=True)
-    z = z[z["quantity"] > 0]
+    active = pd.MultiIndex.from_arrays([annual["fi"].to_numpy(), annual["year"].to_numpy()])
+    z = z[(z["quantity"] > 0).to_numpy() & pd.MultiIndex.from_arrays([z["fi"], z["year"]]).isin(active)]
     return z.sort_values(["fi", "year", "month", "kind"], kind="stable").reset_index(drop=True)
 
 

@@ -146,7 +146,10 @@ def _year_sql(year: int, base_year: int) -> str:
         SELECT f.i, f.credit_code, f.seg, {year} AS year,
                f.revenue0 * pow(1.07, {n}) * exp(0.08 * {_z('f.i', 10 + n)}) AS revenue,
                s.va * exp(0.15 * {_z('f.i', 30 + n)}) AS va_ratio,
-               s.kwh, s.coal, s.gas, s.heat, s.cod, s.nh3, s.so2, s.nox, s.rd
+               -- a firm's intensity of each energy type, drawn once per firm (not per row)
+               s.kwh * exp(0.45 * {_z('f.i * 16', 70)}) AS kwh, s.coal * exp(0.45 * {_z('f.i * 16 + 1', 70)}) AS coal,
+               s.gas * exp(0.45 * {_z('f.i * 16 + 2', 70)}) AS gas, s.heat * exp(0.45 * {_z('f.i * 16 + 3', 70)}) AS heat,
+               s.cod, s.nh3, s.so2, s.nox, s.rd
         FROM firm f JOIN seg s USING (seg)
         WHERE f.founded_on <= DATE '{year}-12-31'
     """
@@ -218,7 +221,7 @@ def write_scale_city(out_dir: str | Path, firms: int, seed: int = 1, years: Iter
                    round(a.revenue * 1.02 * mw.w
                          * CASE e.coef WHEN 'kwh' THEN a.kwh WHEN 'coal' THEN a.coal
                                        WHEN 'gas' THEN a.gas ELSE a.heat END
-                         * exp(0.45 * {_z('a.i * 16 + e.t', 70)} + 0.05 * {_z('a.i * 256 + mw.m * 16 + e.t', 72)}),
+                         * (0.92 + 0.16 * {_u('a.i * 256 + mw.m * 16 + e.t', 72)}),
                          3) AS quantity,
                    e.unit
             FROM ann a CROSS JOIN mw CROSS JOIN etype e""")
