@@ -137,6 +137,13 @@ def machine() -> str:
     return f"{cpu or platform.processor()}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}"
 
 
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
@@ -158,6 +165,7 @@ def main() -> None:
     seed = load_settings(seed_home).ensure()
     import_file(seed, "enterprises", ent_csv, source="bench")
 
+    load_before = load_average()
     bare_s: list[float] = []
     import_s: list[float] = []
     stages: list[dict[str, float]] = []
@@ -204,7 +212,9 @@ def main() -> None:
 
 Recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit `{commit}`.
 
-- Machine: {machine()}
+- Machine: {machine()}; 1-minute load average {load_before} before the timed runs and {load_average()}
+  after (the machine may be shared: absolute times vary with it, the ratio of two jobs timed
+  back to back in each repetition is the figure that compares)
 - Python {platform.python_version()}, DuckDB {duck_v}
 - File: {result.rows_read:,} data rows, {size_mb:.0f} MB, UTF-8, Chinese headers, three month spellings,
   mixed units, thousands separators; {result.rows_rejected:,} rows are dirty on purpose and rejected

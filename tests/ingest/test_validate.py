@@ -173,7 +173,7 @@ def test_enterprise_codes_years_and_numbers(settings: Settings, write: Writer) -
 ROW_KINDS = ["good", "bad_code", "unknown", "negative", "bad_unit", "blank", "bad_month", "text", "dup"]
 
 
-@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=st.lists(st.sampled_from(ROW_KINDS), max_size=25))
 def test_rows_read_is_always_loaded_plus_rejected(home: Settings, write: Writer, kinds: list[str]) -> None:
     rows: list[list[object]] = []
