@@ -104,11 +104,22 @@ def _groups(pop: ibis.Table, land: ibis.Table, rounds: int) -> ibis.Table:
     label = edges.select("credit_code").distinct().mutate(g=lambda t: t.credit_code)
     for _ in range(rounds):
         by_parcel = (edges.join(label, "credit_code").group_by("parcel_id").agg(pg=lambda t: t.g.min()))
-        by_firm = (edges.join(by_parcel, "parcel_id").group_by("credit_code").agg(fg=lambda t: t.pg.min()))
-        j = label.join(by_firm, "credit_code")
-        label = j.select("credit_code", g=ibis.least(j.g, j.fg))
+        # every firm of ``edges`` is among its own parcels' holders, so the minimum over them
+        # already includes its current label: the new label needs no join with the old one
+        label = (edges.join(by_parcel, "parcel_id").group_by("credit_code").agg(g=lambda t: t.pg.min()))
     j = _lj(pop.select("credit_code"), label, "credit_code")
     return j.select("credit_code", group_id=j.g.fill_null(j.credit_code))
+
+
+def _stage(t: ibis.Table) -> ibis.Table:
+    """A barrier: the columns computed so far become one subquery that later steps read by name.
+
+    Ibis merges consecutive projections and inlines each column's expression wherever it is
+    used; with tracks, benchmarks, ratios and caps referring to each other that multiplies the
+    SQL (and its compile time) several times over. A window function blocks the merge; this one
+    (a count over the unique unit key) is cheap and unused, so the database drops it.
+    """
+    return t.mutate(_stage=t.group_id.count().over(group_by=t.group_id)).drop("_stage")
 
 
 def _bool_any(col: ir.Value) -> ir.Value:
@@ -172,7 +183,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         ex_cases.append((cond, "公用事业（行业代码豁免）"))
     if ex.startup_years is not None:
         first = year - int(ex.startup_years.value) + 1
-        ex_cases.append((units.unit_founded.year() >= first, f"新办企业（{first} 年及以后成立）"))
+        # a date comparison, not year(): see the note on the energy month filter
+        ex_cases.append((units.unit_founded >= ibis.date(first, 1, 1), f"新办企业（{first} 年及以后成立）"))
     if ex.under_construction:
         ex_cases.append(((units.owned_mu > 0) & (units.revenue.fill_null(0.0) <= 0)
                          & (units.tax.fill_null(0.0) <= 0), "在建未投产（有自有用地、无营业收入和税收）"))
@@ -194,6 +206,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         track_cases.append((cond, tr.id))
     units = units.mutate(track=ibis.cases(*track_cases, else_=_null("string")), exempt_reason=exempt_reason)
     units = units.mutate(exempt=units.exempt_reason.notnull())
+    units = _stage(units)
 
     # -- indicators
     used = m.used_indicators()
@@ -202,7 +215,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         spec = m.indicators[i]
         num, den = units[spec.numerator], units[spec.denominator]
         ind_cols[f"x_{i}"] = ibis.cases(((den > 0) & num.notnull(), num / den), else_=_null())
-    units = units.mutate(**ind_cols)
+    units = _stage(units.mutate(**ind_cols))
 
     part = [units.track, units.unit_region]
     bench_cols: dict[str, Any] = {}
@@ -225,16 +238,20 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                 b = computed
             branches.append((units.track == tr.id, b))
         bench_cols[f"bench_{i}"] = ibis.cases(*branches, else_=_null())
-    units = units.mutate(**bench_cols)
+    units = _stage(units.mutate(**bench_cols))
 
     cap = m.cap()
-    raw_cols: dict[str, Any] = {}
+    ratio_cols: dict[str, Any] = {}
     for i in used:
         x, b = units[f"x_{i}"], units[f"bench_{i}"]
         if m.indicators[i].direction == "higher":
-            r = ibis.cases(((b > 0) & x.notnull(), x / b), else_=_null())
+            ratio_cols[f"ratio_{i}"] = ibis.cases((b > 0, x / b), else_=_null())
         else:
-            r = ibis.cases(((b > 0) & (x > 0), b / x), else_=_null())
+            ratio_cols[f"ratio_{i}"] = ibis.cases(((b > 0) & (x > 0), b / x), else_=_null())
+    units = _stage(units.mutate(**ratio_cols))
+    raw_cols: dict[str, Any] = {}
+    for i in used:
+        r = units[f"ratio_{i}"]
         # explicit cases, not greatest/least: those skip nulls on DuckDB and would turn a
         # missing value into a score of 0
         clip = [(r < 0, ibis.literal(0.0))]
@@ -244,7 +261,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         weight = ibis.cases(*[(units.track == tr.id, ibis.literal(ti.weight.value))
                               for tr in m.tracks for ti in tr.indicators if ti.id == i], else_=_null())
         raw_cols[f"raw_{i}"] = r * weight
-    units = units.mutate(**raw_cols)
+    units = _stage(units.mutate(**raw_cols))
 
     pts_cols: dict[str, Any] = {}
     missing_flags: list[Any] = []
@@ -268,7 +285,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                                                else_=""))
             branches.append((in_track, filled))
         pts_cols[f"score_{i}"] = ibis.cases(*branches, else_=_null())
-    units = units.mutate(**pts_cols)
+    units = _stage(units.mutate(**pts_cols))
 
     adj: Any = ibis.literal(0.0)
     for ad in m.adjustments:
@@ -294,10 +311,14 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         total = total + units[f"score_{i}"].fill_null(0.0)
     units = units.mutate(
         adjustment=adj,
-        status=ibis.cases((insufficient, STATUS_INSUFFICIENT), (units.exempt, STATUS_EXEMPT), else_=STATUS_GRADED),
+        # an exempt unit is 不定等级 whatever data it lacks (a firm under construction has none)
+        status=ibis.cases((units.track.isnull(), STATUS_INSUFFICIENT), (units.exempt, STATUS_EXEMPT),
+                          (insufficient, STATUS_INSUFFICIENT), else_=STATUS_GRADED),
+        incomplete=insufficient,
         missing=miss_reason,
     )
-    units = units.mutate(score=ibis.cases((units.status == STATUS_INSUFFICIENT, _null()),
+    units = _stage(units)
+    units = units.mutate(score=ibis.cases((units.incomplete, _null()),
                                           else_=(total + units.adjustment).round(6)))
 
     # -- rank and class within (track, region)

@@ -20,6 +20,7 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csr
 from zhizao.web.pages import (
     CLASS_HEX,
     PAGE_SIZE,
+    audit_page_read,
     class_series,
     distribution,
     filters,
@@ -116,8 +117,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         for cond in scope.firm_filter(Objection.credit_code, Objection.region_code, what="mujun"):
             stmt = stmt.where(cond)
         objections = list(session.scalars(stmt.order_by(Objection.status != "pending", Objection.filed_at.desc())))
-        if user_attr(user, "role") == "auditor":
-            audit(session, user, "page.mujun_list", f"mujun:{y}", request=request)
+        audit_page_read(session, user, "page.mujun_list", f"mujun:{y}", request)
         ctx.update(track_names=names, rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, track=track,
                    tracks=tracks, regions=[(k, region_name(k)) for k in rkeys], objections=objections,
                    params=query_string(year=y, track=track, region=region, cls=cls, q=q),

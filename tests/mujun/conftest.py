@@ -1,0 +1,3 @@
+from zhizao.store.fixtures import pg_db_url, store_settings
+
+__all__ = ["pg_db_url", "store_settings"]
