@@ -168,3 +168,31 @@ def test_totals_are_the_same_on_duckdb_and_spark(engine, query):
             if df[c].dtype.kind in "iu":
                 df[c] = df[c].astype("int64")
     assert_same(want, got)
+
+
+def test_monthly_figures_and_year_to_date_comparable_growth(settings):
+    from minicity import A, B, build, enterprise, stat
+
+    from zhizao.economy.indicators import monthly_for_settings
+
+    months = []
+    for y, (va_a, va_b) in ((2020, (10.0, 20.0)), (2021, (10.5, 22.0))):
+        for m in (1, 2):
+            months += [{"credit_code": A, "month": f"{y}-{m:02d}-01", "gross_output": 40.0, "value_added": va_a,
+                        "revenue": 40.0},
+                       {"credit_code": B, "month": f"{y}-{m:02d}-01", "gross_output": 80.0, "value_added": va_b,
+                        "revenue": 80.0}]
+    build(settings.warehouse_path, {
+        "enterprises": [enterprise(A, "330502", "3841", "甲"), enterprise(B, "330503", "1711", "乙")],
+        "statistics_annual": [stat(A, 2020, 120), stat(A, 2021, 126), stat(B, 2020, 240), stat(B, 2021, 264)],
+        "statistics_monthly": months,
+        "price_indices": [{"year": 2021, "division": "38", "index": 105.0}],
+        "energy": [{"credit_code": A, "month": f"{y}-01-01", "energy_type": "electricity", "quantity": q,
+                    "unit": "千瓦时"} for y, q in ((2020, 1000.0), (2021, 1200.0))],
+    })
+    v = {(x.id, x.region, x.month): x.value for x in monthly_for_settings(settings, 2021, 2021)}
+    assert v[("value_added_month", "330500", 2)] == pytest.approx(32.5)
+    assert v[("value_added_ytd", "330500", 2)] == pytest.approx(65.0)
+    # A deflated by 105, B (division 17) has no index: (2 × 10 + 2 × 22) / (2 × 10 + 2 × 20) − 1
+    assert v[("value_added_ytd_growth", "330500", 2)] == pytest.approx((20 + 44) / 60 * 100 - 100)
+    assert v[("electricity_index", "330502", 1)] == pytest.approx(120.0)

@@ -25,8 +25,8 @@ class Indicator:
     source: str
     owner: str = "市经信局运行监测处"
     #: ``year``: one value per region and year; ``span``: one per region for the span (year = end
-    #: year); ``rank``: districts ranked on another indicator
-    kind: Literal["year", "span", "rank"] = "year"
+    #: year); ``rank``: districts ranked on another indicator; ``month``: one per region and month
+    kind: Literal["year", "span", "rank", "month"] = "year"
     decimals: int = 1
     direction: Literal["up", "down", "none"] = "none"
     warning: float | None = None
@@ -105,6 +105,19 @@ _ENTRIES: list[Indicator] = [
     Indicator("co2_per_value_added_change", "单位工业增加值二氧化碳排放变动", "%", "期间",
               "末年单位增加值排放 ÷ 基年单位增加值排放 − 1（当年价增加值）", "电力公司、能源统计、统计局",
               kind="span", direction="down", warning=0.0),
+    Indicator("value_added_month", "规上工业增加值（当月）", "万元", "月",
+              "Σ 当年规上企业当月工业增加值（统计月报，当年价）", "统计局（统计月报）", kind="month", decimals=0),
+    Indicator("value_added_ytd", "规上工业增加值（1月至当月累计）", "万元", "月",
+              "Σ 当年规上企业1月至当月工业增加值（统计月报，当年价）", "统计局（统计月报）", kind="month", decimals=0),
+    Indicator("value_added_ytd_growth", "规上工业增加值累计增速（可比价）", "%", "月",
+              "同口径企业（当年规上且上年同月有月报）Σ(1月至当月增加值 ÷ 所属大类当年出厂价格指数/100) ÷ "
+              "Σ上年同期增加值 − 1（以年度价格指数近似月度缩减）", "统计局（统计月报、出厂价格指数）", kind="month",
+              direction="up", warning=0.0, excellence=10.0),
+    Indicator("electricity_month", "工业用电量（当月）", "千瓦时", "月",
+              "Σ 企业当月电力消费量（能源表）", "电力公司", kind="month", decimals=0),
+    Indicator("electricity_index", "工业用电指数（上年同月 = 100）", "上年同月=100", "月",
+              "同口径企业（两年同月都有电量）Σ当月用电 ÷ Σ上年同月用电 × 100", "电力公司", kind="month",
+              direction="up", warning=100.0, excellence=110.0),
     *[Indicator(f"carbon_grade_{g}", f"碳效{g}级企业数", "家", "年",
                 f"已发布碳效码运行结果中等级为 {g} 的企业数", "碳效码评价（已发布运行）", decimals=0)
       for g in range(1, 6)],

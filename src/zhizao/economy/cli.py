@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         y_to: Annotated[int, typer.Option("--to", help="截止年度")],
         region: Annotated[str | None, typer.Option("--region", help="只看一个地区（6位行政区划代码）")] = None,
         engine: Annotated[str | None, typer.Option("--engine", help="计算引擎：duckdb（默认）或 spark")] = None,
+        monthly: Annotated[bool, typer.Option("--monthly", help="同时给出月度指标（行中带 month 字段）")] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """工业经济指标（规上增加值、可比价增速、结构比重、亩均、能耗碳排、碳效与亩均分布、区县排名）。"""
@@ -39,6 +40,8 @@ def register(app: typer.Typer) -> None:
             fail(f"地区代码应为6位数字：{region}")
         try:
             values = indicators.for_settings(settings, y_from, y_to, region=region, engine_name=engine)
+            if monthly:
+                values += indicators.monthly_for_settings(settings, y_from, y_to, region=region, engine_name=engine)
         except (indicators.IndicatorError, ValueError) as exc:
             fail(str(exc))
         if not values:
@@ -49,7 +52,8 @@ def register(app: typer.Typer) -> None:
 
             t = Table("地区", "指标", "年度", "数值", "单位", "口径", title=f"工业经济指标 {y_from}–{y_to}")
             for r in data["indicators"]:
-                t.add_row(region_label(r["region"]), r["name"], str(r["year"]),
+                period = f"{r['year']}-{r['month']:02d}" if "month" in r else str(r["year"])
+                t.add_row(region_label(r["region"]), r["name"], period,
                           catalogue.formatted(r["id"], r["value"]), r["unit"], r["basis"])
             out_console.print(t)
 

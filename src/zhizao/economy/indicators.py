@@ -49,11 +49,16 @@ class Value:
     year: int
     value: float
     basis: str
+    #: 1–12 for monthly figures
+    month: int | None = None
 
     def row(self) -> dict[str, Any]:
         ind = CATALOGUE[self.id]
-        return {"id": self.id, "name": ind.name, "region": self.region, "year": self.year,
-                "value": catalogue.rounded(self.id, self.value), "unit": ind.unit, "basis": self.basis}
+        out = {"id": self.id, "name": ind.name, "region": self.region, "year": self.year,
+               "value": catalogue.rounded(self.id, self.value), "unit": ind.unit, "basis": self.basis}
+        if self.month is not None:
+            out["month"] = self.month
+        return out
 
 
 # ---------------------------------------------------------------- Ibis building blocks
@@ -160,6 +165,81 @@ def energy_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.T
     k = by_region(k.select("region_code", "year", "tce", "co2", va=k.va_above))
     return k.group_by(["region", "year"]).aggregate(
         energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count())
+
+
+def monthly_totals(t: Mapping[str, ibis.Table], year: int) -> ibis.Table:
+    """Per (region, month of ``year``): above-scale value added of the month and the year to
+    date, the comparable year-to-date sums on the 同口径 set, electricity and its same-month
+    base on the firms with both months."""
+    sm = t["statistics_monthly"]
+    sa = t["statistics_annual"]
+    ent = t["enterprises"]
+    prices = t["price_indices"]
+    ents = ent.select(e_code=ent.credit_code, region_code=ent.region_code, division=ent.industry_code.substr(0, 2))
+    above = sa.filter((sa.year == year) & sa.above_scale.fill_null(False)).select(a_code=sa.credit_code)
+    price = prices.filter(prices.year == year).select(p_div=prices.division, p_index=prices["index"])
+    cur = sm.filter(sm.month.year() == year)
+    cur = cur.select(credit_code=cur.credit_code, m=cur.month.month().cast("int64"),
+                     va=cur.value_added.fill_null(0.0))
+    prev = sm.filter(sm.month.year() == year - 1)
+    prev = prev.select(v_code=prev.credit_code, v_m=prev.month.month().cast("int64"),
+                       va_prev=prev.value_added)
+    j = cur.join(above, cur.credit_code == above.a_code).join(ents, cur.credit_code == ents.e_code)
+    j = j.left_join(price, j.division == price.p_div)
+    j = j.left_join(prev, (j.credit_code == prev.v_code) & (j.m == prev.v_m))
+    in_cmp = j.va_prev.notnull()
+    j = j.select("region_code", "m", "va", cmp_cur=in_cmp.ifelse(j.va / (j.p_index.fill_null(100.0) / 100.0), 0.0),
+                 cmp_base=in_cmp.ifelse(j.va_prev, 0.0))
+    j = by_region(j)
+    g = j.group_by(["region", "m"]).aggregate(va_month=j.va.sum(), cmp_cur=j.cmp_cur.sum(), cmp_base=j.cmp_base.sum())
+    w = ibis.window(group_by=g.region, order_by=g.m, preceding=None, following=0)
+    g = g.mutate(va_ytd=g.va_month.sum().over(w), cmp_cur_ytd=g.cmp_cur.sum().over(w),
+                 cmp_base_ytd=g.cmp_base.sum().over(w))
+
+    en = t["energy"]
+    el = en.filter(en.energy_type == "electricity")
+    cur_e = el.filter(el.month.year() == year).select(c_code=el.credit_code, c_m=el.month.month().cast("int64"),
+                                                       kwh=el.quantity)
+    prev_e = el.filter(el.month.year() == year - 1).select(q_code=el.credit_code, q_m=el.month.month().cast("int64"),
+                                                            kwh_prev=el.quantity)
+    k = cur_e.left_join(prev_e, (cur_e.c_code == prev_e.q_code) & (cur_e.c_m == prev_e.q_m))
+    k = k.join(ents, k.c_code == ents.e_code)
+    both = k.kwh_prev.notnull()
+    k = by_region(k.select("region_code", m=k.c_m, kwh=k.kwh, kwh_cmp=both.ifelse(k.kwh, 0.0),
+                           kwh_base=both.ifelse(k.kwh_prev, 0.0)))
+    e = k.group_by([k.region.name("e_region"), k.m.name("e_m")]).aggregate(
+        kwh=k.kwh.sum(), kwh_cmp=k.kwh_cmp.sum(), kwh_base=k.kwh_base.sum())
+    out = g.outer_join(e, (g.region == e.e_region) & (g.m == e.e_m))
+    return out.select(region=out.region.fill_null(out.e_region), m=out.m.fill_null(out.e_m),
+                      va_month=out.va_month, va_ytd=out.va_ytd, cmp_cur_ytd=out.cmp_cur_ytd,
+                      cmp_base_ytd=out.cmp_base_ytd, kwh=out.kwh, kwh_cmp=out.kwh_cmp, kwh_base=out.kwh_base)
+
+
+def compute_monthly(engine: Engine, year: int, region: str | None = None) -> list[Value]:
+    """The monthly indicators of ``year`` (where ``statistics_monthly`` or monthly electricity exists)."""
+    t = engine.tables((*INPUTS, "statistics_monthly"))
+    df = _frame(engine, monthly_totals(t, year))
+    out: list[Value] = []
+    for r in df.itertuples(index=False):
+        reg, m = str(r.region), int(r.m)
+        if region and reg != region:
+            continue
+
+        def put(ind: str, value: float | None, basis: str, reg: str = reg, m: int = m) -> None:
+            if value is not None:
+                out.append(Value(ind, reg, year, value, basis, month=m))
+
+        if _f(r.va_month) is not None:
+            put("value_added_month", _f(r.va_month), f"{year}年{m}月，当年规上企业，当年价")
+            put("value_added_ytd", _f(r.va_ytd), f"{year}年1–{m}月累计，当年价")
+            put("value_added_ytd_growth", growth.growth(_f(r.cmp_base_ytd), _f(r.cmp_cur_ytd)),
+                f"{year}年1–{m}月比上年同期，可比价（年度价格指数近似），同口径")
+        if _f(r.kwh) is not None:
+            put("electricity_month", _f(r.kwh), f"{year}年{m}月，能源表电力")
+            put("electricity_index", growth.rate(_f(r.kwh_cmp), _f(r.kwh_base)),
+                f"{year}年{m}月比上年同月，两年同月都有电量的企业")
+    out.sort(key=lambda v: (v.region, v.id, v.month or 0))
+    return out
 
 
 def distribution_totals(results: ibis.Table, enterprises: ibis.Table, field: str) -> ibis.Table:
@@ -277,6 +357,18 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
     order = {k: i for i, k in enumerate(CATALOGUE)}
     out.sort(key=lambda v: (v.region, order[v.id], v.year))
     return out
+
+
+def monthly_for_settings(settings: Any, y_from: int, y_to: int, region: str | None = None,
+                         engine_name: str | None = None) -> list[Value]:
+    """The monthly indicators of every year of the span (warehouse in ``settings.home``)."""
+    from zhizao.engine import connect
+
+    eng = connect(settings, engine_name, read_only=True)
+    try:
+        return [v for y in range(y_from, y_to + 1) for v in compute_monthly(eng, y, region)]
+    finally:
+        eng.close()
 
 
 def _span_putter(out: list[Value], reg: str, year: int):  # type: ignore[no-untyped-def]

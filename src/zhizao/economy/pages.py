@@ -8,21 +8,31 @@ warnings from :mod:`zhizao.monitoring.power`. A district user sees its own distr
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.background import BackgroundTask
 
 from zhizao.store import publish
-from zhizao.web.deps import PageUser, SessionDep, SettingsDep
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.pages import (
+    PAGE_SIZE,
     PageError,
+    audit_page_read,
     bar_option,
+    division_name,
     economy_indicators,
     forbid,
     is_city_region,
     line_option,
+    pages_of,
     query_string,
     region_name,
     region_scope,
@@ -49,6 +59,16 @@ def default_span(session: Any, y_from: int | None, y_to: int | None) -> tuple[in
     if end - start > 20:
         raise PageError(status_code=400, detail="年度跨度不能超过 20 年")
     return start, end
+
+
+def _text(indicator_id: str, value: Any) -> str:
+    """The figure as ``zhizao indicators`` and the review print it (same decimals)."""
+    from zhizao.economy import catalogue
+
+    try:
+        return catalogue.formatted(indicator_id, value)
+    except KeyError:
+        return "—" if value is None else str(value)
 
 
 def _status(indicator_id: str, value: Any) -> str:
@@ -87,7 +107,7 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         if end in series.get(iid, {}):
             m = meta[iid]
             kpis.append({"id": iid, "label": f"{end}年 {m['name']}" if iid != "value_added_cagr" else m["name"],
-                         "value": series[iid][end], "unit": m["unit"], "basis": m["basis"],
+                         "value": series[iid][end], "text": _text(iid, series[iid][end]), "unit": m["unit"], "basis": m["basis"],
                          "status": _status(iid, series[iid][end])})
     charts: dict[str, Any] = {}
     if series.get("value_added"):
@@ -110,9 +130,12 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         for r in rows:
             if int(r["year"]) == end and not is_city_region(r["region"]):
                 by_region[r["region"]][r["id"]] = r["value"]
-        districts = [{"code": k, "name": region_name(k), "values": v} for k, v in sorted(by_region.items())]
+        districts = [{"code": k, "name": region_name(k), "values": {i: _text(i, x) for i, x in v.items()}}
+                     for k, v in sorted(by_region.items())]
     spans = [r for r in mine if r["id"].endswith(("_cagr", "_change_pp", "_change"))]
-    table = [r | {"status": _status(r["id"], r["value"])} for r in mine]
+    audit_page_read(session, user, "page.economy", f"economy:{start}-{end}:{region}", request)
+    table = [r | {"status": _status(r["id"], r["value"]), "text": _text(r["id"], r["value"])} for r in mine]
+    spans = [r | {"text": _text(r["id"], r["value"])} for r in spans]
     return render(request, "economy/index.html", {
         "breadcrumbs": [("经济运行", None)], "start": start, "end": end, "region": region,
         "region_label": region_name(region) if region and not is_city_region(region) else "全市",
@@ -120,4 +143,106 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         "kpis": kpis, "charts": charts, "districts": districts, "district_ids": DISTRICT_IDS,
         "names": {r["id"]: r["name"] for r in rows}, "spans": spans, "table": table,
         "review_params": query_string(y_from=start, y_to=end),
+    }, user=user)
+
+
+# ----------------------------------------------------------------------------- the review report
+
+REVIEW_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/economy/review")
+def review_report(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                  y_from: int | None = None, y_to: int | None = None, format: str = "html") -> Response:
+    """The five-year review (回眸报告) of the city, or of the district for a district user."""
+    forbid(user, *READERS)
+    from zhizao.economy import review
+
+    if format not in ("html", *REVIEW_TYPES):
+        raise PageError(status_code=400, detail=f"不支持的格式：{format}（可选 html、pdf、xlsx）")
+    start, end = default_span(session, y_from, y_to)
+    try:
+        rep = review.build(settings, start, end, region_scope(user))
+    except review.ReviewError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    audit(session, user, "export.review", f"review:{start}-{end}", request=request,
+          detail={"format": format, "region": rep.region})
+    if format == "html":
+        return HTMLResponse(review.render_html(rep))
+    folder = Path(tempfile.mkdtemp())
+    out = review.write(rep, format, folder / f"review.{format}")
+    return FileResponse(out, media_type=REVIEW_TYPES[format], filename=f"{rep.region_name}{start}-{end}年工业经济回眸.{format}",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+# ----------------------------------------------------------------------------- 电力看经济
+
+_LIST_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _cached_list(settings: Any, key: tuple[Any, ...], compute: Any) -> dict[str, Any]:
+    """The lists are recomputed only when the warehouse file changes."""
+    path = Path(settings.warehouse_path)
+    full = (str(settings.home), path.stat().st_mtime_ns if path.exists() else 0, *key)
+    if full not in _LIST_CACHE:
+        if len(_LIST_CACHE) > 64:
+            _LIST_CACHE.clear()
+        try:
+            _LIST_CACHE[full] = compute()
+        except duckdb.IOException as exc:
+            from zhizao.web.profile import WarehouseBusy
+
+            raise WarehouseBusy() from exc
+    return _LIST_CACHE[full]
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                    month: str = "", region: str = "", page: int = 1) -> Response:
+    forbid(user, *READERS)
+    from zhizao.monitoring.lists import MonitoringError, consistency_list, power_list
+    from zhizao.monitoring.power import WARNINGS
+
+    if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
+        _, end = default_span(session, None, None)
+        month = f"{end}-12"
+    year, mon = int(month[:4]), int(month[5:])
+    if not 1 <= mon <= 12:
+        raise PageError(status_code=400, detail=f"月份有误：{month}")
+    fixed = region_scope(user)
+    region = fixed or (region if re.fullmatch(r"\d{6}", region or "") else "")
+    try:
+        data = _cached_list(settings, ("power", year, mon, region or None),
+                            lambda: power_list(settings, year, mon, region or None))
+        checks = _cached_list(settings, ("consistency", year, region or None),
+                              lambda: consistency_list(settings, year, region=region or None))
+    except MonitoringError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    firms = data["firms"]
+    total = len(firms)
+    page = max(1, min(page, pages_of(total)))
+    shown = firms[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    for f in shown:
+        f["region_name"] = region_name(f.get("region_code"))
+    regions = [r for r in data["regions"] if not is_city_region(r.get("region_code"))]
+    industries = sorted(data["industries"], key=lambda r: -(r.get("kwh") or 0))[:15]
+    charts: dict[str, Any] = {}
+    if regions:
+        charts["power_region"] = bar_option(f"{month} 各区县用电指数（上年同月 = 100）",
+                                            [region_name(r["region_code"]) for r in regions],
+                                            [round(r["index"], 1) if r.get("index") is not None else None for r in regions])
+    if industries:
+        charts["power_industry"] = bar_option(f"{month} 主要行业用电指数", [division_name(r["division"]) for r in industries],
+                                              [round(r["index"], 1) if r.get("index") is not None else None for r in industries],
+                                              colour="#319795")
+    counts = {k: v for k, v in data["counts"].items() if k not in ("firms", "none")}
+    audit_page_read(session, user, "page.monitoring", f"monitoring:{month}", request)
+    return render(request, "economy/monitoring.html", {
+        "breadcrumbs": [("电力看经济", None)], "month": month, "region": region, "fixed_region": fixed is not None,
+        "data": data, "firms": shown, "total": total, "page": page, "pages": pages_of(total), "counts": counts,
+        "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
+        "params": query_string(month=month, region=region), "warning_names": {k: v[1] for k, v in WARNINGS.items()},
     }, user=user)
