@@ -120,7 +120,7 @@ def test_enterprise_lands_on_its_own_profile(clients, city) -> None:  # type: ig
     assert "提出异议" in html and "银行查询授权" in html
 
 
-@pytest.mark.parametrize("path", ["/imports", "/runs", "/economy"])
+@pytest.mark.parametrize("path", ["/imports", "/runs", "/economy", "/monitoring", "/economy/review"])
 def test_enterprise_cannot_open_bureau_pages(clients, path: str) -> None:  # type: ignore[no-untyped-def]
     r = clients["enterprise"].get(path)
     assert r.status_code == 403
@@ -258,3 +258,53 @@ def test_mujun_rankings_by_track(clients) -> None:  # type: ignore[no-untyped-de
     html = clients["city"].get("/mujun").text
     assert "规上企业" in html and "排名" in html
     assert "亩均税收" in html
+
+
+def test_economy_page_shows_the_indicators_of_zhizao_indicators(clients, city) -> None:  # type: ignore[no-untyped-def]
+    from zhizao.economy import catalogue, indicators
+
+    html = clients["city"].get("/economy?y_from=2023&y_to=2024").text
+    assert "工业经济运行" in html and "规上工业增加值" in html and "分区县比较" in html
+    rows = indicators.rows(indicators.for_settings(city.settings, 2023, 2024))
+    va = next(r for r in rows if r["id"] == "value_added" and r["year"] == 2024 and r["region"].endswith("00"))
+    assert catalogue.formatted("value_added", va["value"]) in html  # the same figure, the same rounding
+    for chart in ("econ-va", "econ-shares", "econ-per_mu"):
+        assert f'data-chart="{chart}"' in html
+
+
+def test_district_economy_page_is_its_own_district(clients) -> None:  # type: ignore[no-untyped-def]
+    html = clients["district"].get("/economy?y_from=2023&y_to=2024&region=330503").text
+    assert "吴兴区" in html
+    assert "分区县比较" not in html and "南浔区" not in html
+
+
+def test_review_report_downloads(clients) -> None:  # type: ignore[no-untyped-def]
+    r = clients["city"].get("/economy/review?y_from=2023&y_to=2024&format=html")
+    assert r.status_code == 200 and "规上工业" in r.text
+    r = clients["city"].get("/economy/review?y_from=2023&y_to=2024&format=xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert clients["city"].get("/economy/review?y_from=2023&y_to=2024&format=doc").status_code == 400
+    assert clients["enterprise"].get("/economy/review?y_from=2023&y_to=2024").status_code == 403
+
+
+def test_monitoring_lists_the_stalled_firm(clients, city) -> None:  # type: ignore[no-untyped-def]
+    html = clients["city"].get("/monitoring?month=2024-12").text
+    assert "预警企业清单" in html and "数据打架" in html
+    stalled = city.codes[tinycity.STALLED]
+    table = html[html.index('id="warning-table"'):html.index('id="consistency"')]
+    assert stalled in table and "疑似停产" in table
+    assert sum(code in table for code in city.codes) == 1
+    assert clients["enterprise"].get("/monitoring").status_code == 403
+
+
+def test_carbon_export_is_the_scope_of_the_user(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from python_calamine import CalamineWorkbook
+
+    r = clients["district"].get("/carbon/export.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(r.content)
+    wb = CalamineWorkbook.from_path(str(path))
+    text = "\n".join(str(c) for name in wb.sheet_names for row in wb.get_sheet_by_name(name).to_python() for c in row)
+    for code, region in zip(city.codes, city.regions, strict=True):
+        assert (code in text) == (region == tinycity.WUXING), code

@@ -22,6 +22,7 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.pages import (
     GRADE_COLOURS,
     PAGE_SIZE,
+    audit_page_read,
     distribution,
     division_name,
     filters,
@@ -81,9 +82,8 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
                                                        grade_series(by_r, rkeys), GRADE_COLOURS)
             charts["dist_industry"] = stacked_bar_option("主要行业碳效等级", [division_name(k) for k in dkeys],
                                                          grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
-        if user_attr(user, "role") in ("bank", "auditor"):
-            audit(session, user, "page.carbon_list", f"carbon:{y}", request=request,
-                  detail={"codes": [r["credit_code"] for r in rows]})
+        audit_page_read(session, user, "page.carbon_list", f"carbon:{y}", request,
+                        detail={"codes": [r["credit_code"] for r in rows]})
         params = query_string(year=y, region=region, industry=industry, grade=grade, q=q)
         ctx.update(rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, params=params,
                    regions=[(k, region_name(k)) for k in rkeys],

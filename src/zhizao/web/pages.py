@@ -9,7 +9,6 @@ also used by the carbon, mujun and economy pages.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 import shutil
@@ -106,6 +105,13 @@ def install_error_pages(app: Any) -> None:
 
 def scope_of(user: Any, session: Session) -> Scope:
     return Scope(user, session)
+
+
+def audit_page_read(session: Session, user: Any, action: str, target: str, request: Request,
+                    detail: dict[str, Any] | None = None) -> None:
+    """Banks and auditors: every page they read is in the audit log."""
+    if user_attr(user, "role") in ("bank", "auditor"):
+        audit(session, user, action, target, detail=detail, request=request)
 
 
 def region_scope(user: Any) -> str | None:
@@ -247,7 +253,7 @@ def class_series(dist: Mapping[Any, Counter], keys: list[Any]) -> dict[str, list
 
 # ----------------------------------------------------------------------------- economy glue
 
-_ECON_CACHE: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+_ECON_CACHE: dict[tuple[Any, ...], list[dict[str, Any]] | Exception] = {}
 
 
 def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
@@ -267,11 +273,16 @@ def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region
             _ECON_CACHE.clear()
         try:
             _ECON_CACHE[key] = ind.rows(ind.for_settings(settings, y1, y2, region=region))
-        except duckdb.IOException as exc:  # the CLI holds the warehouse's write lock
+        except duckdb.IOException as exc:  # the CLI holds the write lock: not kept, try again later
             from zhizao.web.profile import WarehouseBusy
 
             raise WarehouseBusy() from exc
-    return _ECON_CACHE[key]
+        except Exception as exc:  # kept too: the same data would fail the same way, only slower
+            _ECON_CACHE[key] = exc
+    found = _ECON_CACHE[key]
+    if isinstance(found, Exception):
+        raise found
+    return found
 
 
 def is_city_region(code: str | None) -> bool:
@@ -327,7 +338,7 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
 
     if m_year is not None:
         mt = distribution(session, "mujun", m_year, fm).get(None, Counter())
-        charts["class_pie"] = pie_option(f"{m_year}年 亩均效益分类", {k: v for k, v in sorted(mt.items()) if k}, CLASS_HEX)
+        charts["class_pie"] = pie_option(f"{m_year}年 亩均效益分类", {k: v for k, v in sorted((k, v) for k, v in mt.items() if k)}, CLASS_HEX)
         by_rm = distribution(session, "mujun", m_year, fm, by="region")
         rkeys_m = sorted(k for k in by_rm if k)
         charts["class_region"] = stacked_bar_option("各区县亩均效益分类", [region_name(k) for k in rkeys_m],
@@ -373,6 +384,7 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         ys = sorted(by_id["above_scale_count"])
         charts["firm_trend"] = bar_option("规上工业企业数", ys, [by_id["above_scale_count"][y] for y in ys], "家")
 
+    audit_page_read(session, user, "page.cockpit", f"cockpit:{region or 'city'}", request)
     return render(request, "cockpit.html", {
         "breadcrumbs": [("驾驶舱", None)],
         "kpis": kpis, "charts": charts, "by_region": by_region_table,
@@ -450,46 +462,65 @@ def mujun_labels() -> tuple[dict[str, str], dict[str, str]]:
     return names, dict(extra.get("status_titles", {}))
 
 
+_EXPLAIN_CACHE: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+
+
 def _explain(settings: Any, run_id: str | None, year: int, credit_code: str) -> dict[str, Any] | None:
-    """What to improve, from the carbon explanation of the published run's methodology."""
+    """Behind the firm's grade and what would lift it, from the carbon explanation under the
+    published run's methodology. It re-reads the warehouse, so it is kept per process until
+    the warehouse file changes."""
     if not run_id:
         return None
+    path = Path(settings.warehouse_path)
+    key = (str(settings.home), path.stat().st_mtime_ns if path.exists() else 0, run_id, credit_code)
+    if key in _EXPLAIN_CACHE:
+        return _EXPLAIN_CACHE[key]
+    from zhizao import capabilities
+    from zhizao.carbon.explain import explain
+    from zhizao.engine import connect
+    from zhizao.runs.registry import get
+
+    methodology = capabilities.get("carbon").methodology_model.model_validate(get(settings, run_id).methodology)
     try:
-        from zhizao.carbon.explain import explain
-        from zhizao.engine.duckdb_engine import DuckDBEngine
-        from zhizao.runs.registry import get
+        engine = connect(settings, "duckdb", read_only=True)
+    except duckdb.IOException as exc:
+        from zhizao.web.profile import WarehouseBusy
 
-        run = get(settings, run_id)
-        from zhizao import capabilities
-
-        cap = capabilities.get("carbon")
-        methodology = cap.methodology_model.model_validate(run.methodology)
-        engine = DuckDBEngine(settings.warehouse_path, read_only=True)
-        try:
-            return explain(engine, methodology, year, credit_code)
-        finally:
-            engine.close()
-    except Exception:  # the explanation is advice: its absence must not take the profile down
-        return None
+        raise WarehouseBusy() from exc
+    try:
+        result: dict[str, Any] | None = explain(engine, methodology, year, credit_code)
+    except LookupError:  # the firm is no longer in the warehouse's current rows
+        result = None
+    finally:
+        engine.close()
+    if len(_EXPLAIN_CACHE) > 512:
+        _EXPLAIN_CACHE.clear()
+    _EXPLAIN_CACHE[key] = result
+    return result
 
 
 def _advice(explanation: Mapping[str, Any] | None, carbon: Mapping[str, Any] | None) -> list[str]:
+    """What the firm could do, from its explanation (distance to the next grade, its largest
+    emission source) and the uses of the grade (diagnosis for grades 4–5, offsets)."""
+    tips: list[str] = []
     if explanation:
-        for key in ("advice", "improve", "suggestions", "what_to_improve"):
-            items = explanation.get(key)
-            if items:
-                return [i if isinstance(i, str) else (i.get("text") or i.get("message") or json.dumps(i, ensure_ascii=False))
-                        for i in items]
-    if not carbon or carbon.get("grade") is None:
-        return []
-    tips = []
-    grade = int(carbon["grade"])
-    if grade >= 4:
-        tips.append("碳效等级为4–5级，可申请免费节能诊断服务，重点排查高耗能设备与工艺。")
-    if (carbon.get("neutrality_rate") or 0) < 0.05:
-        tips.append("碳中和率较低：可考虑屋顶光伏自发自用、绿电交易或购买绿证。")
-    if carbon.get("k_value") and float(carbon["k_value"]) > 1:
-        tips.append("单位增加值碳排放高于行业基准：提高产品附加值或降低单位产品能耗可改善碳效值 K。")
+        nxt = explanation.get("next_grade") or {}
+        if nxt.get("message"):
+            tips.append(str(nxt["message"]))
+        sources = [e for e in explanation.get("by_energy") or [] if e.get("counted") and (e.get("emissions_t") or 0) > 0]
+        total = sum(e["emissions_t"] for e in sources)
+        if sources and total > 0:
+            top = max(sources, key=lambda e: e["emissions_t"])
+            share = top["emissions_t"] / total * 100
+            if top.get("energy_type") == "electricity":
+                tips.append(f"外购电力排放占 {share:.0f}%：电机、空压机等节电改造，或增加光伏自发自用、绿电交易，可直接降低碳排放强度。")
+            else:
+                tips.append(f"{top.get('name') or top.get('energy_type')}燃烧排放占 {share:.0f}%：优先推进燃料替代（电能、天然气）和锅炉窑炉节能改造。")
+    if carbon and carbon.get("grade") is not None:
+        if int(carbon["grade"]) >= 4:
+            tips.append("碳效等级为4–5级的企业可申请免费节能诊断服务。")
+        if not carbon.get("neutrality_rate"):
+            tips.append("尚无碳中和抵消：屋顶光伏自发自用、绿电交易和绿证可提高碳中和率。")
     return tips
 
 
@@ -514,8 +545,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
     if user_attr(user, "role") == "bank":
         # a bank sees a consenting firm's carbon code only, nothing of its other data
         profile, mujun_hist = None, []
-    if user_attr(user, "role") in ("bank", "auditor"):
-        audit(session, user, "page.read", f"enterprise:{credit_code}", request=request)
+    audit_page_read(session, user, "page.enterprise", f"enterprise:{credit_code}", request)
     carbon = carbon_hist[-1] if carbon_hist else None
     mujun = mujun_hist[-1] if mujun_hist else None
     carbon_run = None
@@ -523,7 +553,9 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
         carbon_run = session.execute(select(PublishedResult.run_id).where(
             PublishedResult.method == "carbon", PublishedResult.year == carbon["year"],
             PublishedResult.credit_code == credit_code)).scalar()
-    explanation = _explain(settings, carbon_run, carbon["year"], credit_code) if carbon and user_attr(user, "role") != "bank" else None
+    explanation = None
+    if carbon and user_attr(user, "role") != "bank":
+        explanation = _explain(settings, carbon_run, carbon["year"], credit_code)
 
     charts: dict[str, Any] = {}
     if carbon_hist:
@@ -557,7 +589,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
         "code": credit_code, "ent": ent, "profile": profile, "carbon": carbon, "mujun": mujun,
         "carbon_hist": carbon_hist, "mujun_hist": mujun_hist, "charts": charts,
         "advice": _advice(explanation, carbon), "explanation": explanation,
-        "sections": profile_sections(profile), "indicator_names": mujun_labels()[0],
+        "sections": profile_sections(profile), "indicator_names": mujun_labels()[0], "unit_names": UNIT_NAMES,
         "objections": objections, "consents": consents, "banks": banks, "own": own,
         "objectable": objectable, "region_label": region_name(region),
         "industry_label": division_name(ent.get("industry_code") or (carbon or {}).get("industry_code")),
@@ -667,8 +699,9 @@ def _batches(settings: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request, user: PageUser, settings: SettingsDep) -> Response:
+def imports_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
+    audit_page_read(session, user, "page.imports", "imports", request)
     return render(request, "imports.html", {
         "breadcrumbs": [("数据导入", None)], "batches": _batches(settings), "tables": _contract_tables(),
         "result": None, "can_upload": user_attr(user, "role") == "city",
@@ -676,8 +709,9 @@ def imports_page(request: Request, user: PageUser, settings: SettingsDep) -> Res
 
 
 @router.get("/imports/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: int, user: PageUser, settings: SettingsDep) -> Response:
+def batch_page(request: Request, batch_id: int, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
+    audit_page_read(session, user, "page.batch", f"batch:{batch_id}", request)
     from zhizao.ingest import IngestError, rejects
 
     try:
@@ -743,6 +777,7 @@ def runs_page(request: Request, user: PageUser, session: SessionDep, settings: S
     from zhizao.runs.registry import list_runs
 
     runs = list(reversed(list_runs(settings, method or None, year)))
+    audit_page_read(session, user, "page.runs", "runs", request)
     current = _publications(session)
     return render(request, "runs.html", {
         "breadcrumbs": [("评价运行", None)], "runs": runs, "published": set(current.values()),
@@ -751,8 +786,10 @@ def runs_page(request: Request, user: PageUser, session: SessionDep, settings: S
 
 
 @router.get("/runs/diff", response_class=HTMLResponse)
-def runs_diff(request: Request, user: PageUser, settings: SettingsDep, a: str = "", b: str = "") -> Response:
+def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+              a: str = "", b: str = "") -> Response:
     forbid(user, "city", "auditor")
+    audit_page_read(session, user, "page.run_diff", f"{a}..{b}", request)
     from zhizao.runs.diff import diff
     from zhizao.runs.registry import RunError
 
@@ -776,6 +813,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
     except RunError as exc:
         raise not_found() from exc
     siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
+    audit_page_read(session, user, "page.run", f"run:{run_id}", request)
     current = _publications(session)
     history = [p for p in reversed(publish.publications(session, run.method)) if p.run_id == run_id]
     return render(request, "run.html", {

@@ -135,6 +135,8 @@ def fmt_num(value: Any, digits: int = 2) -> str:
     """Thousands separators, fixed decimals; missing values as an em dash."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     try:
         x = float(value)
     except (TypeError, ValueError):

@@ -15,6 +15,7 @@ from zhizao.settings import Settings
 YEARS = (2023, 2024)
 PASSWORD = "Zhizao-test-2024!"
 WUXING, NANXUN = "330502", "330503"
+STALLED = 4  # the firm whose electricity collapses in the last quarter
 
 # (region, industry class, above scale, value added 万元 in 2023, kWh per 万元 VA, coal t, land 亩)
 FIRMS = [
@@ -74,7 +75,9 @@ def write_files(folder: Path) -> dict[str, Path]:
             tax.append([c, y, round(va_y * (0.05 + 0.01 * (i % 4)), 1)])
             monthly_kwh = round(va_y * kwh_per / 12)
             for m in range(1, 13):
-                energy.append([c, f"{y}-{m:02d}", "电力", monthly_kwh, "千瓦时"])
+                # firm 4 (furniture) nearly stops in the last quarter of the last year: a warning
+                stalled = i == STALLED and y == YEARS[-1] and m >= 10
+                energy.append([c, f"{y}-{m:02d}", "电力", round(monthly_kwh * 0.05) if stalled else monthly_kwh, "千瓦时"])
             if coal:
                 energy.append([c, f"{y}-06", "原煤", coal, "吨"])
             land.append([c, y, f"ZD-{i:03d}", mu, "自有"])
