@@ -55,9 +55,17 @@ def _lookup(table: Table) -> dict[str, Column]:
     return found
 
 
-def _unit_hint(family: str) -> str:
+def unit_hint(family: str) -> str:
+    """The accepted units of a family for a message: Chinese spellings and the canonical symbol."""
     fam = units.FAMILIES[family]
-    return "、".join(u for u in fam.units if not u.isascii() or u == fam.canonical)
+    seen: set[str] = set()
+    out = []
+    for u in fam.units:
+        if (u.isascii() and u != fam.canonical) or u.lower() in seen:
+            continue
+        seen.add(u.lower())
+        out.append(u)
+    return "、".join(out)
 
 
 def map_headers(table: Table, headers: list[str]) -> HeaderMap:
@@ -97,7 +105,7 @@ def map_headers(table: Table, headers: list[str]) -> HeaderMap:
                 f = units.factor(col.unit_family, unit)
                 if f is None:
                     raise IngestError(
-                        f"列“{header}”的计量单位“{unit}”无法识别（可用：{_unit_hint(col.unit_family)}）")
+                        f"列“{header}”的计量单位“{unit}”无法识别（可用：{unit_hint(col.unit_family)}）")
                 factor = f
         mapped[col.name] = MappedColumn(i, header, col, factor, unit or None)
     missing = [c for c in table.columns if c.required and c.name not in mapped]

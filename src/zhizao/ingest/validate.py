@@ -16,7 +16,7 @@ from zhizao.codes import credit_code
 from zhizao.contract import units
 from zhizao.contract.tables import UNIT_FAMILY_BY_KIND, Column, Table
 from zhizao.engine.warehouse import SQL_TYPES
-from zhizao.ingest.headers import HeaderMap, MappedColumn
+from zhizao.ingest.headers import HeaderMap, MappedColumn, unit_hint
 
 #: characters trimmed from every cell: ASCII blanks, the ideographic space, no-break space
 _WS = " \t\r\n\u3000\u00a0"
@@ -299,7 +299,7 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
         names = " ".join(f"WHEN {lit(k)} THEN {lit(s[0] if s else k)}" for k, s in kind_col.values.items())
         hints = " ".join(
             f"WHEN _kind IN ({', '.join(lit(k) for k in members)}) THEN "
-            f"{lit('、'.join(u for u in units.FAMILIES[fam].units if not u.isascii()) or units.FAMILIES[fam].canonical)}"
+            f"{lit(unit_hint(fam))}"
             for fam, members in _families_of_kinds(kind_col.values).items())
         out.append(("bad_unit", f"{lit('计量单位')} || {val} || '不适用于' || {lit(kind_col.header)} || '“' || "
                                 f"(CASE _kind {names} END) || '”（可用：' || (CASE {hints} END) || '）'"))
