@@ -225,3 +225,20 @@ def test_carbon_levels_and_grades_spread(city) -> None:
     grades = pd.cut(k, [-np.inf, 0.6, 0.8, 1.2, 2.0, np.inf], labels=[1, 2, 3, 4, 5])
     assert set(levels) == {"低碳", "中碳", "高碳"}
     assert set(grades) == {1, 2, 3, 4, 5}
+
+
+def test_silent_dirt_is_listed_for_the_consistency_checks(city) -> None:
+    """Unit mix-ups and unreported months load fine; the manifest lists them for 数据打架 checks."""
+    _, m, files = city
+    en = files["energy"]
+    mixups = m["consistency"]["energy_unit_mixups"]
+    assert len(mixups) == 2
+    for x in mixups:
+        rows = en[(en["统一社会信用代码"] == x["credit_code"]) & (en["月份"] == x["month"]) & (en["能源品种"] == "电力")]
+        assert (rows["计量单位"] == "万千瓦时").all()
+        others = en[(en["统一社会信用代码"] == x["credit_code"]) & (en["能源品种"] == "电力")
+                    & (en["计量单位"] == "千瓦时")]
+        # read as 万千瓦时 the month is about 10,000 times the firm's usual one
+        assert (_num(rows["消费量"]) * 1e4).max() > 1000 * _num(others["消费量"]).median()
+    for x in m["consistency"]["energy_missing_months"]:
+        assert not ((en["统一社会信用代码"] == x["credit_code"]) & (en["月份"] == x["month"])).any()

@@ -121,6 +121,15 @@ class Sheet:
         self.overrides.setdefault(column, {})[i] = new
         self.changes.append((i, code, note))
 
+    def tamper(self, column: str, value: Any, mask: np.ndarray | None = None) -> int | None:
+        """Change one cell in a way no import check can see (a unit mix-up): loaded, not rejected;
+        the caller lists it among the consistency issues. Returns the base row."""
+        if not self.dirty:
+            return None
+        i = self.pick(mask)
+        self.overrides.setdefault(column, {})[i] = value
+        return i
+
     def insert(self, code: str | None, row: dict[str, Any], note: str = "", after: int | None = None) -> None:
         """Add a row after a random (or given) row; ``code`` None adds a clean row."""
         if not self.dirty:
@@ -226,10 +235,12 @@ def write_all(out: Path, rng: np.random.Generator, firms: pd.DataFrame, frames: 
         ]
         monthly, inconsistencies = _statistics_monthly(con, out, rng, codes, frames["annual"],
                                                        frames["month_share"], ghosts[1], dirty)
+        energy, energy_issues = _energy(con, out, rng, firms, frames["energy"], ghosts[4:6], dirty)
+        inconsistencies |= energy_issues
         entries += [
             monthly,
             _tax(con, out, rng, codes, frames["annual"], ghosts[2:4], dirty),
-            _energy(con, out, rng, firms, frames["energy"], ghosts[4:6], dirty),
+            energy,
             _zero_carbon(con, out, rng, codes, frames["zero_carbon"], dirty),
             _land(con, out, rng, codes, frames["land"], dirty),
             _emissions(con, out, rng, codes, frames["emissions"], dirty),
@@ -388,8 +399,18 @@ def _tax(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, co
 
 
 def _energy(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, f: pd.DataFrame, e: pd.DataFrame,
-            ghosts: list[str], dirty: bool) -> dict[str, Any]:
+            ghosts: list[str], dirty: bool) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     n = len(f)
+    issues: dict[str, list[dict[str, Any]]] = {"energy_missing_months": [], "energy_unit_mixups": []}
+    if dirty:
+        # a few firm-months never reported (all energy types missing)
+        el = np.flatnonzero(e["energy_type"].to_numpy() == "electricity")
+        gone = e.iloc[np.sort(rng.choice(el, size=min(5, len(el)), replace=False))][["fi", "year", "month"]]
+        drop = pd.MultiIndex.from_frame(e[["fi", "year", "month"]]).isin(pd.MultiIndex.from_frame(gone))
+        e = e[~drop].reset_index(drop=True)
+        issues["energy_missing_months"] = [
+            {"credit_code": f["credit_code"].iat[int(r.fi)], "month": f"{int(r.year)}-{int(r.month):02d}",
+             "issue": "该月能源数据未报"} for r in gone.itertuples(index=False)]
     fi = e["fi"].to_numpy()
     etype = e["energy_type"].to_numpy().astype(str)
     seg_key = np.array([s.key for s in profiles.SEGMENTS])[f["seg"].to_numpy()][fi]
@@ -412,6 +433,13 @@ def _energy(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator,
                     "WHEN etype = 'heat' THEN '吉焦' ELSE '吨' END",
     }, rng, dirty)
     heat, coal, elec = etype == "heat", etype == "raw_coal", etype == "electricity"
+    # unit mix-ups: kWh figures labelled 万千瓦时 — valid for the importer, 10,000 times too large
+    for _ in range(2):
+        i = sh.tamper("计量单位", "万千瓦时", mask=elec & ~base["wan"].to_numpy() & (base["q"].to_numpy() > 0))
+        if i is not None:
+            issues["energy_unit_mixups"].append({
+                "credit_code": base.at[i, "code"], "month": f"{int(base.at[i, 'year'])}-{int(base.at[i, 'month']):02d}",
+                "issue": "千瓦时数值误标为万千瓦时（放大一万倍），导入检查无法发现，由数据一致性检查发现"})
     sh.corrupt("bad_unit", "计量单位", "千卡", "热力单位“千卡”不在单位表中", mask=heat if heat.any() else None)
     sh.corrupt("bad_unit", "计量单位", "桶", "单位“桶”不在单位表中", mask=coal if coal.any() else None)
     sh.corrupt("bad_unit", "计量单位", "千瓦", "千瓦是功率单位，不是电量单位", mask=elec)
@@ -429,7 +457,7 @@ def _energy(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator,
     sh.duplicate("同一企业、月份、能源品种的第二行（数值不同）", {"消费量": "1"})
     dirt = sh.write_csv(out / "energy.csv")
     return _entry("energy.csv", "energy", "csv", "utf-8", "chinese", sh.rows_total(), dirt,
-                  "电力有“千瓦时”和“万千瓦时”两种单位，天然气有“立方米”和“万立方米”；印染企业的热力写作“蒸汽”")
+                  "电力有“千瓦时”和“万千瓦时”两种单位，天然气有“立方米”和“万立方米”；印染企业的热力写作“蒸汽”"), issues
 
 
 def _zero_carbon(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, codes: np.ndarray,
