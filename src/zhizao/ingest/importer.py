@@ -145,6 +145,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
             f"auto_detect=false, header=true, delim=',', quote='\"', escape='\"', null_padding=true, "
             f"columns={cols}, parallel={'true' if parallel else 'false'})")
 
+    con.execute("SET preserve_insertion_order = true")  # rowid must follow the file (the default, made sure)
     try:
         read(True)
     except duckdb.Error as exc:
