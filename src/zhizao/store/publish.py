@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from zhizao import capabilities
 from zhizao.cliutil import dumps
 from zhizao.settings import Settings
 from zhizao.store import audit
-from zhizao.store.db import session_scope
+from zhizao.store.db import engine_for, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
 #: the row field that is each method's outcome (what lists filter on as grade/class)
@@ -142,14 +142,25 @@ def published(session: Session, method: str, year: int, credit_code: str) -> dic
     return None if payload is None else json.loads(payload[0])
 
 
+_PAYLOAD_BY_KEY = (
+    select(PublishedResult.payload, PublishedResult.region_code)
+    .where(PublishedResult.method == bindparam("method"), PublishedResult.year == bindparam("year"),
+           PublishedResult.credit_code == bindparam("code"))
+    .order_by(PublishedResult.id)
+    .limit(1)
+)
+
+
+def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
+    """The hot path's lookup on a pooled Core connection (no ORM session): one indexed read."""
+    with engine_for(url).connect() as conn:
+        row = conn.execute(_PAYLOAD_BY_KEY, {"method": method, "year": year, "code": credit_code}).first()
+    return None if row is None else (row[0], row[1])
+
+
 def published_payload(session: Session, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
     """(payload JSON text, region_code) of a firm's published row: the hot path serves the text as is."""
-    row = session.execute(
-        select(PublishedResult.payload, PublishedResult.region_code)
-        .where(PublishedResult.method == method, PublishedResult.year == year,
-               PublishedResult.credit_code == credit_code)
-        .limit(1)
-    ).first()
+    row = session.execute(_PAYLOAD_BY_KEY, {"method": method, "year": year, "code": credit_code}).first()
     return None if row is None else (row[0], row[1])
 
 

@@ -119,6 +119,13 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def cached_user(token: str | None) -> CurrentUser | None:
+    """The user of a recently verified token, without touching the store (None on a miss)."""
+    if not token or len(token) > 256:
+        return None
+    return _cache_get(hash_token(token))
+
+
 def resolve_token(settings: Settings, token: str | None, cfg: AuthConfig) -> CurrentUser | None:
     """The active user a token belongs to, or None (unknown, expired, revoked or disabled)."""
     if not token or len(token) > 256:

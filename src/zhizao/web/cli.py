@@ -36,7 +36,10 @@ def serve(
         os.environ["ZHIZAO_STORE_URL"] = settings.store_url
     err_console.print(f"智造服务：http://{host}:{port}（数据目录 {settings.home}，{workers} 个工作进程）")
     uvicorn.run("zhizao.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                access_log=access_log, log_level="info", proxy_headers=False)
+                access_log=access_log, log_level="info", proxy_headers=False,
+                # importing the app (Ibis, DuckDB, the rooms) can take many seconds on a busy machine:
+                # do not let the supervisor declare a worker dead while it is still starting
+                timeout_worker_healthcheck=120)
 
 
 def register(app: typer.Typer) -> None:

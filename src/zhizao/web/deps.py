@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from zhizao.settings import Settings
 from zhizao.store import audit as _audit
 from zhizao.store.db import session_factory
 from zhizao.store.models import Consent, PublishedResult
-from zhizao.web.auth import SESSION_COOKIE, AuthConfig, CurrentUser, resolve_token, secret_key
+from zhizao.web.auth import SESSION_COOKIE, AuthConfig, CurrentUser, cached_user, resolve_token, secret_key
 
 NOT_FOUND = "未找到该企业或记录"
 NOT_FOUND_BODY = {"detail": NOT_FOUND}
@@ -35,12 +36,12 @@ def not_found() -> HTTPException:
     return HTTPException(status_code=404, detail=NOT_FOUND)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_auth_config(request: Request) -> AuthConfig:
+async def get_auth_config(request: Request) -> AuthConfig:
     cfg: AuthConfig = request.app.state.auth_config
     return cfg
 
@@ -75,9 +76,17 @@ def _bearer(request: Request) -> str | None:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_api_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
+async def _user_for(settings: Settings, token: str | None, cfg: AuthConfig) -> CurrentUser | None:
+    # The hot path: a cached token needs no thread hop and no store access.
+    user = cached_user(token)
+    if user is None and token:
+        user = await run_in_threadpool(resolve_token, settings, token, cfg)
+    return user
+
+
+async def get_api_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
     bearer = _bearer(request)
-    user = resolve_token(settings, bearer or request.cookies.get(SESSION_COOKIE), cfg)
+    user = await _user_for(settings, bearer or request.cookies.get(SESSION_COOKIE), cfg)
     if user is None:
         raise HTTPException(status_code=401, detail="未登录或登录已过期", headers={"WWW-Authenticate": "Bearer"})
     if bearer is None and request.method not in SAFE_METHODS:
@@ -98,8 +107,8 @@ def login_redirect_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='/')}"
 
 
-def get_page_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
-    user = resolve_token(settings, request.cookies.get(SESSION_COOKIE), cfg)
+async def get_page_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
+    user = await _user_for(settings, request.cookies.get(SESSION_COOKIE), cfg)
     if user is None:
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(nxt)
@@ -107,8 +116,8 @@ def get_page_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -
     return user
 
 
-def get_optional_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser | None:
-    return resolve_token(settings, request.cookies.get(SESSION_COOKIE), cfg)
+async def get_optional_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser | None:
+    return await _user_for(settings, request.cookies.get(SESSION_COOKIE), cfg)
 
 
 ApiUser = Annotated[CurrentUser, Depends(get_api_user)]
@@ -120,7 +129,7 @@ def require_roles(*roles: str) -> Callable[..., CurrentUser]:
     """A dependency admitting only ``roles`` (403 otherwise; use for actions, not for firm reads,
     which answer 404 out of scope). Works for API and pages: it takes the API user."""
 
-    def dep(user: ApiUser) -> CurrentUser:
+    async def dep(user: ApiUser) -> CurrentUser:
         if user.role not in roles:
             raise HTTPException(status_code=403, detail="当前角色无权执行此操作")
         return user
@@ -129,7 +138,7 @@ def require_roles(*roles: str) -> Callable[..., CurrentUser]:
 
 
 def require_page_roles(*roles: str) -> Callable[..., CurrentUser]:
-    def dep(user: PageUser) -> CurrentUser:
+    async def dep(user: PageUser) -> CurrentUser:
         if user.role not in roles:
             raise HTTPException(status_code=403, detail="当前角色无权访问此页面")
         return user
