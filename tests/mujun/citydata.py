@@ -35,7 +35,7 @@ def tables(firms: list[Firm], year: int = 2022) -> dict[str, pd.DataFrame]:
                     "industry_code": f.industry, "founded_on": dt.date.fromisoformat(f.founded),
                     "township": None, "park": None})
         if f.above is not None:
-            st.append({"credit_code": f.code, "year": year, "above_scale": f.above, "gross_output": None,
+            st.append({"credit_code": f.code, "year": year, "above_scale": f.above, "gross_output": f.revenue,
                        "value_added": f.value_added, "revenue": f.revenue, "employees": f.employees,
                        "rd_expense": f.rd, "total_assets": None, "total_liabilities": None,
                        "strategic_emerging": None, "high_tech": None, "equipment": None,

@@ -7,12 +7,17 @@ the notices come from the mujun workflow; the city decides objections.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 
 from zhizao.store import publish
 from zhizao.store.models import Objection
@@ -20,6 +25,7 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csr
 from zhizao.web.pages import (
     CLASS_HEX,
     PAGE_SIZE,
+    PageError,
     audit_page_read,
     class_series,
     distribution,
@@ -48,22 +54,33 @@ def track_names(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {str(r.get("track")): str(r.get("track_title") or r.get("track")) for r in rows if r.get("track")}
 
 
-def _workflow_status(settings: Any, session: Any, year: int) -> list[dict[str, Any]]:
-    """The workflow steps for the year (freeze, land notice, results notice, …) when the workflow
-    module provides them; rows ``{step, label, at, by, detail}``."""
+def _round(settings: Any, year: int) -> dict[str, Any] | None:
+    """The year's workflow round (stage, notices, objection window, steps), or None when the
+    year was published without one."""
+    from zhizao.mujun import workflow
+
     try:
-        from zhizao.mujun import workflow
-    except ImportError:
-        return []
-    fn = getattr(workflow, "status", None)
-    if fn is None:
-        return []
-    try:
-        st = fn(session, year) if "session" in fn.__code__.co_varnames[:1] else fn(settings, year)
-    except Exception:  # no round for that year yet
-        return []
-    steps = st.get("steps", []) if isinstance(st, dict) else st
-    return [s if isinstance(s, dict) else dict(s) for s in steps]
+        st = workflow.status(settings, year)
+    except workflow.WorkflowError:
+        return None
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    opens, closes = st.get("objections_open_at"), st.get("objections_close_at")
+    st["window_open"] = bool(opens and closes and opens <= now <= closes)
+    st["land_notice_open"] = bool(st.get("land_notice_until") and now <= st["land_notice_until"]
+                                  and st.get("stage") == "land_notice")
+    return st
+
+
+#: the bureau's next possible steps per stage: (action, button label)
+ACTIONS = {
+    None: [("freeze", "冻结数据")],
+    "frozen": [("freeze", "重新冻结"), ("land_notice", "发布用地面积公示")],
+    "land_notice": [("freeze", "重新冻结"), ("score", "评价计算")],
+    "scored": [("results_notice", "发布结果公示（开启异议期）")],
+    "results_notice": [("correct", "更正重算"), ("publish", "正式发布")],
+    "corrected": [("correct", "再次更正重算"), ("publish", "正式发布")],
+    "published": [],
+}
 
 
 @router.get("/mujun", response_class=HTMLResponse)
@@ -78,7 +95,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
     y, years = pick_year(session, "mujun", year)
     ctx: dict[str, Any] = {"breadcrumbs": [("亩均论英雄", None)], "year": y, "years": years, "track": track,
                            "region": region, "cls": cls, "q": q, "rows": [], "total": 0, "page": 1, "pages": 1,
-                           "charts": {}, "tracks": [], "regions": [], "objections": [], "steps": [],
+                           "charts": {}, "tracks": [], "regions": [], "objections": [], "round": None, "actions": ACTIONS,
                            "fixed_region": region_scope(user) is not None, "can_decide": user_attr(user, "role") == "city",
                            "track_names": {}, "indicator_names": mujun_labels()[0], "status_names": STATUS_NAMES}
     if y is not None:
@@ -121,7 +138,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         ctx.update(track_names=names, rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, track=track,
                    tracks=tracks, regions=[(k, region_name(k)) for k in rkeys], objections=objections,
                    params=query_string(year=y, track=track, region=region, cls=cls, q=q),
-                   steps=_workflow_status(settings, session, y),
+                   round=_round(settings, y),
                    indicator_ids=sorted({k for r in rows for k in (r.get("indicators") or {})}))
     return render(request, "mujun/index.html", ctx, user=user)
 
@@ -137,18 +154,17 @@ def decide_objection(request: Request, objection_id: int, user: PageUser, sessio
         raise not_found()
     if decision not in ("accepted", "rejected") or not reason.strip() or obj.status != "pending":
         return RedirectResponse(f"/mujun?year={obj.year}&msg=bad_input#objections", status_code=303)
-    decided = False
-    try:
-        from zhizao.mujun import workflow
+    from zhizao.mujun import workflow
 
-        fn = getattr(workflow, "decide_objection", None) or getattr(workflow, "decide", None)
-    except ImportError:
-        fn = None
-    if fn is not None:
+    year = obj.year
+    if _round(settings, year) is not None:
+        # the workflow records the decision as a step of the round (and in the audit log)
         session.close()
-        fn(settings, objection_id, decision, reason.strip(), user=user_attr(user, "username"))
-        decided = True
-    if not decided:
+        try:
+            workflow.decide_objection(settings, objection_id, decision, reason.strip(), user=user_attr(user, "username"))
+        except workflow.WorkflowError as exc:
+            raise PageError(status_code=409, detail=str(exc)) from exc
+    else:
         obj.status = decision
         obj.decision_reason = reason.strip()
         obj.decided_by = user_attr(user, "username")
@@ -156,4 +172,69 @@ def decide_objection(request: Request, objection_id: int, user: PageUser, sessio
         audit(session, user, "objection.decide", f"objection:{obj.id}", request=request,
               detail={"decision": decision, "reason": reason.strip()}, commit=False)
         session.commit()
-    return RedirectResponse(f"/mujun?year={obj.year}&msg=objection_decided#objections", status_code=303)
+    return RedirectResponse(f"/mujun?year={year}&msg=objection_decided#objections", status_code=303)
+
+
+@router.post("/mujun/workflow")
+def workflow_step(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                  csrf_token: str = Form(""), year: int = Form(...), action: str = Form(""),
+                  days: int = Form(5)) -> Response:
+    """The bureau takes the next step of the year's round (each step is recorded by the workflow)."""
+    forbid(user, "city")
+    verify_csrf(request, csrf_token)
+    from zhizao.mujun import workflow
+
+    who = str(user_attr(user, "username"))
+    steps = {
+        "freeze": lambda: workflow.freeze(settings, year, who),
+        "land_notice": lambda: workflow.land_notice(settings, year, who, days=days),
+        "score": lambda: workflow.score(settings, year, who),
+        "results_notice": lambda: workflow.results_notice(settings, year, who, days=days),
+        "correct": lambda: workflow.correct(settings, year, who),
+        "publish": lambda: workflow.publish_final(settings, year, who),
+    }
+    if action not in steps:
+        raise PageError(status_code=400, detail="未知的流程操作")
+    session.close()
+    try:
+        steps[action]()
+    except workflow.WorkflowError as exc:
+        raise PageError(status_code=409, detail=str(exc)) from exc
+    return RedirectResponse(f"/mujun?year={year}&msg=workflow_done#notices", status_code=303)
+
+
+@router.get("/mujun/land-notice.xlsx")
+def land_notice_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                       year: int) -> Response:
+    """用地面积公示表 of the year (a district gets its own firms)."""
+    forbid(user, "city", "district", "auditor")
+    from zhizao.engine import connect
+    from zhizao.mujun.export import land_notice, write_land_notice
+
+    try:
+        eng = connect(settings, "duckdb", read_only=True)
+    except duckdb.IOException as exc:
+        from zhizao.web.profile import WarehouseBusy
+
+        raise WarehouseBusy() from exc
+    try:
+        expr = land_notice(eng.tables(("land", "enterprises")), year)
+        region = region_scope(user)
+        if region:
+            expr = expr.filter(expr.region_code == region)
+        table = eng.to_pyarrow(expr)
+    finally:
+        eng.close()
+    if table.num_rows == 0:
+        raise not_found()
+    rnd = _round(settings, year)
+    window = ""
+    if rnd and rnd.get("land_notice_until"):
+        window = f"公示截止：{rnd['land_notice_until']:%Y-%m-%d %H:%M}"
+    audit(session, user, "export.mujun_land_notice", f"mujun:{year}", request=request,
+          detail={"rows": table.num_rows, "region": region})
+    folder = Path(tempfile.mkdtemp())
+    out = write_land_notice(folder / "land.xlsx", table, year, window)
+    return FileResponse(out, filename=f"{year}年度用地面积公示.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

@@ -86,7 +86,9 @@ def _step(session: Session, r: MujunRound, step: str, user: str, *, now: dt.date
 def _engine(settings: Settings, engine: str | None):  # type: ignore[no-untyped-def]
     from zhizao.engine import connect
 
-    return connect(settings, engine, read_only=True)
+    # read-write: the registry then writes the run through the same DuckDB database instance
+    # (DuckDB refuses a second connection to one file in another mode from the same process)
+    return connect(settings, engine)
 
 
 def _snapshot(settings: Settings, engine: str | None) -> list[int]:
