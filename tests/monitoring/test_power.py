@@ -116,3 +116,27 @@ def test_same_warnings_on_duckdb_and_spark(engine, duck):
     if engine.name == "duckdb":
         pytest.skip("the comparison runs on the Spark parametrisation")
     assert_same(run_on(duck, march, inputs()), run_on(engine, march, inputs()), rel=1e-9)
+
+
+def test_a_city_wide_holiday_is_no_stoppage(duck):
+    # everyone at 25 % for ten days (a holiday); H3 also stops for good on the 25th
+    def use(firm):
+        def f(d):
+            if firm == "H3" and d >= 25:
+                return 0.0
+            return 250.0 if 5 <= d <= 14 else 1000.0
+        return f
+
+    rows = []
+    for firm in ("H1", "H2", "H3"):
+        rows += [{"credit_code": firm, "date": d, "kwh": k} for d, k in days(2023, lambda d: 1000.0)]
+        rows += [{"credit_code": firm, "date": d, "kwh": k} for d, k in days(2024, use(firm))]
+    data = {
+        "enterprises": pd.DataFrame({"credit_code": ["H1", "H2", "H3"], "name": ["甲", "乙", "丙"],
+                                     "region_code": ["330502"] * 3, "industry_code": ["1711"] * 3}),
+        "power_daily": pd.DataFrame(rows),
+        "energy": inputs()["energy"],
+    }
+    out = run_on(duck, march, data).set_index("credit_code")
+    assert out.loc["H1", "longest_low_run"] == 0 and pd.isna(out.loc["H1", "warning"])
+    assert out.loc["H3", "longest_low_run"] == 7 and out.loc["H3", "warning_text"] == "疑似停产"

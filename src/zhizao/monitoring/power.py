@@ -12,7 +12,9 @@ both periods). Warnings, most severe first, with thresholds from the methodology
 1. 数据缺失 (missing): firms with daily readings have too many days without one, or a firm
    that reported last year reported nothing this period;
 2. 疑似停产 (possible stoppage): a run of ``stoppage_days`` consecutive days each below
-   ``low_day_ratio`` × last year's mean daily use, or an index below ``stoppage_index``;
+   ``low_day_ratio`` × last year's mean daily use × the day's city-wide level (all judged
+   firms' use that day over their mean daily use last year, so a collective holiday such as
+   the Spring Festival stops nobody), or an index below ``stoppage_index``;
 3. 用电骤降 (sharp drop): index below ``drop_index``;
 4. 用电激增 (sharp rise): index above ``rise_index``.
 
@@ -107,7 +109,12 @@ def firm_activity(t: Mapping[str, ibis.Table], m: MonitoringMethodology, start: 
     cur = pdaily.filter((pdaily.date >= _lit(start)) & (pdaily.date < _lit(end)))
     bases = wide.select(b_code=wide.credit_code, base_daily=wide.base_daily, judged=judged)
     low = cur.join(bases, cur.credit_code == bases.b_code)
-    low = low.filter(low.judged & (low.kwh < low.base_daily * p.low_day_ratio.value))
+    low = low.filter(low.judged & (low.base_daily > 0))
+    # a day the whole city runs low (Spring Festival, a grid-wide cut) is no stoppage of one firm:
+    # compare each firm with the day's city-wide level against last year's mean
+    level = low.group_by(low.date.name("l_date")).aggregate(day_level=low.kwh.sum() / low.base_daily.sum())
+    low = low.join(level, low.date == level.l_date)
+    low = low.filter(low.kwh < low.base_daily * p.low_day_ratio.value * low.day_level)
     dayno = (low.date.epoch_seconds() / 86400).round().cast("int64")
     w = ibis.window(group_by=low.credit_code, order_by=low.date)
     low = low.mutate(island=dayno - ibis.row_number().over(w))
