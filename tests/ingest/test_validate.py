@@ -166,8 +166,18 @@ def test_enterprise_codes_years_and_numbers(settings: Settings, write: Writer) -
         (2, "年平均从业人员", "bad_number"), (3, "是否规上", "unknown_code"), (4, "营业收入", "bad_number")]
 
     prices = import_file(settings, "price_indices", write("p.csv", ["年度", "行业大类", "出厂价格指数"], [
-        ["2024", "21", "101.2"], ["2024", "99", "100"]]))
+        ["2024", "21", "101.2"], ["2024", "99", "100"], ["2024.0", "6", "99.5"]]))
     assert [(x.row, x.code) for x in prices.rejects] == [(3, "unknown_code")]
+    assert sorted(read_current(settings, "price_indices").column("division").to_pylist()) == ["06", "21"]
+
+
+def test_codes_as_spreadsheets_write_them(settings: Settings, write: Writer) -> None:
+    rows = [[FIRMS[0], "甲", "330502.0", "C2110", "2010-01-05"], [FIRMS[1], "乙", "330503", "311", "2010-01-05"]]
+    r = import_file(settings, "enterprises", write("e.csv", ENTERPRISE_HEADER, rows))
+    assert r.rows_loaded == 2, r.to_dict()
+    got = {x["credit_code"]: (x["region_code"], x["industry_code"])
+           for x in read_current(settings, "enterprises").to_pylist()}
+    assert got == {FIRMS[0]: ("330502", "2110"), FIRMS[1]: ("330503", "0311")}
 
 
 ROW_KINDS = ["good", "bad_code", "unknown", "negative", "bad_unit", "blank", "bad_month", "text", "dup"]

@@ -173,9 +173,11 @@ warehouse schema and this page). It realises and extends the exchange contract
   cell or an Excel serial number (5 digits). Years between 1900 and 2100.
 - Months: `2024-03`, `2024/3`, `2024年3月`, `202403`, or any date above; stored as the first
   day of the month.
-- Years: `2024`, `2024年`, `2024年度`.
+- Years: `2024`, `2024年`, `2024年度`, `2024.0`.
 - Booleans: `是/否`, `Y/N`, `yes/no`, `true/false`, `T/F`, `1/0`, `对/错`.
-- Codes: credit codes are upper-cased; enumerations accept the code or any Chinese spelling.
+- Codes: credit codes are upper-cased; region, industry and division codes also accept the
+  forms spreadsheets produce (`330502.0`, a lost leading zero such as `311` for `0311`, the
+  section letter as in `C3011`); enumerations accept the code or any Chinese spelling.
 """
 
 STATIC_SEMANTICS = """## Import semantics

@@ -119,7 +119,7 @@ DICTIONARY_TYPES = ("code", "month", "date", "year", "bool")
 def _parse_value(c: Column, v: str) -> str:
     """The typed value of a trimmed dictionary cell ``v`` (NULL when blank or invalid)."""
     if c.type == "year":
-        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}(年|年度)?') AND CAST(left({v}, 4) AS INTEGER) "
+        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}(年|年度|\\.0+)?') AND CAST(left({v}, 4) AS INTEGER) "
                 f"BETWEEN 1900 AND 2100 THEN CAST(left({v}, 4) AS INTEGER) END")
     if c.type == "date":
         d = _date(v, DATE_FORMATS)
@@ -133,7 +133,22 @@ def _parse_value(c: Column, v: str) -> str:
         return f"upper({v})"
     if c.check == "enum":
         return _enum_case(v, c.values)
+    if c.check in REFERENCE_CHECKS:
+        return _code(c.check, v)
     return v
+
+
+def _code(check: str, v: str) -> str:
+    """A region, industry or division code as spreadsheets mangle it, restored: ``330502.0``
+    (a number cell saved as float), ``311`` for ``0311`` (leading zero lost), ``C3011`` (with
+    the section letter)."""
+    bare = f"regexp_replace({v}, '\\.0+$', '')"
+    if check == "industry":
+        bare = f"regexp_replace({bare}, '^[A-Ta-t]([0-9]{{4}})$', '\\1')"
+        return f"CASE WHEN regexp_full_match({bare}, '[0-9]{{3}}') THEN '0' || {bare} ELSE {bare} END"
+    if check == "division":
+        return f"CASE WHEN regexp_full_match({bare}, '[0-9]') THEN '0' || {bare} ELSE {bare} END"
+    return bare
 
 
 def _value_error(c: Column, table: Table, v: str, p: str) -> str:
