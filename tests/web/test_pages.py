@@ -149,6 +149,9 @@ def test_objection_filed_by_a_firm_reaches_the_city(clients, city) -> None:  # t
         "csrf_token": csrf_of(city_page), "decision": "rejected", "reason": "经核实面积无误"}, follow_redirects=False)
     assert r.status_code == 303
     assert "经核实面积无误" in firm.get(f"/enterprises/{city.codes[0]}").text
+    # the objection and its decision are steps of the year's round
+    steps = clients["city"].get("/mujun?year=2024").text
+    assert "异议提交" in steps and "异议处理" in steps
 
 
 def test_forms_without_csrf_are_refused(clients, city) -> None:  # type: ignore[no-untyped-def]
@@ -306,5 +309,35 @@ def test_carbon_export_is_the_scope_of_the_user(clients, city, tmp_path: Path) -
     path.write_bytes(r.content)
     wb = CalamineWorkbook.from_path(str(path))
     text = "\n".join(str(c) for name in wb.sheet_names for row in wb.get_sheet_by_name(name).to_python() for c in row)
+    for code, region in zip(city.codes, city.regions, strict=True):
+        assert (code in text) == (region == tinycity.WUXING), code
+
+
+def test_mujun_notices_show_the_round_and_its_objection_window(clients) -> None:  # type: ignore[no-untyped-def]
+    html = clients["district"].get("/mujun?year=2024").text
+    assert "评价流程与公示" in html and "结果公示中" in html
+    assert 'id="objection-window"' in html and "（7 天）" in html
+    for step in ("数据冻结", "用地面积公示", "评价计算", "结果公示"):
+        assert step in html
+    assert 'action="/mujun/workflow"' not in html  # only the city takes steps
+
+
+def test_final_publication_waits_for_the_objection_window(clients) -> None:  # type: ignore[no-untyped-def]
+    page = clients["city"].get("/mujun?year=2024").text
+    assert 'action="/mujun/workflow"' in page
+    r = clients["city"].post("/mujun/workflow", data={"csrf_token": csrf_of(page), "year": 2024, "action": "publish"})
+    assert r.status_code == 409
+    assert "异议期" in r.text and "暂不能办理" in r.text
+
+
+def test_land_notice_export_is_the_district_s_firms(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from python_calamine import CalamineWorkbook
+
+    r = clients["district"].get("/mujun/land-notice.xlsx?year=2024")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    (tmp_path / "land.xlsx").write_bytes(r.content)
+    wb = CalamineWorkbook.from_path(str(tmp_path / "land.xlsx"))
+    text = "\n".join(str(c) for row in wb.get_sheet_by_index(0).to_python() for c in row)
+    assert "用地面积公示" in text
     for code, region in zip(city.codes, city.regions, strict=True):
         assert (code in text) == (region == tinycity.WUXING), code

@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Any:
         # Pages get an HTML error page from the layout when one exists; the API gets JSON.
-        if not request.url.path.startswith("/api") and exc.status_code in (403, 404, 503):
+        if not request.url.path.startswith("/api") and exc.status_code in (400, 403, 404, 409, 503):
             from jinja2 import TemplateNotFound
 
             from zhizao.web.templating import render

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
@@ -49,6 +48,7 @@ ERROR_TEXT = {
     403: ("无权访问", "您的账号没有访问此页面的权限。"),
     404: ("页面不存在", "您访问的页面或企业不存在。"),
     405: ("不支持的操作", "此页面不支持该操作。"),
+    409: ("暂不能办理", "当前状态下不能进行该操作。"),
     500: ("系统错误", "服务器处理请求时出错，请稍后再试或联系管理员。"),
     503: ("服务暂不可用", "数据仓库正在更新，请稍后刷新页面。"),
 }
@@ -61,43 +61,6 @@ def not_found() -> PageError:
 def forbid(user: Any, *roles: str) -> None:
     if user_attr(user, "role") not in roles:
         raise PageError(status_code=403, detail=ERROR_TEXT[403][1])
-
-
-def error_page(request: Request, status_code: int, detail: str | None = None, user: Any = None) -> HTMLResponse:
-    heading, message = ERROR_TEXT.get(status_code, ERROR_TEXT[500])
-    if detail and status_code != 500 and _has_cjk(detail):
-        message = detail
-    return render(request, "error.html", {"status_code": status_code, "heading": heading, "message": message},
-                  user=user, status_code=status_code)
-
-
-def _has_cjk(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
-def install_error_pages(app: Any) -> None:
-    """Chinese error pages for browser requests; ``/api`` keeps its JSON errors."""
-    from fastapi.exception_handlers import http_exception_handler
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/api") or exc.status_code in (301, 302, 303, 307, 308):
-            return await http_exception_handler(request, exc)
-        user = getattr(request.state, "user", None)
-        resp = error_page(request, exc.status_code, str(exc.detail) if exc.detail else None, user)
-        for k, v in (exc.headers or {}).items():
-            resp.headers[k] = v
-        return resp
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith("/api"):
-            from fastapi.responses import JSONResponse
-
-            return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
-        return error_page(request, 500, None, getattr(request.state, "user", None))
-
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_error)
 
 
 # ----------------------------------------------------------------------------- scope
@@ -619,6 +582,10 @@ async def file_objection(request: Request, credit_code: str, user: PageUser, ses
         PublishedResult.credit_code == credit_code)).scalar()
     if row is None:
         return RedirectResponse(f"/enterprises/{credit_code}?msg=bad_input", status_code=303)
+    if method == "mujun":
+        done = await _mujun_objection(settings, year, credit_code, user, subject, content, evidence)
+        if done:
+            return RedirectResponse(f"/enterprises/{credit_code}?msg=objection_filed#objections", status_code=303)
     ev_name = ev_sha = ev_path = None
     if evidence is not None and evidence.filename:
         import hashlib
@@ -641,6 +608,31 @@ async def file_objection(request: Request, credit_code: str, user: PageUser, ses
           detail={"method": method, "year": year, "credit_code": credit_code})
     session.commit()
     return RedirectResponse(f"/enterprises/{credit_code}?msg=objection_filed#objections", status_code=303)
+
+
+async def _mujun_objection(settings: Any, year: int, credit_code: str, user: Any, subject: str, content: str,
+                           evidence: UploadFile | None) -> bool:
+    """A 亩均 objection in a year evaluated through the bureau's workflow goes through it (the
+    window is enforced and the objection becomes a step of the round); False when the year has
+    no round."""
+    from zhizao.mujun import workflow
+
+    try:
+        workflow.status(settings, year)
+    except workflow.WorkflowError:
+        return False
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = None
+        if evidence is not None and evidence.filename:
+            path = folder / Path(evidence.filename).name
+            path.write_bytes(await evidence.read())
+        workflow.add_objection(settings, year, credit_code, str(user_attr(user, "username")), subject, content, path)
+    except workflow.WorkflowError as exc:
+        raise PageError(status_code=409, detail=str(exc)) from exc
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return True
 
 
 @router.post("/enterprises/{credit_code}/consents")

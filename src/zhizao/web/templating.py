@@ -65,7 +65,7 @@ FLASH = {
     "logged_out": ("info", "您已退出登录。"),
     "csrf": ("error", "表单已过期，请刷新页面后重试。"),
     "bad_input": ("error", "提交的内容不完整或格式不正确。"),
-    "notice_done": ("success", "公示已发布。"),
+    "workflow_done": ("success", "亩均评价流程已更新。"),
 }
 
 GRADE_CSS = {1: "grade-1", 2: "grade-2", 3: "grade-3", 4: "grade-4", 5: "grade-5"}
