@@ -151,10 +151,25 @@ _PAYLOAD_BY_KEY = (
 )
 
 
+_PAYLOAD_SQL = ("SELECT payload, region_code FROM published_results WHERE method = {p} AND year = {p} "
+                "AND credit_code = {p} ORDER BY id LIMIT 1")
+
+
 def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
-    """The hot path's lookup on a pooled Core connection (no ORM session): one indexed read."""
-    with engine_for(url).connect() as conn:
-        row = conn.execute(_PAYLOAD_BY_KEY, {"method": method, "year": year, "code": credit_code}).first()
+    """The hot path's lookup: one indexed read on a pooled DBAPI connection.
+
+    Same query as :func:`published_payload`, but without SQLAlchemy's result machinery, which
+    costs several times the read itself (measured in bench/api_load.py's setting)."""
+    engine = engine_for(url)
+    sql = _PAYLOAD_SQL.format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
+    conn = engine.raw_connection()
+    try:
+        cur = conn.cursor()
+        cur.execute(sql, (method, year, credit_code))
+        row = cur.fetchone()
+        cur.close()
+    finally:
+        conn.close()  # back to the pool
     return None if row is None else (row[0], row[1])
 
 
