@@ -181,3 +181,15 @@ def test_kill_9_mid_import_leaves_no_trace(tmp_path: Path, kill_at: str) -> None
     assert r.duplicate_of is None and r.rows_read == n == r.rows_loaded
     assert table_counts(settings)["energy"] == n
     assert {b["batch_id"]: b["status"] for b in list_batches(settings)}[small.batch_id] == "superseded"
+
+
+def test_reads_and_imports_share_a_connection_already_open_in_the_process(home: Settings, write: Writer) -> None:
+    # the web server keeps the warehouse open; DuckDB refuses a second mode on the same file
+    held = duckdb.connect(str(home.warehouse_path))
+    try:
+        assert table_counts(home)["enterprises"] == 5
+        r = import_file(home, "tax", write("t.csv", TAX, [[FIRMS[0], "2023", "1"]]))
+        assert r.rows_loaded == 1
+        assert held.execute("SELECT count(*) FROM tax").fetchone() == (1,)
+    finally:
+        held.close()

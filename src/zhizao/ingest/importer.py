@@ -98,6 +98,17 @@ def connect_warehouse(settings: Settings, read_only: bool = False, wait_s: float
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise IngestError(f"无法打开数据仓库 {settings.warehouse_path}：正被其他程序占用或不可读（{exc}）") from None
             time.sleep(0.2)
+        except duckdb.ConnectionException as exc:
+            # this process already has the file open in the other mode (DuckDB shares one
+            # instance per file and process): a reader joins a writer; a writer waits its turn
+            if "different configuration" not in str(exc):
+                raise
+            if read_only:
+                read_only = False
+                continue
+            if time.monotonic() > deadline:
+                raise IngestError(f"无法写入数据仓库 {settings.warehouse_path}：本进程正以只读方式使用它") from None
+            time.sleep(0.2)
     if not read_only and not _schema_present(con):
         ensure_schema(con)
     return con
