@@ -74,3 +74,13 @@ def test_contract_energy_csv_has_exact_rows_and_known_firms(tmp_path: Path) -> N
     assert {r["统一社会信用代码"] for r in rows} <= firms
     units = {r["计量单位"] for r in rows}
     assert {"千瓦时", "万千瓦时", "吨", "立方米", "吉焦"} <= units
+
+
+def test_contract_energy_csv_imports_clean(tmp_path: Path, settings) -> None:
+    from zhizao.ingest import import_file
+
+    info = write_energy_csv(tmp_path / "csv", 2000, seed=8)
+    ent = import_file(settings, "enterprises", info["enterprises"])
+    assert ent.rows_rejected == 0
+    r = import_file(settings, "energy", info["path"])
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (2000, 2000, 0)
