@@ -14,7 +14,7 @@ from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
 def region_label(code: str) -> str:
     from zhizao.codes import regions
 
-    return f"{regions.name(code) or code}（{code}）"
+    return f"{regions.name(code) or code} {code}"
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +50,13 @@ def register(app: typer.Typer) -> None:
         def render(data: dict[str, Any]) -> None:
             from rich.table import Table
 
-            t = Table("地区", "指标", "年度", "数值", "单位", "口径", title=f"工业经济指标 {y_from}–{y_to}")
+            t = Table(title=f"工业经济指标 {y_from}–{y_to}")
+            t.add_column("地区", overflow="fold")
+            t.add_column("指标", overflow="fold")
+            t.add_column("年度", no_wrap=True)
+            t.add_column("数值", no_wrap=True, justify="right")
+            t.add_column("单位", overflow="fold")
+            t.add_column("口径", overflow="fold")
             for r in data["indicators"]:
                 period = f"{r['year']}-{r['month']:02d}" if "month" in r else str(r["year"])
                 t.add_row(region_label(r["region"]), r["name"], period,

@@ -43,17 +43,18 @@ def _batches(col: ibis.Value) -> ibis.Value:
     return col.cast("int64").collect(distinct=True).sort().cast("array<string>").join(",")
 
 
-def _shape(t: ibis.Table, check: str, **cols: ibis.Value) -> ibis.Table:
+def _shape(t: ibis.Table, check: str, *, credit_code: ibis.Value, period: ibis.Value, a_table: str, a_field: str,
+           a_value: ibis.Value, a_batches: ibis.Value, b_table: str, b_field: str, b_value: ibis.Value,
+           b_batches: ibis.Value, deviation: ibis.Value, tolerance: str) -> ibis.Table:
+    """The common shape of a failure: the check, the firm, the period and both sources."""
     return t.select(
         check=ibis.literal(check), check_name=ibis.literal(CHECKS[check]),
-        credit_code=cols["credit_code"], period=cols["period"].cast("string"),
-        a_table=ibis.literal(cols["a_table"]) if isinstance(cols["a_table"], str) else cols["a_table"],
-        a_field=ibis.literal(cols["a_field"]) if isinstance(cols["a_field"], str) else cols["a_field"],
-        a_value=cols["a_value"].cast("float64"), a_batches=cols["a_batches"].cast("string"),
-        b_table=ibis.literal(cols["b_table"]) if isinstance(cols["b_table"], str) else cols["b_table"],
-        b_field=ibis.literal(cols["b_field"]) if isinstance(cols["b_field"], str) else cols["b_field"],
-        b_value=cols["b_value"].cast("float64"), b_batches=cols["b_batches"].cast("string"),
-        deviation=cols["deviation"].cast("float64"), tolerance=ibis.literal(cols["tolerance"]),
+        credit_code=credit_code, period=period.cast("string"),
+        a_table=ibis.literal(a_table), a_field=ibis.literal(a_field),
+        a_value=a_value.cast("float64"), a_batches=a_batches.cast("string"),
+        b_table=ibis.literal(b_table), b_field=ibis.literal(b_field),
+        b_value=b_value.cast("float64"), b_batches=b_batches.cast("string"),
+        deviation=deviation.cast("float64"), tolerance=ibis.literal(tolerance),
     )
 
 
