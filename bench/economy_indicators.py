@@ -169,12 +169,14 @@ def main() -> None:
     con = duckdb.connect(str(wh), read_only=True)
     rows = con.execute("SELECT count(*) FROM statistics_annual").fetchone()[0]
     con.close()
+    load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {"ibis": [], "sql": []}
     last: dict[str, object] = {}
     # warm-up, untimed: imports, Ibis backend loading, the carbon methodologies' YAML (cached per process)
     run_sql(wh)
     run_ibis(wh)
     for _ in range(args.repeat):
+        # alternate the variants so that a load spike from elsewhere hits both alike
         for name, fn in (("sql", run_sql), ("ibis", run_ibis)):
             s, out = fn(wh)
             times[name].append(s)
@@ -189,6 +191,8 @@ def main() -> None:
         "",
         f"- Machine: {_cpu()}, {os.cpu_count()} cores, Linux {platform.release()}",
         f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}",
+        f"- Load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the timed runs: the machine "
+        "was shared, so compare the two variants of the same run (they alternate), not absolute times",
         f"- Warehouse: {args.firms:,} firms × {len(YEARS)} years ({rows:,} `statistics_annual` rows, as many "
         f"`tax` and `land` rows), {regions} regions (cities and districts)",
         "- Job: levels, category shares' numerators (firm flags over the industry mapping), comparable-price "
