@@ -44,9 +44,9 @@ PAGE_ROUTERS = (
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-#: While the rooms are being written some router modules do not exist yet; once they all do,
-#: this is True and a missing module is an error.
-STRICT_DEFAULT = False
+#: Every router module listed above must exist: a missing one is an error (a deployment must
+#: never silently serve without part of the API). Tests of a partial app may pass strict=False.
+STRICT_DEFAULT = True
 
 
 class RouterMissing(ImportError):

@@ -1,0 +1,68 @@
+"""The app factory mounts every router; ``zhizao serve`` starts uvicorn on loopback over an
+up-to-date store and answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from zhizao.web.app import API_ROUTERS, PAGE_ROUTERS, _import_router, create_app
+
+
+def test_every_router_module_exists_and_is_mounted(settings):
+    app = create_app(settings)  # strict by default: a missing router module would raise
+    paths = set(app.openapi()["paths"])
+    assert {"/api/auth/login", "/api/enterprises/{credit_code}", "/api/carbon/{year}/{credit_code}",
+            "/api/mujun/{year}/{credit_code}", "/api/runs/{run_id}/publish", "/api/imports/{table}",
+            "/api/objections", "/api/consents", "/api/audit", "/api/me"} <= paths
+    assert all(_import_router(name, strict=True) is not None for name in API_ROUTERS + PAGE_ROUTERS)
+
+
+def test_a_missing_router_is_an_error_when_strict():
+    with pytest.raises(ModuleNotFoundError):
+        _import_router("zhizao.web.api_nonexistent", strict=True)
+    assert _import_router("zhizao.web.api_nonexistent", strict=False) is None
+
+
+def test_validation_errors_are_chinese_json(client, world):
+    r = client.get("/api/carbon/1800", headers=world.auth("city"))
+    assert r.status_code == 422 and r.json()["detail"] == "请求参数不正确"
+
+
+def test_serve_starts_on_loopback_initialises_the_store_and_stops_by_pid(tmp_path):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "ZHIZAO_STORE_URL"}
+    exe = Path(sys.executable).with_name("zhizao")
+    proc = subprocess.Popen([str(exe), "--home", str(home), "serve", "--port", str(port), "--no-access-log"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert json.loads(r.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        assert (home / "store.sqlite").exists() and (home / "secret_key").stat().st_mode & 0o077 == 0
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/me", timeout=5)
+        assert e.value.code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
