@@ -14,16 +14,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from zhizao.carbon.method import (
-    SUM_COLS,
-    ZERO_COLS,
-    energy_sums,
-    figures,
-    finish,
-    grade,
-    status_of,
-    zero_sums,
-)
+from zhizao.carbon.method import SUM_COLS, ZERO_COLS, energy_sums, figures, grade, zero_sums
 from zhizao.carbon.methodology import CarbonMethodology
 from zhizao.engine.base import Engine
 
@@ -54,8 +45,7 @@ def ytd(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: in
     t = t.mutate(**sums)
     t = t.mutate(has_stats=t.stats_rows > 0,
                  value_added=ibis.ifelse(t.stats_rows > 0, t.month_va, ibis.null("float64")))
-    t = status_of(figures(t, m, year))
-    return finish(grade(t, m, by=("month",)), year, extra_keys=("month",))
+    return grade(figures(t, m, year, keys=("month",)), m, year, by=("month",))
 
 
 def summary(engine: Engine, methodology: CarbonMethodology, year: int, month: int | None = None) -> dict[str, Any]:
