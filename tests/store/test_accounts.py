@@ -47,8 +47,8 @@ def test_unknown_user_check_is_false_not_an_error():
     (NewUser("d1", "district"), "行政区划代码"),
     (NewUser("d1", "district", region_code="33010"), "行政区划代码"),
     (NewUser("e1", "enterprise"), "统一社会信用代码"),
-    (NewUser("e1", "enterprise", credit_code="91330104M00000000X"), "统一社会信用代码"),
-    (NewUser("c1", "city", region_code="330104"), "只有区县用户"),
+    (NewUser("e1", "enterprise", credit_code="91330102M00000000X"), "统一社会信用代码"),
+    (NewUser("c1", "city", region_code="330102"), "只有区县用户"),
     (NewUser("b1", "bank", credit_code=credit_code(1)), "只有企业用户"),
 ])
 def test_role_attributes_are_checked(user, message):

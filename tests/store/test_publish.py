@@ -25,7 +25,7 @@ from zhizao.store.publish import (
 from zhizao.store.testing import credit_code
 
 
-def carbon_rows(year, grades, region="330104"):
+def carbon_rows(year, grades, region="330102"):
     return [{"credit_code": credit_code(i, region), "name": f"企业{i}", "region_code": region,
              "industry_code": "3311" if i % 2 else "2611", "year": year, "emissions_t": 100.0 + i,
              "value_added": 50.0, "intensity": 2.0, "benchmark_intensity": 2.0, "k_value": 1.0, "level": "中",
@@ -58,9 +58,9 @@ def test_list_filters_and_paging(store_settings):
         total, _ = list_published(s, "carbon", 2024, Filters(region_code="330105"))
         assert total == 2
         total, _ = list_published(s, "carbon", 2024, Filters(industry_code="33"))
-        assert total == 3  # odd-numbered firms of 330104 (1, 3) and 330105 (1)
+        assert total == 3  # odd-numbered firms of 330102 (1, 3) and 330105 (1)
         dist = distribution(s, "carbon", 2024, "region")
-        assert {(d["region_code"], d["outcome"]): d["n"] for d in dist}[("330104", "2")] == 3
+        assert {(d["region_code"], d["outcome"]): d["n"] for d in dist}[("330102", "2")] == 3
         assert [r["year"] for r in firm_history(s, "carbon", credit_code(0))] == [2024]
 
 

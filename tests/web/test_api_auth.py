@@ -94,7 +94,8 @@ def test_every_api_read_needs_authentication(client, world):
 def test_cookie_authenticated_api_change_needs_the_csrf_header(client, world):
     r = login(client, "firm_a0")
     assert r.status_code == 200  # the client now carries the session cookie
-    body = {"bank_username": "bank1", "valid_from": "2024-01-01", "valid_to": "2026-12-31"}
+    body = {"bank_username": "bank1", "valid_from": str(dt.date.today()),
+            "valid_to": str(dt.date.today() + dt.timedelta(days=90))}
     refused = client.post("/api/consents", json=body)
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
     token = client.get("/api/auth/csrf").json()["csrf_token"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry
 from zhizao.store.testing import YEAR
 
-PERIOD = {"valid_from": "2024-01-01", "valid_to": "2027-12-31"}
+TODAY = dt.date.today()
+PERIOD = {"valid_from": str(TODAY - dt.timedelta(days=30)), "valid_to": str(TODAY + dt.timedelta(days=365))}
 
 
 def test_grant_then_revoke_controls_the_bank_read(client, world):

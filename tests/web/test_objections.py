@@ -60,7 +60,9 @@ def test_only_firms_file_and_only_on_a_published_result(client, world):
     r = client.post("/api/objections", data={"method": "carbon", "year": "2019", "subject": "x", "content": "y"},
                     headers=world.auth("firm_a0"))
     assert r.status_code == 404
-    assert file_one(client, world, method="mujun", evidence=False).status_code == 201
+    # 亩均 objections follow the round's procedure: no round open for the year, no objection
+    mujun = file_one(client, world, method="mujun", evidence=False)
+    assert mujun.status_code == 409 and "冻结" in mujun.json()["detail"]
     bad = client.post("/api/objections", data={"method": "other", "year": str(YEAR), "subject": "x", "content": "y"},
                       headers=world.auth("firm_a0"))
     assert bad.status_code == 422

@@ -137,9 +137,10 @@ def publications(session: Session, method: str | None = None) -> list[Publicatio
 
 
 def published(session: Session, method: str, year: int, credit_code: str) -> dict[str, Any] | None:
-    """A firm's published row for (method, year) as a dict, or None."""
+    """A firm's published row for (method, year) as a dict, or None (``region_code`` filled in
+    from the store when the method's rows do not carry it)."""
     payload = published_payload(session, method, year, credit_code)
-    return None if payload is None else json.loads(payload[0])
+    return None if payload is None else {"region_code": payload[1]} | json.loads(payload[0])
 
 
 _PAYLOAD_BY_KEY = (

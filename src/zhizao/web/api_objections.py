@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
@@ -80,10 +82,26 @@ def _visible(scope: Scope, o: Objection | None) -> Objection:
     return o
 
 
+#: A method whose objections follow its own procedure (e.g. 亩均's objection window) registers a
+#: filer here: ``filer(settings, user, year, subject, content, evidence_path) -> objection id``,
+#: raising ``HTTPException`` when the procedure refuses. The core never imports the rooms.
+FILERS: dict[str, Callable[[Any, CurrentUser, int, str, str, FsPath | None], int]] = {}
+
+
 def file_objection(session: Session, settings: Any, user: CurrentUser, method: str, year: int, subject: str,
                    content: str, evidence: UploadFile | None, ip_request: Request | None) -> Objection:
     """File an objection against the firm's published result (used by the API and the pages)."""
     code = user.credit_code or ""
+    if method in FILERS:
+        path = save_upload(settings, evidence, "evidence") if evidence is not None and evidence.filename else None
+        oid = FILERS[method](settings, user, year, subject, content, path)
+        session.expire_all()
+        filed = session.get(Objection, oid)
+        if filed is None:
+            raise not_found()
+        audit(session, user, "objection.file", str(oid), {"method": method, "year": year, "credit_code": code,
+                                                          "evidence_sha256": filed.evidence_sha256}, ip_request)
+        return filed
     hit = published_payload(session, method, year, code)
     if hit is None:
         raise HTTPException(404, "本企业该年度没有已发布的评价结果，无法提出异议")
@@ -170,14 +188,24 @@ def evidence(objection_id: ObjectionId, scope: ScopeDep, request: Request) -> Fi
     return FileResponse(o.evidence_path, filename=o.evidence_name or "evidence")
 
 
-def decide(session: Session, user: CurrentUser, objection_id: int, body: DecisionIn, request: Request | None
-           ) -> Objection:
+#: Like :data:`FILERS`, for deciding: ``decider(settings, user, objection_id, status, reason)``.
+DECIDERS: dict[str, Callable[[Any, CurrentUser, int, str, str], None]] = {}
+
+
+def decide(session: Session, user: CurrentUser, objection_id: int, body: DecisionIn, request: Request | None,
+           settings: Any = None) -> Objection:
     """Accept or reject a pending objection (used by the API and the pages)."""
     o = session.get(Objection, objection_id)
     if o is None:
         raise not_found()
     if o.status != "pending":
         raise HTTPException(409, "该异议已处理，不能重复处理")
+    if o.method in DECIDERS and settings is not None:
+        DECIDERS[o.method](settings, user, objection_id, body.status, body.reason)
+        session.expire_all()
+        decided = session.get(Objection, objection_id)
+        audit(session, user, "objection.decide", str(objection_id), {"status": body.status}, request)
+        return decided or o
     o.status = body.status
     o.decided_by = user.username
     o.decided_at = utcnow()
@@ -190,7 +218,7 @@ def decide(session: Session, user: CurrentUser, objection_id: int, body: Decisio
 
 @router.post("/{objection_id}/decision", response_model=ObjectionOut,
              responses={404: {"description": "不存在"}, 409: {"description": "已处理"}})
-def decision(objection_id: ObjectionId, body: DecisionIn, user: Decider, session: SessionDep, request: Request,
-             ) -> ObjectionOut:
+def decision(objection_id: ObjectionId, body: DecisionIn, user: Decider, session: SessionDep, settings: SettingsDep,
+             request: Request) -> ObjectionOut:
     """市级处理异议：采纳（可注明更正运行）或驳回，并说明理由。"""
-    return out(decide(session, user, objection_id, body, request))
+    return out(decide(session, user, objection_id, body, request, settings))
