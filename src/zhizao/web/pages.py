@@ -220,22 +220,24 @@ _ECON_CACHE: dict[tuple[Any, ...], list[dict[str, Any]] | Exception] = {}
 
 
 def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
-    """``zhizao indicators`` rows ``{id, name, region, year, value, unit, basis}`` for the span.
+    """``zhizao indicators`` rows ``{id, name, region, year, value, unit, basis}`` for the span:
+    the city's and every district's, or one region's when ``region`` is given.
 
-    Computing them takes a moment, so they are kept per process until the warehouse file or
-    the publications change (an import, an evaluation or a publication gives fresh figures)."""
+    Computing them takes seconds, so the city-wide figures are kept per process until the
+    warehouse file or the publications change (an import, an evaluation or a publication gives
+    fresh figures); a region's are a filter of them (districts are ranked city-wide anyway)."""
     from zhizao.economy import indicators as ind
 
     path = Path(settings.warehouse_path)
     if not path.exists():
         return []
     pubs = publish.publications(session)
-    key = (str(settings.home), path.stat().st_mtime_ns, pubs[0].id if pubs else 0, y1, y2, region)
+    key = (str(settings.home), path.stat().st_mtime_ns, pubs[0].id if pubs else 0, y1, y2)
     if key not in _ECON_CACHE:
         if len(_ECON_CACHE) > 32:
             _ECON_CACHE.clear()
         try:
-            _ECON_CACHE[key] = ind.rows(ind.for_settings(settings, y1, y2, region=region))
+            _ECON_CACHE[key] = ind.rows(ind.for_settings(settings, y1, y2))
         except duckdb.IOException as exc:  # the CLI holds the write lock: not kept, try again later
             from zhizao.web.profile import WarehouseBusy
 
@@ -245,7 +247,7 @@ def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region
     found = _ECON_CACHE[key]
     if isinstance(found, Exception):
         raise found
-    return found
+    return found if region is None else [r for r in found if r["region"] == region]
 
 
 def is_city_region(code: str | None) -> bool:

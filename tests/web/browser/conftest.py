@@ -3,10 +3,8 @@ Chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,36 +30,32 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tinycity.City:
 
 
 @pytest.fixture(scope="session")
-def server(city: tinycity.City, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(city: tinycity.City) -> Iterator[str]:
+    """uvicorn in a thread of the test process, on a free loopback port, stopped at the end
+    (in-process, the page tests and the browser tests share the app's warm caches)."""
+    import uvicorn
+
+    from zhizao.web.app import create_app
+
     port = free_port()
-    env = dict(os.environ, ZHIZAO_HOME=str(city.settings.home), ZHIZAO_STORE_URL=city.settings.store_url)
-    log = (tmp_path_factory.mktemp("server") / "uvicorn.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "zhizao.web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+    config = uvicorn.Config(create_app(city.settings), host="127.0.0.1", port=port, log_level="warning",
+                            access_log=False, lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, name="uvicorn", daemon=True)
+    thread.start()
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
+        assert r.status == 200
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("uvicorn did not start: " + Path(log.name).read_text(errors="replace")[-2000:])
-            time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

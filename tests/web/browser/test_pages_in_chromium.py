@@ -99,7 +99,7 @@ def test_firm_files_an_objection(login, city) -> None:  # type: ignore[no-untype
 def test_city_uploads_a_file_and_sees_the_reject_report(login, city, tmp_path) -> None:  # type: ignore[no-untyped-def]
     s = login(city.users["city"])
     s.goto("/imports")
-    path = tinycity.bad_tax_file(tmp_path, city.codes)
+    path = tinycity.bad_tax_file(tmp_path, city.codes, year=2021)
     s.page.select_option("select[name=table]", "tax")
     s.page.fill("input[name=source]", "税务局")
     s.page.set_input_files("input[name=file]", str(path))

@@ -91,15 +91,16 @@ def write_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def bad_tax_file(folder: Path, codes: list[str]) -> Path:
-    """A tax file with two good rows and three bad ones (bad code, unknown firm, a number in words)."""
+def bad_tax_file(folder: Path, codes: list[str], year: int = 2022) -> Path:
+    """A tax file with two good rows and three bad ones (bad code, unknown firm, a number in
+    words). Each test uses its own ``year``: identical content would be a duplicate import."""
     unknown = make("9", "1", WUXING, "MA2C99990")
     return _write(folder / "tax-with-errors.csv", ["统一社会信用代码", "年度", "实缴税金"], [
-        [codes[0], 2022, 120.5],
-        [codes[1], 2022, 88],
-        ["91330502MA2B0000", 2022, 10],
-        [unknown, 2022, 10],
-        [codes[2], 2022, "一百"],
+        [codes[0], year, 120.5],
+        [codes[1], year, 88],
+        ["91330502MA2B0000", year, 10],
+        [unknown, year, 10],
+        [codes[2], year, "一百"],
     ])
 
 
