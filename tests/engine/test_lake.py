@@ -230,3 +230,11 @@ def test_after_any_sequence_of_imports_the_lake_equals_the_warehouse(tmp_path_fa
         lk.append_batch(con, root / "lake", "energy", bid)
     assert_same(read_back(DuckDBEngine.from_lake(root / "lake"), "energy"), current(con, "energy"))
     con.close()
+
+
+def test_import_hook_refuses_a_remote_lake(warehouse, tmp_path, monkeypatch):
+    from zhizao.settings import load_settings
+
+    monkeypatch.setenv("ZHIZAO_LAKE", "s3a://bucket/lake")
+    with pytest.raises(lk.LakeError, match="本地"):
+        lk.after_import(load_settings(tmp_path / "home"), "energy", 2, con=warehouse)

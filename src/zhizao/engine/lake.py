@@ -308,6 +308,8 @@ def after_import(settings: Any, table: str, batch_id: int, con: Any | None = Non
     Returns what :func:`append_batch` did, or ``None`` when no lake is configured."""
     if getattr(settings, "lake", None) is None:
         return None
+    if is_uri(settings.lake):
+        raise LakeError(f"导入只能写入本地数据湖（{settings.lake}）；请写入本地后同步到 HDFS/S3")
     if con is not None:
         return append_batch(con, settings.lake, table, batch_id)
     import duckdb
