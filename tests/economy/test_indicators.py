@@ -196,3 +196,21 @@ def test_monthly_figures_and_year_to_date_comparable_growth(settings):
     # A deflated by 105, B (division 17) has no index: (2 × 10 + 2 × 22) / (2 × 10 + 2 × 20) − 1
     assert v[("value_added_ytd_growth", "330500", 2)] == pytest.approx((20 + 44) / 60 * 100 - 100)
     assert v[("electricity_index", "330502", 1)] == pytest.approx(120.0)
+
+
+def test_grade_distribution_on_every_engine(engine):
+    import pandas as pd
+    from minicity import A, B, C, D
+
+    from zhizao.engine.conformance import run_on
+
+    ent = pd.DataFrame({"credit_code": [A, B, C, D], "region_code": ["330502", "330502", "330503", "330503"]})
+    res = pd.DataFrame({"credit_code": [A, B, C, D], "grade": pd.array([1, 3, 3, None], dtype="Int64")})
+
+    def dist(t):
+        return indicators.distribution_totals(t["results"], t["enterprises"], "grade")
+
+    out = run_on(engine, dist, {"results": res, "enterprises": ent}, sort_by=("region", "category"))
+    got = {(r.region, r.category): int(r.firms) for r in out.itertuples(index=False)}
+    assert got == {("330500", "1"): 1, ("330500", "3"): 2, ("330502", "1"): 1, ("330502", "3"): 1,
+                   ("330503", "3"): 1}

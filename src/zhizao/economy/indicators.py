@@ -245,7 +245,11 @@ def compute_monthly(engine: Engine, year: int, region: str | None = None) -> lis
 def distribution_totals(results: ibis.Table, enterprises: ibis.Table, field: str) -> ibis.Table:
     """Per (region, category): firms of a run's results by grade or class."""
     ent = enterprises.select(e_code=enterprises.credit_code, region_code=enterprises.region_code)
-    r = results.select(r_code=results.credit_code, category=results[field].cast("string"))
+    col = results[field]
+    # numeric grades may arrive as floats (Spark registers through pandas): 4.0 must read "4"
+    if col.type().is_numeric():
+        col = col.cast("int64")
+    r = results.select(r_code=results.credit_code, category=col.cast("string"))
     r = r.filter(r.category.notnull())
     j = r.join(ent, r.r_code == ent.e_code)
     j = by_region(j.select("region_code", "category"))
@@ -318,7 +322,7 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
                 f"{y}年比{y - 1}年，可比价，同口径企业{int(r.cmp_n)}家{note}")
     for r in per_mu.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
-        basis = f"{y}年，参评企业{int(r.n_eval)}家，用地{_f(r.land_mu):.1f}亩"
+        basis = f"{y}年，参评企业{int(r.n_eval)}家，用地{_f(r.land_mu):.2f}亩"
         put("tax_per_mu", reg, y, _f(r.tax_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
         put("value_added_per_mu", reg, y, _f(r.va_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
     for r in energy.itertuples(index=False):
