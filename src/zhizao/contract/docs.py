@@ -47,7 +47,7 @@ EXTENSION_KINDS = {
     "exported_electricity": "electricity sent out of the firm (to the grid or others): netted against its "
                             "consumption",
     "exported_heat": "heat supplied to others: netted against its consumption",
-    "biomass": "biomass fuel: reported apart (biogenic carbon is not counted as fossil emissions)",
+    "biomass": "biomass fuel: reported apart from the fossil fuels",
 }
 
 
