@@ -94,7 +94,7 @@ async def login_submit(
 
 
 @router.post("/logout")
-async def logout_submit(request: Request, settings: SettingsDep, cfg: AuthConfigDep,
+def logout_submit(request: Request, settings: SettingsDep, cfg: AuthConfigDep,
                         csrf_token: Annotated[str, Form(max_length=512)] = "") -> Response:
     verify_csrf(request, csrf_token)
     token = request.cookies.get(auth.SESSION_COOKIE)
