@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zhizao.store.testing import PASSWORD
 from zhizao.web.pages_auth import safe_next
@@ -61,3 +63,9 @@ def test_next_is_never_an_open_redirect():
     assert safe_next("/carbon?year=2024") == "/carbon?year=2024"
     for bad in ("https://evil.example", "//evil.example", "/\\evil", "javascript:alert(1)", "", None):
         assert safe_next(bad) is None
+
+
+@given(st.text(max_size=40))
+def test_next_is_always_a_local_path_or_nothing(url):
+    got = safe_next(url)
+    assert got is None or (got == url and got.startswith("/") and not got.startswith("//") and "\\" not in got)
