@@ -342,3 +342,22 @@ def test_land_notice_export_is_the_district_s_firms(clients, city, tmp_path: Pat
     assert "用地面积公示" in text
     for code, region in zip(city.codes, city.regions, strict=True):
         assert (code in text) == (region == tinycity.WUXING), code
+
+
+def test_malformed_query_is_a_chinese_400_page(clients) -> None:  # type: ignore[no-untyped-def]
+    r = clients["city"].get("/carbon?year=abc")
+    assert r.status_code == 400
+    assert "请求参数不正确" in r.text and '<html lang="zh-CN">' in r.text
+
+
+def test_an_unexpected_error_is_a_chinese_500_page(app, clients, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zhizao.web import pages
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pages, "pick_year", broken)
+    c = TestClient(app, raise_server_exceptions=False, cookies=clients["city"].cookies)
+    r = c.get("/")
+    assert r.status_code == 500
+    assert "系统错误" in r.text and "boom" not in r.text

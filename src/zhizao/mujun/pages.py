@@ -71,6 +71,19 @@ def _round(settings: Any, year: int) -> dict[str, Any] | None:
     return st
 
 
+_ROWS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+
+
+def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> list[dict[str, Any]]:
+    pub = publish.published_run(session, "mujun", year)
+    full = (pub.id if pub else 0, year, *key)
+    if full not in _ROWS:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        _ROWS[full] = publish.list_published(session, "mujun", year, f, limit=1_000_000, order="rank")[1]
+    return [dict(r) for r in _ROWS[full]]
+
+
 #: the bureau's next possible steps per stage: (action, button label)
 ACTIONS = {
     None: [("freeze", "冻结数据")],
@@ -101,8 +114,10 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
     if y is not None:
         f = filters(scope, "mujun", region, None, cls.strip(), q.strip())
         # Tracks are in the payload, not a store column: the year's rows in scope are a few
-        # thousand at most, so the track filter and ranking order are applied here.
-        _, all_rows = publish.list_published(session, "mujun", y, f, limit=1_000_000, order="rank")
+        # thousand at most, so the track filter and ranking order are applied here, on rows
+        # kept until the year is published again.
+        all_rows = _rows_in_scope(session, y, f, (region_scope(user), region, cls.strip(), q.strip(),
+                                                  user_attr(user, "role")))
         names = track_names(all_rows)
         tracks = sorted(names)
         if not track and tracks:

@@ -94,10 +94,25 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
         return RedirectResponse(login_redirect_url(exc.next_url), status_code=303)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Any:
+        if not request.url.path.startswith("/api"):  # a page with a malformed query: a Chinese error page
+            from zhizao.web.templating import render
+
+            return render(request, "error.html", {"status": 400, "message": "请求参数不正确，请检查后重试。"},
+                          user=getattr(request.state, "user", None), status_code=400)
         errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
                   for e in exc.errors()]
         return JSONResponse({"detail": "请求参数不正确", "errors": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Any:
+        # An unexpected error: a Chinese 500 page (or JSON under /api), never a stack trace.
+        if not request.url.path.startswith("/api"):
+            from zhizao.web.templating import render
+
+            return render(request, "error.html", {"status": 500, "message": "服务器处理请求时出错，请稍后再试或联系管理员。"},
+                          user=getattr(request.state, "user", None), status_code=500)
+        return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Any:

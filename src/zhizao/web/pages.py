@@ -159,7 +159,9 @@ def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str]
 
 def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, list[float]],
                        colours: Mapping[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
-    cat_axis = {"type": "category", "data": categories, "axisLabel": {"interval": 0, "rotate": 0 if horizontal else 30}}
+    # long industry names are cut (the tooltip shows them whole) so the bars keep their room
+    label = {"interval": 0, "width": 96, "overflow": "truncate"} if horizontal else {"interval": 0, "rotate": 30}
+    cat_axis = {"type": "category", "data": categories, "axisLabel": label}
     val_axis = {"type": "value"}
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
@@ -336,11 +338,11 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         units[r["id"]] = r.get("unit", "")
         names[r["id"]] = r.get("name", r["id"])
     last = years[-1] if years else None
-    for iid in ("above_scale_count", "value_added", "gross_output", "value_added_growth"):
-        if last is not None and last in by_id.get(iid, {}):
-            kpis.insert(0 if iid == "above_scale_count" else len(kpis),
-                        {"label": f"{last}年 {names[iid]}", "value": by_id[iid][last], "unit": units[iid],
-                         "digits": 0 if iid == "above_scale_count" else 1})
+    econ_kpis = [{"label": f"{last}年 {names[iid]}", "value": by_id[iid][last], "unit": units[iid],
+                  "digits": 0 if iid == "above_scale_count" else 1}
+                 for iid in ("above_scale_count", "value_added", "value_added_growth")
+                 if last is not None and last in by_id.get(iid, {})]
+    kpis = econ_kpis + kpis  # the economy first, then the published evaluations
     if by_id.get("value_added"):
         ys = sorted(by_id["value_added"])
         charts["va_trend"] = line_option("规上工业增加值（现价）", ys, {"工业增加值": [by_id["value_added"][y] for y in ys]},
