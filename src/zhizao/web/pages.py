@@ -310,6 +310,11 @@ def cockpit(request: Request, user: PageUser, session: SessionDep, settings: Set
         rkeys_m = sorted(k for k in by_rm if k)
         charts["class_region"] = stacked_bar_option("各区县亩均效益分类", [region_name(k) for k in rkeys_m],
                                                     class_series(by_rm, rkeys_m), CLASS_HEX)
+        by_dm = distribution(session, "mujun", m_year, fm, by="industry")
+        dkeys_m = sorted((k for k in by_dm if k), key=lambda k: -sum(by_dm[k].values()))[:12]
+        charts["class_division"] = stacked_bar_option("主要行业亩均效益分类（前12个行业大类）",
+                                                      [division_name(k) for k in dkeys_m],
+                                                      class_series(by_dm, dkeys_m), CLASS_HEX, horizontal=True)
         kpis.append({"label": f"{m_year}年 亩均A类企业", "value": mt.get("A", 0), "unit": "家", "digits": 0})
         kpis.append({"label": f"{m_year}年 亩均D类企业", "value": mt.get("D", 0), "unit": "家", "digits": 0})
         index = {r["region"]: r for r in by_region_table}

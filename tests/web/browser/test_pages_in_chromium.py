@@ -25,8 +25,10 @@ CANVAS_COLOURS = """
 
 ROLE_PAGES = {
     "city": [("/", "工业经济驾驶舱", True), ("/carbon", "工业碳效码", True), ("/mujun", "亩均效益综合评价", True),
+             ("/economy", "工业经济运行", True), ("/monitoring", "电力看经济", True),
              ("/imports", "数据导入", False), ("/runs", "评价运行", False)],
-    "district": [("/", "工业经济驾驶舱", True), ("/carbon", "工业碳效码", True), ("/mujun", "亩均效益综合评价", True)],
+    "district": [("/", "工业经济驾驶舱", True), ("/carbon", "工业碳效码", True), ("/mujun", "亩均效益综合评价", True),
+                 ("/economy", "工业经济运行", True)],
     "auditor": [("/", "工业经济驾驶舱", True), ("/carbon", "工业碳效码", True), ("/runs", "评价运行", False)],
     "bank": [("/carbon", "工业碳效码", False)],
 }
