@@ -111,17 +111,6 @@ def _groups(pop: ibis.Table, land: ibis.Table, rounds: int) -> ibis.Table:
     return j.select("credit_code", group_id=j.g.fill_null(j.credit_code))
 
 
-def _stage(t: ibis.Table) -> ibis.Table:
-    """A barrier: the columns computed so far become one subquery that later steps read by name.
-
-    Ibis merges consecutive projections and inlines each column's expression wherever it is
-    used; with tracks, benchmarks, ratios and caps referring to each other that multiplies the
-    SQL (and its compile time) several times over. A window function blocks the merge; this one
-    (a count over the unique unit key) is cheap and unused, so the database drops it.
-    """
-    return t.mutate(_stage=t.group_id.count().over(group_by=t.group_id)).drop("_stage")
-
-
 def _bool_any(col: ir.Value) -> ir.Value:
     return col.cast("int64").max().fill_null(0) > 0
 
@@ -206,7 +195,6 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         track_cases.append((cond, tr.id))
     units = units.mutate(track=ibis.cases(*track_cases, else_=_null("string")), exempt_reason=exempt_reason)
     units = units.mutate(exempt=units.exempt_reason.notnull())
-    units = _stage(units)
 
     # -- indicators
     used = m.used_indicators()
@@ -215,7 +203,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         spec = m.indicators[i]
         num, den = units[spec.numerator], units[spec.denominator]
         ind_cols[f"x_{i}"] = ibis.cases(((den > 0) & num.notnull(), num / den), else_=_null())
-    units = _stage(units.mutate(**ind_cols))
+    units = units.mutate(**ind_cols)
 
     part = [units.track, units.unit_region]
     bench_cols: dict[str, Any] = {}
@@ -238,7 +226,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                 b = computed
             branches.append((units.track == tr.id, b))
         bench_cols[f"bench_{i}"] = ibis.cases(*branches, else_=_null())
-    units = _stage(units.mutate(**bench_cols))
+    units = units.mutate(**bench_cols)
 
     cap = m.cap()
     ratio_cols: dict[str, Any] = {}
@@ -248,7 +236,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
             ratio_cols[f"ratio_{i}"] = ibis.cases((b > 0, x / b), else_=_null())
         else:
             ratio_cols[f"ratio_{i}"] = ibis.cases(((b > 0) & (x > 0), b / x), else_=_null())
-    units = _stage(units.mutate(**ratio_cols))
+    units = units.mutate(**ratio_cols)
     raw_cols: dict[str, Any] = {}
     for i in used:
         r = units[f"ratio_{i}"]
@@ -261,7 +249,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         weight = ibis.cases(*[(units.track == tr.id, ibis.literal(ti.weight.value))
                               for tr in m.tracks for ti in tr.indicators if ti.id == i], else_=_null())
         raw_cols[f"raw_{i}"] = r * weight
-    units = _stage(units.mutate(**raw_cols))
+    units = units.mutate(**raw_cols)
 
     pts_cols: dict[str, Any] = {}
     missing_flags: list[Any] = []
@@ -285,7 +273,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                                                else_=""))
             branches.append((in_track, filled))
         pts_cols[f"score_{i}"] = ibis.cases(*branches, else_=_null())
-    units = _stage(units.mutate(**pts_cols))
+    units = units.mutate(**pts_cols)
 
     adj: Any = ibis.literal(0.0)
     for ad in m.adjustments:
@@ -317,7 +305,6 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         incomplete=insufficient,
         missing=miss_reason,
     )
-    units = _stage(units)
     units = units.mutate(score=ibis.cases((units.incomplete, _null()),
                                           else_=(total + units.adjustment).round(6)))
 

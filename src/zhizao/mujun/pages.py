@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csr
 from zhizao.web.pages import (
     CLASS_HEX,
     PAGE_SIZE,
+    WAREHOUSE_BUSY,
     PageError,
     audit_page_read,
     class_series,
@@ -228,7 +228,7 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
 
     try:
         eng = connect(settings, "duckdb", read_only=True)
-    except duckdb.IOException as exc:
+    except WAREHOUSE_BUSY as exc:
         from zhizao.web.profile import WarehouseBusy
 
         raise WarehouseBusy() from exc
