@@ -112,9 +112,7 @@ def notes_for(m: CarbonMethodology, year: int) -> list[str]:
     if m.electricity.scope != "national":
         for r in m.grid_regions.values():
             for p in r.provinces:
-                _, g, n = m.grid_factor(year, p)
-                if g.year != year:
-                    out.extend(x for x in n if x not in out)
+                out.extend(x for x in m.grid_factor(year, p)[2] if x not in out)
     return out
 
 

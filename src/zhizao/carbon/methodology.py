@@ -244,7 +244,7 @@ class CarbonMethodology(Methodology):
                 notes.append(f"{year} 年{_SCOPE_ZH[scope]}电网排放因子（{_VARIANT_ZH[v]}）尚未发布，"
                              f"沿用 {g.year} 年的 {g.value} {g.unit}")
             if scope != chain[0][0]:
-                notes.append(f"{area or province or ''} 无{_SCOPE_ZH[chain[0][0]]}电网排放因子，"
+                notes.append(f"{province} 无{_SCOPE_ZH[chain[0][0]]}电网排放因子（{year} 年及以前），"
                              f"改用{_SCOPE_ZH[scope]}因子")
             num, _, den = g.unit.partition("/")
             per_kwh = g.value * (units.factor("mass", num) or 0.0) / (units.factor("electricity", den) or 1.0)
