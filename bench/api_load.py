@@ -171,8 +171,9 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--firms", type=int, default=50_000)
-    ap.add_argument("--duration", type=int, default=20)
+    ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating hot/baseline rounds (the machine is shared)")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
@@ -207,8 +208,10 @@ def main() -> None:
         # warm up each worker's token cache and connection pool
         run_wrk(base + "/", 2, script)
         load_before = os.getloadavg()
-        hot = run_wrk(base + "/", args.duration, script)
-        base_line = run_wrk(base + "/healthz", args.duration, None)
+        hots, bases = [], []
+        for _ in range(args.rounds):
+            hots.append(run_wrk(base + "/", args.duration, script))
+            bases.append(run_wrk(base + "/healthz", args.duration, None))
         load_after = os.getloadavg()
     finally:
         server.send_signal(signal.SIGTERM)
@@ -218,14 +221,24 @@ def main() -> None:
             server.kill()
             server.wait()
 
-    ok = hot["rps"] >= 1000 and (hot["p99"] or 1e9) < 50 and hot["non_2xx"] == 0
-    rows = [("`GET /api/carbon/{year}/{code}` (bearer, rotating codes)", hot),
-            ("baseline `GET /healthz` (no auth, no store)", base_line)]
-    print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in
-                      (("hot", hot), ("baseline", base_line))}, indent=1), file=sys.stderr)
+    def met(r: dict) -> bool:
+        return bool(r["rps"] >= 1000 and (r["p99"] or 1e9) < 50 and r["non_2xx"] == 0 and not r["socket_errors"])
+
+    # the median round by throughput stands for the run; every round is listed
+    order = sorted(range(args.rounds), key=lambda i: hots[i]["rps"])
+    hot, base_line = hots[order[len(order) // 2]], bases[order[len(order) // 2]]
+    ok = met(hot)
+    rows = []
+    for i in range(args.rounds):
+        rows.append((f"round {i + 1}: `GET /api/carbon/{{year}}/{{code}}` (bearer, rotating codes)", hots[i]))
+        rows.append((f"round {i + 1}: baseline `GET /healthz` (no auth, no store)", bases[i]))
+    for i in range(args.rounds):
+        print(f"round {i + 1}: hot {hots[i]['rps']:.0f}/s p99 {hots[i]['p99']} ms; "
+              f"baseline {bases[i]['rps']:.0f}/s p99 {bases[i]['p99']} ms", file=sys.stderr)
     if args.record:
         today = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        cmd = f"python bench/api_load.py --firms {args.firms} --duration {args.duration} --workers {args.workers} --record"
+        cmd = (f"python bench/api_load.py --firms {args.firms} --duration {args.duration} --workers {args.workers} "
+               f"--rounds {args.rounds} --record")
         lines = [
             "# API load: `GET /api/carbon/{year}/{credit_code}`",
             "",
@@ -237,7 +250,7 @@ def main() -> None:
             f"publishing took {t_pub:.1f} s",
             f"- server: `zhizao serve --workers {args.workers} --no-access-log` (uvicorn) on 127.0.0.1",
             f"- load: `wrk -t2 -c64 -d{args.duration}s --latency`, Lua script rotating {len(sample):,} codes "
-            "with the bearer header",
+            f"with the bearer header; {args.rounds} rounds alternating with the baseline",
             f"- command: `{cmd}`",
             "",
             "| endpoint | requests/s | p50 ms | p90 ms | p99 ms | requests | non-2xx |",
@@ -248,10 +261,12 @@ def main() -> None:
                          f"{r['requests']:,} | {r['non_2xx']} |")
         lines += [
             "",
-            f"Target (≥ 1,000 requests/s and p99 < 50 ms, no errors): **{'met' if ok else 'NOT met'}**. "
-            f"The hot endpoint runs at {hot['rps'] / base_line['rps']:.0%} of the framework-only baseline.",
+            f"Target (≥ 1,000 requests/s and p99 < 50 ms, no errors) in the median round: "
+            f"**{'met' if ok else 'NOT met'}**; rounds meeting it: {sum(met(r) for r in hots)} of {args.rounds}. "
+            f"In the median round the hot endpoint runs at {hot['rps'] / base_line['rps']:.0%} of the "
+            "framework-only baseline.",
             "",
-            "wrk output of the hot endpoint:",
+            "wrk output of the median round's hot endpoint:",
             "",
             "```",
             hot["raw"].strip(),
