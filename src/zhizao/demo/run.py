@@ -109,6 +109,20 @@ def evaluate_city(settings: Settings, years: list[int]) -> list[dict[str, Any]]:
     return done
 
 
+def write_review(settings: Settings, years: list[int]) -> list[Path]:
+    """The five-year review of the demo city, as HTML, PDF and XLSX in ``<home>/reports``."""
+    from zhizao.economy import review
+
+    rep = review.build(settings, min(years), max(years))
+    out = settings.home / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in ("html", "pdf", "xlsx"):
+        paths.append(review.write(rep, fmt, out / f"review-{min(years)}-{max(years)}.{fmt}"))
+    _say(f"五年回顾报告：{', '.join(str(p) for p in paths)}")
+    return paths
+
+
 def _pick_firm(settings: Settings, year: int) -> str | None:
     """A firm of the demo district with a published carbon grade and 亩均 class for ``year``."""
     from sqlalchemy import select
@@ -180,6 +194,7 @@ def run_demo(ctx: typer.Context) -> None:
     import_city(settings, folder, manifest)
     years = sorted({int(y) for y in manifest.get("years", [])}) or list(range(2020, 2025))
     evaluate_city(settings, years)
+    write_review(settings, years)
     firm = _pick_firm(settings, max(years))
     accounts = demo_accounts(settings, firm, password)
     t = Table("用户名", "角色", "范围", "密码", title="演示账号")
