@@ -361,3 +361,34 @@ def test_an_unexpected_error_is_a_chinese_500_page(app, clients, monkeypatch) ->
     r = c.get("/")
     assert r.status_code == 500
     assert "系统错误" in r.text and "boom" not in r.text
+
+
+def test_profile_still_shows_results_while_the_cli_writes_the_warehouse(clients, city) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    # another process (as `zhizao import` would) holds DuckDB's write lock on the warehouse
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)"),
+        str(city.settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        r = clients["city"].get(f"/enterprises/{city.codes[5]}")
+        assert r.status_code == 200
+        assert "数据仓库正在更新" in r.text
+        assert "carbon-tile" in r.text  # the published carbon code does not need the warehouse
+    finally:
+        holder.terminate()
+        holder.wait(timeout=10)
+
+
+def test_city_publishes_a_run_from_its_page(clients, city) -> None:  # type: ignore[no-untyped-def]
+    c = clients["city"]
+    rerun = city.runs[("carbon-rerun", 2024)]
+    page = c.get(f"/runs/{rerun}").text
+    r = c.post(f"/runs/{rerun}/publish", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/runs/{rerun}?msg=published"
+    after = c.get(r.headers["location"]).text
+    assert "评价结果已发布" in after and "已发布" in after and "发布此运行" not in after
+    runs_page = c.get("/runs").text
+    row = re.search(rf'<a href="/runs/{rerun}">.*?</tr>', runs_page, re.S)
+    assert row and "已发布" in row.group(0)

@@ -22,7 +22,9 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.pages import (
     GRADE_COLOURS,
     PAGE_SIZE,
+    WAREHOUSE_BUSY,
     audit_page_read,
+    busy,
     distribution,
     division_name,
     filters,
@@ -105,7 +107,10 @@ def carbon_export(request: Request, user: PageUser, session: SessionDep, setting
     pub = publish.published_run(session, "carbon", y) if y is not None else None
     if pub is None:
         raise not_found()
-    table = registry.results(settings, pub.run_id)
+    try:
+        table = registry.results(settings, pub.run_id)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     region = region_scope(user) or region.strip()
     mask = pa.array([True] * table.num_rows)
     scope = scope_of(user, session)

@@ -15,7 +15,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
@@ -24,9 +23,11 @@ from zhizao.store import publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.pages import (
     PAGE_SIZE,
+    WAREHOUSE_BUSY,
     PageError,
     audit_page_read,
     bar_option,
+    busy,
     division_name,
     economy_indicators,
     forbid,
@@ -192,10 +193,8 @@ def _cached_list(settings: Any, key: tuple[Any, ...], compute: Any) -> dict[str,
             _LIST_CACHE.clear()
         try:
             _LIST_CACHE[full] = compute()
-        except duckdb.IOException as exc:
-            from zhizao.web.profile import WarehouseBusy
-
-            raise WarehouseBusy() from exc
+        except WAREHOUSE_BUSY as exc:
+            raise busy() from exc
     return _LIST_CACHE[full]
 
 

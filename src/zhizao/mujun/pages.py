@@ -27,6 +27,7 @@ from zhizao.web.pages import (
     WAREHOUSE_BUSY,
     PageError,
     audit_page_read,
+    busy,
     class_series,
     distribution,
     filters,
@@ -229,9 +230,7 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
     try:
         eng = connect(settings, "duckdb", read_only=True)
     except WAREHOUSE_BUSY as exc:
-        from zhizao.web.profile import WarehouseBusy
-
-        raise WarehouseBusy() from exc
+        raise busy() from exc
     try:
         expr = land_notice(eng.tables(("land", "enterprises")), year)
         region = region_scope(user)

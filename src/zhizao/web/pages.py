@@ -33,6 +33,9 @@ from zhizao.web.templating import GRADE_HEX, render, user_attr
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+#: the warehouse is being written: by the CLI in another process (a file lock), or by an upload
+#: in this one (DuckDB will not open one file read-only and read-write in the same process)
+WAREHOUSE_BUSY = (duckdb.IOException, duckdb.ConnectionException)
 READ_ROLES = ("city", "district", "auditor")
 
 # ----------------------------------------------------------------------------- errors
@@ -56,6 +59,13 @@ ERROR_TEXT = {
 
 def not_found() -> PageError:
     return PageError(status_code=404, detail=ERROR_TEXT[404][1])
+
+
+def busy() -> HTTPException:
+    """The Chinese 503 of a warehouse being written (the page can be reloaded in a moment)."""
+    from zhizao.web.profile import WarehouseBusy
+
+    return WarehouseBusy()
 
 
 def forbid(user: Any, *roles: str) -> None:
@@ -240,10 +250,8 @@ def economy_indicators(settings: Any, session: Session, y1: int, y2: int, region
             _ECON_CACHE.clear()
         try:
             _ECON_CACHE[key] = ind.rows(ind.for_settings(settings, y1, y2))
-        except duckdb.IOException as exc:  # the CLI holds the write lock: not kept, try again later
-            from zhizao.web.profile import WarehouseBusy
-
-            raise WarehouseBusy() from exc
+        except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse: not kept, try again later
+            raise busy() from exc
         except Exception as exc:  # kept too: the same data would fail the same way, only slower
             _ECON_CACHE[key] = exc
     found = _ECON_CACHE[key]
@@ -452,13 +460,11 @@ def _explain(settings: Any, run_id: str | None, year: int, credit_code: str) -> 
     from zhizao.engine import connect
     from zhizao.runs.registry import get
 
-    methodology = capabilities.get("carbon").methodology_model.model_validate(get(settings, run_id).methodology)
     try:
+        methodology = capabilities.get("carbon").methodology_model.model_validate(get(settings, run_id).methodology)
         engine = connect(settings, "duckdb", read_only=True)
-    except duckdb.IOException as exc:
-        from zhizao.web.profile import WarehouseBusy
-
-        raise WarehouseBusy() from exc
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     try:
         result: dict[str, Any] | None = explain(engine, methodology, year, credit_code)
     except LookupError:  # the firm is no longer in the warehouse's current rows
@@ -503,12 +509,16 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
     carbon_hist = publish.firm_history(session, "carbon", credit_code)
     mujun_hist = publish.firm_history(session, "mujun", credit_code)
     profile = None
+    flashes = []
     try:
         profile = _firm_profile(settings, credit_code)
-    except HTTPException:
-        raise
-    except LookupError:
-        profile = None
+    except HTTPException as exc:
+        if exc.status_code != 503:
+            raise
+        # the published results still show; the departments' data waits for the warehouse
+        flashes.append(("warning", "数据仓库正在更新，各部门数据暂不可见，请稍后刷新。"))
+    except WAREHOUSE_BUSY:
+        flashes.append(("warning", "数据仓库正在更新，各部门数据暂不可见，请稍后刷新。"))
     ent = (profile or {}).get("enterprise") or {}
     region = ent.get("region_code") or next((r.get("region_code") for r in carbon_hist + mujun_hist if r.get("region_code")), None)
     exists = bool(ent) or bool(carbon_hist) or bool(mujun_hist)
@@ -527,7 +537,12 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
             PublishedResult.credit_code == credit_code)).scalar()
     explanation = None
     if carbon and user_attr(user, "role") != "bank":
-        explanation = _explain(settings, carbon_run, carbon["year"], credit_code)
+        try:
+            explanation = _explain(settings, carbon_run, carbon["year"], credit_code)
+        except HTTPException as exc:
+            if exc.status_code != 503:
+                raise
+            flashes.append(("warning", "数据仓库正在更新，碳排放构成暂不可见。"))
 
     charts: dict[str, Any] = {}
     if carbon_hist:
@@ -565,7 +580,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
         "objections": objections, "consents": consents, "banks": banks, "own": own,
         "objectable": objectable, "region_label": region_name(region),
         "industry_label": division_name(ent.get("industry_code") or (carbon or {}).get("industry_code")),
-        "today": dt.date.today().isoformat(),
+        "flashes": flashes, "today": dt.date.today().isoformat(),
         "next_year": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
     }, user=user)
 
@@ -777,7 +792,10 @@ def runs_page(request: Request, user: PageUser, session: SessionDep, settings: S
     forbid(user, "city", "auditor")
     from zhizao.runs.registry import list_runs
 
-    runs = list(reversed(list_runs(settings, method or None, year)))
+    try:
+        runs = list(reversed(list_runs(settings, method or None, year)))
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     audit_page_read(session, user, "page.runs", "runs", request)
     current = _publications(session)
     return render(request, "runs.html", {
@@ -796,6 +814,8 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
 
     try:
         d = diff(settings, a, b)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     except (RunError, ValueError) as exc:
         raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
     return render(request, "run_diff.html", {
@@ -811,9 +831,11 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
 
     try:
         run = get(settings, run_id)
+        siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     except RunError as exc:
         raise not_found() from exc
-    siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
     audit_page_read(session, user, "page.run", f"run:{run_id}", request)
     current = _publications(session)
     history = [p for p in reversed(publish.publications(session, run.method)) if p.run_id == run_id]
@@ -830,12 +852,14 @@ def publish_run(request: Request, run_id: str, user: PageUser, session: SessionD
     forbid(user, "city")
     verify_csrf(request, csrf_token)
     from zhizao.runs.registry import RunError, get
-    from zhizao.store.publish import publish
+    from zhizao.store.publish import publish as publish_results
 
     try:
         get(settings, run_id)
+        session.close()  # publishing writes through its own session; do not hold a read transaction open
+        publish_results(settings, run_id, user=user)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
     except RunError as exc:
         raise not_found() from exc
-    session.close()  # publishing writes through its own session; do not hold a read transaction open
-    publish(settings, run_id, user=user)
     return RedirectResponse(f"/runs/{run_id}?msg=published", status_code=303)
