@@ -7,8 +7,8 @@ with the warehouse schema. So that every part of the method is exercised, 5 % of
 are made leased (the lessee track) and 1 % of the firms share their neighbour's parcel (merged
 evaluation units).
 
-Timed, in the same run, on the same warehouse file, each variant in its own process under
-``/usr/bin/time -v``, 3 repetitions each:
+Timed, in the same run, on the same warehouse file, 3 repetitions each, alternating the two
+variants, each repetition in its own process under ``/usr/bin/time -v``:
 
 - **ibis**: ``zhizao.mujun.evaluate`` with ``huzhou-mujun`` (computed benchmarks, four tracks,
   averages for missing emissions, exemptions, shared parcels) on the DuckDB engine, to Arrow;
@@ -346,7 +346,18 @@ def main() -> None:
     sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
     con.close()
     load_before = os.getloadavg()[0]
-    results = {v: _child(v, wh, a.repeat, a.threads) for v in ("sql", "ibis")}
+    # interleaved, one repetition per process: on a shared machine the load drifts, and running
+    # all of one variant before the other would charge the drift to one of them
+    results: dict[str, dict] = {}
+    for _ in range(a.repeat):
+        for v in ("sql", "ibis"):
+            r = _child(v, wh, 1, a.threads)
+            if v in results:
+                results[v]["times"] += r["times"]
+                results[v]["peak_rss_mb"] = max(results[v]["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
+                assert results[v]["check"] == r["check"]
+            else:
+                results[v] = r
     load_after = os.getloadavg()[0]
     ci, cs = results["ibis"]["check"], results["sql"]["check"]
     same = (all(ci[k] == cs[k] for k in ("rows", "status", "classes", "tracks", "merged_units",
@@ -406,8 +417,9 @@ def record(s: dict, a: argparse.Namespace) -> None:
 
 Each time covers building (Ibis: expression and compilation) and executing the whole evaluation
 (aggregation of 24 M energy rows, shared-parcel merging, tracks, benchmarks, scores, ranks and
-classes) to an Arrow table of {c['rows']:,} rows × {c['columns']} columns. Each variant ran in its own
-process under `/usr/bin/time -v`.
+classes) to an Arrow table of {c['rows']:,} rows × {c['columns']} columns. The repetitions alternate
+(SQL, Ibis, SQL, Ibis, …), each in its own process under `/usr/bin/time -v` (peak RSS: the largest
+"Maximum resident set size" of a variant's processes, Python included).
 
 Both variants gave the same results: status {c['status']}, classes {c['classes']},
 tracks {c['tracks']}, {c['merged_units']:,} firms in merged units, Σscore = {c['sum_score']},
