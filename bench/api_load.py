@@ -6,14 +6,14 @@ registry and published with ``zhizao publish``; a city account made with ``zhiza
 (password on standard input) and a bearer token from ``POST /api/auth/login``.
 
 Measured: ``zhizao serve`` on 127.0.0.1 (``--workers``, ``--no-access-log``), then ``wrk``
-(2 threads, 64 connections, ``--duration`` seconds, ``--latency``) with a Lua script sending
+(2 threads, 64 connections, ``--duration`` seconds, ``--latency``, ``--rounds`` rounds alternating with the baseline) with a Lua script sending
 the bearer header and rotating through the published credit codes. Baseline in the same run,
 same server: ``GET /healthz``, a FastAPI route with no authentication and no store access (the
 framework's own ceiling on this machine). The server is stopped by its PID afterwards.
 
 Targets (issue 5): at least 1,000 requests/s and p99 under 50 ms with 64 connections.
 
-Run: ``python bench/api_load.py [--firms 50000] [--duration 20] [--workers 2] [--record]``
+Run: ``python bench/api_load.py [--firms 50000] [--duration 15] [--rounds 3] [--workers 2] [--record]``
 (``--record`` rewrites ``bench/results/api_load.md``).
 """
 
