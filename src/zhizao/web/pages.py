@@ -189,11 +189,12 @@ def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, l
 
 
 def line_option(title: str, x: list[Any], series: Mapping[str, list[Any]], unit: str = "") -> dict[str, Any]:
+    many = len(series) > 2  # a legend of several names wraps onto a second line
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
+        "legend": {"bottom": 0},
+        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 64 if many else 40, "containLabel": True},
         "xAxis": {"type": "category", "data": [str(v) for v in x], "boundaryGap": False},
         "yAxis": {"type": "value", "name": unit},
         "series": [{"name": name, "type": "line", "data": vals, "smooth": False, "symbolSize": 7}
@@ -207,7 +208,8 @@ def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colo
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 10, "right": 20, "top": 40, "bottom": 30, "containLabel": True},
-        "xAxis": {"type": "category", "data": [str(v) for v in x], "axisLabel": {"interval": 0, "rotate": 30}},
+        "xAxis": {"type": "category", "data": [str(v) for v in x],
+                  "axisLabel": {"interval": 0, "rotate": 30, "width": 90, "overflow": "truncate"}},
         "yAxis": {"type": "value", "name": unit},
         "series": [{"type": "bar", "data": values, "itemStyle": {"color": colour}}],
     }

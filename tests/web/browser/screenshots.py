@@ -1,9 +1,11 @@
-"""Screenshots for docs/user-guide.md, taken with Debian's headless Chromium over the tiny city.
+"""Screenshots for docs/user-guide.md, taken with Debian's headless Chromium.
 
-    python tests/web/browser/screenshots.py --out docs/img
+    python tests/web/browser/screenshots.py --out docs/img                      # the tiny test city
+    python tests/web/browser/screenshots.py --out docs/img --demo zhizao-data   # a built demo city
 
-Builds the tiny test city in a temporary directory, serves it on a free loopback port, logs in
-as each role and saves small PNGs (the top of each page, palette-reduced)."""
+Serves the city on a free loopback port, logs in as each role and saves small PNGs (the top of
+each page, palette-reduced). Without ``--demo`` it first builds the tiny test city in a
+temporary directory; with it, it uses the demo's accounts (``zhizao demo``)."""
 
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ def shrink(path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=Path("docs/img"))
+    ap.add_argument("--demo", type=Path, help="home of a city built by `zhizao demo` (its demo accounts)")
+    ap.add_argument("--password", default="zhizao-demo", help="the demo accounts' password")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -56,8 +60,21 @@ def main() -> None:
     from zhizao.web.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(Path(tmp) / "home").ensure()
-        city = tinycity.build(settings, Path(tmp) / "files")
+        if args.demo:
+            from sqlalchemy import select
+
+            from zhizao.store.db import session_scope
+            from zhizao.store.models import User
+
+            settings = load_settings(args.demo)
+            with session_scope(settings) as s:
+                firm = s.scalar(select(User.credit_code).where(User.username == "firm"))
+            users = {"city": "city", "district": "district", "enterprise": "firm", "bank": "bank", "auditor": "auditor"}
+            password, firm_code, month = args.password, str(firm), None
+        else:
+            settings = load_settings(Path(tmp) / "home").ensure()
+            city = tinycity.build(settings, Path(tmp) / "files")
+            users, password, firm_code, month = city.users, tinycity.PASSWORD, city.codes[0], "2024-12"
         port = free_port()
         srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                                             lifespan="off"))
@@ -74,11 +91,13 @@ def main() -> None:
                     page = ctx.new_page()
                     if role:
                         page.goto(base + "/login")
-                        page.fill("input[name=username]", city.users[role])
-                        page.fill("input[name=password]", tinycity.PASSWORD)
+                        page.fill("input[name=username]", users[role])
+                        page.fill("input[name=password]", password)
                         page.click("form[action='/login'] button[type=submit]")
                         page.wait_for_load_state("load")
-                    page.goto(base + path.format(firm=city.codes[0]))
+                    if month is None:  # a demo city: its own latest years and month
+                        path = path.split("?")[0]
+                    page.goto(base + path.format(firm=firm_code))
                     page.wait_for_timeout(400)
                     height = min(clip, page.evaluate("document.documentElement.scrollHeight"))
                     out = args.out / name
