@@ -58,6 +58,8 @@ def spark_session(settings: SparkSettings | None = None) -> Any:
     except ImportError as exc:  # PySparkImportError: the Spark Connect client needs grpcio & co.
         raise SparkUnavailable(f"无法连接 Spark Connect（{s.connect_url}）：缺少客户端依赖 grpcio、grpcio-status、"
                                f"googleapis-common-protos（pyspark 的 connect 附加依赖）：{exc}") from exc
+    except Exception as exc:  # no Java, a master that cannot be reached, a port in use
+        raise SparkUnavailable(f"无法启动 Spark（{s.connect_url or s.master}）：{exc}") from exc
     _SESSION.sparkContext.setLogLevel("ERROR") if not s.connect_url else None
     return _SESSION
 
