@@ -91,24 +91,29 @@ def _lj(left: ibis.Table, right: ibis.Table, key: str) -> ibis.Table:
     return j.drop(*drop) if drop else j
 
 
-def _groups(pop: ibis.Table, land: ibis.Table, rounds: int) -> ibis.Table:
-    """``credit_code → group_id``: firms linked through shared parcels share the smallest code.
+def _labels(scoped: ibis.Table, land: ibis.Table, rounds: int) -> ibis.Table:
+    """``credit_code → g`` for firms holding a shared parcel: firms linked through shared parcels
+    (transitively, up to ``rounds`` hops) get the smallest credit code among them.
 
-    Only parcels held by two or more firms take part in the propagation, so its cost is that of
-    the (few) shared parcels, not of the whole city.
+    Only parcels held by two or more firms of the scope take part, so the propagation costs what
+    the (few) shared parcels cost. Each round reads the edges once (a window gives each parcel's
+    minimum label): the plan then stays linear in the number of rounds.
     """
-    parcels = land.join(pop.select("credit_code"), "credit_code").select("credit_code", "parcel_id")
-    shared = (parcels.group_by("parcel_id").agg(k=parcels.credit_code.nunique())
-              .filter(lambda t: t.k > 1).select("parcel_id"))
-    edges = parcels.join(shared, "parcel_id").select("credit_code", "parcel_id")
+    parcels = land.join(scoped, "credit_code").select("credit_code", "parcel_id")
+    counted = parcels.mutate(k=parcels.credit_code.count().over(group_by=parcels.parcel_id))
+    edges = counted.filter(counted.k > 1).select("credit_code", "parcel_id")
     label = edges.select("credit_code").distinct().mutate(g=lambda t: t.credit_code)
     for _ in range(rounds):
-        by_parcel = (edges.join(label, "credit_code").group_by("parcel_id").agg(pg=lambda t: t.g.min()))
-        # every firm of ``edges`` is among its own parcels' holders, so the minimum over them
-        # already includes its current label: the new label needs no join with the old one
-        label = (edges.join(by_parcel, "parcel_id").group_by("credit_code").agg(g=lambda t: t.pg.min()))
-    j = _lj(pop.select("credit_code"), label, "credit_code")
-    return j.select("credit_code", group_id=j.g.fill_null(j.credit_code))
+        j = edges.join(label, "credit_code")
+        j = j.mutate(pg=j.g.min().over(group_by=j.parcel_id))
+        # every firm is among its own parcels' holders, so the minimum already includes its label
+        label = j.group_by("credit_code").agg(g=j.pg.min())
+    return label
+
+
+def _with_group(t: ibis.Table, label: ibis.Table) -> ibis.Table:
+    j = _lj(t, label, "credit_code")
+    return j.mutate(group_id=j.g.fill_null(j.credit_code)).drop("g")
 
 
 def _bool_any(col: ir.Value) -> ir.Value:
@@ -123,8 +128,10 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     codes = (a["stats"].select("credit_code").union(a["tax"].select("credit_code"))
              .union(a["land"].select("credit_code")).distinct())
     division = ent.industry_code.substr(0, 2)
-    pop = ent.filter((division >= m.scope.division_from) & (division <= m.scope.division_to))
-    pop = pop.join(codes, "credit_code").select("credit_code", "name", "region_code", "industry_code",
+    scoped = ent.filter((division >= m.scope.division_from) & (division <= m.scope.division_to))
+    # land rows belong to firms of ``codes`` by construction, so the scope alone suffices there
+    label = _labels(scoped.select("credit_code"), a["land"], m.merge_rounds)
+    pop = scoped.join(codes, "credit_code").select("credit_code", "name", "region_code", "industry_code",
                                                 "founded_on")
 
     # -- firm figures
@@ -141,8 +148,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     firms = pop
     for t in (st, a["tax"], a["energy"], a["emissions"]):
         firms = _lj(firms, t, "credit_code")
-    groups = _groups(pop, a["land"], m.merge_rounds)
-    firms = firms.join(groups, "credit_code")
+    firms = _with_group(firms, label)
 
     # -- units (merged groups)
     unit_aggs: dict[str, Any] = {f: firms[f].sum() for f in _FIRM_SUMS}
@@ -150,7 +156,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     for f in FLAGS:
         unit_aggs[f] = _bool_any(firms[f])
     units = firms.group_by("group_id").agg(**unit_aggs)
-    lg = a["land"].join(groups, "credit_code")
+    # land of firms outside the population gets a group no unit has, and drops out at the join
+    lg = _with_group(a["land"], label)
     parcels = lg.group_by(["group_id", "parcel_id"]).agg(area=lg.area_mu.max(), owned=lg.owned.max())
     uland = parcels.group_by("group_id").agg(
         land_mu=parcels.area.sum(),
@@ -358,7 +365,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         adjustment=units.adjustment, score=units.score, rank=units["rank"], ranked_units=units.ranked_units,
         **{"class": units["class"]}, status=units.status, reason=units.reason,
     )
-    out = pop.join(groups, "credit_code").join(unit_cols, "group_id")
+    out = _with_group(pop, label).join(unit_cols, "group_id")
     cols = ["credit_code", "name", "region_code", "industry_code", "track", "track_title"]
     return out.select(
         *cols, year=ibis.literal(year, type="int32"),
