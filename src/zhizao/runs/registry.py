@@ -158,6 +158,10 @@ def execute(
     result = engine.to_pyarrow(expr)
     elapsed = time.perf_counter() - t0
     run_notes = list(notes or [])
+    notes_for = cap.extra.get("notes_for")
+    if callable(notes_for):
+        # what the methodology had to assume for this year (e.g. factors of an earlier year)
+        run_notes += [n for n in notes_for(methodology, year) if n not in run_notes]
     if not methodology.applies_to(year):
         run_notes.append(f"方法论 {methodology.ref} 的适用年度为 {methodology.valid_from}–"
                          f"{methodology.valid_to or '今'}，{year} 年沿用该版本")
