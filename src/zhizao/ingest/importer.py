@@ -233,6 +233,11 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
         con = connect_warehouse(settings)
         try:
             result = _import(con, t, src, hmap, source, stage, reject_limit)
+            if settings.lake is not None and result.duplicate_of is None and result.rows_loaded:
+                # a configured Parquet lake follows the warehouse, batch by batch (docs/scale.md)
+                from zhizao.engine.lake import after_import
+
+                after_import(settings, t.name, result.batch_id, con)
         finally:
             con.close()
     result.elapsed_s = time.perf_counter() - started
