@@ -25,12 +25,13 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import numpy as np
+
+from _common import build_scale_warehouse
 
 ROOT = Path(__file__).resolve().parent
 YEARS = (2022, 2023)
@@ -85,34 +86,15 @@ FROM tagged GROUP BY region, year ORDER BY region, year
 """
 
 
-def build_warehouse(data_dir: Path, firms: int) -> Path:
-    from zhizao.demo.scale import fact_insert_sql, write_scale_city
-    from zhizao.engine.warehouse import ensure_schema
+def _price_indices(con: duckdb.DuckDBPyConnection) -> None:
+    # one index per division and year, 97–106 (deterministic)
+    con.execute("""INSERT INTO fact_price_indices (year, division, "index", _batch_id, _row)
+                   SELECT y, lpad(d::VARCHAR, 2, '0'), 97 + (hash(d * 31 + y) % 1000) / 111.0, 99, d
+                   FROM range(6, 50) t(d), (VALUES (2022), (2023)) v(y)""")
 
-    wh = data_dir / "warehouse.duckdb"
-    if wh.exists():
-        return wh
-    src = data_dir / "parquet"
-    t0 = time.perf_counter()
-    manifest = write_scale_city(src, firms, seed=1, years=YEARS, memory_limit="3GB")
-    print(f"generated in {time.perf_counter() - t0:.0f} s: "
-          + ", ".join(f"{k} {v['rows']:,}" for k, v in manifest["tables"].items()), file=sys.stderr)
-    tmp = wh.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        ensure_schema(con)
-        for batch, name in enumerate(TABLES, start=1):
-            con.execute(fact_insert_sql(name, src / f"{name}.parquet", batch))
-        # one index per division and year, 97–106 (deterministic)
-        con.execute("""INSERT INTO fact_price_indices (year, division, "index", _batch_id, _row)
-                       SELECT y, lpad(d::VARCHAR, 2, '0'), 97 + (hash(d * 31 + y) % 1000) / 111.0, 99, d
-                       FROM range(6, 50) t(d), (VALUES (2022), (2023)) v(y)""")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(wh)
-    return wh
+
+def build_warehouse(data_dir: Path, firms: int) -> Path:
+    return build_scale_warehouse(data_dir, firms, YEARS, TABLES, adjust=_price_indices)
 
 
 def run_ibis(wh: Path) -> tuple[float, object]:

@@ -27,14 +27,14 @@ import hashlib
 import json
 import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+
+from _common import build_scale_warehouse, timed_child
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -43,41 +43,22 @@ METHODOLOGY = "huzhou-mujun"
 
 
 # ----------------------------------------------------------------------------- setup
-def build_warehouse(data_dir: Path, firms: int) -> Path:
-    from zhizao.demo.scale import fact_insert_sql, write_scale_city
-    from zhizao.engine.warehouse import ensure_schema
+def _leases_and_shared_parcels(con: duckdb.DuckDBPyConnection) -> None:
+    """Leased parcels (5 %) and firms sharing their neighbour's parcel (1 %)."""
+    con.execute("""
+        CREATE TEMP TABLE lp AS
+        SELECT credit_code, parcel_id, row_number() OVER (ORDER BY parcel_id) AS k,
+               lag(parcel_id) OVER (ORDER BY parcel_id) AS prev FROM fact_land""")
+    con.execute("""UPDATE fact_land f SET tenure = 'leased' FROM lp
+                   WHERE lp.credit_code = f.credit_code AND lp.k % 20 = 7""")
+    con.execute("""UPDATE fact_land f SET parcel_id = lp.prev FROM lp
+                   WHERE lp.credit_code = f.credit_code AND lp.k % 100 = 50""")
 
-    wh = data_dir / "warehouse.duckdb"
-    if wh.exists():
-        return wh
-    src = ROOT / "data" / f"carbon-{firms}" / "parquet"
-    if not all((src / f"{t}.parquet").exists() for t in TABLES):
-        src = data_dir / "parquet"
-        t0 = time.perf_counter()
-        manifest = write_scale_city(src, firms, seed=1, years=(YEAR,), memory_limit="3GB")
-        print(f"generated in {time.perf_counter() - t0:.0f} s: "
-              + ", ".join(f"{k} {v['rows']:,}" for k, v in manifest["tables"].items()), file=sys.stderr)
-    tmp = wh.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        ensure_schema(con)
-        for batch, name in enumerate(TABLES, start=1):
-            con.execute(fact_insert_sql(name, src / f"{name}.parquet", batch))
-        # leased parcels (5 %) and firms sharing their neighbour's parcel (1 %)
-        con.execute("""
-            CREATE TEMP TABLE lp AS
-            SELECT credit_code, parcel_id, row_number() OVER (ORDER BY parcel_id) AS k,
-                   lag(parcel_id) OVER (ORDER BY parcel_id) AS prev FROM fact_land""")
-        con.execute("""UPDATE fact_land f SET tenure = 'leased' FROM lp
-                       WHERE lp.credit_code = f.credit_code AND lp.k % 20 = 7""")
-        con.execute("""UPDATE fact_land f SET parcel_id = lp.prev FROM lp
-                       WHERE lp.credit_code = f.credit_code AND lp.k % 100 = 50""")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(wh)
-    return wh
+
+def build_warehouse(data_dir: Path, firms: int) -> Path:
+    # the carbon benchmark's generated city is reused when present
+    return build_scale_warehouse(data_dir, firms, (YEAR,), TABLES, src=ROOT / "data" / f"carbon-{firms}" / "parquet",
+                                 adjust=_leases_and_shared_parcels)
 
 
 # ----------------------------------------------------------------------------- the hand-written SQL
@@ -313,15 +294,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def _child(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
-    cmd = ["/usr/bin/time", "-v", sys.executable, __file__, "--child", variant, "--warehouse", str(warehouse),
-           "--repeat", str(repeat), "--threads", str(threads)]
-    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if p.returncode != 0:
-        raise SystemExit(f"{variant} failed:\n{p.stderr[-3000:]}")
-    out = json.loads(p.stdout.strip().splitlines()[-1])
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-    out["peak_rss_mb"] = int(rss.group(1)) / 1024 if rss else None
-    return out
+    return timed_child(__file__, variant, warehouse, repeat, threads)
 
 
 def main() -> None:
