@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from zhizao.demo import profiles
-from zhizao.demo.generator import (
+from zhizao.demo.identity import (
     ENERGY_NAMES,
     POLLUTANT_NAMES,
     ZERO_CARBON_NAMES,
