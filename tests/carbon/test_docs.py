@@ -5,32 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from zhizao.carbon import HEADERS
 from zhizao.carbon.method import CONTRACT_FIELDS, EXTRA_FIELDS
 from zhizao.carbon.methodology import CarbonMethodology
 from zhizao.methodology import find
+from zhizao.methodology.models import field_names
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "methods" / "carbon.md"
 
 
-def _fields(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    seen = seen or set()
-    out: set[str] = set()
-    for name, info in model.model_fields.items():
-        out.add(name)
-        for arg in (info.annotation, *getattr(info.annotation, "__args__", ())):
-            for inner in (arg, *getattr(arg, "__args__", ())):
-                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in seen:
-                    seen.add(inner)
-                    out |= _fields(inner, seen)
-    return out
-
-
 def test_every_methodology_field_is_documented():
     doc = DOC.read_text(encoding="utf-8")
-    missing = sorted(f for f in _fields(CarbonMethodology) if f"`{f}`" not in doc)
+    missing = sorted(f for f in field_names(CarbonMethodology) if f"`{f}`" not in doc)
     assert not missing, f"undocumented methodology fields: {missing}"
 
 

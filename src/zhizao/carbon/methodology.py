@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zhizao.contract import units
 from zhizao.contract.tables import ENERGY_TYPES, UNIT_FAMILY_BY_KIND
-from zhizao.methodology.models import Methodology
+from zhizao.methodology.models import Methodology, Sourced
 
 #: energy types whose CO2 is netted out (exports) rather than added
 EXPORT_OF = {"exported_electricity": "electricity", "exported_heat": "heat"}
@@ -59,23 +59,14 @@ REQUIRED_TYPES = ("raw_coal", "coke", "crude_oil", "fuel_oil", "gasoline", "dies
 BENCHMARK_DIGITS = {"division": 2, "group": 3, "class": 4}
 
 
-class UnitValue(BaseModel):
+class UnitValue(Sourced):
     """A sourced value stated per a unit, e.g. ``21.622 t/万m³`` or ``0.5366 kg/kWh``."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    value: float
     unit: str = Field(description="numerator/denominator, e.g. t/t, t/万m³, tce/GJ")
-    source: str
-    default: bool = False
 
 
-class Bound(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    value: float
-    source: str
-    default: bool = False
+#: a band's upper bound: a sourced value
+Bound = Sourced
 
 
 class EnergyFactor(BaseModel):

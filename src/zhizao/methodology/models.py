@@ -84,3 +84,18 @@ def _source_refs(obj: Any) -> set[str]:
         for v in obj:
             found |= _source_refs(v)
     return found
+
+
+def field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Every field name of ``model`` and of the models nested in it (through lists, dicts and
+    unions): what a methodology's reference documentation must name."""
+    seen = seen if seen is not None else set()
+    out: set[str] = set()
+    for name, info in model.model_fields.items():
+        out.add(name)
+        for arg in (info.annotation, *getattr(info.annotation, "__args__", ())):
+            for inner in (arg, *getattr(arg, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner not in seen:
+                    seen.add(inner)
+                    out |= field_names(inner, seen)
+    return out
