@@ -64,3 +64,37 @@ def timed_child(script: str, variant: str, warehouse: Path, repeat: int, threads
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     out["peak_rss_mb"] = int(rss.group(1)) / 1024 if rss else None
     return out
+
+
+def time_variant(variant: str, warehouse: Path, repeat: int, threads: int, expr: Callable[[Any], Any], sql: str,
+                 compile_too: bool = False) -> tuple[list[float], Any, list[float]]:
+    """Time ``repeat`` runs of one variant in this process: ``ibis`` executes ``expr(engine)`` on a
+    read-only DuckDB engine over the warehouse, ``sql`` runs the hand-written query. Returns the
+    times, the last result (Arrow) and, with ``compile_too``, the time of building and compiling
+    the Ibis expression alone (measured after each timed run, so it warms nothing up)."""
+    times: list[float] = []
+    compile_s: list[float] = []
+    table = None
+    if variant == "ibis":
+        from zhizao.engine.duckdb_engine import DuckDBEngine
+
+        eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            table = eng.to_pyarrow(expr(eng))
+            times.append(time.perf_counter() - t0)
+            if compile_too:
+                t0 = time.perf_counter()
+                eng.con.compile(expr(eng))
+                compile_s.append(time.perf_counter() - t0)
+        eng.close()
+    else:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        con.execute(f"SET threads = {threads}")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            table = con.sql(sql).to_arrow_table()
+            times.append(time.perf_counter() - t0)
+        con.close()
+    assert table is not None
+    return times, table, compile_s

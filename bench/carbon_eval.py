@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import build_scale_warehouse, timed_child
+from _common import build_scale_warehouse, time_variant, timed_child
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -125,36 +125,13 @@ FROM r
 
 # ----------------------------------------------------------------------------- one variant, one process
 def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
+    from zhizao.carbon import evaluate
     from zhizao.methodology import find
 
     m = find(None, "carbon", YEAR)
-    times = []
-    table = None
-    if variant == "ibis":
-        from zhizao.carbon import evaluate
-        from zhizao.engine.duckdb_engine import DuckDBEngine
-
-        eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
-        compile_s = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            table = eng.to_pyarrow(evaluate(eng.tables(TABLES), m, YEAR))
-            times.append(time.perf_counter() - t0)
-            # after the timed run (it must not warm anything up): build + compile alone, to report it
-            t0 = time.perf_counter()
-            eng.con.compile(evaluate(eng.tables(TABLES), m, YEAR))
-            compile_s.append(time.perf_counter() - t0)
-        eng.close()
-    else:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        con.execute(f"SET threads = {threads}")
-        sql = hand_sql(m, YEAR)
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            table = con.sql(sql).to_arrow_table()
-            times.append(time.perf_counter() - t0)
-        con.close()
-    assert table is not None
+    times, table, compile_s = time_variant(variant, warehouse, repeat, threads,
+                                           lambda eng: evaluate(eng.tables(TABLES), m, YEAR), hand_sql(m, YEAR),
+                                           compile_too=True)
     import pyarrow.compute as pc
 
     check = {

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import build_scale_warehouse, timed_child
+from _common import build_scale_warehouse, time_variant, timed_child
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -249,30 +249,11 @@ def _cond(a) -> str:  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- one variant, one process
 def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
     from zhizao.methodology import find
+    from zhizao.mujun import evaluate
 
     m = find(METHODOLOGY, "mujun", YEAR)
-    times = []
-    table = None
-    if variant == "ibis":
-        from zhizao.engine.duckdb_engine import DuckDBEngine
-        from zhizao.mujun import evaluate
-
-        eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            table = eng.to_pyarrow(evaluate(eng.tables(TABLES), m, YEAR))
-            times.append(time.perf_counter() - t0)
-        eng.close()
-    else:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        con.execute(f"SET threads = {threads}")
-        sql = hand_sql(m, YEAR)
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            table = con.sql(sql).to_arrow_table()
-            times.append(time.perf_counter() - t0)
-        con.close()
-    assert table is not None
+    times, table, _ = time_variant(variant, warehouse, repeat, threads,
+                                   lambda eng: evaluate(eng.tables(TABLES), m, YEAR), hand_sql(m, YEAR))
     import pyarrow.compute as pc
 
     def counts(col: str) -> dict[str, int]:
