@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhizao.cliutil import dumps
+from zhizao.store.db import page
 from zhizao.store.models import AuditEntry
 
 
@@ -27,6 +28,4 @@ def entries(session: Session, *, username: str | None = None, action: str | None
         q = q.where(AuditEntry.action == action)
     if target:
         q = q.where(AuditEntry.target == target)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
-    return int(total), list(rows)
+    return page(session, q, (AuditEntry.id.desc(),), limit, offset)

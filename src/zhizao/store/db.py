@@ -11,10 +11,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhizao.settings import Settings
@@ -108,3 +109,10 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def page(session: Session, q: Select[Any], order_by: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]]:
+    """One page of ``q`` in ``order_by`` order, with the total number of rows ``q`` matches."""
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    return int(total), list(session.scalars(q.order_by(*order_by).limit(limit).offset(offset)))
+

@@ -19,7 +19,7 @@ from zhizao import capabilities
 from zhizao.cliutil import dumps
 from zhizao.settings import Settings
 from zhizao.store import audit
-from zhizao.store.db import engine_for, session_scope
+from zhizao.store.db import engine_for, page, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
 #: the row field that is each method's outcome (what lists filter on as grade/class)
@@ -222,14 +222,13 @@ def list_published(session: Session, method: str, year: int, filters: Filters = 
                    limit: int = 50, offset: int = 0, order: str = "credit_code") -> tuple[int, list[dict[str, Any]]]:
     """A page of published rows with the total count matching the filters."""
     q = _filtered(method, year, filters)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     order_by = {
         "credit_code": (PublishedResult.credit_code,),
         "rank": (PublishedResult.rank.is_(None), PublishedResult.rank, PublishedResult.credit_code),
         "name": (PublishedResult.name, PublishedResult.credit_code),
     }.get(order, (PublishedResult.credit_code,))
-    rows = session.scalars(q.order_by(*order_by).limit(limit).offset(offset))
-    return int(total), [json.loads(r.payload) | {"region_code": r.region_code, "industry_code": r.industry_code}
+    total, rows = page(session, q, order_by, limit, offset)
+    return total, [json.loads(r.payload) | {"region_code": r.region_code, "industry_code": r.industry_code}
                         for r in rows]
 
 

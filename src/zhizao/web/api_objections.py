@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhizao.store.db import page
 from zhizao.store.models import Objection, PublishedResult, utcnow
 from zhizao.store.publish import published_payload
 from zhizao.web.api_imports import save_upload
@@ -162,8 +163,7 @@ def objections(
         q = q.where(Objection.method == method)
     if year:
         q = q.where(Objection.year == year)
-    total = scope.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = scope.session.scalars(q.order_by(Objection.id.desc()).limit(limit).offset(offset))
+    total, rows = page(scope.session, q, (Objection.id.desc(),), limit, offset)
     items = [out(o) for o in rows]
     audit_read(scope, "read.objections", None, request, {"status": status, "method": method, "year": year})
     return ObjectionPage(total=int(total), limit=limit, offset=offset, items=items)
