@@ -32,9 +32,9 @@ def connect(settings: Settings, engine: str | None = None, read_only: bool = Fal
         from zhizao.engine.spark_engine import SparkEngine
 
         if settings.lake is None and settings.warehouse_path.exists():
-            import duckdb
+            from zhizao.engine.warehouse import connect as warehouse_connect
 
-            con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+            con = warehouse_connect(settings.warehouse_path, read_only=True)
             try:
                 lk.export_warehouse(con, settings.lake_dir, only_stale=True)
             finally:

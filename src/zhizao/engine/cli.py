@@ -34,6 +34,7 @@ def lake_export(
 
     from zhizao.contract import TABLES
     from zhizao.engine.lake import LakeError, export_warehouse, is_uri
+    from zhizao.engine.warehouse import connect as warehouse_connect
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
@@ -45,7 +46,7 @@ def lake_export(
     if not settings.warehouse_path.exists():
         fail(f"仓库不存在: {settings.warehouse_path}（请先导入数据）")
     t0 = time.perf_counter()
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = warehouse_connect(settings.warehouse_path, read_only=True)
     try:
         counts = export_warehouse(con, dest, list(table) if table else None, only_stale=changed)
     except (LakeError, duckdb.Error) as exc:
@@ -61,15 +62,14 @@ def lake_export(
 @lake_app.command("status")
 def lake_status(ctx: typer.Context, lake: LakeOpt = None, as_json: JsonOpt = False) -> None:
     """数据湖中每张表的快照、行数、年度分区，以及是否与仓库一致。"""
-    import duckdb
-
     from zhizao.engine.lake import LakeError, is_uri, status
+    from zhizao.engine.warehouse import connect as warehouse_connect
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能查看本地数据湖（{dest}）")
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True) if settings.warehouse_path.exists() else None
+    con = warehouse_connect(settings.warehouse_path, read_only=True) if settings.warehouse_path.exists() else None
     try:
         data = status(dest, con)
     except LakeError as exc:

@@ -26,7 +26,8 @@ from typing import Any
 import duckdb
 
 from zhizao.contract import TABLES, Table
-from zhizao.engine.warehouse import ensure_schema, fact_name
+from zhizao.engine import warehouse
+from zhizao.engine.warehouse import fact_name
 from zhizao.ingest.errors import IngestError
 from zhizao.ingest.headers import HeaderMap, map_headers
 from zhizao.ingest.readers import SourceFile, read_source
@@ -87,39 +88,12 @@ def get_table(name: str) -> Table:
 
 
 def connect_warehouse(settings: Settings, read_only: bool = False, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file; waits while another process holds its write lock."""
+    """A connection to the warehouse file (see :func:`zhizao.engine.warehouse.connect`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            con = duckdb.connect(str(settings.warehouse_path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise IngestError(f"无法打开数据仓库 {settings.warehouse_path}：正被其他程序占用或不可读（{exc}）") from None
-            time.sleep(0.2)
-        except duckdb.ConnectionException as exc:
-            # this process already has the file open in the other mode (DuckDB shares one
-            # instance per file and process): a reader joins a writer; a writer waits its turn
-            if "different configuration" not in str(exc):
-                raise
-            if read_only:
-                read_only = False
-                continue
-            if time.monotonic() > deadline:
-                raise IngestError(f"无法写入数据仓库 {settings.warehouse_path}：本进程正以只读方式使用它") from None
-            time.sleep(0.2)
-    if not read_only and not _schema_present(con):
-        ensure_schema(con)
-    return con
-
-
-def _schema_present(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every warehouse table and view exists: re-creating the views on each import costs
-    a catalog write, a good part of a small import's time."""
-    names = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()").fetchall()}
-    return {"batches", "rejects", *TABLES, *(fact_name(t) for t in TABLES)} <= names
+    try:
+        return warehouse.connect(settings.warehouse_path, read_only=read_only, wait_s=wait_s)
+    except warehouse.WarehouseBusy as exc:
+        raise IngestError(str(exc)) from None
 
 
 def _csv_error(exc: Exception, path: Path) -> IngestError:

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from zhizao import capabilities
+from zhizao.engine import warehouse
 from zhizao.engine.base import Engine
 from zhizao.methodology.models import Methodology
 from zhizao.settings import Settings
@@ -111,7 +112,7 @@ def result_hash(table: pa.Table) -> str:
 
 def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     settings.ensure()
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = warehouse.connect(settings.warehouse_path)
     ensure_registry(con)
     return con
 

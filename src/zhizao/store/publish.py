@@ -46,9 +46,11 @@ def _firm_attributes(settings: Settings, codes: list[str]) -> dict[str, tuple[st
         return {}
     import duckdb
 
+    from zhizao.engine.warehouse import WarehouseBusy, connect
+
     try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    except duckdb.Error:
+        con = connect(settings.warehouse_path, read_only=True)
+    except (WarehouseBusy, duckdb.Error):
         return {}
     try:
         exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'enterprises'"
