@@ -110,9 +110,11 @@ def result_hash(table: pa.Table) -> str:
     return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
-def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+def _connect(settings: Settings, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Reads give up at once when another process writes the warehouse (a web page answers
+    "busy" rather than hang); registering a run waits its turn."""
     settings.ensure()
-    con = warehouse.connect(settings.warehouse_path)
+    con = warehouse.connect(settings.warehouse_path, wait_s=wait_s)
     ensure_registry(con)
     return con
 
@@ -201,7 +203,7 @@ def register(
     notes: list[str],
     parent_run_id: str | None = None,
 ) -> Run:
-    con = _connect(settings)
+    con = _connect(settings, wait_s=30.0)
     try:
         run_id = _next_id(con, method, year)
         path = settings.runs_dir / f"{run_id}.parquet"

@@ -49,7 +49,7 @@ def _firm_attributes(settings: Settings, codes: list[str]) -> dict[str, tuple[st
     from zhizao.engine.warehouse import WarehouseBusy, connect
 
     try:
-        con = connect(settings.warehouse_path, read_only=True)
+        con = connect(settings.warehouse_path, read_only=True, wait_s=0.0)
     except (WarehouseBusy, duckdb.Error):
         return {}
     try:

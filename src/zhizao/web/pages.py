@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhizao.codes import industries, regions
+from zhizao.engine.warehouse import WarehouseBusy as WarehouseLocked
 from zhizao.store import publish
 from zhizao.store.models import Consent, Objection, PublishedResult, User
 from zhizao.web.deps import PageUser, Scope, SessionDep, SettingsDep, audit, verify_csrf
@@ -35,7 +36,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 #: the warehouse is being written: by the CLI in another process (a file lock), or by an upload
 #: in this one (DuckDB will not open one file read-only and read-write in the same process)
-WAREHOUSE_BUSY = (duckdb.IOException, duckdb.ConnectionException)
+WAREHOUSE_BUSY = (duckdb.IOException, duckdb.ConnectionException, WarehouseLocked)
 READ_ROLES = ("city", "district", "auditor")
 
 # ----------------------------------------------------------------------------- errors
