@@ -1,13 +1,12 @@
 """The capabilities (rooms) of the platform and how the core finds them.
 
-The core never imports a capability's internals: it asks this registry for the
-:class:`Capability` a package declares in its ``__init__`` as ``CAPABILITY``. Adding a
-capability means adding a line to ``PACKAGES``.
+The core never imports a capability's internals: a room that evaluates names its
+:class:`Capability` in its ``room.py`` (``Room.capability``), and this module finds it through
+:mod:`zhizao.rooms`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,13 +16,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from zhizao.methodology.models import Methodology
-
-PACKAGES: dict[str, str] = {
-    "carbon": "zhizao.carbon",
-    "mujun": "zhizao.mujun",
-    "monitoring": "zhizao.monitoring",
-}
-
 
 @dataclass(frozen=True)
 class Capability:
@@ -50,12 +42,24 @@ class Capability:
 
 
 def names() -> list[str]:
-    return list(PACKAGES)
+    from zhizao import rooms
+
+    return [rooms.method_name(r) for r in rooms.with_capability()]
+
+
+def package(name: str) -> str:
+    """The package of the room whose capability is ``name``."""
+    from zhizao import rooms
+
+    return rooms.by_method(name).package
 
 
 def get(name: str) -> Capability:
-    if name not in PACKAGES:
-        raise KeyError(f"未知评价方法: {name}（可选: {', '.join(PACKAGES)}）")
-    module = importlib.import_module(PACKAGES[name])
-    cap: Capability = module.CAPABILITY
+    from zhizao import rooms
+
+    if name not in names():
+        raise KeyError(f"未知评价方法: {name}（可选: {', '.join(names())}）")
+    ref = rooms.by_method(name).capability
+    assert ref is not None
+    cap: Capability = rooms.resolve(ref)
     return cap

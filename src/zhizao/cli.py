@@ -1,7 +1,7 @@
 """The ``zhizao`` command (CONTRACT.md "Command line").
 
 This module is the composition root of the command line: the core commands live here, and
-each room adds its own through a ``register(app)`` function in its ``cli`` module.
+each room adds its own through a ``register(app)`` function in the module its ``Room.cli`` names.
 """
 
 from __future__ import annotations
@@ -220,20 +220,26 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
     emit(d, as_json, render)
 
 
-# ---------------------------------------------------------------- rooms add their commands
-ROOM_CLIS = (
+# ---------------------------------------------------------------- core parts and rooms add their commands
+CORE_CLIS = (
     "zhizao.ingest.cli",
     "zhizao.engine.cli",
     "zhizao.store.cli",
     "zhizao.web.cli",
-    "zhizao.carbon.cli",
-    "zhizao.mujun.cli",
-    "zhizao.economy.cli",
-    "zhizao.demo.cli",
 )
 
-for _mod in ROOM_CLIS:
-    importlib.import_module(_mod).register(app)
+
+def _register_all() -> None:
+    from zhizao import rooms
+
+    for mod in CORE_CLIS:
+        importlib.import_module(mod).register(app)
+    for room in rooms.all_rooms():
+        if room.cli:
+            importlib.import_module(room.cli).register(app)
+
+
+_register_all()
 
 
 def main() -> None:

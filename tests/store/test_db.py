@@ -14,7 +14,7 @@ from zhizao.store.models import AuditEntry
 def test_init_store_is_idempotent_and_at_baseline_head(store_settings):
     init_store(store_settings)
     init_store(store_settings)
-    assert current_revision(store_settings) is not None
+    assert current_revision(store_settings)
     tables = set(inspect(engine_for(store_settings.store_url)).get_table_names())
     assert {"users", "api_tokens", "consents", "published_results", "publications", "objections",
             "audit_log", "alembic_version"} <= tables

@@ -131,6 +131,7 @@ UNIT_FAMILY_BY_KIND: dict[str, str] = {
     "sink": "mass",
 }
 
+#: every table of the contract: the core's below, then each room's (``Room.tables``)
 TABLES: dict[str, Table] = {}
 
 
@@ -259,3 +260,20 @@ def get(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         raise KeyError(f"未知数据表: {name}（可用: {', '.join(TABLES)}）") from None
+
+
+def _add_room_tables() -> None:
+    """The tables rooms add to the contract (``Room.tables``), after the core's, registry order.
+
+    Called last: a room's table module imports ``Column``/``Table`` and the shared columns from
+    this (already complete) module."""
+    from zhizao import rooms
+
+    for room, tables in rooms.contributions("tables"):
+        for t in tables:
+            if t.name in TABLES:
+                raise ValueError(f"功能模块 {room.name} 的数据表 {t.name} 与已有数据表重名")
+            _add(t)
+
+
+_add_room_tables()

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,45 @@ def evaluate_city(settings: Settings, years: list[int]) -> list[dict[str, Any]]:
     return done
 
 
+@dataclass(frozen=True)
+class DemoContext:
+    """What a room's demo hook (``Room.demo``) is handed: the built, imported and evaluated city.
+
+    A hook writes its own department files under ``folder / room_name`` (deterministic for
+    ``seed``), imports them with :func:`zhizao.ingest.import_file`, evaluates and publishes through
+    the same functions the CLI uses, and runs its workflows the way a bureau would. It must be
+    idempotent: a second ``zhizao demo`` reuses what is there."""
+
+    settings: Settings
+    folder: Path
+    manifest: dict[str, Any]
+    years: list[int]
+    seed: int
+    firms: int
+
+    def say(self, msg: str) -> None:
+        _say(msg)
+
+    def import_file(self, table: str, path: Path, source: str | None = None) -> dict[str, Any]:
+        from zhizao.ingest import import_file
+
+        r: dict[str, Any] = import_file(self.settings, table, path, source=source).to_dict()
+        note = f"（与批次 {r['duplicate_of']} 相同，未重复导入）" if r.get("duplicate_of") else ""
+        _say(f"导入 {table}：读入 {r['rows_read']}，入库 {r['rows_loaded']}，拒绝 {r['rows_rejected']}{note}")
+        return r
+
+
+def run_room_demos(ctx: DemoContext) -> None:
+    """Every room's part of the demo, in registry order."""
+    from zhizao import rooms
+
+    for room, hook in rooms.contributions("demo"):
+        if room.name == "demo":
+            continue
+        _say(f"[bold]{room.title}[/]")
+        hook(ctx)
+
+
 def write_review(settings: Settings, years: list[int]) -> list[Path]:
     """The five-year review of the demo city, as HTML, PDF and XLSX in ``<home>/reports``."""
     from zhizao.economy import review
@@ -194,6 +234,7 @@ def run_demo(ctx: typer.Context) -> None:
     import_city(settings, folder, manifest)
     years = sorted({int(y) for y in manifest.get("years", [])}) or list(range(2020, 2025))
     evaluate_city(settings, years)
+    run_room_demos(DemoContext(settings, folder, manifest, years, seed, firms))
     write_review(settings, years)
     firm = _pick_firm(settings, max(years))
     accounts = demo_accounts(settings, firm, password)

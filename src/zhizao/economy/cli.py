@@ -1,5 +1,4 @@
-"""Commands of the economy room: ``zhizao indicators`` and ``zhizao report review``; the
-monitoring room's ``zhizao monitor`` is registered from here too (both belong to METHODS.md §7)."""
+"""Commands of the economy room: ``zhizao indicators`` and ``zhizao report review``."""
 
 from __future__ import annotations
 
@@ -98,6 +97,3 @@ def register(app: typer.Typer) -> None:
               "indicators": len(rep.values)}, as_json,
              lambda d: out_console.print(f"已生成 {d['from']}–{d['to']} 年回眸报告：{d['out']}"))
 
-    from zhizao.monitoring.cli import register as register_monitoring
-
-    register_monitoring(app)

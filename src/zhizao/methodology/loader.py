@@ -63,7 +63,7 @@ def shipped() -> list[Entry]:
     """Every methodology shipped with the installed capabilities."""
     out: list[Entry] = []
     for name in capabilities.names():
-        pkg = capabilities.PACKAGES[name] + ".methodologies"
+        pkg = capabilities.package(name) + ".methodologies"
         try:
             root = resources.files(pkg)
         except ModuleNotFoundError:

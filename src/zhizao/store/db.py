@@ -84,6 +84,11 @@ def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(files("zhizao.store") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # the core's revisions, then each room's own branch (``Room.migrations``)
+    from zhizao import rooms
+
+    locations = [str(files("zhizao.store") / "migrations" / "versions"), *map(str, rooms.migration_dirs())]
+    cfg.set_main_option("version_locations", " ".join(locations))
     return cfg
 
 
@@ -94,21 +99,22 @@ def init_store(settings: Settings) -> None:
     cfg = alembic_config(settings.store_url)
     with engine_for(settings.store_url).begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
-def current_revision(settings: Settings) -> str | None:
+def current_revision(settings: Settings) -> tuple[str, ...]:
+    """The store's revisions (one per branch: the core's and each room's), sorted."""
     from alembic.runtime.migration import MigrationContext
 
     with engine_for(settings.store_url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def head_revision() -> str | None:
-    """The newest revision shipped with the code."""
+def head_revision() -> tuple[str, ...]:
+    """The newest revision of every branch shipped with the code, sorted."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
 def page(session: Session, q: Select[Any], order_by: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]]:

@@ -23,6 +23,7 @@ from zhizao.settings import Settings, load_settings
 from zhizao.web.auth import AuthConfig
 from zhizao.web.deps import LoginRequired, login_redirect_url
 
+#: the core's routers; each room adds its own (``Room.api``, ``Room.pages``)
 API_ROUTERS = (
     "zhizao.web.api_auth",
     "zhizao.web.api_enterprises",
@@ -31,17 +32,20 @@ API_ROUTERS = (
     "zhizao.web.api_objections",
     "zhizao.web.api_consents",
     "zhizao.web.api_audit",
-    "zhizao.carbon.api",
-    "zhizao.mujun.api",
-    "zhizao.economy.api",
 )
 PAGE_ROUTERS = (
     "zhizao.web.pages_auth",
     "zhizao.web.pages",
-    "zhizao.carbon.pages",
-    "zhizao.mujun.pages",
-    "zhizao.economy.pages",
 )
+
+
+def router_modules() -> list[str]:
+    """The core's router modules, then every room's API and page routers (registry order)."""
+    from zhizao import rooms
+
+    room_api = [r.api for r in rooms.all_rooms() if r.api]
+    room_pages = [r.pages for r in rooms.all_rooms() if r.pages]
+    return [*API_ROUTERS, *room_api, *PAGE_ROUTERS, *room_pages]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -130,7 +134,7 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
                 pass
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
-    for name in API_ROUTERS + PAGE_ROUTERS:
+    for name in router_modules():
         router = _import_router(name, strict)
         if router is not None:
             app.include_router(router)

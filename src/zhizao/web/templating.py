@@ -21,15 +21,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from zhizao import __version__
+from zhizao import __version__, rooms
 
 _PKG = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [
-    _PKG / "web" / "templates",
-    _PKG / "carbon" / "templates",
-    _PKG / "mujun" / "templates",
-    _PKG / "economy" / "templates",
-]
+TEMPLATE_DIRS = [_PKG / "web" / "templates", *rooms.template_dirs()]
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIRS[0]))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()])
@@ -42,16 +37,15 @@ ROLE_NAMES = {
     "auditor": "审计",
 }
 
-#: (label, path, roles). The enterprise's own profile is added per user.
-NAV: list[tuple[str, str, tuple[str, ...]]] = [
-    ("驾驶舱", "/", ("city", "district", "auditor")),
-    ("碳效码", "/carbon", ("city", "district", "bank", "auditor")),
-    ("亩均论英雄", "/mujun", ("city", "district", "auditor")),
-    ("经济运行", "/economy", ("city", "district", "auditor")),
-    ("电力看经济", "/monitoring", ("city", "district", "auditor")),
-    ("数据导入", "/imports", ("city", "auditor")),
-    ("评价运行", "/runs", ("city", "auditor")),
+#: the core's navigation entries; each room adds its own (``Room.nav``). The enterprise's own
+#: profile is added per user.
+CORE_NAV: list[rooms.NavEntry] = [
+    rooms.NavEntry("驾驶舱", "/", ("city", "district", "auditor"), order=0),
+    rooms.NavEntry("数据导入", "/imports", ("city", "auditor"), order=900),
+    rooms.NavEntry("评价运行", "/runs", ("city", "auditor"), order=910),
 ]
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    (e.label, e.path, e.roles) for e in sorted([*CORE_NAV, *rooms.nav_entries()], key=lambda e: e.order)]
 
 #: Flash messages travel as a code in the query string (``?msg=objection_filed``): only known
 #: codes are shown, so nobody can make the site display text of their choosing.

@@ -6,19 +6,21 @@ Run programmatically by :func:`zhizao.store.db.init_store` (which hands over a c
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 import zhizao.store.models  # noqa: F401  (registers the core tables on Base.metadata)
+
+# Rooms that keep tables in the store declare them on the same Base (``Room.models``); import them
+# so that autogenerate and compare see the whole schema.
+from zhizao import rooms
 from zhizao.store.base import Base
 
-# Rooms that keep tables in the store declare them on the same Base; import them when present so
-# that autogenerate and compare see the whole schema.
-for _room_models in ("zhizao.mujun.models",):
-    if importlib.util.find_spec(_room_models) is not None:
-        importlib.import_module(_room_models)
+for _room in rooms.all_rooms():
+    if _room.models:
+        importlib.import_module(_room.models)
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,14 @@
+"""工业碳效码: the carbon room's declaration (see :mod:`zhizao.rooms`)."""
+
+from zhizao.rooms import NavEntry, Room
+
+ROOM = Room(
+    name="carbon",
+    title="工业碳效码",
+    capability="zhizao.carbon:CAPABILITY",
+    cli="zhizao.carbon.cli",
+    api="zhizao.carbon.api",
+    pages="zhizao.carbon.pages",
+    templates=True,
+    nav=(NavEntry("碳效码", "/carbon", ("city", "district", "bank", "auditor"), order=10),),
+)

@@ -1,0 +1,11 @@
+"""电力看经济 and 数据打架: the monitoring room's declaration (see :mod:`zhizao.rooms`)."""
+
+from zhizao.rooms import NavEntry, Room
+
+ROOM = Room(
+    name="monitoring",
+    title="电力看经济",
+    capability="zhizao.monitoring:CAPABILITY",
+    cli="zhizao.monitoring.cli",
+    nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),
+)

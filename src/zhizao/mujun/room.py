@@ -1,0 +1,16 @@
+"""亩均论英雄: the per-mu benefit room's declaration (see :mod:`zhizao.rooms`)."""
+
+from zhizao.rooms import NavEntry, Room
+
+ROOM = Room(
+    name="mujun",
+    title="亩均效益综合评价",
+    capability="zhizao.mujun:CAPABILITY",
+    cli="zhizao.mujun.cli",
+    api="zhizao.mujun.api",
+    pages="zhizao.mujun.pages",
+    templates=True,
+    nav=(NavEntry("亩均论英雄", "/mujun", ("city", "district", "auditor"), order=20),),
+    models="zhizao.mujun.models",
+    migrations=True,
+)

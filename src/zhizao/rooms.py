@@ -1,0 +1,181 @@
+"""The rooms of the house: one folder per capability, declared once, found here.
+
+A room is a package under ``zhizao`` (``zhizao.carbon``, ``zhizao.greenfactory``, …) with a
+``room.py`` that declares ``ROOM = Room(...)``. The core never names a room: it iterates
+:func:`all_rooms` and resolves each contribution lazily from a ``"module:attribute"`` string, so
+declaring a room costs nothing at start-up (``zhizao --help`` imports no room's code).
+
+Adding a room = its folder + one line in :data:`REGISTRY` (see docs/architecture.md).
+
+What a room may contribute (every field optional except name and title):
+
+- ``capability``: ``"zhizao.x:CAPABILITY"``, a :class:`zhizao.capabilities.Capability` when the
+  room evaluates (``zhizao evaluate NAME``, runs, publishing, diffs);
+- ``cli``: a module with ``register(app)`` adding the room's commands to ``zhizao``;
+- ``api`` / ``pages``: modules exposing a FastAPI ``router``;
+- ``templates``: the room has a ``templates/`` folder (namespaced by a sub-folder, ``x/list.html``);
+- ``nav``: navigation entries (label, path, roles, order);
+- ``models``: a module declaring SQLAlchemy models on ``zhizao.store.base.Base``;
+  ``migrations``: the room has a ``migrations/`` folder of Alembic revisions (its own branch,
+  ``depends_on`` the core baseline);
+- ``tables``: ``"module:TABLES"``, a tuple of :class:`zhizao.contract.Table` the room adds to the
+  exchange contract (imported, stored and documented like the core tables);
+- ``objections``: ``"module:PROCEDURE"``, how objections to the room's published results are filed
+  and decided (see ``zhizao.web.objections``);
+- ``profile_section``: ``"module:function"``, ``f(ctx) -> dict | None``, the room's section of the
+  firm profile (一企一档), ``ctx`` a :class:`zhizao.web.ui.ProfileContext`;
+- ``cockpit_tiles``: ``"module:function"``, ``f(ctx) -> list[dict]``, tiles on the cockpit;
+- ``indicators``: ``"module:function"``, ``f(settings, y_from, y_to, region) -> list[dict]``, rows
+  the room adds to ``zhizao indicators`` (same fields as the economy's rows);
+- ``review_section``: ``"module:function"``, ``f(settings, y_from, y_to, region) -> list[dict]``,
+  sections of the five-year review (same shape as ``zhizao.economy.review.sections``);
+- ``demo``: ``"module:function"``, ``f(ctx) -> None``, the room's part of ``zhizao demo`` (its demo
+  data and its workflows, run the way a bureau would); ``ctx`` a ``zhizao.demo.DemoContext``;
+- ``publish_hook``: ``"module:function"``, ``f(settings, run) -> None``, called after a run of the
+  room's capability is published (to prepare what pages read).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+#: The rooms, in navigation order. One line per room: ``name`` is the package under ``zhizao``.
+REGISTRY: tuple[str, ...] = (
+    "carbon",
+    "mujun",
+    "greenfactory",
+    "projects",
+    "cultivation",
+    "policies",
+    "economy",
+    "monitoring",
+    "demo",
+)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    path: str
+    roles: tuple[str, ...]
+    #: position in the header (lower first); core entries use 0 (cockpit) and 900+ (imports, runs)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Room:
+    name: str
+    title: str
+    capability: str | None = None
+    #: the method name of ``zhizao evaluate METHOD`` when it is not the room's name
+    method: str | None = None
+    cli: str | None = None
+    api: str | None = None
+    pages: str | None = None
+    templates: bool = False
+    nav: tuple[NavEntry, ...] = ()
+    models: str | None = None
+    migrations: bool = False
+    tables: str | None = None
+    objections: str | None = None
+    profile_section: str | None = None
+    cockpit_tiles: str | None = None
+    indicators: str | None = None
+    review_section: str | None = None
+    demo: str | None = None
+    publish_hook: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def package(self) -> str:
+        return f"zhizao.{self.name}"
+
+    @property
+    def folder(self) -> Path:
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise LookupError(f"找不到功能模块 {self.package}")
+        return Path(next(iter(spec.submodule_search_locations)))
+
+
+class RoomError(LookupError):
+    pass
+
+
+def _installed(name: str) -> bool:
+    if importlib.util.find_spec(f"zhizao.{name}") is None:
+        return False
+    return importlib.util.find_spec(f"zhizao.{name}.room") is not None
+
+
+@cache
+def all_rooms() -> tuple[Room, ...]:
+    """Every registered room whose package is present, in registry order."""
+    out = []
+    for name in REGISTRY:
+        if not _installed(name):
+            continue
+        room = importlib.import_module(f"zhizao.{name}.room").ROOM
+        if not isinstance(room, Room) or room.name != name:
+            raise RoomError(f"zhizao.{name}.room.ROOM 不是名为 {name} 的 Room")
+        out.append(room)
+    return tuple(out)
+
+
+def get(name: str) -> Room:
+    for r in all_rooms():
+        if r.name == name:
+            return r
+    raise RoomError(f"未知功能模块: {name}")
+
+
+def resolve(ref: str) -> Any:
+    """``"module:attribute"`` → the attribute (imports the module on first use)."""
+    module, _, attr = ref.partition(":")
+    obj = importlib.import_module(module)
+    return getattr(obj, attr) if attr else obj
+
+
+def contributions(kind: str) -> Iterator[tuple[Room, Any]]:
+    """(room, resolved contribution) for every room that contributes ``kind`` (a Room field)."""
+    for room in all_rooms():
+        ref = getattr(room, kind)
+        if ref:
+            yield room, resolve(ref)
+
+
+def hooks(kind: str) -> list[tuple[Room, Callable[..., Any]]]:
+    return list(contributions(kind))
+
+
+def with_capability() -> list[Room]:
+    return [r for r in all_rooms() if r.capability]
+
+
+def method_name(room: Room) -> str:
+    return room.method or room.name
+
+
+def by_method(method: str) -> Room:
+    for r in with_capability():
+        if method_name(r) == method:
+            return r
+    raise RoomError(f"未知评价方法: {method}")
+
+
+def template_dirs() -> list[Path]:
+    return [r.folder / "templates" for r in all_rooms() if r.templates and (r.folder / "templates").is_dir()]
+
+
+def migration_dirs() -> list[Path]:
+    return [r.folder / "migrations" for r in all_rooms() if r.migrations and (r.folder / "migrations").is_dir()]
+
+
+def nav_entries() -> list[NavEntry]:
+    return [e for r in all_rooms() for e in r.nav]
