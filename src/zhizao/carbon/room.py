@@ -5,7 +5,7 @@ from zhizao.rooms import NavEntry, Room
 ROOM = Room(
     name="carbon",
     title="工业碳效码",
-    capability="zhizao.carbon:CAPABILITY",
+    capability="zhizao.carbon.capability:CAPABILITY",
     cli="zhizao.carbon.cli",
     api="zhizao.carbon.api",
     pages="zhizao.carbon.pages",

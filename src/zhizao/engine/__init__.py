@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from zhizao.engine.base import Engine
+from typing import TYPE_CHECKING
+
+from zhizao._lazy import exports
 from zhizao.settings import Settings
+
+if TYPE_CHECKING:
+    from zhizao.engine.base import Engine
+
+__getattr__, __dir__ = exports(__name__, {"Engine": "zhizao.engine.base"})
 
 ENGINES = ("duckdb", "spark")
 

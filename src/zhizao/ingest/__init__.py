@@ -10,9 +10,20 @@ Public API (the CLI, the web upload and the demo call these)::
 File-level problems raise :class:`IngestError` with a Chinese message and load nothing.
 """
 
-from zhizao.ingest.errors import IngestError
-from zhizao.ingest.importer import STAGES, ImportResult, Reject, import_file, import_many
-from zhizao.ingest.queries import list_batches, read_as_of, read_current, rejects, table_counts
+from typing import TYPE_CHECKING
+
+from zhizao._lazy import exports
+
+if TYPE_CHECKING:
+    from zhizao.ingest.errors import IngestError
+    from zhizao.ingest.importer import STAGES, ImportResult, Reject, import_file, import_many
+    from zhizao.ingest.queries import list_batches, read_as_of, read_current, rejects, table_counts
+
+__getattr__, __dir__ = exports(__name__, {
+    "IngestError": "zhizao.ingest.errors",
+    **dict.fromkeys(("STAGES", "ImportResult", "Reject", "import_file", "import_many"), "zhizao.ingest.importer"),
+    **dict.fromkeys(("list_batches", "read_as_of", "read_current", "rejects", "table_counts"), "zhizao.ingest.queries"),
+})
 
 __all__ = [
     "STAGES",

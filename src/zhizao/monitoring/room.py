@@ -5,7 +5,7 @@ from zhizao.rooms import NavEntry, Room
 ROOM = Room(
     name="monitoring",
     title="电力看经济",
-    capability="zhizao.monitoring:CAPABILITY",
+    capability="zhizao.monitoring.capability:CAPABILITY",
     cli="zhizao.monitoring.cli",
     nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),
 )

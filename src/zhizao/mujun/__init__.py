@@ -6,57 +6,13 @@ workflow (freeze → land notice → scoring → results notice → objections �
 publication) is :mod:`zhizao.mujun.workflow`.
 """
 
-from zhizao.capabilities import Capability
-from zhizao.mujun.method import evaluate, to_rows
-from zhizao.mujun.methodology import MujunMethodology
+from typing import TYPE_CHECKING
 
-HEADERS: dict[str, str] = {
-    "credit_code": "统一社会信用代码",
-    "name": "企业名称",
-    "region_code": "行政区划代码",
-    "industry_code": "行业代码",
-    "track": "评价赛道",
-    "track_title": "评价赛道名称",
-    "year": "年度",
-    "group_id": "合并评价单元",
-    "group_size": "单元企业数",
-    "land_mu": "用地面积（亩）",
-    "owned_mu": "自有用地面积（亩）",
-    "indicators": "指标",
-    "indicators.tax_per_mu": "亩均税收（万元/亩）",
-    "indicators.value_added_per_mu": "亩均增加值（万元/亩）",
-    "indicators.revenue_per_mu": "亩均销售收入（万元/亩）",
-    "indicators.value_added_per_energy": "单位能耗增加值（万元/吨标准煤）",
-    "indicators.value_added_per_emission": "单位排放增加值（万元/吨）",
-    "indicators.value_added_per_cod": "单位COD排放增加值（万元/吨）",
-    "indicators.labour_productivity": "全员劳动生产率（万元/人）",
-    "indicators.rd_share": "R&D经费支出占比",
-    "indicators.tax_per_electricity": "单位电耗税收（万元/万千瓦时）",
-    "adjustment": "加减分",
-    "score": "综合得分",
-    "rank": "排名",
-    "class": "分类",
-    "status": "评价状态",
-    "reason": "说明",
-}
+from zhizao._lazy import exports
 
-STATUS_TITLES: dict[str, str] = {
-    "graded": "已评价",
-    "exempt": "不定等级",
-    "insufficient_data": "数据不全",
-}
+if TYPE_CHECKING:
+    from zhizao.mujun.capability import CAPABILITY, HEADERS, MujunMethodology, evaluate, to_rows
 
-CAPABILITY = Capability(
-    name="mujun",
-    title="亩均效益综合评价",
-    inputs=("enterprises", "statistics_annual", "tax", "energy", "land", "emissions"),
-    methodology_model=MujunMethodology,
-    evaluate=evaluate,
-    to_rows=to_rows,
-    outcome_fields=("class",),
-    figure_fields=("score", "rank"),
-    methodology_package="zhizao.mujun.methodologies",
-    extra={"default_methodology": "huzhou-mujun", "headers": HEADERS, "status_titles": STATUS_TITLES},
-)
+__getattr__, __dir__ = exports(__name__, dict.fromkeys(('CAPABILITY', 'HEADERS', 'MujunMethodology', 'evaluate', 'to_rows'), "zhizao.mujun.capability"))
 
-__all__ = ["CAPABILITY", "HEADERS", "MujunMethodology", "evaluate", "to_rows"]
+__all__ = ['CAPABILITY', 'HEADERS', 'MujunMethodology', 'evaluate', 'to_rows']

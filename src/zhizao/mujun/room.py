@@ -5,7 +5,7 @@ from zhizao.rooms import NavEntry, Room
 ROOM = Room(
     name="mujun",
     title="亩均效益综合评价",
-    capability="zhizao.mujun:CAPABILITY",
+    capability="zhizao.mujun.capability:CAPABILITY",
     cli="zhizao.mujun.cli",
     api="zhizao.mujun.api",
     pages="zhizao.mujun.pages",

@@ -1,0 +1,33 @@
+"""Lazy package exports (PEP 562), so that importing a package's name costs nothing.
+
+The command line imports every room's CLI module at start-up; a package ``__init__`` that
+imported Ibis, pandas or DuckDB eagerly would make ``zhizao --help`` wait for all of them. A
+package lists its public names here instead and each is imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def exports(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for ``package``: ``names`` maps a public name to its module."""
+
+    def __getattr__(name: str) -> Any:
+        module = names.get(name)
+        if module is None:
+            # a submodule not imported yet (``runs.registry``)
+            try:
+                return importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{name}":
+                    raise
+                raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        return getattr(importlib.import_module(module), name)
+
+    def __dir__() -> list[str]:
+        return sorted(names)
+
+    return __getattr__, __dir__
