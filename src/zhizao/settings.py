@@ -27,6 +27,56 @@ class SparkSettings:
     shuffle_partitions: int = 4
 
 
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one file or one request may make the service allocate (checked before reading).
+
+    Every value may be overridden by an environment variable (``ZHIZAO_MAX_…``, sizes in MB).
+    """
+
+    #: an uploaded file (``ZHIZAO_MAX_UPLOAD_MB``)
+    upload_bytes: int = 512 * MB
+    #: a request body that is not a file upload: forms, JSON (``ZHIZAO_MAX_BODY_MB``)
+    body_bytes: int = 1 * MB
+    #: objection evidence (``ZHIZAO_MAX_EVIDENCE_MB``)
+    evidence_bytes: int = 10 * MB
+    #: the uncompressed size of all parts of a spreadsheet (``ZHIZAO_MAX_UNCOMPRESSED_MB``)
+    uncompressed_bytes: int = 1024 * MB
+    #: a spreadsheet part larger than 4 MB may expand at most this many times (``ZHIZAO_MAX_COMPRESSION_RATIO``)
+    compression_ratio: int = 200
+    #: rows of one file (``ZHIZAO_MAX_ROWS``)
+    rows: int = 10_000_000
+    #: columns of one file (``ZHIZAO_MAX_COLUMNS``)
+    columns: int = 512
+    #: the cell box of one sheet, declared or used, rows × columns (``ZHIZAO_MAX_SHEET_CELLS``)
+    sheet_cells: int = 12_000_000
+    #: characters of one cell (``ZHIZAO_MAX_CELL_CHARS``; Excel's own limit)
+    cell_chars: int = 32_767
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        d = cls()
+        return cls(
+            upload_bytes=_env_int("ZHIZAO_MAX_UPLOAD_MB", d.upload_bytes // MB) * MB,
+            body_bytes=_env_int("ZHIZAO_MAX_BODY_MB", d.body_bytes // MB) * MB,
+            evidence_bytes=_env_int("ZHIZAO_MAX_EVIDENCE_MB", d.evidence_bytes // MB) * MB,
+            uncompressed_bytes=_env_int("ZHIZAO_MAX_UNCOMPRESSED_MB", d.uncompressed_bytes // MB) * MB,
+            compression_ratio=_env_int("ZHIZAO_MAX_COMPRESSION_RATIO", d.compression_ratio),
+            rows=_env_int("ZHIZAO_MAX_ROWS", d.rows),
+            columns=_env_int("ZHIZAO_MAX_COLUMNS", d.columns),
+            sheet_cells=_env_int("ZHIZAO_MAX_SHEET_CELLS", d.sheet_cells),
+            cell_chars=_env_int("ZHIZAO_MAX_CELL_CHARS", d.cell_chars),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -37,6 +87,7 @@ class Settings:
     #: set, evaluations read it on either engine and imports bring it up to date
     lake: Path | str | None = None
     secret_key: str = ""
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def warehouse_path(self) -> Path:
@@ -80,6 +131,7 @@ def load_settings(home: str | Path | None = None) -> Settings:
         spark=spark,
         lake=_lake(lake),
         secret_key=secret,
+        limits=Limits.from_env(),
     )
 
 

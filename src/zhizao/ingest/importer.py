@@ -108,6 +108,8 @@ def _csv_error(exc: Exception, path: Path) -> IngestError:
         why = "引号未闭合"
     elif "Invalid unicode" in text or "invalid unicode" in text.lower():
         why = "含无法识别的字符编码"
+    elif "maximum line size" in text.lower():
+        why = "该行过长（超过 CSV 读取上限，请检查引号是否成对）"
     else:
         why = text.splitlines()[0][:200]
     return IngestError(f"CSV 文件格式错误：{path.name}，{where}：{why}")
@@ -202,11 +204,11 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
     settings.home.mkdir(parents=True, exist_ok=True)
     stage("read")
     with tempfile.TemporaryDirectory(prefix="import-", dir=settings.home) as tmp:
-        src = read_source(path, Path(tmp), sheet)
+        src = read_source(path, Path(tmp), sheet, limits=settings.limits)
         hmap = map_headers(t, src.headers)
         con = connect_warehouse(settings)
         try:
-            result = _import(con, t, src, hmap, source, stage, reject_limit)
+            result = _import(con, t, src, hmap, source, stage, reject_limit, settings.limits.cell_chars)
             if settings.lake is not None and result.duplicate_of is None and result.rows_loaded:
                 # a configured Parquet lake follows the warehouse, batch by batch (docs/scale.md)
                 from zhizao.engine.lake import after_import
@@ -218,8 +220,22 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
     return result
 
 
+def _check_cells(con: duckdb.DuckDBPyConnection, src: SourceFile, row_expr: str, cell_chars: int) -> None:
+    """A file-level error when a cell is longer than the cap (one vectorised pass over ``raw``)."""
+    width = len(src.headers)
+    if not width:
+        return
+    over = " OR ".join(f"length(r.c{i}) > {int(cell_chars)}" for i in range(width))
+    which = "CASE " + " ".join(f"WHEN length(r.c{i}) > {int(cell_chars)} THEN {i}" for i in range(width)) + " END"
+    hit = con.execute(f"SELECT {row_expr} AS n, {which} FROM raw AS r WHERE {over} ORDER BY n LIMIT 1").fetchone()
+    if hit is not None:
+        header = src.headers[hit[1]] or f"第 {hit[1] + 1} 列"
+        raise IngestError(f"文件被拒收：{src.path.name} 第 {hit[0]} 行“{header}”超过 {cell_chars:,} 个字符"
+                          f"（未导入任何行）")
+
+
 def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: HeaderMap, source: str | None,
-            stage: Progress, reject_limit: int | None) -> ImportResult:
+            stage: Progress, reject_limit: int | None, cell_chars: int = 32_767) -> ImportResult:
     def result(batch_id: int, counts: tuple[int, int, int], rejects: list[Reject],
                duplicate_of: int | None) -> ImportResult:
         return ImportResult(batch_id, t.name, *counts, rejects, duplicate_of, file=src.path.name, source=source,
@@ -241,9 +257,15 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
         return result(batch_id, (0, 0, 0), [], earlier[0])
 
     row_expr = _load_raw(con, src)
+    _check_cells(con, src, row_expr, cell_chars)
     stage("validate")
     _register_references(con, hmap)
-    con.execute(staging_sql(hmap, row_expr))
+    bad_rows = None
+    if src.bad_encoding_rows:
+        con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (_row BIGINT)")
+        con.executemany("INSERT INTO _bad_rows VALUES (?)", [[r] for r in sorted(src.bad_encoding_rows)])
+        bad_rows = "_bad_rows"
+    con.execute(staging_sql(hmap, row_expr, bad_rows=bad_rows))
     rows_read, rows_rejected = con.execute(
         "SELECT count(*), count(_err) FROM staged").fetchone()  # type: ignore[misc]
     rows_loaded = rows_read - rows_rejected
@@ -268,14 +290,19 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
             con.execute(rejects_insert_sql(hmap, batch_id, present))
         _insert_batch(con, batch_id, t.name, source, src.path.name, src.content_hash,
                       (rows_read, rows_loaded, rows_rejected), "loaded", None)
+        # everything the result will say is known before the commit: a failure here commits nothing
+        rejects = _fetch_rejects(con, batch_id, reject_limit) if rows_rejected else []
+        done = result(batch_id, (rows_read, rows_loaded, rows_rejected), rejects, None)
+        if src.bad_encoding_rows:
+            done.warnings.append(f"{len(src.bad_encoding_rows):,} 行的字符编码与文件其余各行"
+                                 f"（{src.expected_encoding}）不一致，已拒收")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("DROP TABLE IF EXISTS staged")
     con.execute("DROP TABLE IF EXISTS raw")
-    rejects = _fetch_rejects(con, batch_id, reject_limit) if rows_rejected else []
-    return result(batch_id, (rows_read, rows_loaded, rows_rejected), rejects, None)
+    return done
 
 
 def import_many(settings: Settings, table: str, paths: Iterable[str | Path], source: str | None = None,

@@ -16,16 +16,20 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from zhizao.ingest.errors import IngestError
+from zhizao.ingest.guard import check_xlsx
+from zhizao.settings import Limits
 
 CHUNK = 8 << 20
-XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+#: spreadsheet forms the reader cannot check before allocating: refused with a hint
+OTHER_SPREADSHEETS = {".xls", ".xlsb", ".ods", ".et"}
 
 
 @dataclass
@@ -41,6 +45,9 @@ class SourceFile:
     #: for spreadsheets: columns ``c0..cN`` (text) and ``_row`` (sheet row number)
     arrow: pa.Table | None = None
     sheet: str | None = None
+    #: rows (file row numbers) whose encoding differs from the file's: rejected, never stored
+    bad_encoding_rows: dict[int, str] = field(default_factory=dict)
+    expected_encoding: str = ""
 
 
 def file_hash(path: Path) -> str:
@@ -51,14 +58,16 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _hash_and_detect(path: Path, tick: Callable[[int], None] | None) -> tuple[str, bool]:
-    """sha256 of the bytes and whether they are strict UTF-8, in one streamed pass."""
+def _hash_and_detect(path: Path, tick: Callable[[int], None] | None) -> tuple[str, bool, int]:
+    """sha256 of the bytes, whether they are strict UTF-8, and the number of line breaks, in one pass."""
     h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
+    lines = 0
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
+            lines += chunk.count(b"\n")
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -71,20 +80,79 @@ def _hash_and_detect(path: Path, tick: Callable[[int], None] | None) -> tuple[st
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return h.hexdigest(), utf8
+    return h.hexdigest(), utf8, lines
 
 
-def _transcode(path: Path, target: Path, encoding: str) -> None:
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    try:
-        with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(CHUNK):
-                dst.write(decoder.decode(chunk))
-            dst.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"无法识别文件编码：{path.name} 既不是 UTF-8 也不是 GBK/GB18030（第 {exc.start} 字节附近）"
-        ) from None
+@dataclass
+class _Transcoded:
+    encoding: str
+    #: file row number (as the validation counts: header = 1, blank lines skipped) → its encoding
+    minority_rows: dict[int, str]
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The file's lines (with their line break), read in chunks."""
+    rest = b""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            parts = (rest + chunk).split(b"\n")
+            rest = parts.pop()
+            for p in parts:
+                yield p + b"\n"
+    if rest:
+        yield rest
+
+
+def _transcode(path: Path, target: Path) -> _Transcoded:
+    """Decode a file that is not UTF-8 line by line to a UTF-8 copy.
+
+    Each line is decoded as UTF-8 when it is, else as GB18030. A file whose rows mix the two
+    (a UTF-8 file with a GBK row pasted in) keeps the majority's encoding; the other rows are
+    returned to be rejected, so no name is ever stored as mojibake. A line neither decodes is a
+    file-level error.
+    """
+    counts = {"utf-8": 0, "gb18030": 0}
+    row_encoding: dict[int, str] = {}
+    record = 0
+    open_quote = False
+    offset = 0
+    with target.open("w", encoding="utf-8", newline="") as dst:
+        for line in _lines(path):
+            if line.isascii():
+                enc = None
+                text = line.decode("ascii")
+            else:
+                try:
+                    text, enc = line.decode("utf-8"), "utf-8"
+                except UnicodeDecodeError:
+                    try:
+                        text, enc = line.decode("gb18030"), "gb18030"
+                    except UnicodeDecodeError as exc:
+                        raise IngestError(
+                            f"无法识别文件编码：{path.name} 既不是 UTF-8 也不是 GBK/GB18030"
+                            f"（第 {offset + exc.start} 字节附近）") from None
+            if not open_quote and line.strip(b"\r\n") == b"":
+                pass  # blank lines are skipped by the CSV reader and have no row number
+            else:
+                if not open_quote:
+                    record += 1
+                if enc is not None and row_encoding.get(record) != enc:
+                    if record in row_encoding:  # one record, lines in both encodings
+                        row_encoding[record] = "mixed"
+                    else:
+                        row_encoding[record] = enc
+                if line.count(b'"') % 2:
+                    open_quote = not open_quote
+            dst.write(text)
+            offset += len(line)
+    for enc in row_encoding.values():
+        if enc in counts:
+            counts[enc] += 1
+    major = "utf-8" if counts["utf-8"] > counts["gb18030"] else "gb18030"
+    minority = {r: e for r, e in row_encoding.items() if e != major}
+    if 1 in minority:
+        raise IngestError(f"文件编码不一致：{path.name} 的表头与多数数据行的编码不同（请统一另存为 UTF-8）")
+    return _Transcoded(major, minority)
 
 
 def _csv_headers(path: Path) -> list[str]:
@@ -99,8 +167,18 @@ def _csv_headers(path: Path) -> list[str]:
     return [h.strip() for h in row]
 
 
-def read_csv_source(path: Path, tmp_dir: Path, tick: Callable[[int], None] | None = None) -> SourceFile:
-    content_hash, utf8 = _hash_and_detect(path, tick)
+def _check_shape(path: Path, headers: list[str], rows: int, limits: Limits) -> None:
+    if len(headers) > limits.columns:
+        raise IngestError(f"文件被拒收：{path.name} 有 {len(headers):,} 列，超过上限 {limits.columns:,} 列（未读取任何行）")
+    if rows > limits.rows:
+        raise IngestError(f"文件被拒收：{path.name} 约有 {rows:,} 行，超过上限 {limits.rows:,} 行（未读取任何行）")
+
+
+def read_csv_source(path: Path, tmp_dir: Path, tick: Callable[[int], None] | None = None,
+                    limits: Limits | None = None) -> SourceFile:
+    limits = limits or Limits()
+    content_hash, utf8, lines = _hash_and_detect(path, tick)
+    minority: dict[int, str] = {}
     if utf8:
         with path.open("rb") as f:
             bom = f.read(3) == codecs.BOM_UTF8
@@ -108,10 +186,19 @@ def read_csv_source(path: Path, tmp_dir: Path, tick: Callable[[int], None] | Non
         encoding = "utf-8-sig" if bom else "utf-8"
     else:
         csv_path = tmp_dir / "transcoded.csv"
-        _transcode(path, csv_path, "gb18030")
-        encoding = "gb18030"
+        done = _transcode(path, csv_path)
+        encoding = done.encoding
+        minority = done.minority_rows
+    headers = _csv_headers(csv_path)
+    _check_shape(path, headers, lines, limits)
     return SourceFile(path=path, content_hash=content_hash, encoding=encoding,
-                      headers=_csv_headers(csv_path), csv_path=csv_path)
+                      headers=headers, csv_path=csv_path,
+                      bad_encoding_rows={r: _ENCODING_NAMES.get(e, e) for r, e in minority.items()},
+                      expected_encoding=_ENCODING_NAMES[encoding])
+
+
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "mixed": "混合编码",
+                   "xlsx": "XLSX"}
 
 
 def _cell_text(v: object) -> str | None:
@@ -131,9 +218,11 @@ def _cell_text(v: object) -> str | None:
     return str(v)
 
 
-def read_xlsx_source(path: Path, sheet: str | None = None) -> SourceFile:
+def read_xlsx_source(path: Path, sheet: str | None = None, limits: Limits | None = None) -> SourceFile:
     from python_calamine import CalamineWorkbook
 
+    limits = limits or Limits()
+    check_xlsx(path, limits, sheet)  # before the reader allocates anything for the sheet
     content_hash = file_hash(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -160,6 +249,7 @@ def read_xlsx_source(path: Path, sheet: str | None = None) -> SourceFile:
     if not rows:
         raise IngestError(f"工作表为空：{path.name}")
     headers = [(_cell_text(h) or "").strip() for h in rows[0]]
+    _check_shape(path, headers, len(rows) - 1, limits)
     width = len(headers)
     body = [(first_row + 1 + i, r) for i, r in enumerate(rows[1:]) if any(c != "" for c in r)]
     cols: dict[str, pa.Array] = {}
@@ -171,15 +261,17 @@ def read_xlsx_source(path: Path, sheet: str | None = None) -> SourceFile:
 
 
 def read_source(path: Path, tmp_dir: Path, sheet: str | None = None,
-                tick: Callable[[int], None] | None = None) -> SourceFile:
+                tick: Callable[[int], None] | None = None, limits: Limits | None = None) -> SourceFile:
     if not path.exists():
         raise IngestError(f"文件不存在：{path}")
     if not path.is_file():
         raise IngestError(f"不是文件：{path}")
     with path.open("rb") as f:
         magic = f.read(8)
+    if path.suffix.lower() in OTHER_SPREADSHEETS or magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(f"只接受 CSV 或 XLSX 文件：{path.name}（请在 Excel 中另存为 .xlsx）")
     if path.suffix.lower() in XLSX_SUFFIXES or magic.startswith(b"PK\x03\x04"):
-        return read_xlsx_source(path, sheet)
+        return read_xlsx_source(path, sheet, limits)
     if sheet is not None:
         raise IngestError(f"--sheet 只适用于电子表格，{path.name} 是 CSV 文件")
-    return read_csv_source(path, tmp_dir, tick)
+    return read_csv_source(path, tmp_dir, tick, limits)

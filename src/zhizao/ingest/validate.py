@@ -212,10 +212,11 @@ def _numeric(m: MappedColumn, table: Table, n: str, c: str) -> tuple[str, str]:
     return value, error
 
 
-def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw") -> str:
+def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw", bad_rows: str | None = None) -> str:
     """One statement creating ``staged(_row, p_<column>…, _err, _err_col, _bad, _dup_of[, _kind])``.
 
     ``row_expr`` is the file row number over the source aliased ``r`` (``r.rowid + 2``, ``r._row``).
+    ``bad_rows``: a table of row numbers (``_row``) rejected whole as ``bad_encoding`` (column -2).
     """
     table = hmap.table
     mapped = {m.column.name: m for m in hmap.columns}
@@ -265,6 +266,11 @@ def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw") -> str:
     err = "coalesce(" + ", ".join(f"e{i}" for i in order) + ")"
     err_col = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in order) + " END"
     bad = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN c{i}" for i in order) + " END"
+    if bad_rows is not None:
+        is_bad = f"_row IN (SELECT _row FROM {bad_rows})"
+        err = f"CASE WHEN {is_bad} THEN 'bad_encoding' ELSE {err} END"
+        err_col = f"CASE WHEN {is_bad} THEN -2 ELSE {err_col} END"
+        bad = f"CASE WHEN {is_bad} THEN NULL ELSE {bad} END"
     key = [f"p_{k}" for k in table.key]
     # duplicates: group one 64-bit hash of the key (cheap), then confirm on the real key
     key_eq = " AND ".join(f"d.{k} = e.{k}" for k in key)
@@ -292,6 +298,9 @@ FROM e LEFT JOIN d ON {key_eq}
 
 
 # ------------------------------------------------------------------ reject messages
+BAD_ENCODING_MESSAGE = "该行的字符编码与文件其余各行不一致，未导入（请将整个文件统一另存为 UTF-8 后重新导入该行）"
+
+
 def _short(v: str) -> str:
     return f"CASE WHEN length({v}) > 40 THEN left({v}, 40) || '…' ELSE {v} END"
 
@@ -367,6 +376,7 @@ def message_sql(hmap: HeaderMap, present: set[tuple[int, str]] | None = None) ->
         if inner:
             per_col.append(f"WHEN {m.index} THEN CASE _err {inner} END")
     message = (f"CASE _err_col WHEN -1 THEN '与第' || _dup_of || '行重复（{key_headers}相同，保留第' || _dup_of || '行）' "
+               f"WHEN -2 THEN {lit(BAD_ENCODING_MESSAGE)} "
                + " ".join(per_col) + " END")
     return column, message
 
