@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from zhizao import capabilities
+from zhizao.reports.csvout import write_csv
 from zhizao.reports.xlsx import Sheet, write_workbook
 from zhizao.runs.registry import Run
 
@@ -61,12 +61,8 @@ def export_results(run: Run, table: pa.Table, fmt: str, out: Path | None) -> dic
                 fields.append(k)
     headers: dict[str, str] = capabilities.get(run.method).extra.get("headers", {})
     if fmt == "csv":
-        # UTF-8 with BOM so that Excel opens Chinese text correctly
-        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([headers.get(f, f) for f in fields])
-            for r in rows:
-                w.writerow(["" if r.get(f) is None else r.get(f) for f in fields])
+        write_csv(out, [headers.get(f, f) for f in fields],
+                  (["" if r.get(f) is None else r.get(f) for f in fields] for r in rows))
         return doc
     if fmt == "xlsx":
         cols = [(f, headers.get(f, f), None) for f in fields]
