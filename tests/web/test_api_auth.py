@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from zhizao.store.db import session_scope
-from zhizao.store.models import ApiToken, AuditEntry, User
+from zhizao.store.models import ApiToken, AuditEntry, LoginThrottle, User
 from zhizao.store.testing import PASSWORD
 from zhizao.web.auth import AuthConfig, clear_cache
 
@@ -45,12 +45,13 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     r = login(client, "dist_a", PASSWORD)
     assert r.status_code == 429 and "锁定" in r.json()["detail"] and int(r.headers["retry-after"]) > 0
     with session_scope(world.settings) as s:
-        u = s.query(User).filter_by(username="dist_a").one()
-        assert u.failed_attempts == 3 and u.locked_until is not None
-        s.execute(update(User).where(User.id == u.id).values(locked_until=dt.datetime(2000, 1, 1)))
+        t = s.get(LoginThrottle, "dist_a")
+        assert t is not None and t.failures == 3 and t.locked_until is not None
+        s.execute(update(LoginThrottle).where(LoginThrottle.username == "dist_a")
+                  .values(locked_until=dt.datetime(2000, 1, 1)))
     assert login(client, "dist_a", PASSWORD).status_code == 200  # lock expired: the right password works
     with session_scope(world.settings) as s:
-        assert s.query(User).filter_by(username="dist_a").one().failed_attempts == 0
+        assert s.get(LoginThrottle, "dist_a") is None  # a success clears the count
 
 
 @given(st.integers(min_value=0, max_value=50))

@@ -97,7 +97,7 @@ def add_user(session: Session, u: NewUser, password: str) -> User:
         raise AccountError(f"用户已存在: {u.username}")
     user = User(username=u.username, password_hash=hash_password(password), role=u.role,
                 region_code=u.region_code, credit_code=u.credit_code.upper() if u.credit_code else None,
-                display_name=u.display_name, active=True, failed_attempts=0)
+                display_name=u.display_name, active=True)
     session.add(user)
     session.flush()
     return user

@@ -43,11 +43,22 @@ class User(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18))
     display_name: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins per user name, whether or not such an account exists (so an
+    unknown name is throttled and locked exactly like a real one). Counted by one atomic UPDATE
+    before the password is checked (:func:`zhizao.web.auth.login`)."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)
 
 
 class ApiToken(Base):

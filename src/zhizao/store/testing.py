@@ -76,7 +76,7 @@ def add_user_fast(session: Session, username: str, role: str, *, password_hash: 
                   credit_code: str | None = None, display_name: str | None = None) -> User:
     """Insert a user with a precomputed hash (argon2 is slow on purpose; tests reuse one hash)."""
     u = User(username=username, password_hash=password_hash, role=role, region_code=region_code,
-             credit_code=credit_code, display_name=display_name, active=True, failed_attempts=0)
+             credit_code=credit_code, display_name=display_name, active=True)
     session.add(u)
     session.flush()
     return u

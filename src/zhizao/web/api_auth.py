@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from zhizao.settings import Settings
-from zhizao.store.db import session_scope
 from zhizao.store.models import utcnow
 from zhizao.web import auth
 from zhizao.web.deps import ApiUser, AuthConfigDep, SessionDep, SettingsDep, audit, client_ip, csrf_token
@@ -45,17 +45,17 @@ def user_out(u: auth.CurrentUser) -> UserOut:
 
 def _attempt(settings: Settings, cfg: auth.AuthConfig, username: str, password: str, ip: str | None
              ) -> auth.LoginResult:
-    with session_scope(settings) as s:
-        result = auth.login(s, username, password, cfg, ip)
-        u = result.user
-        from zhizao.store import audit as audit_log
+    from zhizao.store import audit as audit_log
 
+    def record(s: Session, result: auth.LoginResult) -> None:
+        u = result.user
         if result.ok and u is not None:
             audit_log.record(s, "login", username=u.username, role=u.role, target=u.username, ip=ip)
         else:
             audit_log.record(s, "login.failed", username=username[:64], target=username[:64], ip=ip,
-                             detail={"locked": result.locked_until is not None})
-    return result
+                             detail={"locked": result.locked_until is not None, "checked": result.checked})
+
+    return auth.login(settings, username, password, cfg, ip, record)
 
 
 async def attempt_login(request: Request, settings: Settings, cfg: auth.AuthConfig, username: str,

@@ -15,16 +15,20 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, delete, null, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from zhizao.settings import Settings
 from zhizao.store.accounts import get_user, verify_password
-from zhizao.store.db import session_factory
-from zhizao.store.models import ApiToken, User, utcnow
+from zhizao.store.db import session_factory, session_scope
+from zhizao.store.models import ApiToken, LoginThrottle, User, utcnow
 
 SESSION_COOKIE = "zhizao_session"
 
@@ -167,33 +171,94 @@ class LoginResult:
     #: seconds to wait before answering a failure (slows guessing)
     delay_s: float = 0.0
     locked_until: dt.datetime | None = None
+    #: whether the password was checked (never while the name is locked)
+    checked: bool = True
 
 
-def login(session: Session, username: str, password: str, cfg: AuthConfig, ip: str | None = None) -> LoginResult:
-    """Check a password; on success issue a token, on failure count it and maybe lock the account.
+def _throttle_update(name: str, cfg: AuthConfig, now: dt.datetime) -> Any:
+    """One UPDATE counting an attempt, unless the name is locked; a lock that has run out, or
+    failures older than the lock-out period, start the count afresh. The attempt that reaches
+    ``max_failures`` sets the lock itself, so no later attempt is checked while it is in flight."""
+    t = LoginThrottle.__table__
+    fresh = or_(and_(t.c.locked_until.is_not(None), t.c.locked_until <= now),
+                t.c.last_at < now - dt.timedelta(minutes=cfg.lockout_minutes))
+    lock_end = now + dt.timedelta(minutes=cfg.lockout_minutes)
+    first_locks = cfg.max_failures <= 1
+    return (update(t)
+            .where(t.c.username == name, or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
+            .values(failures=case((fresh, 1), else_=t.c.failures + 1),
+                    locked_until=case((fresh, lock_end if first_locks else null()),
+                                      (t.c.failures + 1 >= cfg.max_failures, lock_end),
+                                      else_=t.c.locked_until),
+                    last_at=now)
+            .returning(t.c.failures, t.c.locked_until))
 
-    The caller commits the session (and writes the audit entry in the same transaction)."""
+
+def reserve_attempt(session: Session, username: str, cfg: AuthConfig) -> tuple[int, dt.datetime | None] | None:
+    """Count one login attempt for ``username`` *before* its password is checked (atomic, in the
+    store, so parallel requests and several workers share one count). Returns (failures counting
+    this attempt, the lock it set) or ``None`` when the name is locked: then nothing is checked.
+    Known and unknown names are counted alike. The caller commits at once."""
+    name = username[:64]
     now = utcnow()
-    user = get_user(session, username)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        # Do not even check the password while locked: a correct guess must not be confirmed.
-        return LoginResult(False, locked_until=user.locked_until, delay_s=cfg.delay_for(user.failed_attempts))
-    ok = verify_password(user.password_hash if user is not None else None, password)
-    if user is None or not ok or not user.active:
-        if user is None:
-            return LoginResult(False, delay_s=cfg.base_delay_s)
-        user.failed_attempts = (user.failed_attempts or 0) + 1
-        locked = None
-        if user.failed_attempts >= cfg.max_failures:
-            locked = now + dt.timedelta(minutes=cfg.lockout_minutes)
-            user.locked_until = locked
-        return LoginResult(False, delay_s=cfg.delay_for(user.failed_attempts), locked_until=locked)
-    user.failed_attempts = 0
-    user.locked_until = None
-    token = secrets.token_urlsafe(32)
-    expires = now + dt.timedelta(hours=cfg.session_hours)
-    session.add(ApiToken(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires, ip=ip))
-    return LoginResult(True, token=token, user=CurrentUser.of(user, hash_token(token)), expires_at=expires)
+    for _ in range(2):
+        row = session.execute(_throttle_update(name, cfg, now)).first()
+        if row is not None:
+            return int(row[0]), row[1]
+        t = LoginThrottle.__table__
+        lock = now + dt.timedelta(minutes=cfg.lockout_minutes) if cfg.max_failures <= 1 else None
+        insert = (pg_insert(t) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(t))
+        inserted = session.execute(insert.values(username=name, failures=1, locked_until=lock, last_at=now)
+                                   .on_conflict_do_nothing(index_elements=["username"])
+                                   .returning(t.c.username)).first()
+        if inserted is not None:
+            return 1, lock
+        # a row exists: either locked, or inserted meanwhile by a parallel attempt (count again)
+        locked = session.execute(select(LoginThrottle.locked_until).where(LoginThrottle.username == name)).scalar()
+        if locked is not None and locked > now:
+            return None
+    return None
+
+
+def locked_until(session: Session, username: str) -> dt.datetime | None:
+    return session.execute(select(LoginThrottle.locked_until).where(LoginThrottle.username == username[:64])
+                           ).scalar()
+
+
+def login(settings: Settings, username: str, password: str, cfg: AuthConfig, ip: str | None = None,
+          record: Callable[[Session, LoginResult], None] | None = None) -> LoginResult:
+    """Check a password; on success issue a token, on failure answer after a growing delay and
+    lock the name after ``max_failures``.
+
+    The attempt is counted first, in its own transaction (:func:`reserve_attempt`), so 40
+    parallel guesses check at most ``max_failures`` passwords. An unknown name is checked against
+    a dummy hash and counted and locked like a real one: same answers, same timing. ``record``
+    (the audit entry) runs in the transaction that issues the token."""
+    with session_scope(settings) as s:
+        reserved = reserve_attempt(s, username, cfg)
+    if reserved is None:
+        with session_scope(settings) as s:
+            until = locked_until(s, username) or utcnow() + dt.timedelta(minutes=cfg.lockout_minutes)
+            result = LoginResult(False, delay_s=cfg.delay_for(cfg.max_failures), locked_until=until, checked=False)
+            if record:
+                record(s, result)
+        return result
+    failures, lock = reserved
+    with session_scope(settings) as s:
+        user = get_user(s, username)
+        ok = verify_password(user.password_hash if user is not None else None, password)
+        if user is None or not ok or not user.active:
+            result = LoginResult(False, delay_s=cfg.delay_for(failures), locked_until=lock)
+        else:
+            s.execute(delete(LoginThrottle).where(LoginThrottle.username == username[:64]))
+            now = utcnow()
+            token = secrets.token_urlsafe(32)
+            expires = now + dt.timedelta(hours=cfg.session_hours)
+            s.add(ApiToken(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires, ip=ip))
+            result = LoginResult(True, token=token, user=CurrentUser.of(user, hash_token(token)), expires_at=expires)
+        if record:
+            record(s, result)
+    return result
 
 
 def revoke(session: Session, token_hash: str) -> None:
