@@ -24,6 +24,10 @@ class Capability:
     ``evaluate(inputs, methodology, year)`` is pure: Ibis tables in, an Ibis table out, one
     row per firm keyed by ``credit_code``. ``to_rows`` shapes executed results into the
     CONTRACT.md row fields.
+
+    ``extra["context_inputs"]``, when given, is ``f(settings, year) -> (tables, notes)``: Arrow
+    tables the method reads beside the exchange tables (e.g. another method's run of the year),
+    registered on the engine under their names and named in the run's notes.
     """
 
     name: str

@@ -38,6 +38,9 @@ class Column:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: other accepted header spellings
     aliases: tuple[str, ...] = ()
+    #: an upper bound that depends on another (enum) column of the same row: ``(column, {value:
+    #: bound})``, e.g. a percentage indicator's value must not exceed 100 (reject ``out_of_range``)
+    max_by: tuple[str, dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)

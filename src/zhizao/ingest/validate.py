@@ -206,6 +206,11 @@ def _numeric(m: MappedColumn, table: Table, n: str, c: str) -> tuple[str, str]:
         checks.append(f"WHEN {n} * {m.factor!r} <> trunc({n} * {m.factor!r}) THEN 'bad_number'")
     if col.non_negative:
         checks.append(f"WHEN {n} < 0 THEN 'negative_value'")
+    if col.max_by is not None:
+        kind, bounds = col.max_by
+        for hi in sorted(set(bounds.values())):
+            members = ", ".join(lit(k) for k, b in bounds.items() if b == hi)
+            checks.append(f"WHEN p_{kind} IN ({members}) AND {n} * {m.factor!r} > {hi!r} THEN 'out_of_range'")
     blank = lit("missing_required") if col.required else "NULL"
     error = (f"CASE WHEN {n} IS NOT NULL THEN CASE {' '.join(checks)} END "
              f"WHEN {c} IS NULL OR trim({c}, {lit(_WS)}) = '' THEN {blank} ELSE 'bad_number' END")
@@ -321,6 +326,16 @@ def _examples(c: Column) -> str:
     return "、".join(names)
 
 
+def _range_message(c: Column, table: Table, h: str, val: str) -> str:
+    if c.max_by is None:
+        return "NULL"
+    kind, bounds = c.max_by
+    kc = table.column(kind)
+    names = " ".join(f"WHEN {lit(k)} THEN {lit(f'{(kc.values.get(k) or (k,))[0]}不得超过 {b:g}')}"
+                     for k, b in bounds.items())
+    return f"{lit(f'“{h}”的值')} || {val} || '超出范围（' || (CASE p_{kind} {names} END) || '）'"
+
+
 def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
     c = m.column
     h = m.header
@@ -339,6 +354,7 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
         ("bad_number", f"{lit(f'“{h}”的值')} || {val} || "
                        f"{lit('不是有效整数' if c.type == 'int' else '不是有效数字')}"),
         ("negative_value", f"{lit(f'“{h}”的值')} || {val} || '为负数'"),
+        ("out_of_range", _range_message(c, table, h, val)),
         ("bad_year", f"{lit(f'“{h}”的值')} || {val} || '不是有效年度（应为四位年份，如 2024）'"),
         ("bad_date", f"{lit(f'“{h}”的值')} || {val} || "
                      + (lit("不是有效月份（如 2024-03、2024年3月、202403）") if c.type == "month"

@@ -155,12 +155,19 @@ def execute(
     t0 = time.perf_counter()
     inputs = engine.tables(cap.inputs)
     batches = input_batches(engine, cap.inputs)
+    run_notes = list(notes or [])
+    context = cap.extra.get("context_inputs")
+    if callable(context):
+        # what the method reads beside the exchange tables (e.g. another method's run of the
+        # year), registered on the engine and named in the notes
+        more, context_notes = context(settings, year)
+        inputs = {**inputs, **{name: engine.register(f"_ctx_{method}_{name}", t) for name, t in more.items()}}
+        run_notes += context_notes
     if progress:
         progress("计算中")
     expr = cap.evaluate(inputs, methodology, year)
     result = engine.to_pyarrow(expr)
     elapsed = time.perf_counter() - t0
-    run_notes = list(notes or [])
     notes_for = cap.extra.get("notes_for")
     if callable(notes_for):
         # what the methodology had to assume for this year (e.g. factors of an earlier year)
