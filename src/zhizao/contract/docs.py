@@ -76,6 +76,10 @@ def _checks(c: Column) -> str:
         kind, bounds = c.max_by
         parts.append(f"≤ {'/'.join(f'{b:g}' for b in sorted(set(bounds.values())))} for some `{kind}` values "
                      f"(`out_of_range`)")
+    if c.not_future:
+        parts.append("not after the day of the import (`future_date`)")
+    if c.references:
+        parts.append(f"a current `{c.references}` key (`unknown_reference`)")
     return "; ".join(parts)
 
 
@@ -99,6 +103,9 @@ def _table_section(t: Table) -> list[str]:
                 unit = f" (unit: {units.FAMILIES[fam].canonical}, {fam})" if fam else ""
                 ext = " (extension)" if code in EXTENSION_KINDS else ""
                 out.append(f"- `{code}`: {'、'.join(spellings)}{unit}{ext}")
+    for w in t.warnings:
+        out += ["", f"Consistency warning `{w.code}` on `{w.column}`: such rows are loaded, and listed in the "
+                    "import's warnings (row, header, what disagrees)."]
     out.append("")
     return out
 

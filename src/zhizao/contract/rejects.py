@@ -24,6 +24,10 @@ REJECT_CODES: dict[str, tuple[str, str]] = {
                                  "(e.g. 立方米 for electricity)"),
     "bad_date": ("日期或月份无效", "not a date (2024-03-31, 2024/3/31, 20240331, Excel date) or month "
                                    "(2024-03, 2024年3月, 202403)"),
+    "future_date": ("日期晚于今天", "an actual (done) date after the day of the import"),
+    "unknown_reference": ("引用的记录不存在",
+                          "the value names a record of another table that is not among its current rows "
+                          "(e.g. a milestone of a project never imported)"),
     "bad_year": ("年度无效", "not a four-digit year between 1900 and 2100"),
     "unknown_code": ("代码无法识别",
                      "a region that is not a current GB/T 2260 county, an industry that is not a GB/T 4754-2017 "

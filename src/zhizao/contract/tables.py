@@ -41,6 +41,24 @@ class Column:
     #: an upper bound that depends on another (enum) column of the same row: ``(column, {value:
     #: bound})``, e.g. a percentage indicator's value must not exceed 100 (reject ``out_of_range``)
     max_by: tuple[str, dict[str, float]] | None = None
+    #: for ``date``: a date after the day of the import is rejected (``future_date``)
+    not_future: bool = False
+    #: the value must be a key of the current rows of this table (one-column key), else
+    #: ``unknown_reference`` (e.g. a milestone naming a project that was never imported)
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A consistency check whose rows are loaded but flagged in the import's warnings.
+
+    ``sql`` selects ``(_row, message)`` from the temporary table ``staged`` of the import (typed
+    values ``p_<column>``, reject code ``_err``: only rows with ``_err IS NULL`` are loaded) and
+    may read the warehouse's current views; ``column`` names the cell the warning is about."""
+
+    code: str
+    column: str
+    sql: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,8 @@ class Table:
     #: for tables whose quantity has a per-row unit: (unit column, quantity column, kind column);
     #: the family of each row's unit is given by the kind (see ``UNIT_FAMILY_BY_KIND``)
     row_unit: tuple[str, str, str] | None = None
+    #: checks that flag loaded rows without rejecting them (see :class:`RowWarning`)
+    warnings: tuple[RowWarning, ...] = ()
 
     def column(self, name: str) -> Column:
         for c in self.columns:

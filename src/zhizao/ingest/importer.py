@@ -189,6 +189,24 @@ def _fetch_rejects(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | N
     return [Reject(*r) for r in con.execute(sql, [batch_id]).fetchall()]
 
 
+#: at most this many flagged rows per consistency check are listed in an import's warnings
+WARNING_LIMIT = 200
+
+
+def _row_warnings(con: duckdb.DuckDBPyConnection, t: Table, hmap: HeaderMap) -> list[str]:
+    """The table's consistency checks over the loaded rows of ``staged`` (loaded, but flagged)."""
+    out: list[str] = []
+    for w in t.warnings:
+        m = hmap.get(w.column)
+        header = m.header if m is not None else t.column(w.column).header
+        sql = f"SELECT _row, message FROM ({w.sql}) ORDER BY _row"
+        rows = con.execute(sql).fetchall()
+        out += [f"第 {row} 行“{header}”：{message}（已入库，请核实）" for row, message in rows[:WARNING_LIMIT]]
+        if len(rows) > WARNING_LIMIT:
+            out.append(f"另有 {len(rows) - WARNING_LIMIT} 行同类问题（{w.code}）未列出")
+    return out
+
+
 def import_file(settings: Settings, table: str, path: str | Path, source: str | None = None,
                 sheet: str | None = None, progress: Progress | None = None,
                 reject_limit: int | None = None) -> ImportResult:
@@ -236,10 +254,13 @@ def _check_cells(con: duckdb.DuckDBPyConnection, src: SourceFile, row_expr: str,
 
 def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: HeaderMap, source: str | None,
             stage: Progress, reject_limit: int | None, cell_chars: int = 32_767) -> ImportResult:
+    flagged: list[str] = []
+
     def result(batch_id: int, counts: tuple[int, int, int], rejects: list[Reject],
                duplicate_of: int | None) -> ImportResult:
         return ImportResult(batch_id, t.name, *counts, rejects, duplicate_of, file=src.path.name, source=source,
-                            content_hash=src.content_hash, encoding=src.encoding, warnings=list(hmap.warnings))
+                            content_hash=src.content_hash, encoding=src.encoding,
+                            warnings=[*hmap.warnings, *flagged])
 
     earlier = con.execute(
         "SELECT batch_id FROM batches WHERE table_name = ? AND content_hash = ? AND status = 'loaded' "
@@ -271,6 +292,7 @@ def _import(con: duckdb.DuckDBPyConnection, t: Table, src: SourceFile, hmap: Hea
     rows_loaded = rows_read - rows_rejected
     present = {(int(c), str(e)) for c, e in con.execute(
         "SELECT DISTINCT _err_col, _err FROM staged WHERE _err IS NOT NULL").fetchall()} if rows_rejected else set()
+    flagged.extend(_row_warnings(con, t, hmap))
     names = t.column_names
     fact = fact_name(t.name)
     key_eq = " AND ".join(f"f.{q(k)} = s.p_{k}" for k in t.key)

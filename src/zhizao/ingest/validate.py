@@ -118,7 +118,8 @@ def _canonical_unit(kind: str, kinds: dict[str, tuple[str, ...]]) -> str:
 def _is_dictionary(c: Column, table: Table) -> bool:
     """Columns with few distinct values are parsed once per distinct value, then joined back:
     a file of 2 million rows has a few thousand credit codes and sixty months."""
-    return c.type in DICTIONARY_TYPES or bool(table.row_unit and c.name in (table.row_unit[0], table.row_unit[2]))
+    return (c.type in DICTIONARY_TYPES or c.references is not None
+            or bool(table.row_unit and c.name in (table.row_unit[0], table.row_unit[2])))
 
 
 DICTIONARY_TYPES = ("code", "month", "date", "year", "bool")
@@ -166,6 +167,8 @@ def _value_error(c: Column, table: Table, v: str, p: str) -> str:
         checks.append((f"{p} IS NULL", "bad_year"))
     elif c.type in ("date", "month"):
         checks.append((f"{p} IS NULL", "bad_date"))
+        if c.not_future:
+            checks.append((f"{p} > current_date", "future_date"))
     elif c.type == "bool" or c.check == "enum":
         checks.append((f"{p} IS NULL", "unknown_code"))
     elif c.check == "credit_code":
@@ -174,6 +177,11 @@ def _value_error(c: Column, table: Table, v: str, p: str) -> str:
             checks.append((f"{p} NOT IN (SELECT credit_code FROM enterprises)", "unknown_enterprise"))
     elif c.check in REFERENCE_CHECKS:
         checks.append((f"{p} NOT IN (SELECT code FROM _ref_{c.check})", "unknown_code"))
+    if c.references is not None:
+        from zhizao.contract.tables import TABLES
+
+        ref = TABLES[c.references]
+        checks.append((f"{p} NOT IN (SELECT {q(ref.key[0])} FROM {q(ref.name)})", "unknown_reference"))
     blank = f"WHEN {v} IS NULL THEN {lit('missing_required') if c.required else 'NULL'}"
     rest = " ".join(f"WHEN {cond} THEN {lit(code)}" for cond, code in checks)
     return f"CASE {blank} {rest} END"
@@ -361,7 +369,14 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
                         else lit("不是有效日期（如 2024-03-31、2024/3/31、20240331）"))),
         ("bad_credit_code", f"'统一社会信用代码' || {val} || '无效：' || {_credit_reason('_bad')}"),
         ("unknown_enterprise", f"'统一社会信用代码' || {val} || '不在企业名录中（请先导入企业名录 enterprises）'"),
+        ("future_date", f"{lit(f'“{h}”的值')} || {val} || '晚于今天（实际日期不能是将来的日期）'"),
     ]
+    if c.references is not None:
+        from zhizao.contract.tables import TABLES
+
+        ref = TABLES[c.references]
+        out.append(("unknown_reference", f"{lit(f'“{h}”的值')} || {val} || "
+                                         f"{lit(f'不在{ref.title}中（请先导入 {ref.name}）')}"))
     if c.type == "bool":
         out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || '无法识别（应为 是/否、Y/N、true/false、1/0）'"))
     elif c.check == "enum":

@@ -1,0 +1,1 @@
+"""Shipped projects methodologies (one YAML file per version)."""

@@ -1,0 +1,143 @@
+"""What the CLI, the pages and the hooks ask of the warehouse: the lifecycle on a date and the
+破五未 account of a period, executed on an engine (DuckDB by default).
+
+The Ibis expressions are in :mod:`zhizao.projects.lifecycle`; this module only opens the
+engine, gathers the inputs (with the full plan history when the warehouse has it) and turns the
+results into plain rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from zhizao.projects import lifecycle
+from zhizao.projects.methodology import STALL_CODES, ProjectsMethodology, load
+from zhizao.settings import Settings
+
+INPUTS = ("projects", "project_milestones", "project_disposals", "project_investment")
+
+
+class ProjectsError(ValueError):
+    """A question that cannot be answered (message in Chinese)."""
+
+
+@contextmanager
+def engine(settings: Settings, engine_name: str | None = None) -> Iterator[Any]:
+    from zhizao.engine import connect
+
+    if not settings.warehouse_path.exists() and settings.lake is None:
+        raise ProjectsError(f"数据仓库不存在：{settings.warehouse_path}（请先导入项目数据）")
+    eng = connect(settings, engine_name, read_only=True)
+    try:
+        yield eng
+    finally:
+        eng.close()
+
+
+def inputs(eng: Any) -> dict[str, ir.Table]:
+    t = {n: eng.table(n) for n in INPUTS}
+    try:
+        t["plans"] = lifecycle.plan_versions(eng.table("fact_project_milestones"), eng.table("batches"))
+    except KeyError:  # a lake keeps current rows only: each current plan is the only version
+        t["plans"] = lifecycle.current_plans(t["project_milestones"])
+    return t
+
+
+def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
+    return lifecycle.status(t["projects"], t["project_milestones"], t["plans"], t["project_disposals"], meth,
+                            as_of, investment=t["project_investment"])
+
+
+def cases_expr(t: dict[str, ir.Table], meth: ProjectsMethodology) -> ir.Table:
+    return lifecycle.cases(t["project_milestones"], t["plans"], t["project_disposals"], meth)
+
+
+def _rows(expr: ir.Table, eng: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = eng.to_pyarrow(expr).to_pylist()
+    return out
+
+
+def status(settings: Settings, as_of: dt.date, region: str | None = None, meth: ProjectsMethodology | None = None,
+           engine_name: str | None = None) -> dict[str, Any]:
+    """CONTRACT.md ``zhizao projects status``: every project's state on ``as_of``."""
+    meth = meth or load()
+    with engine(settings, engine_name) as eng:
+        expr = status_expr(inputs(eng), meth, as_of)
+        if region:
+            expr = expr.filter(region_filter(expr.region_code, region))
+        rows = _rows(expr.order_by("project_id"), eng)
+    return {"as_of": as_of, "methodology": f"{meth.name}@{meth.version}", "projects": rows}
+
+
+def region_filter(col: ir.Value, region: str) -> ir.Value:
+    """A county code matches itself; a city code (``xxxx00``) its counties."""
+    if region.endswith("00"):
+        return col.startswith(region[:4])
+    return col == region
+
+
+def account(t: dict[str, ir.Table], meth: ProjectsMethodology, d1: dt.date, d2: dt.date, eng: Any,
+            region: str | None = None, stall_cases: ir.Table | None = None) -> dict[str, Any]:
+    """CONTRACT.md ``zhizao projects stalls``: the 破五未 account of ``[d1, d2]``."""
+    if d2 < d1:
+        raise ProjectsError(f"起止日期有误：{d1} 晚于 {d2}")
+    c = stall_cases if stall_cases is not None else cases_expr(t, meth)
+    projects = t["projects"]
+    if region:
+        projects = projects.filter(region_filter(projects.region_code, region))
+    rows = lifecycle.account_rows(c, projects, d1, d2)
+    by = _rows(lifecycle.account_summary(rows, ["region_code", "stall"]).order_by(["region_code", "stall"]), eng)
+    case_rows = _rows(rows.select("project_id", "region_code", "stall", "since", "breached_on", "resolved_on", "how",
+                                  "outcome", "at_start", "new", "resolved", "open_at_end")
+                      .order_by(["since", "project_id"]), eng)
+    return summarise(by, case_rows, d1, d2, meth)
+
+
+def summarise(by: list[dict[str, Any]], case_rows: list[dict[str, Any]], d1: dt.date, d2: dt.date,
+              meth: ProjectsMethodology) -> dict[str, Any]:
+    keys = ("stock_at_start", "new", "resolved", "resolved_by_milestone", "resolved_by_disposal", "open_at_end")
+
+    def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        out = {k: int(sum(int(r[k] or 0) for r in rows)) for k in keys}
+        rr = lifecycle.rate(out["resolved"], out["stock_at_start"], out["new"])
+        out["resolution_rate"] = None if rr is None else round(rr, 4)
+        return out
+
+    regions = sorted({r["region_code"] for r in by})
+    stalls = [s for s in STALL_CODES.values() if any(r["stall"] == s for r in by)]
+    by_outcome: dict[str, int] = {}
+    for c in case_rows:
+        if c["resolved"] and c["how"] == "disposal":
+            by_outcome[c["outcome"]] = by_outcome.get(c["outcome"], 0) + 1
+    return {
+        "from": d1, "to": d2, "methodology": f"{meth.name}@{meth.version}",
+        **total(by),
+        "resolved_by_outcome": by_outcome,
+        "by_region": [{"region_code": g, **total([r for r in by if r["region_code"] == g])} for g in regions],
+        "by_stall": [{"stall": s, "label": meth.label(lifecycle.STALL_BY_CODE[s]),
+                      **total([r for r in by if r["stall"] == s])} for s in stalls],
+        "by_region_stall": [{**r, **{k: int(r[k]) for k in keys}} for r in by],
+        "cases": [{"project_id": c["project_id"], "region_code": c["region_code"], "stall": c["stall"],
+                   "since": c["since"], "breached_on": c["breached_on"],
+                   "resolved_on": c["resolved_on"] if c["resolved"] else None,
+                   "how": c["how"] if c["resolved"] else None,
+                   "outcome": c["outcome"] if c["resolved"] and c["how"] == "disposal" else None}
+                  for c in case_rows],
+    }
+
+
+def stalls(settings: Settings, d1: dt.date, d2: dt.date, region: str | None = None,
+           meth: ProjectsMethodology | None = None, engine_name: str | None = None) -> dict[str, Any]:
+    meth = meth or load()
+    with engine(settings, engine_name) as eng:
+        return account(inputs(eng), meth, d1, d2, eng, region)
+
+
+def literal_date(d: dt.date) -> ir.Value:
+    return ibis.literal(d, type="date")
