@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.projects.scenario import Book, day, run_cases, run_status
+
 from zhizao.projects.methodology import load
 
 SIX = ["2020-01-01", "2020-06-30", "2021-06-30", "2021-09-30", "2022-03-31", "2022-12-31"]

@@ -104,9 +104,9 @@ def summarise(by: list[dict[str, Any]], case_rows: list[dict[str, Any]], d1: dt.
     keys = ("stock_at_start", "new", "resolved", "resolved_by_milestone", "resolved_by_disposal", "open_at_end")
 
     def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        out = {k: int(sum(int(r[k] or 0) for r in rows)) for k in keys}
+        out: dict[str, Any] = {k: int(sum(int(r[k] or 0) for r in rows)) for k in keys}
         rr = lifecycle.rate(out["resolved"], out["stock_at_start"], out["new"])
-        out["resolution_rate"] = None if rr is None else round(rr, 4)
+        out["resolution_rate"] = rr
         return out
 
     regions = sorted({r["region_code"] for r in by})

@@ -1,0 +1,70 @@
+"""``zhizao projects status`` and ``zhizao projects stalls`` on a real warehouse (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
+from typer.testing import CliRunner
+
+from zhizao.cli import app
+from zhizao.settings import Settings
+
+
+@pytest.fixture
+def home(settings: Settings, tmp_path: Path) -> Settings:
+    firms(settings, tmp_path)
+    load(settings, tmp_path, "projects", PROJECT_HEADER, [
+        ["P1", "年产10万台电机项目", FIRM, "330502", "3011", "新建", "35000", "120", "吴兴区经信局", "张三"],
+        ["P2", "智能工厂技改", OTHER_FIRM, "330503", "3911", "技改", "12000", "", "南浔区经信局", "李四"],
+    ])
+    load(settings, tmp_path, "project_milestones", MILESTONE_HEADER, [
+        ["P1", "签约", "2021-01-10", "2021-01-10"],
+        ["P1", "开工", "2021-06-30", ""],
+        ["P2", "签约", "2021-01-10", "2021-01-10"],
+        ["P2", "开工", "2021-03-31", "2021-05-01"],
+        ["P2", "竣工", "2022-03-31", ""],
+    ], name="m1.csv")
+    # P1 re-planned on 2021-09-01 (after its stall began on 2021-07-01)
+    load(settings, tmp_path, "project_milestones", ["项目编号", "节点", "计划日期", "计划调整日期", "调整原因"],
+         [["P1", "开工", "2022-06-30", "2021-09-01", "环评批复延后"]], name="m2.csv")
+    return settings
+
+
+def _run(home: Settings, *args: str) -> dict:
+    res = CliRunner().invoke(app, ["--home", str(home.home), *args, "--json"])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_status_rows_carry_the_contract_fields(home: Settings) -> None:
+    d = _run(home, "projects", "status", "--as-of", "2021-10-01")
+    assert d["as_of"] == "2021-10-01"
+    rows = {r["project_id"]: r for r in d["projects"]}
+    assert set(rows["P1"]) >= {"project_id", "name", "credit_code", "region_code", "reached", "state", "stall",
+                               "overdue_days"}
+    assert (rows["P1"]["state"], rows["P1"]["stall"], rows["P1"]["overdue_days"]) == (
+        "stalled", "signed_not_started", 93)
+    assert (rows["P2"]["state"], rows["P2"]["reached"], rows["P2"]["stall"]) == ("on_track", "started", None)
+
+
+def test_stalls_account_counts_the_stall_that_began_before_the_replan(home: Settings) -> None:
+    d = _run(home, "projects", "stalls", "--from", "2021-01-01", "--to", "2021-12-31")
+    assert (d["stock_at_start"], d["new"], d["resolved"], d["open_at_end"]) == (0, 2, 1, 1)
+    assert d["resolution_rate"] == 0.5
+    assert {(c["project_id"], c["stall"], c["how"]) for c in d["cases"]} == {
+        ("P1", "signed_not_started", None), ("P2", "signed_not_started", "milestone")}
+
+
+def test_stalls_for_one_region(home: Settings) -> None:
+    d = _run(home, "projects", "stalls", "--from", "2021-01-01", "--to", "2021-12-31", "--region", "330503")
+    assert [c["project_id"] for c in d["cases"]] == ["P2"]
+    assert [r["region_code"] for r in d["by_region"]] == ["330503"]
+
+
+def test_a_bad_date_is_a_clear_error(home: Settings) -> None:
+    res = CliRunner().invoke(app, ["--home", str(home.home), "projects", "status", "--as-of", "2021-13-45"])
+    assert res.exit_code != 0
+    assert "不是有效日期" in res.stderr
