@@ -1,0 +1,180 @@
+"""The benefit ledger (一指减负台账): per firm and kind (减税 / 减费 / 减租 / 减息 / 减支 / 奖补),
+what is due, what was paid, the rate paid, and what is overdue; totals by district and policy.
+
+Per (firm, item) of the year, the amount due is, in order of authority: the ``benefits`` row
+(finance, tax or the bureau's own record), else the amount approved on a 快申快享 application,
+else the matched 免申即享 amount (after 从高不重复). The amount paid is the ``benefits`` row's, else
+the payouts recorded here. Overdue: due, not fully paid, and past the payout date of its notice
+or application. Surcharges (差别化加价) are burdens, not benefits, and stay out of the ledger.
+Computed as one Ibis expression on the warehouse (the store's payouts registered as a table).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from sqlalchemy import select
+
+from zhizao.policies.catalogue import KINDS, Catalogue
+from zhizao.settings import Settings
+
+LEDGER_COLUMNS = ("credit_code", "name", "region_code", "item_id", "kind", "expected", "paid", "overdue")
+
+
+def store_facts(settings: Settings, year: int, today: dt.date) -> pa.Table:
+    """(credit_code, item_id, app_expected, paid, due_on) from notices, applications and payouts."""
+    from zhizao.policies.models import PolicyApplication, PolicyNotice, PolicyNoticeEntry, PolicyPayout
+    from zhizao.store.db import session_scope
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(code: str, item: str) -> dict[str, Any]:
+        return rows.setdefault((code, item), {"app_expected": None, "paid": 0.0, "due_on": None})
+
+    with session_scope(settings) as s:
+        for e, n in s.execute(select(PolicyNoticeEntry, PolicyNotice).join(
+                PolicyNotice, PolicyNotice.id == PolicyNoticeEntry.notice_id).where(
+                PolicyNotice.year == year, PolicyNoticeEntry.status != "withdrawn")):
+            r = row(e.credit_code, n.item_id)
+            r["due_on"] = n.payout_due_on if r["due_on"] is None else min(r["due_on"], n.payout_due_on)
+        for a in s.scalars(select(PolicyApplication).where(PolicyApplication.year == year,
+                                                           PolicyApplication.status.in_(("accepted", "paid")))):
+            r = row(a.credit_code, a.item_id)
+            r["app_expected"] = (r["app_expected"] or 0.0) + float(a.approved or 0.0)
+            r["due_on"] = a.due_on if r["due_on"] is None else min(r["due_on"], a.due_on)
+        for p in s.scalars(select(PolicyPayout).where(PolicyPayout.year == year)):
+            row(p.credit_code, p.item_id)["paid"] += float(p.amount)
+    keys = list(rows)
+    return pa.table({
+        "credit_code": pa.array([k[0] for k in keys], pa.string()),
+        "item_id": pa.array([k[1] for k in keys], pa.string()),
+        "app_expected": pa.array([rows[k]["app_expected"] for k in keys], pa.float64()),
+        "store_paid": pa.array([rows[k]["paid"] for k in keys], pa.float64()),
+        "due_on": pa.array([rows[k]["due_on"] for k in keys], pa.date32()),
+    })
+
+
+def ledger_expr(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, enterprises: ir.Table,
+                year: int, today: dt.date, catalogue: Catalogue | None = None) -> ir.Table:
+    """One row per (firm, item) with a benefit due or paid: ``LEDGER_COLUMNS``."""
+    cat = catalogue or Catalogue()
+    kind_of = {it.id: it.kind for it in cat.items if it.kind}
+    m = matches.filter((matches.eligible == "true") & (matches.expected_benefit > 0)
+                       & matches.item_id.isin(list(kind_of)))
+    m = m.group_by(["credit_code", "item_id"]).aggregate(match_expected=m.expected_benefit.sum())
+    keys = [m.select("credit_code", "item_id"), facts.select("credit_code", "item_id")]
+    if benefits is not None:
+        b = benefits.filter(benefits.year == year).select(
+            "credit_code", "item_id", b_kind=benefits.kind.cast("string"),
+            b_expected=benefits.expected.cast("float64"), b_paid=benefits.paid.cast("float64"))
+        keys.append(b.select("credit_code", "item_id"))
+    k = keys[0].union(*keys[1:], distinct=True)
+    t = k.left_join(m, ["credit_code", "item_id"]).select(k.credit_code, k.item_id, m.match_expected)
+    f = facts
+    t = t.left_join(f, ["credit_code", "item_id"]).select(t, f.app_expected, f.store_paid, f.due_on)
+    if benefits is not None:
+        t = t.left_join(b, ["credit_code", "item_id"]).select(t, b.b_kind, b.b_expected, b.b_paid)
+    else:
+        t = t.mutate(b_kind=ibis.null().cast("string"), b_expected=ibis.null().cast("float64"),
+                     b_paid=ibis.null().cast("float64"))
+    item_kind = ibis.cases(*((t.item_id == i, kd) for i, kd in kind_of.items()), else_=ibis.null().cast("string"))
+    expected = ibis.coalesce(t.b_expected, t.app_expected, t.match_expected, 0.0)
+    paid = ibis.coalesce(t.b_paid, t.store_paid, 0.0)
+    late = t.due_on.notnull() & (t.due_on < ibis.literal(today, type="date")) & (paid < expected)
+    t = t.select(t.credit_code, t.item_id, kind=ibis.coalesce(t.b_kind, item_kind),
+                 expected=expected.cast("float64"), paid=paid.cast("float64"),
+                 overdue=ibis.ifelse(late, expected - paid, 0.0).cast("float64"))
+    e = enterprises.select("credit_code", "name", "region_code")
+    t = t.left_join(e, "credit_code").select(t, e.name, e.region_code)
+    return t.filter(t.kind.notnull() & ((t.expected > 0) | (t.paid > 0))).select(*LEDGER_COLUMNS)
+
+
+def _rate(paid: float, expected: float) -> float | None:
+    return round(paid / expected, 4) if expected > 0 else None
+
+
+def summarise(rows: list[dict[str, Any]], year: int, credit_code: str | None = None) -> dict[str, Any]:
+    """Ledger rows → per firm and kind, with totals by kind, district and policy."""
+    from zhizao.codes import regions
+
+    firms: dict[str, dict[str, Any]] = {}
+    by_kind: dict[str, dict[str, float]] = {}
+    by_region: dict[str, dict[str, float]] = {}
+    by_item: dict[str, dict[str, float]] = {}
+
+    def add(acc: dict[str, float], r: dict[str, Any]) -> None:
+        for f in ("expected", "paid", "overdue"):
+            acc[f] = acc.get(f, 0.0) + float(r[f] or 0.0)
+
+    for r in rows:
+        f = firms.setdefault(r["credit_code"], {"credit_code": r["credit_code"], "name": r["name"],
+                                                "region_code": r["region_code"], "kinds": {}, "items": []})
+        add(f["kinds"].setdefault(r["kind"], {}), r)
+        f["items"].append({k: r[k] for k in ("item_id", "kind", "expected", "paid", "overdue")})
+        add(by_kind.setdefault(r["kind"], {}), r)
+        add(by_region.setdefault(r["region_code"] or "", {}), r)
+        add(by_item.setdefault(r["item_id"], {}), r)
+
+    def finish(acc: dict[str, float]) -> dict[str, Any]:
+        return {"expected": round(acc.get("expected", 0.0), 4), "paid": round(acc.get("paid", 0.0), 4),
+                "rate": _rate(acc.get("paid", 0.0), acc.get("expected", 0.0)),
+                "overdue": round(acc.get("overdue", 0.0), 4)}
+
+    out_firms = []
+    for f in sorted(firms.values(), key=lambda x: x["credit_code"]):
+        kinds = [{"kind": k, "kind_label": KINDS[k], **finish(v)} for k, v in sorted(f["kinds"].items())]
+        tot: dict[str, float] = {}
+        for v in f["kinds"].values():
+            for x in ("expected", "paid", "overdue"):
+                tot[x] = tot.get(x, 0.0) + v[x]
+        out_firms.append({"credit_code": f["credit_code"], "name": f["name"], "region_code": f["region_code"],
+                          "kinds": kinds, "items": f["items"], **finish(tot)})
+    firm_count_region: dict[str, int] = {}
+    for f in out_firms:
+        firm_count_region[f["region_code"] or ""] = firm_count_region.get(f["region_code"] or "", 0) + 1
+    total: dict[str, float] = {}
+    for v in by_kind.values():
+        for x in ("expected", "paid", "overdue"):
+            total[x] = total.get(x, 0.0) + v[x]
+    cat = Catalogue()
+    titles = {it.id: it.title for it in cat.items}
+    return {
+        "year": year, "credit_code": credit_code, "firms": out_firms, "total": finish(total) | {"firms": len(out_firms)},
+        "by_kind": [{"kind": k, "kind_label": KINDS[k], **finish(v)} for k, v in sorted(by_kind.items())],
+        "by_region": [{"region_code": k, "region_name": regions.name(k) if k else "", "firms": firm_count_region[k],
+                       **finish(v)} for k, v in sorted(by_region.items())],
+        "by_item": [{"item_id": k, "title": titles.get(k, k), **finish(v)} for k, v in sorted(by_item.items())],
+    }
+
+
+def ledger(settings: Settings, year: int, credit_code: str | None = None, region: str | None = None,
+           today: dt.date | None = None, engine: str | None = None) -> dict[str, Any]:
+    """The ledger of ``year`` (one firm's with ``credit_code``, one district's with ``region``)."""
+    from zhizao.contract.tables import TABLES
+    from zhizao.engine import connect
+    from zhizao.policies.data import inputs
+    from zhizao.policies.match import match
+    from zhizao.store.models import utcnow
+
+    today = today or utcnow().date()
+    eng = connect(settings, engine, read_only=True)
+    try:
+        ins = inputs(settings, eng, year)
+        m = match(ins, year)
+        if credit_code:
+            m = m.filter(m.credit_code == credit_code)
+        facts = eng.register("_policies_ledger_facts", store_facts(settings, year, today))
+        benefits = eng.table("benefits") if "benefits" in TABLES else None
+        t = ledger_expr(m, benefits, facts, ins["enterprises"], year, today)
+        if credit_code:
+            t = t.filter(t.credit_code == credit_code)
+        if region:
+            t = t.filter(t.region_code == region)
+        rows = eng.to_pyarrow(t.order_by(["credit_code", "item_id"])).to_pylist()
+    finally:
+        eng.close()
+    return summarise(rows, year, credit_code)
