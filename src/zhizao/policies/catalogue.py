@@ -35,7 +35,7 @@ MODES: dict[str, str] = {"no_application": "免申即享", "fast_application": "
 FAST_PAYOUT_WORKING_DAYS = 60
 
 Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not_in"]
-OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "为", "!=": "不为", "in": "属于", "not_in": "不属于"}
+OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "=": "=", "!=": "≠", "in": "属于", "not_in": "不属于"}
 
 
 class CatalogueError(ValueError):

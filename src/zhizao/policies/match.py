@@ -226,11 +226,12 @@ def _fmt(v: ir.NumericValue) -> ir.StringValue:
 
 def _reason_unmet(n: Any, t: ir.Table) -> ir.StringValue:
     if isinstance(n, cr.Comparison) and not n.measure.count("__"):
+        unit = f" {n.unit}" if n.unit else ""
         return (ibis.literal(f"{n.label} ") + _fmt(t[f"{n.id}__value"]) + ibis.literal(
-            f"{n.unit}，要求{OP_TEXT.get(n.op, n.op)} {n.low:,g}{n.unit}"))
+            f"{unit}，要求 {OP_TEXT.get(n.op, n.op)} {n.low:,g}{unit}"))
     if isinstance(n, cr.TitleHeld):
         return ibis.literal(f"未持有“{n.label}”称号")
-    return ibis.literal(f"{n.label}：不符合")
+    return ibis.literal(f"{n.label}：否")
 
 
 def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: ir.Table | None) -> ir.Table:
@@ -248,11 +249,15 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
     manual = [n for n in nodes if isinstance(n, cr.Manual)]
     outcome = s.outcome
     award = s._benefit
-    zero_threshold = item.benefit.formula == "thresholds"
+    thresholds = item.benefit.formula == "thresholds"
+    no_award = ibis.literal(thresholds) & award.notnull() & (award == 0.0)
+    award_unknown = ibis.literal(thresholds) & award.isnull()
+    qualified = outcome == "qualified"
     eligible = ibis.cases(
         (outcome == "not_qualified", "false"),
-        ((outcome == "qualified") & zero_threshold & (award.fill_null(0.0) == 0.0), "false"),
-        (outcome == "qualified", "true"),
+        (qualified & no_award, "false"),
+        (qualified & award_unknown, "unknown"),
+        (qualified, "true"),
         else_="unknown")
     unmet_reason = ibis.cases(*((s[f"{n.id}__outcome"] == "unmet", _reason_unmet(n, s)) for n in nodes),
                               else_=ibis.literal("不符合条件"))
@@ -262,8 +267,9 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
     threshold_text = "营业收入此前已突破相应档次，本年度无首次突破的档次"
     reason = ibis.cases(
         (outcome == "not_qualified", ibis.literal("不满足：") + unmet_reason),
-        ((outcome == "qualified") & zero_threshold & (award.fill_null(0.0) == 0.0), ibis.literal(threshold_text)),
-        (outcome == "qualified", ibis.literal("符合全部条件" + ("，免申即享" if m == "no_application" else ""))),
+        (qualified & no_award, ibis.literal(threshold_text)),
+        (qualified & award_unknown, ibis.literal("缺少以前年度数据，无法判断是否首次突破")),
+        (qualified, ibis.literal("符合全部条件" + ("，免申即享" if m == "no_application" else ""))),
         (outcome == "manual_review", ibis.literal(f"数据符合其余条件，需企业简易申报：{manual_text}（快申快享）")),
         else_=unknown_reason)
     empty = ibis.literal([], type=f"array<{_GAP_TYPE}>")
@@ -274,7 +280,7 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
                                        "gap": s[f"{n.id}__gap"], "unit": ibis.literal(n.unit)})])
         gaps_col = gaps_col.concat(ibis.ifelse(s[f"{n.id}__outcome"] == "unmet", one, empty))
     expected = ibis.cases(
-        ((outcome == "qualified") & ~(zero_threshold & (award.fill_null(0.0) == 0.0)), award),
+        (qualified & ~no_award, award),
         (outcome == "manual_review", award),
         else_=_null("float64"))
     return s.select(

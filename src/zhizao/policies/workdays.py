@@ -2,7 +2,8 @@
 
 The calendar is data (``calendars/cn-working-days.yaml``, one block per year with the State
 Council notice it comes from). Counting beyond the years the file covers is refused rather than
-guessed: a deadline computed on an unknown year's holidays would be silently wrong.
+guessed: a deadline computed on an unknown year's holidays would be silently wrong. A year whose
+notice is not yet out holds the statutory days only and is marked ``provisional``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class _Year(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: str
+    #: only the statutory days, before the year's State Council notice (make-up days unknown)
+    provisional: bool = False
     holidays: list[tuple[dt.date, dt.date, str]]
     workdays: list[dt.date] = []
 
@@ -60,6 +63,11 @@ class WorkingCalendar:
     holidays: frozenset[dt.date]
     holiday_names: dict[dt.date, str]
     workdays: frozenset[dt.date]
+    provisional_years: frozenset[int] = frozenset()
+
+    def is_provisional(self, start: dt.date, end: dt.date) -> bool:
+        """Whether a span runs through a year whose make-up days are not yet published."""
+        return any(start.year <= y <= end.year for y in self.provisional_years)
 
     def _covered(self, d: dt.date) -> None:
         if not self.first_year <= d.year <= self.last_year:
@@ -107,7 +115,8 @@ def load(path: Path | None = None) -> WorkingCalendar:
                 hol[d] = name
                 d += dt.timedelta(days=1)
     work = frozenset(d for block in f.years.values() for d in block.workdays)
-    return WorkingCalendar(f.name, f.title, min(f.years), max(f.years), frozenset(hol), hol, work)
+    prov = frozenset(y for y, block in f.years.items() if block.provisional)
+    return WorkingCalendar(f.name, f.title, min(f.years), max(f.years), frozenset(hol), hol, work, prov)
 
 
 @cache

@@ -183,6 +183,7 @@ def open_notice(settings: Settings, year: int, item_id: str, rows: list[dict[str
 def notice_dict(n: PolicyNotice, entries: bool = False) -> dict[str, Any]:
     d: dict[str, Any] = {"id": n.id, "year": n.year, "item_id": n.item_id, "status": n.status,
                          "opened_on": n.opened_on, "closes_on": n.closes_on, "payout_due_on": n.payout_due_on,
+                         "due_provisional": _cal().is_provisional(n.opened_on, n.payout_due_on),
                          "opened_by": n.opened_by, "firms": n.firms, "total": n.total}
     if entries:
         d["entries"] = [entry_dict(e) for e in n.entries]
@@ -431,6 +432,7 @@ def application_dict(a: PolicyApplication, today: dt.date | None = None) -> dict
     return {"id": a.id, "year": a.year, "item_id": a.item_id, "credit_code": a.credit_code,
             "region_code": a.region_code, "subject": a.subject or None, "claimed": a.claimed,
             "declared": json.loads(a.declared) if a.declared else {}, "filed_on": a.filed_on, "due_on": a.due_on,
+            "due_provisional": _cal().is_provisional(a.filed_on, a.due_on),
             "working_days_left": left, "overdue": a.status in ("filed", "accepted") and today > a.due_on,
             "status": a.status, "status_label": APPLICATION_LABELS[a.status], "approved": a.approved,
             "decided_by": a.decided_by, "decided_on": a.decided_on, "decision_reason": a.decision_reason}
