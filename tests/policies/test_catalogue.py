@@ -32,7 +32,7 @@ def test_huzhou_document_is_cited_by_its_number_with_items_for_each_shape():
     assert it["hz23-chain-strengthen"].benefit.rate.value == 0.12
     assert it["hz23-chain-strengthen"].benefit.cap.value == 3000
     semi = it["hz23-chain-semiconductor"].benefit
-    assert [t.rate for t in semi.tiers][0] == 0.15 and max(t.rate for t in semi.tiers) == 0.30
+    assert semi.tiers[0].rate == 0.15 and max(t.rate for t in semi.tiers) == 0.30
     assert semi.cap.value == 5000
     assert [t.threshold for t in it["hz23-revenue-milestone"].benefit.thresholds] == [1000, 2000, 5000, 10000]
 
@@ -49,7 +49,7 @@ def test_every_default_value_is_marked_and_every_source_declared():
 def test_eligibility_naming_an_unknown_attribute_fails_validation_naming_it():
     data = copy.deepcopy(_huzhou())
     data["items"][0]["eligibility"][2]["measure"] = "equipment_investmnet"
-    with pytest.raises(CatalogueError, match="hz23-tech-upgrade.*equipment_investmnet"):
+    with pytest.raises(CatalogueError, match=r"hz23-tech-upgrade.*equipment_investmnet"):
         parse(data)
 
 

@@ -174,8 +174,10 @@ def _flag(r: Rule) -> Any:
                 test = ~test
         elif isinstance(val, str):
             test = v.cast("string") == val if r.op == "==" else v.cast("string") != val
-        else:
+        elif isinstance(val, int | float):
             test = v.cast("float64") == float(val) if r.op == "==" else v.cast("float64") != float(val)
+        else:
+            raise ValueError(f"条件 {r.id} 的取值 {val!r} 与比较符 {r.op} 不匹配")
         return ibis.ifelse(v.isnull(), _null("float64"), ibis.ifelse(test, 1.0, 0.0))
     return expr
 
