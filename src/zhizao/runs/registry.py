@@ -94,17 +94,25 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
 def result_hash(table: pa.Table) -> str:
     """sha256 of the results as CSV, rows sorted by all key columns: the same results give the
     same hash whatever the engine or row order (floats rounded to 12 significant digits so
-    that DuckDB and Spark summation order cannot change it)."""
+    that DuckDB and Spark summation order cannot change it).
+
+    The rounding runs in DuckDB over the Arrow table (``printf('%.12g')`` read back as a double,
+    the same correctly rounded value as Python's ``float(f"{v:.12g}")``), never per row in Python."""
     sort_keys = [(c, "ascending") for c in table.column_names if c in ("credit_code", "track", "month")]
     t = table.sort_by(sort_keys) if sort_keys else table
-    cols = []
-    for name in t.column_names:
-        col = t[name]
-        if pa.types.is_floating(col.type):
-            vals = [None if v is None else float(f"{v:.12g}") for v in col.to_pylist()]
-            col = pa.array(vals, type=pa.float64())
-        cols.append(col)
-    t = pa.table(cols, names=t.column_names)
+    floats = [n for n in t.column_names if pa.types.is_floating(t.schema.field(n).type)]
+    if floats and t.num_rows:
+        con = duckdb.connect()
+        try:
+            con.register("t", pa.table([t[n] for n in floats], names=[f"c{i}" for i in range(len(floats))]))
+            sel = ", ".join(f"CAST(printf('%.12g', CAST(c{i} AS DOUBLE)) AS DOUBLE) AS c{i}" for i in range(len(floats)))
+            rounded = con.sql(f"SELECT {sel} FROM t").to_arrow_table()
+        finally:
+            con.close()
+        cols = [rounded[f"c{floats.index(n)}"] if n in floats else t[n] for n in t.column_names]
+        t = pa.table(cols, names=t.column_names)
+    elif floats:
+        t = pa.table([t[n].cast(pa.float64()) if n in floats else t[n] for n in t.column_names], names=t.column_names)
     buf = io.BytesIO()
     pacsv.write_csv(t, buf)
     return hashlib.sha256(buf.getvalue()).hexdigest()
@@ -181,19 +189,24 @@ def execute(
 
 
 def _counts(result: pa.Table, outcome_fields: tuple[str, ...]) -> dict[str, Any]:
+    """Firms, statuses and the outcome distributions, counted by Arrow compute."""
+    import pyarrow.compute as pc
+
+    def tally(col: pa.ChunkedArray) -> dict[str, int]:
+        vc = pc.value_counts(col.drop_null() if col.null_count else col)
+        return dict(sorted((str(v), int(n)) for v, n in zip(vc.field("values").to_pylist(),
+                                                            vc.field("counts").to_pylist(), strict=True)))
+
     counts: dict[str, Any] = {"firms": result.num_rows}
     if "status" in result.column_names:
-        statuses: dict[str, int] = {}
-        for v in result["status"].to_pylist():
-            statuses[str(v)] = statuses.get(str(v), 0) + 1
-        counts["status"] = dict(sorted(statuses.items()))
+        col = result["status"]
+        statuses = tally(col)
+        if col.null_count:
+            statuses = dict(sorted((statuses | {"None": col.null_count}).items()))
+        counts["status"] = statuses
     for f in outcome_fields:
         if f in result.column_names:
-            dist: dict[str, int] = {}
-            for v in result[f].to_pylist():
-                if v is not None:
-                    dist[str(v)] = dist.get(str(v), 0) + 1
-            counts[f] = dict(sorted(dist.items()))
+            counts[f] = tally(result[f])
     return counts
 
 
