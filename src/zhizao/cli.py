@@ -207,7 +207,9 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
     from zhizao import runs
 
     try:
-        d = runs.diff(settings_from(ctx), run_a, run_b)
+        from zhizao.runs.diff import diff
+
+        d = diff(settings_from(ctx), run_a, run_b)
     except (runs.RunError, ValueError) as exc:
         fail(str(exc))
 

@@ -303,7 +303,9 @@ def correct(settings: Settings, year: int, user: str, *, engine: str | None = No
     finally:
         eng.close()
     assert old is not None
-    d = runs.diff(settings, old, run.run_id)
+    from zhizao.runs.diff import diff  # the function: once imported, `runs.diff` names the module
+
+    d = diff(settings, old, run.run_id)
     new_batches = sorted(set(run.input_batches) - set(frozen))
     summary = {"previous_run_id": old, "changed": len(d["changed"]), "added": len(d["added"]),
                "removed": len(d["removed"]), "objections": accepted, "new_batches": new_batches}

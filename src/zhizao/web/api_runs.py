@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from zhizao import runs
+from zhizao.runs.diff import diff as diff_runs
 from zhizao.runs.registry import _COLS, _row_to_run
 from zhizao.settings import Settings
 from zhizao.store.publish import PublishError, publish, published_run
@@ -91,7 +92,7 @@ async def run_diff(run_id: RunId, other_id: RunId, user: Reader, settings: Setti
         if not _runs(settings, None, None, rid):
             raise HTTPException(404, f"{RUN_NOT_FOUND}: {rid}")
     try:
-        d: dict[str, Any] = await run_in_threadpool(_registry_call, runs.diff, settings, run_id, other_id)
+        d: dict[str, Any] = await run_in_threadpool(_registry_call, diff_runs, settings, run_id, other_id)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     if user.role == "auditor":
