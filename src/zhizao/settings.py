@@ -47,7 +47,7 @@ class Limits:
     #: a request body that is not a file upload: forms, JSON (``ZHIZAO_MAX_BODY_MB``)
     body_bytes: int = 1 * MB
     #: objection evidence (``ZHIZAO_MAX_EVIDENCE_MB``)
-    evidence_bytes: int = 10 * MB
+    evidence_bytes: int = 20 * MB
     #: the uncompressed size of all parts of a spreadsheet (``ZHIZAO_MAX_UNCOMPRESSED_MB``)
     uncompressed_bytes: int = 1024 * MB
     #: a spreadsheet part larger than 4 MB may expand at most this many times (``ZHIZAO_MAX_COMPRESSION_RATIO``)

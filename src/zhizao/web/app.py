@@ -142,6 +142,10 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     if STATIC_DIR.exists():
         app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
+    from zhizao.web.guard import GuardMiddleware
+
+    app.add_middleware(GuardMiddleware, settings=settings, auth_config=lambda: app.state.auth_config)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
