@@ -129,15 +129,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """月度例会议程：全部红色未按期项目与逾期协调事项，按区县（Excel 或 PDF）。"""
-        from zhizao.projects import agenda, query
+        from zhizao.projects import query
+        from zhizao.projects.agenda import build, write
 
         day = parse_day(as_of, "--as-of ")
         settings = settings_from(ctx)
         if out.suffix.lower() not in (".xlsx", ".pdf"):
             fail(f"输出文件应为 .xlsx 或 .pdf：{out}")
         try:
-            data = agenda.build(settings, day, _region(region))
-            agenda.write(data, out)
+            data = build(settings, day, _region(region))
+            write(data, out)
         except query.ProjectsError as exc:
             fail(str(exc))
         emit({"as_of": day, "file": out, "stalls": len(data["stalls"]), "issues": len(data["issues"])}, as_json,

@@ -223,3 +223,22 @@ def rate(resolved: int, stock: int, new: int) -> float | None:
     """``resolved / (stock_at_start + new)`` (None when there were no cases)."""
     n = stock + new
     return None if n == 0 else resolved / n
+
+
+def drive(projects: ir.Table, milestones: ir.Table, year: int) -> ir.Table:
+    """双进双产 by district for ``year``: milestones due (current plan in the year), reached on time
+    (on or before the plan), reached early (before the plan), and the starts, completions and full
+    productions of the year (``region_code, due, on_time, early, started, completed, full_production``)."""
+    p = projects.select(pid="project_id", region_code="region_code")
+    m = milestones.join(p, milestones.project_id == p.pid)
+    y0, y1 = ibis.literal(dt.date(year, 1, 1)), ibis.literal(dt.date(year, 12, 31))
+    in_year = (m.planned_on >= y0) & (m.planned_on <= y1)
+    done_in_year = m.actual_on.notnull() & (m.actual_on >= y0) & (m.actual_on <= y1)
+    return m.group_by("region_code").aggregate(
+        due=in_year.sum(),
+        on_time=(in_year & m.actual_on.notnull() & (m.actual_on <= m.planned_on)).sum(),
+        early=(done_in_year & (m.actual_on < m.planned_on)).sum(),
+        started=(done_in_year & (m.milestone == "started")).sum(),
+        completed=(done_in_year & (m.milestone == "completed")).sum(),
+        full_production=(done_in_year & (m.milestone == "full_production")).sum(),
+    )

@@ -1,10 +1,19 @@
 """投资项目 (三端六环, 破五未): the projects room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import Room
+from zhizao.rooms import NavEntry, Room
 
 ROOM = Room(
     name="projects",
     title="投资项目全生命周期",
     cli="zhizao.projects.cli",
+    pages="zhizao.projects.pages",
+    templates=True,
+    nav=(NavEntry("项目推进", "/projects", ("city", "district", "auditor"), order=30),),
+    models="zhizao.projects.models",
+    migrations=True,
     tables="zhizao.projects.tables:TABLES",
+    profile_section="zhizao.projects.hooks:profile_section",
+    indicators="zhizao.projects.hooks:indicators",
+    review_section="zhizao.projects.hooks:review_section",
+    demo="zhizao.projects.demo:run",
 )

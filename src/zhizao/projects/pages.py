@@ -1,0 +1,456 @@
+"""投资项目 pages: the district board (双进双产 lists and ranking, 破五未 account), the stalled
+list the bureau works from (filters, sorting and paging in the query, export), one project's
+timeline (planned vs actual, stalls shaded) with its edits and issue log, the meeting agenda.
+
+Scope: the city and the auditor (every read audited) see every project, a district user its
+district's (and edits them), a firm its own projects read-only (from its profile).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from zhizao.projects import edits, issues, labels, lifecycle, query
+from zhizao.projects.methodology import STALL_CODES, TARGETS, load
+from zhizao.projects.models import ISSUE_STAGE_NAMES, ISSUE_STAGES, PARTIES, PARTY_NAMES
+from zhizao.projects.tables import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
+from zhizao.web.pages import (
+    PAGE_SIZE,
+    WAREHOUSE_BUSY,
+    PageError,
+    audit_page_read,
+    bar_option,
+    busy,
+    forbid,
+    not_found,
+    pages_of,
+    query_string,
+    region_scope,
+    stacked_bar_option,
+)
+from zhizao.web.templating import render, user_attr
+
+router = APIRouter(include_in_schema=False)
+
+READERS = ("city", "district", "auditor")
+SORTS = {"overdue": ("overdue_days", True), "since": ("since", False), "region": ("region_code", False),
+         "investment": ("total_investment", True), "project": ("project_id", False)}
+STATE_COLOURS = {"on_track": "#38a169", "stalled": "#d62828", "disposed": "#718096", "done": "#0b5cad"}
+
+
+def _day(text: str | None, default: dt.date | None = None) -> dt.date:
+    if text:
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise PageError(status_code=400, detail=f"日期格式不正确：{text}（应为 2024-06-30）") from None
+    return default or dt.date.today()
+
+
+def _region(user: Any, requested: str) -> str | None:
+    fixed = region_scope(user)
+    if fixed:
+        return str(fixed)
+    r = requested.strip()
+    return r if (len(r) == 6 and r.isdigit()) else None
+
+
+def _engine(settings: Any) -> Any:
+    """A read-only DuckDB engine over the warehouse (None before anything was imported)."""
+    from zhizao.engine import connect
+
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        return connect(settings, "duckdb", read_only=True)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
+
+
+def _has_projects(eng: Any) -> bool:
+    try:
+        return bool(eng.raw.execute("SELECT count(*) FROM projects").fetchall()[0][0])
+    except duckdb.CatalogException:  # a warehouse written before the room existed
+        return False
+
+
+def _regions(eng: Any, region: str | None) -> list[tuple[str, str]]:
+    sql = "SELECT DISTINCT region_code FROM projects ORDER BY 1"
+    codes = [r[0] for r in eng.raw.execute(sql).fetchall()]
+    if region:
+        codes = [c for c in codes if c == region or (region.endswith("00") and c.startswith(region[:4]))]
+    return [(c, labels.region_label(c)) for c in codes]
+
+
+# ----------------------------------------------------------------------------- board
+@router.get("/projects", response_class=HTMLResponse)
+def board(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, as_of: str = "",
+          region: str = "", year: int | None = None) -> Response:
+    if user_attr(user, "role") == "enterprise":
+        return RedirectResponse(f"/enterprises/{user_attr(user, 'credit_code')}#projects", status_code=303)
+    forbid(user, *READERS)
+    day = _day(as_of)
+    y = year or day.year
+    reg = _region(user, region)
+    audit_page_read(session, user, "read.projects_board", f"projects:{reg or 'city'}", request)
+    ctx: dict[str, Any] = {"breadcrumbs": [("项目推进", None)], "as_of": day, "year": y, "region": reg or "",
+                           "fixed_region": region_scope(user) is not None, "empty": True}
+    eng = _engine(settings)
+    if eng is None or not _has_projects(eng):
+        if eng is not None:
+            eng.close()
+        return render(request, "projects/board.html", ctx, user=user)
+    try:
+        meth = load()
+        t = query.inputs(eng)
+        if reg:
+            t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
+        st = query.status_expr(t, meth, day)
+        counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
+        acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
+        dr = eng.to_pyarrow(lifecycle.drive(t["projects"], t["project_milestones"], y)).to_pylist()
+        early = eng.to_pyarrow(_early_list(t, y).limit(200)).to_pylist()
+        regions = _regions(eng, None if not region_scope(user) else reg)
+    finally:
+        eng.close()
+    total = {s: sum(c["n"] for c in counts if c["state"] == s) for s in lifecycle.STATES}
+    red = sum(c["n"] for c in counts if c["state"] == "stalled" and c["colour"] == "red")
+    acc_by_region = {r["region_code"]: r for r in acc["by_region"]}
+    ranking = []
+    for r in dr:
+        a = acc_by_region.get(r["region_code"], {})
+        open_now = sum(c["n"] for c in counts if c["region_code"] == r["region_code"] and c["state"] == "stalled")
+        ranking.append({**r, "name": labels.region_label(r["region_code"]),
+                        "on_time_rate": (r["on_time"] / r["due"]) if r["due"] else None,
+                        "stalled": open_now, "resolution_rate": a.get("resolution_rate"),
+                        "new": a.get("new", 0), "resolved": a.get("resolved", 0)})
+    ranking.sort(key=lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), -(r["resolution_rate"] or 0)))
+    for i, r in enumerate(ranking, 1):
+        r["rank"] = i
+    names = [r["name"] for r in ranking]
+    charts = {
+        "states": stacked_bar_option("各区县项目状态", names, {
+            lifecycle.STATE_NAMES[s]: [sum(c["n"] for c in counts if c["region_code"] == r["region_code"] and c["state"] == s)
+                                       for r in ranking] for s in lifecycle.STATES}, {
+            lifecycle.STATE_NAMES[s]: STATE_COLOURS[s] for s in lifecycle.STATES}),
+        "stalls": bar_option(f"{y}年“破五未”新增与化解（按类型）", [s["label"] for s in acc["by_stall"]],
+                             [s["new"] + s["stock_at_start"] for s in acc["by_stall"]], "个", "#d62828"),
+    }
+    for e in early:
+        e["region_name"] = labels.region_label(e["region_code"])
+        e["milestone_name"] = MILESTONE_NAMES[e["milestone"]]
+    ctx.update(empty=False, total=total, red=red, n_projects=sum(total.values()), account=acc, ranking=ranking,
+               charts=charts, early=early, regions=regions, percent=labels.percent)
+    return render(request, "projects/board.html", ctx, user=user)
+
+
+def _early_list(t: dict[str, Any], year: int) -> Any:
+    """双进双产 list: milestones of the year reached ahead of plan (start, completion, full production)."""
+    m, p = t["project_milestones"], t["projects"]
+    y0, y1 = ibis.literal(dt.date(year, 1, 1)), ibis.literal(dt.date(year, 12, 31))
+    x = m.filter(m.milestone.isin(["started", "completed", "full_production"]) & m.actual_on.notnull()
+                 & (m.actual_on >= y0) & (m.actual_on <= y1) & (m.actual_on < m.planned_on))
+    pp = p.select(pid="project_id", name="name", region_code="region_code", total_investment="total_investment")
+    x = x.join(pp, x.project_id == pp.pid)
+    x = x.mutate(days_early=x.planned_on.delta(x.actual_on, unit="day"))
+    return x.select("project_id", "name", "region_code", "milestone", "planned_on", "actual_on", "days_early",
+                    "total_investment").order_by([ibis.desc("days_early"), "project_id"])
+
+
+# ----------------------------------------------------------------------------- stalled list
+def _stalled(settings: Any, user: Any, day: dt.date, reg: str | None, stall: str, min_days: int, owner: str,
+             sort: str, page: int | None) -> tuple[int, list[dict[str, Any]], list[tuple[str, str]], list[str]]:
+    eng = _engine(settings)
+    if eng is None or not _has_projects(eng):
+        if eng is not None:
+            eng.close()
+        return 0, [], [], []
+    try:
+        t = query.inputs(eng)
+        if reg:
+            t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
+        st = query.status_expr(t, load(), day)
+        st = st.filter(st.state == "stalled")
+        owners = sorted({r["owner"] for r in eng.to_pyarrow(st.select("owner").distinct()).to_pylist() if r["owner"]})
+        if stall in STALL_CODES.values():
+            st = st.filter(st.stall == stall)
+        if min_days > 0:
+            st = st.filter(st.overdue_days >= min_days)
+        if owner:
+            st = st.filter(st.owner == owner)
+        col, desc = SORTS.get(sort, SORTS["overdue"])
+        ordered = st.order_by([ibis.desc(col) if desc else col, "project_id"])
+        total = int(eng.to_pyarrow(st.aggregate(n=st.count())).to_pylist()[0]["n"])
+        if page is not None:
+            ordered = ordered.limit(PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        rows = eng.to_pyarrow(ordered).to_pylist()
+        regions = _regions(eng, reg if region_scope(user) else None)
+    finally:
+        eng.close()
+    for r in rows:
+        r["region_name"] = labels.region_label(r["region_code"])
+        r["stall_name"] = labels.stall_name(r["stall"])
+        r["land_name"] = labels.LAND_WARNINGS.get(r["land_warning"] or "", "")
+    return total, rows, regions, owners
+
+
+@router.get("/projects/stalls", response_class=HTMLResponse)
+def stalled_list(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, as_of: str = "",
+                 region: str = "", stall: str = "", min_days: int = 0, owner: str = "", sort: str = "overdue",
+                 page: int = 1) -> Response:
+    forbid(user, *READERS)
+    day = _day(as_of)
+    reg = _region(user, region)
+    audit_page_read(session, user, "read.projects_stalls", f"projects:{reg or 'city'}", request)
+    page = max(1, page)
+    total, rows, regions, owners = _stalled(settings, user, day, reg, stall, max(0, min_days), owner.strip(), sort, page)
+    params = query_string(as_of=day.isoformat(), region=reg if not region_scope(user) else "", stall=stall,
+                          min_days=min_days or "", owner=owner, sort=sort)
+    return render(request, "projects/stalls.html", {
+        "breadcrumbs": [("项目推进", "/projects"), ("未按期项目", None)], "as_of": day, "region": reg or "",
+        "fixed_region": region_scope(user) is not None, "stall": stall, "min_days": min_days, "owner": owner,
+        "sort": sort, "rows": rows, "total": total, "page": min(page, pages_of(total)), "pages": pages_of(total),
+        "params": params, "regions": regions, "owners": owners,
+        "stalls": [(c, labels.stall_name(c)) for c in STALL_CODES.values()],
+        "sorts": [("overdue", "逾期天数（多→少）"), ("since", "起始日（早→晚）"), ("region", "区县"),
+                  ("investment", "计划总投资（大→小）"), ("project", "项目编号")],
+        "milestone_name": labels.milestone_name}, user=user)
+
+
+@router.get("/projects/stalls.xlsx")
+def stalled_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, as_of: str = "",
+                   region: str = "", stall: str = "", min_days: int = 0, owner: str = "",
+                   sort: str = "overdue") -> Response:
+    forbid(user, *READERS)
+    from zhizao.reports.xlsx import Sheet, write_workbook
+
+    day = _day(as_of)
+    reg = _region(user, region)
+    total, rows, _, _ = _stalled(settings, user, day, reg, stall, max(0, min_days), owner.strip(), sort, None)
+    audit(session, user, "export.projects_stalls", f"projects:{reg or 'city'}", request=request,
+          detail={"rows": total, "as_of": day.isoformat(), "stall": stall, "owner": owner})
+    for r in rows:
+        r["reached_name"] = labels.milestone_name(r["reached"])
+        r["colour_name"] = labels.COLOUR_NAMES.get(r["colour"], "")
+    cols = [("region_name", "区县", None), ("project_id", "项目编号", None), ("name", "项目名称", None),
+            ("credit_code", "统一社会信用代码", None), ("reached_name", "已完成节点", None), ("stall_name", "未按期类型", None),
+            ("since", "未按期起始日", None), ("overdue_days", "逾期天数", "#,##0"), ("colour_name", "预警等级", None),
+            ("next_planned_on", "现行计划日期", None), ("owner", "责任单位", None), ("facilitator", "代办员", None),
+            ("total_investment", "计划总投资（万元）", "#,##0"), ("land_name", "用地预警", None)]
+    folder = Path(tempfile.mkdtemp())
+    out = write_workbook(folder / "stalls.xlsx", [Sheet("未按期项目", cols, rows, title=f"未按期项目清单（截至 {day}）")])
+    return FileResponse(out, filename=f"未按期项目清单{day:%Y%m%d}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+# ----------------------------------------------------------------------------- one project
+def _project_or_404(settings: Any, user: Any, project_id: str) -> dict[str, Any]:
+    try:
+        p = edits.project(settings, project_id)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
+    if p is None or not edits.can_see(user, p):
+        raise not_found()
+    return p
+
+
+def timeline_option(p: dict[str, Any], cases: list[dict[str, Any]], day: dt.date) -> dict[str, Any]:
+    """ECharts: the six milestones (y) against time (x): current plan, original plan, actual; each
+    stall case shaded from its first day to its resolution (or the as-of day)."""
+    names = [MILESTONE_NAMES[m] for m in MILESTONE_ORDER]
+    ms = p["milestones"]
+    orig: dict[str, dt.date] = {}
+    for h in p["plan_history"]:
+        orig.setdefault(h["milestone"], h["planned_on"])
+    plan = [[ms[m]["planned_on"].isoformat(), MILESTONE_NAMES[m]] for m in MILESTONE_ORDER if m in ms]
+    first = [[orig[m].isoformat(), MILESTONE_NAMES[m]] for m in MILESTONE_ORDER
+             if m in orig and m in ms and orig[m] != ms[m]["planned_on"]]
+    actual = [[ms[m]["actual_on"].isoformat(), MILESTONE_NAMES[m]] for m in MILESTONE_ORDER
+              if m in ms and ms[m]["actual_on"]]
+    areas = [[{"name": labels.stall_name(c["stall"]), "xAxis": c["since"].isoformat()},
+              {"xAxis": (c["resolved_on"] or day).isoformat()}] for c in cases if c["since"] <= day]
+    return {
+        "title": {"text": "节点计划与实际", "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item"},
+        "legend": {"bottom": 0, "data": ["现行计划", "原计划", "实际完成"]},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 50},
+        "xAxis": {"type": "time"},
+        "yAxis": {"type": "category", "data": names, "inverse": True},
+        "series": [
+            {"name": "现行计划", "type": "scatter", "symbol": "diamond", "symbolSize": 12, "data": plan,
+             "itemStyle": {"color": "#0b5cad"},
+             "markArea": {"itemStyle": {"color": "rgba(214,40,40,0.12)"}, "label": {"color": "#822727"},
+                          "data": areas}},
+            {"name": "原计划", "type": "scatter", "symbol": "emptyDiamond", "symbolSize": 12, "data": first,
+             "itemStyle": {"color": "#718096"}},
+            {"name": "实际完成", "type": "scatter", "symbol": "circle", "symbolSize": 12, "data": actual,
+             "itemStyle": {"color": "#38a169"}},
+        ],
+    }
+
+
+@router.get("/projects/p/{project_id}", response_class=HTMLResponse)
+def project_page(request: Request, project_id: str, user: PageUser, session: SessionDep, settings: SettingsDep,
+                 as_of: str = "") -> Response:
+    p = _project_or_404(settings, user, project_id)
+    day = _day(as_of)
+    audit_page_read(session, user, "read.project", f"project:{project_id}", request)
+    eng = _engine(settings)
+    if eng is None:
+        raise not_found()
+    try:
+        meth = load()
+        t = query.inputs(eng)
+        for k in ("projects", "project_milestones", "project_disposals", "project_investment", "plans"):
+            t[k] = t[k].filter(t[k].project_id == project_id)
+        st = eng.to_pyarrow(query.status_expr(t, meth, day)).to_pylist()[0]
+        cases = eng.to_pyarrow(query.cases_expr(t, meth).order_by("since")).to_pylist()
+        inv = eng.raw.execute("SELECT sum(invested) FROM project_investment WHERE project_id = ? AND month <= ?",
+                              [project_id, day]).fetchall()[0][0]
+    finally:
+        eng.close()
+    cases = [c for c in cases if c["since"] <= day]
+    for c in cases:
+        c["stall_name"] = labels.stall_name(c["stall"])
+        c["how_name"] = (lifecycle.OUTCOME_NAMES.get(c["outcome"] or "", "") if c["how"] == "disposal"
+                         else "节点完成") if c["resolved_on"] and c["resolved_on"] <= day else "未化解"
+    rows = []
+    for m in MILESTONE_ORDER:
+        cur = p["milestones"].get(m)
+        hist = [h for h in p["plan_history"] if h["milestone"] == m]
+        plans: list[dict[str, Any]] = []
+        for h in hist:
+            if not plans or plans[-1]["planned_on"] != h["planned_on"]:
+                plans.append(h)
+        rows.append({"id": m, "name": MILESTONE_NAMES[m], "cur": cur, "plans": plans,
+                     "late": bool(cur and cur["actual_on"] and cur["actual_on"] > cur["planned_on"])})
+    can_edit = edits.can_edit(user, p["region_code"]) and st["state"] != "disposed"
+    flashes = [("error", request.query_params["err"])] if request.query_params.get("err") else []
+    if request.query_params.get("ok"):
+        flashes.append(("success", request.query_params["ok"]))
+    ctx = {"flashes": flashes,"breadcrumbs": [("项目推进", "/projects" if user_attr(user, "role") != "enterprise" else None),
+                           (p["name"], None)],
+           "p": p, "st": st, "as_of": day, "rows": rows, "cases": cases, "invested": inv,
+           "chart": timeline_option(p, cases, day), "can_edit": can_edit,
+           "history": edits.history(session, project_id), "issues": issues.for_project(session, project_id),
+           "stage_names": ISSUE_STAGE_NAMES, "stages": ISSUE_STAGES, "party_names": PARTY_NAMES, "parties": PARTIES,
+           "outcomes": [(k, v[0]) for k, v in OUTCOMES.items()], "milestones": list(MILESTONE_NAMES.items()),
+           "targets": TARGETS, "labels": labels, "today": dt.date.today(),
+           "region_name": labels.region_label(p["region_code"]), "kind_name": labels.KIND_NAMES.get(p["kind"], ""),
+           "edit_names": {"reached": "节点完成", "replan": "调整计划", "disposal": "处置"}}
+    return render(request, "projects/project.html", ctx, user=user)
+
+
+def _form_day(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise edits.EditError(f"{what}格式不正确：{text}") from None
+
+
+def _after_post(project_id: str, error: str | None, ok: str) -> RedirectResponse:
+    from urllib.parse import quote
+
+    q = f"?err={quote(error)}" if error else f"?ok={quote(ok)}"
+    return RedirectResponse(f"/projects/p/{quote(project_id)}{q}#edit", status_code=303)
+
+
+@router.post("/projects/p/{project_id}/edit")
+def project_edit(request: Request, project_id: str, user: PageUser, session: SessionDep, settings: SettingsDep,
+                 action: str = Form(...), milestone: str = Form(""), on: str = Form(""), planned: str = Form(""),
+                 outcome: str = Form(""), reason: str = Form(""), csrf_token: str = Form("")) -> Response:
+    verify_csrf(request, csrf_token)
+    p = _project_or_404(settings, user, project_id)
+    if not edits.can_edit(user, p["region_code"]):
+        raise PageError(status_code=403, detail="只有项目所在区县（或市局）可以修改该项目。")
+    try:
+        if action == "reached":
+            edits.reached(settings, session, user, project_id, milestone, _form_day(on, "完成日期"), reason)
+            ok = f"已记录“{MILESTONE_NAMES.get(milestone, milestone)}”完成"
+        elif action == "replan":
+            edits.replan(settings, session, user, project_id, milestone, _form_day(planned, "新计划日期"), reason)
+            ok = f"已调整“{MILESTONE_NAMES.get(milestone, milestone)}”计划日期（原计划保留）"
+        elif action == "dispose":
+            edits.dispose(settings, session, user, project_id, _form_day(on, "处置日期"), outcome, reason)
+            ok = "已记录处置"
+        else:
+            raise edits.EditError("未知操作")
+    except edits.EditError as exc:
+        return _after_post(project_id, str(exc), "")
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
+    return _after_post(project_id, None, ok)
+
+
+@router.post("/projects/p/{project_id}/issues")
+def issue_new(request: Request, project_id: str, user: PageUser, session: SessionDep, settings: SettingsDep,
+              title: str = Form(""), waiting: str = Form(""), waiting_on: str = Form(""), assignee: str = Form(""),
+              due_on: str = Form(""), csrf_token: str = Form("")) -> Response:
+    verify_csrf(request, csrf_token)
+    p = _project_or_404(settings, user, project_id)
+    if not edits.can_edit(user, p["region_code"]):
+        raise PageError(status_code=403, detail="只有项目所在区县（或市局）可以登记协调事项。")
+    try:
+        issues.open_issue(session, user, p, title, waiting, waiting_on, _form_day(due_on, "办结时限"), assignee)
+    except edits.EditError as exc:
+        return _after_post(project_id, str(exc), "")
+    return _after_post(project_id, None, "已登记协调事项")
+
+
+@router.post("/projects/p/{project_id}/issues/{issue_id}")
+def issue_step(request: Request, project_id: str, issue_id: int, user: PageUser, session: SessionDep,
+               settings: SettingsDep, stage: str = Form(""), note: str = Form(""), due_on: str = Form(""),
+               close: str = Form(""), csrf_token: str = Form("")) -> Response:
+    verify_csrf(request, csrf_token)
+    p = _project_or_404(settings, user, project_id)
+    issue = issues.get(session, issue_id)
+    if issue is None or issue.project_id != p["project_id"]:
+        raise not_found()
+    if not edits.can_edit(user, p["region_code"]):
+        raise PageError(status_code=403, detail="只有项目所在区县（或市局）可以处理协调事项。")
+    try:
+        if close:
+            issues.close(session, user, issue, note)
+        else:
+            issues.advance(session, user, issue, stage, note, _form_day(due_on, "办结时限") if due_on.strip() else None)
+    except edits.EditError as exc:
+        return _after_post(project_id, str(exc), "")
+    return _after_post(project_id, None, "已更新协调事项")
+
+
+# ----------------------------------------------------------------------------- agenda
+@router.get("/projects/agenda.{fmt}")
+def agenda_file(request: Request, fmt: str, user: PageUser, session: SessionDep, settings: SettingsDep,
+                as_of: str = "", region: str = "") -> Response:
+    forbid(user, *READERS)
+    if fmt not in ("xlsx", "pdf"):
+        raise not_found()
+    from zhizao.projects import agenda
+
+    day = _day(as_of)
+    reg = _region(user, region)
+    try:
+        data = agenda.build(settings, day, reg)
+    except query.ProjectsError:
+        raise not_found() from None
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
+    audit(session, user, f"export.projects_agenda_{fmt}", f"projects:{reg or 'city'}", request=request,
+          detail={"as_of": day.isoformat(), "stalls": len(data["stalls"]), "issues": len(data["issues"])})
+    folder = Path(tempfile.mkdtemp())
+    out = agenda.write(data, folder / f"agenda.{fmt}")
+    media = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return FileResponse(out, filename=f"项目推进月度例会议程{day:%Y%m%d}.{fmt}", media_type=media,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
