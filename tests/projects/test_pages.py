@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
-
 from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
+
 from zhizao.settings import Settings, load_settings
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
