@@ -85,12 +85,11 @@ def generate(firms: list[tuple[str, str, str]], seed: int, n: int = N_PROJECTS) 
             milestones.append([pid, m, _d(planned[k]), _d(actual[k]) if actual[k] else ""])
         # a late milestone re-planned some weeks after it fell due (the original plan stays)
         for k in range(1, 6):
-            due = planned[k]
-            if actual[k - 1] and (actual[k] is None or actual[k] > due + dt.timedelta(days=60)) \
-                    and rng.random() < 0.12:
+            due, got = planned[k], actual[k]
+            if actual[k - 1] and (got is None or got > due + dt.timedelta(days=60)) and rng.random() < 0.12:
                 since = due + dt.timedelta(days=int(rng.integers(20, 60)))
-                if since <= DATA_UNTIL and (actual[k] is None or since < actual[k]):
-                    new = (actual[k] or since + dt.timedelta(days=int(rng.integers(90, 240))))
+                if since <= DATA_UNTIL and (got is None or since < got):
+                    new = got or since + dt.timedelta(days=int(rng.integers(90, 240)))
                     replans.append([pid, MILESTONE_ORDER[k], _d(new), "", _d(since), str(rng.choice(REASONS))])
                 break
         if zombie:
