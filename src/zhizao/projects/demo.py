@@ -82,7 +82,8 @@ def generate(firms: list[tuple[str, str, str]], seed: int, n: int = N_PROJECTS) 
             if actual[k - 1] is None:
                 actual[k] = None
         for k, m in enumerate(MILESTONE_ORDER):
-            milestones.append([pid, m, _d(planned[k]), _d(actual[k]) if actual[k] else ""])
+            got = actual[k]
+            milestones.append([pid, m, _d(planned[k]), _d(got) if got else ""])
         # a late milestone re-planned some weeks after it fell due (the original plan stays)
         for k in range(1, 6):
             due, got = planned[k], actual[k]
