@@ -45,6 +45,14 @@ class Capability:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def rows(cap: Capability, table: pa.Table, methodology: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """A run's CONTRACT.md rows. A capability whose rows depend on its methodology (a rule set
+    naming its criteria: ``extra["rows_take_methodology"]``) gets the run's methodology too."""
+    if cap.extra.get("rows_take_methodology"):
+        return cap.to_rows(table, methodology)  # type: ignore[call-arg]
+    return cap.to_rows(table)
+
+
 def names() -> list[str]:
     from zhizao import rooms
 

@@ -106,6 +106,10 @@ def _table_section(t: Table) -> list[str]:
     for w in t.warnings:
         out += ["", f"Consistency warning `{w.code}` on `{w.column}`: such rows are loaded, and listed in the "
                     "import's warnings (row, header, what disagrees)."]
+    if t.row_checks:
+        out += ["", "Row checks (after every cell parsed; the reject names the column shown):", ""]
+        for rc in t.row_checks:
+            out.append(f"- `{rc.code}` on `{rc.column}`: {_esc(rc.doc or rc.message)}")
     out.append("")
     return out
 

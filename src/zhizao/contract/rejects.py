@@ -32,6 +32,8 @@ REJECT_CODES: dict[str, tuple[str, str]] = {
     "unknown_code": ("代码无法识别",
                      "a region that is not a current GB/T 2260 county, an industry that is not a GB/T 4754-2017 "
                      "class, a division that is not a division, an unknown enumeration value or boolean"),
+    "bad_period": ("日期先后矛盾", "an end date before its start date on the same row, e.g. a title's "
+                                   "`expires_on` before its `granted_on`"),
     "duplicate_key": ("键重复", "the row's key already appeared on an earlier valid row of the same file; "
                                 "the first is kept and the message names it"),
 }

@@ -62,6 +62,21 @@ class RowWarning:
 
 
 @dataclass(frozen=True)
+class RowCheck:
+    """A check across the cells of one row, run after every cell parsed: ``condition`` is a DuckDB
+    SQL predicate over the typed values ``p_<column>`` that is true for a *bad* row. The reject
+    names ``column`` with ``code`` and ``message`` (Chinese; ``{value}`` is replaced by that
+    cell as written). Skipped when a column in ``columns`` is not in the file."""
+
+    column: str
+    code: str
+    condition: str
+    message: str
+    columns: tuple[str, ...]
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     title: str
@@ -74,6 +89,8 @@ class Table:
     row_unit: tuple[str, str, str] | None = None
     #: checks that flag loaded rows without rejecting them (see :class:`RowWarning`)
     warnings: tuple[RowWarning, ...] = ()
+    #: checks across a row's cells (a share above 100 %, an end date before its start)
+    row_checks: tuple[RowCheck, ...] = ()
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -221,7 +221,8 @@ def screen(
     if title_nodes:
         assert titles is not None
         flags = _title_flags(title_nodes, titles, as_of, key)
-        t = firms.left_join(flags, key)
+        j = firms.left_join(flags, firms[key] == flags[key])
+        t = j.select(firms, *[flags[c] for c in flags.columns if c != key])
     used = sorted({n.measure for n in walk(nodes) if isinstance(n, Comparison)})
     if used:
         t = t.mutate(**{_measure_col(m): _measure_for(m, measures, columns).value(t) for m in used})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from zhizao.codes import credit_code
 from zhizao.contract import units
-from zhizao.contract.tables import UNIT_FAMILY_BY_KIND, Column, Table
+from zhizao.contract.tables import UNIT_FAMILY_BY_KIND, Column, RowCheck, Table
 from zhizao.engine.warehouse import SQL_TYPES
 from zhizao.ingest.headers import HeaderMap, MappedColumn, unit_hint
 
@@ -225,6 +225,12 @@ def _numeric(m: MappedColumn, table: Table, n: str, c: str) -> tuple[str, str]:
     return value, error
 
 
+def _row_checks(table: Table, mapped: dict[str, MappedColumn]) -> list[tuple[RowCheck, int]]:
+    """The table's row checks whose columns are all in the file, with the index of the cell named."""
+    return [(rc, mapped[rc.column].index) for rc in table.row_checks
+            if rc.column in mapped and all(c in mapped for c in rc.columns)]
+
+
 def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw", bad_rows: str | None = None) -> str:
     """One statement creating ``staged(_row, p_<column>…, _err, _err_col, _bad, _dup_of[, _kind])``.
 
@@ -279,6 +285,16 @@ def staging_sql(hmap: HeaderMap, row_expr: str, source: str = "raw", bad_rows: s
     err = "coalesce(" + ", ".join(f"e{i}" for i in order) + ")"
     err_col = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in order) + " END"
     bad = "CASE " + " ".join(f"WHEN e{i} IS NOT NULL THEN c{i}" for i in order) + " END"
+    checks = _row_checks(table, mapped)
+    if checks:
+        # a row whose cells all parsed may still fail a check across its cells (first check wins)
+        no_cell = " AND ".join(f"e{i} IS NULL" for i in order)
+        err = f"coalesce({err}, CASE WHEN {no_cell} THEN CASE " + " ".join(
+            f"WHEN coalesce({rc.condition}, false) THEN {lit(rc.code)}" for rc, _ in checks) + " END END)"
+        err_col = f"coalesce({err_col}, CASE WHEN {no_cell} THEN CASE " + " ".join(
+            f"WHEN coalesce({rc.condition}, false) THEN {i}" for rc, i in checks) + " END END)"
+        bad = f"coalesce({bad}, CASE WHEN {no_cell} THEN CASE " + " ".join(
+            f"WHEN coalesce({rc.condition}, false) THEN c{i}" for rc, i in checks) + " END END)"
     if bad_rows is not None:
         is_bad = f"_row IN (SELECT _row FROM {bad_rows})"
         err = f"CASE WHEN {is_bad} THEN 'bad_encoding' ELSE {err} END"
@@ -377,6 +393,11 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
         ref = TABLES[c.references]
         out.append(("unknown_reference", f"{lit(f'“{h}”的值')} || {val} || "
                                          f"{lit(f'不在{ref.title}中（请先导入 {ref.name}）')}"))
+    for rc in table.row_checks:
+        if rc.column == c.name:
+            parts = rc.message.split("{value}")
+            expr = f" || {val} || ".join(lit(p) for p in parts)
+            out.append((rc.code, expr))
     if c.type == "bool":
         out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || '无法识别（应为 是/否、Y/N、true/false、1/0）'"))
     elif c.check == "enum":

@@ -30,7 +30,7 @@ def document(run: Run, table: pa.Table) -> dict[str, Any]:
         "input_batches": run.input_batches,
         "result_hash": run.result_hash,
         "notes": run.notes,
-        "rows": cap.to_rows(table),
+        "rows": capabilities.rows(cap, table, run.methodology),
     }
 
 

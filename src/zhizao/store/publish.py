@@ -111,7 +111,7 @@ def publish(settings: Settings, run_id: str, user: Any = None) -> dict[str, Any]
     except runs.RunError as exc:
         raise PublishError(str(exc)) from exc
     cap = capabilities.get(run.method)
-    rows = cap.to_rows(table)
+    rows = capabilities.rows(cap, table, run.methodology)
     firms = _firm_attributes(settings, [str(r["credit_code"]) for r in rows])
     # a store User, the web layer's CurrentUser (both have username and role) or a plain name
     who = getattr(user, "username", user)

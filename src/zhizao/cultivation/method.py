@@ -1,0 +1,57 @@
+"""Screening every firm against one tier's rule set (``zhizao evaluate tiers``).
+
+Pure Ibis over the contract tables: :func:`zhizao.cultivation.measures.firm_table` builds one row
+per firm, :func:`zhizao.criteria.screen` compiles the rule set into one expression. Rows of
+results: CONTRACT.md ``credit_code, name, year, tier, outcome, criteria[{id, label, outcome, value,
+threshold, gap, unit}]``, plus region, industry and the near-miss ranking fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from zhizao.criteria import CriteriaError, criteria_rows
+from zhizao.criteria import screen as screen_rules
+from zhizao.cultivation.codes import TITLES
+from zhizao.cultivation.measures import MEASURES, firm_table
+from zhizao.cultivation.methodology import TierMethodology
+
+KEEP = ("credit_code", "name", "region_code", "industry_code")
+SUMMARY = ("outcome", "met_count", "unmet_count", "unknown_count", "manual_count", "gap_score")
+
+
+def evaluate(inputs: Mapping[str, ir.Table], m: TierMethodology, year: int) -> ir.Table:
+    if m.template or not m.criteria:
+        raise CriteriaError(f"规则集 {m.ref}（{m.title}）是空模板，尚未填写认定标准，请先加载本地规则文件")
+    firms = firm_table(inputs, year)
+    out = screen_rules(m.criteria, firms, as_of=m.as_of(year), measures=MEASURES, titles=inputs["titles"],
+                       known_titles=set(TITLES), keep=KEEP)
+    return out.mutate(year=ibis.literal(year, type="int64"), tier=ibis.literal(m.tier))
+
+
+def methodology_of(values: Mapping[str, Any] | TierMethodology | None) -> TierMethodology:
+    if isinstance(values, TierMethodology):
+        return values
+    if values is None:
+        raise CriteriaError("缺少规则集：无法列出各项标准")
+    return TierMethodology.model_validate(dict(values))
+
+
+def to_rows(table: pa.Table, methodology: Mapping[str, Any] | TierMethodology | None = None) -> list[dict[str, Any]]:
+    m = methodology_of(methodology)
+    out = []
+    for r in table.to_pylist():
+        crit = [{k: c[k] for k in ("id", "label", "outcome", "value", "threshold", "gap", "unit", "depth", "kind")}
+                for c in criteria_rows(r, m.criteria)]
+        out.append({
+            "credit_code": r["credit_code"], "name": r.get("name"), "region_code": r.get("region_code"),
+            "industry_code": r.get("industry_code"), "year": r["year"], "tier": r["tier"],
+            "outcome": r["outcome"], "unmet_count": r["unmet_count"], "unknown_count": r["unknown_count"],
+            "gap_score": round(float(r["gap_score"]), 6), "criteria": crit,
+        })
+    return out
