@@ -228,6 +228,7 @@ CORE_CLIS = (
     "zhizao.engine.cli",
     "zhizao.store.cli",
     "zhizao.web.cli",
+    "zhizao.backup.cli",
 )
 
 

@@ -170,11 +170,16 @@ warehouse schema and this page). It realises and extends the exchange contract
 ## Files
 
 - CSV in UTF-8, UTF-8 with BOM, GBK or GB18030: a file whose bytes are not valid UTF-8 is read
-  as GB18030 (a superset of GBK). Comma-separated, `"` quotes. Blank lines are skipped and
-  not counted.
-- XLSX (also XLSM, XLS, ODS): the first sheet, or `--sheet NAME` (or its 1-based number). The
+  line by line, each line as UTF-8 when it is, else as GB18030 (a superset of GBK); when both
+  occur, the majority's encoding is the file's and the other rows are rejected `bad_encoding`
+  (extension: never stored as mojibake). Comma-separated, `"` quotes. Blank lines are skipped
+  and not counted.
+- XLSX (also XLSM): the first sheet, or `--sheet NAME` (or its 1-based number). The
   first row of the sheet's used range is the header; fully empty rows are skipped; Excel date
-  cells are dates.
+  cells are dates. `.xls`, `.xlsb` and `.ods` are refused (save as `.xlsx`).
+- Limits (extension, `docs/security.md`): a file above the row, column, cell-length, sheet-size
+  or uncompressed-size caps, or an XLSX compressed beyond 200×, is a file-level error found
+  before the file is read.
 - One header row. A column is found by its canonical name, its Chinese header or an alias
   (case and spaces ignored), optionally followed by a unit in brackets: `工业增加值(元)`,
   `工业增加值（元）`, `用地面积【平方米】`. A stated unit is converted; no unit means the

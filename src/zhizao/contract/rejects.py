@@ -36,4 +36,7 @@ REJECT_CODES: dict[str, tuple[str, str]] = {
                                    "`expires_on` before its `granted_on`"),
     "duplicate_key": ("键重复", "the row's key already appeared on an earlier valid row of the same file; "
                                 "the first is kept and the message names it"),
+    "bad_encoding": ("字符编码不一致", "extension: a CSV row whose bytes are in the other encoding than the file's "
+                                     "majority (a GBK row in a UTF-8 file, or the reverse); the whole row is "
+                                     "rejected, `column` is empty, nothing of it is stored"),
 }

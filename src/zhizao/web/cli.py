@@ -29,6 +29,12 @@ def serve(
     except Exception as exc:  # a wrong URL or an unreachable server: say so in Chinese, not a traceback
         fail(f"无法初始化业务库 {settings.store_url.split('@')[-1]}：{exc}")
     secret_key(settings)  # created once here, before the workers race for it
+    from zhizao.backup.snapshot import clean_orphans
+
+    cleaned = clean_orphans(settings)  # what killed evaluations and imports left behind
+    if any(cleaned.values()):
+        err_console.print(f"已清理遗留临时文件：运行临时结果 {cleaned['run_tmp']} 个，导入临时目录 "
+                          f"{cleaned['import_dirs']} 个，空上传目录 {cleaned['upload_dirs']} 个")
     dispose()  # no pooled connection may cross the fork into the workers
     # The workers build the app from the environment (uvicorn's factory import needs no arguments).
     os.environ["ZHIZAO_HOME"] = str(settings.home)
