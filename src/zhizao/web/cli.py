@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -14,8 +16,10 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="工作进程数（默认 1）")] = 1,
-    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="是否输出访问日志")] = True,
+    workers: Annotated[int | None, typer.Option("--workers", help="工作进程数（默认：本机 CPU 核数，至多 8）")] = None,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="是否记录访问日志")] = True,
+    access_log_file: Annotated[str | None, typer.Option(
+        "--access-log-file", help="访问日志文件（默认 <数据目录>/logs/access.log；“-” 表示输出到终端）")] = None,
 ) -> None:
     """启动 API 与网页服务。"""
     import uvicorn
@@ -40,12 +44,41 @@ def serve(
     os.environ["ZHIZAO_HOME"] = str(settings.home)
     if os.environ.get("ZHIZAO_STORE_URL") is None:
         os.environ["ZHIZAO_STORE_URL"] = settings.store_url
-    err_console.print(f"智造服务：http://{host}:{port}（数据目录 {settings.home}，{workers} 个工作进程）")
+    workers = workers or default_workers()
+    log_file = None if access_log_file == "-" else Path(access_log_file or settings.home / "logs" / "access.log")
+    where = f"，访问日志 {log_file}" if access_log and log_file else ""
+    err_console.print(f"智造服务：http://{host}:{port}（数据目录 {settings.home}，{workers} 个工作进程{where}）")
     uvicorn.run("zhizao.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=access_log, log_level="info", proxy_headers=False,
+                log_config=log_config(log_file if access_log else None),
                 # importing the app (Ibis, DuckDB, the rooms) can take many seconds on a busy machine:
                 # do not let the supervisor declare a worker dead while it is still starting
                 timeout_worker_healthcheck=120)
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use, at most 8 (each holds its own caches and pools)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def log_config(access_file: Path | None) -> dict[str, Any]:
+    """uvicorn's logging, with the access log in a file (appended, reopened after logrotate moves it)
+    instead of the terminal: one line per request on a console costs the server more than the request."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    if access_file is not None:
+        access_file.parent.mkdir(parents=True, exist_ok=True)
+        config["formatters"]["access_file"] = {
+            "()": "uvicorn.logging.AccessFormatter", "use_colors": False,
+            "fmt": '%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s'}
+        config["handlers"]["access"] = {"class": "logging.handlers.WatchedFileHandler", "filename": str(access_file),
+                                        "formatter": "access_file", "encoding": "utf-8"}
+    return config
 
 
 def register(app: typer.Typer) -> None:
