@@ -116,7 +116,7 @@ def _bounds(f: ibis.Table, ind: Indicator) -> tuple[ir.Value, ir.Value]:
     assert ind.baseline is not None and ind.leading is not None
     if not ind.routes:
         return ibis.literal(ind.baseline.value), ibis.literal(ind.leading.value)
-    division = f.industry_code.substr(0, 2)
+    division = f.division
     bs, ls = [], []
     for r in ind.routes:
         cond: Any = ibis.literal(True)
@@ -162,12 +162,14 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: GreenFactoryMethodol
         f = _lj(f, agg)
 
     # -- values: derived first, the supplied one beside it when they disagree
+    f = f.mutate(division=f.industry_code.substr(0, 2),
+                 **{f"der_{i.id}": _derived(f, m, i.derived) for i in m.indicators if i.derived})
     cols: dict[str, Any] = {}
     for ind in m.indicators:
         sup = f[f"sup_{ind.id}"]
         if ind.derived:
-            der = _derived(f, m, ind.derived)
-            cols[f"x_{ind.id}"] = der.coalesce(sup) if hasattr(der, "coalesce") else ibis.coalesce(der, sup)
+            der = f[f"der_{ind.id}"]
+            cols[f"x_{ind.id}"] = ibis.coalesce(der, sup)
             tol = m.derived_tolerance.value
             differs = der.notnull() & sup.notnull() & ((sup - der).abs() > tol * der.abs().clip(lower=_EPS))
             cols[f"src_{ind.id}"] = ibis.cases((der.notnull(), "derived"), (sup.notnull(), "supplied"),
