@@ -256,8 +256,8 @@ def _warehouse_table(settings: Settings, name: str, schema: pa.Schema, where: st
         return None
     con = connect(settings.warehouse_path, read_only=True, wait_s=5.0)
     try:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
-        if not exists or not exists[0]:
+        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+        if not exists or not exists[0][0]:
             return None
         cols = ", ".join(f'"{f.name}"' for f in schema)
         t = con.sql(f"SELECT {cols} FROM {name} {where}").to_arrow_table()
