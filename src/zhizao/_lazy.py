@@ -13,7 +13,15 @@ from typing import Any
 
 
 def exports(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``package``: ``names`` maps a public name to its module."""
+    """``__getattr__`` and ``__dir__`` for ``package``: ``names`` maps a public name to its module.
+
+    A public name may not be the name of one of the package's submodules: importing the submodule
+    would set the package attribute to the module, and the lazy name would never be looked up."""
+    import importlib.util
+
+    clash = [n for n in names if importlib.util.find_spec(f"{package}.{n}") is not None]
+    if clash:
+        raise ImportError(f"{package}: lazy export(s) {clash} are also submodule names")
 
     def __getattr__(name: str) -> Any:
         module = names.get(name)
