@@ -8,6 +8,7 @@ package lists its public names here instead and each is imported on first use.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,7 +18,6 @@ def exports(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any
 
     A public name may not be the name of one of the package's submodules: importing the submodule
     would set the package attribute to the module, and the lazy name would never be looked up."""
-    import importlib.util
 
     clash = [n for n in names if importlib.util.find_spec(f"{package}.{n}") is not None]
     if clash:
