@@ -25,4 +25,6 @@ if [ -n "$PGBIN" ] && [ -z "${ZHIZAO_TEST_PG_URL:-}" ]; then
   export ZHIZAO_TEST_PG_URL="postgresql+psycopg://zhizao@127.0.0.1:$PORT/zhizao_test"
   echo "PostgreSQL test cluster on 127.0.0.1:$PORT (pid $PGPID)" >&2
 fi
-"$VENV/bin/python" -m pytest "$@"
+# Parallel on every core (pytest-xdist); a module that starts something expensive (the Spark
+# cluster) keeps its tests on one worker (xdist_group); the slowest 20 tests are listed at the end.
+"$VENV/bin/python" -m pytest -n "${ZHIZAO_TEST_WORKERS:-auto}" --dist loadgroup --durations=20 "$@"

@@ -1,0 +1,162 @@
+"""A real Spark standalone cluster for the tests: one master, N workers and a Spark Connect server,
+started from the locked PySpark's own launcher (``bin/spark-class`` / ``bin/spark-submit``),
+bound to the loopback address, and stopped by PID whatever happens.
+
+This is also how a province starts the same on its own machines (docs/scale.md): the master on
+one host, ``Worker spark://MASTER:7077`` on each of the others, the Connect server anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+def spark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((LOOPBACK, port)) == 0
+
+
+def cluster_env(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SPARK_HOME=str(spark_home()),
+        SPARK_LOCAL_IP=LOOPBACK,          # never bind or advertise anything but loopback
+        SPARK_LOCAL_HOSTNAME=LOOPBACK,
+        SPARK_LOG_DIR=str(work / "logs"),
+        SPARK_WORKER_DIR=str(work / "worker"),
+        SPARK_NO_DAEMONIZE="1",
+        PYSPARK_PYTHON=sys.executable,
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
+    return env
+
+
+@dataclass
+class Cluster:
+    work: Path
+    master_port: int = 0
+    connect_port: int = 0
+    workers: int = 0
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def master_url(self) -> str:
+        return f"spark://{LOOPBACK}:{self.master_port}"
+
+    @property
+    def connect_url(self) -> str:
+        return f"sc://{LOOPBACK}:{self.connect_port}"
+
+    def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        (self.work / "logs").mkdir(parents=True, exist_ok=True)
+        log = open(self.work / "logs" / f"{name}.log", "wb")
+        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=cluster_env(self.work),
+                             start_new_session=True)  # its own process group: stopped whole
+        self.procs.append(p)
+        return p
+
+    def _wait(self, port: int, what: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if _listening(port):
+                return
+            for p in self.procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"{what}: a cluster process exited ({p.args[1] if len(p.args) > 1 else p.args})\n"
+                                       + self.logs_tail())
+            time.sleep(0.5)
+        raise TimeoutError(f"{what} did not listen on {port} within {timeout_s:.0f} s\n" + self.logs_tail())
+
+    def logs_tail(self, n: int = 15) -> str:
+        out = []
+        for f in sorted((self.work / "logs").glob("*.log")):
+            lines = f.read_text(errors="replace").splitlines()[-n:]
+            out.append(f"--- {f.name}\n" + "\n".join(lines))
+        return "\n".join(out)
+
+    def start_master(self, timeout_s: float = 240) -> None:
+        self.master_port = free_port()
+        self._start("master", [str(spark_home() / "bin" / "spark-class"), "org.apache.spark.deploy.master.Master",
+                               "--host", LOOPBACK, "--port", str(self.master_port), "--webui-port", str(free_port())])
+        self._wait(self.master_port, "Spark master", timeout_s)
+
+    def add_worker(self, cores: int = 2, memory: str = "2g", timeout_s: float = 240) -> None:
+        self.workers += 1
+        port = free_port()
+        work_dir = self.work / f"worker-{self.workers}"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self._start(f"worker-{self.workers}", [
+            str(spark_home() / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker", self.master_url,
+            "--host", LOOPBACK, "--port", str(port), "--webui-port", str(free_port()),
+            "--cores", str(cores), "--memory", memory, "--work-dir", str(work_dir)])
+        self._wait(port, f"Spark worker {self.workers}", timeout_s)
+
+    def start_connect(self, executor_memory: str = "768m", timeout_s: float = 300) -> None:
+        self.connect_port = free_port()
+        self._start("connect", [
+            str(spark_home() / "bin" / "spark-submit"),
+            "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--master", self.master_url, "--name", "zhizao-connect",
+            "--conf", f"spark.connect.grpc.binding.address={LOOPBACK}",
+            "--conf", f"spark.connect.grpc.binding.port={self.connect_port}",
+            "--conf", f"spark.driver.host={LOOPBACK}", "--conf", f"spark.driver.bindAddress={LOOPBACK}",
+            # one core of each worker: the rest stays free for applications started with --spark-master
+            "--conf", "spark.cores.max=2", "--conf", "spark.executor.cores=1",
+            "--conf", f"spark.executor.memory={executor_memory}", "--conf", "spark.sql.shuffle.partitions=4",
+            "--conf", "spark.ui.enabled=false"])
+        self._wait(self.connect_port, "Spark Connect server", timeout_s)
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for p in self.procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+        self.procs.clear()
+
+
+@contextlib.contextmanager
+def standalone(work: Path, workers: int = 2, connect: bool = True) -> Iterator[Cluster]:
+    """A master, ``workers`` workers (two cores, 2 GB each) and optionally a Connect server (which
+    keeps one core of each worker)."""
+    c = Cluster(work)
+    try:
+        c.start_master()
+        for _ in range(workers):
+            c.add_worker()
+        if connect:
+            c.start_connect()
+        yield c
+    finally:
+        c.stop()
