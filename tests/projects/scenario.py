@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from zhizao.engine.duckdb_engine import DuckDBEngine
 from zhizao.projects import lifecycle, query
+from zhizao.projects.codes import MILESTONE_ORDER
 from zhizao.projects.methodology import ProjectsMethodology, load
-from zhizao.projects.tables import MILESTONE_ORDER
 
 D = dt.date
 

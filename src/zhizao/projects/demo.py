@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from zhizao.projects.tables import MILESTONE_ORDER
+from zhizao.projects.codes import MILESTONE_ORDER
 
 DATA_UNTIL = dt.date(2024, 12, 31)
 FIRST = dt.date(2017, 1, 1)

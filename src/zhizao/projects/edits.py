@@ -17,8 +17,8 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhizao.projects.codes import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.models import ProjectEdit
-from zhizao.projects.tables import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.settings import Settings
 from zhizao.store import audit
 

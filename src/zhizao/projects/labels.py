@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from zhizao.projects.codes import KINDS, MILESTONE_NAMES
 from zhizao.projects.lifecycle import HOW_NAMES, OUTCOME_NAMES, STATE_NAMES
 from zhizao.projects.methodology import STALL_CODES, load
-from zhizao.projects.tables import KINDS, MILESTONE_NAMES
 
 #: the fields of one ``zhizao projects status`` row (CONTRACT.md)
 STATUS_FIELDS = ("project_id", "name", "credit_code", "region_code", "reached", "state", "stall", "overdue_days")

@@ -33,8 +33,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from zhizao.projects.codes import MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.methodology import STALL_CODES, TARGETS, ProjectsMethodology
-from zhizao.projects.tables import MILESTONE_ORDER, OUTCOMES
 
 STATES = ("on_track", "stalled", "disposed", "done")
 STATE_NAMES = {"on_track": "正常推进", "stalled": "未按期", "disposed": "已处置", "done": "已达产",

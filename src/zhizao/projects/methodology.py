@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zhizao.methodology.models import Methodology, Sourced
-from zhizao.projects.tables import MILESTONE_ORDER
+from zhizao.projects.codes import MILESTONE_ORDER
 
 #: the milestones a stall can wait for (the five gaps' second ends)
 TARGETS: tuple[str, ...] = MILESTONE_ORDER[1:]

@@ -21,9 +21,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.background import BackgroundTask
 
 from zhizao.projects import edits, issues, labels, lifecycle, query
+from zhizao.projects.codes import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.methodology import STALL_CODES, TARGETS, load
 from zhizao.projects.models import ISSUE_STAGE_NAMES, ISSUE_STAGES, PARTIES, PARTY_NAMES
-from zhizao.projects.tables import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
 from zhizao.web.pages import (
     PAGE_SIZE,
