@@ -119,7 +119,7 @@ def test_the_stalled_list_filters_pages_and_exports(clients) -> None:  # type: i
 def test_the_timeline_shows_plan_actual_and_the_stall(clients) -> None:  # type: ignore[no-untyped-def]
     r = clients["city"].get("/projects/p/P1?as_of=2021-12-31")
     assert r.status_code == 200
-    assert "节点计划与实际" in r.text and "markArea" in r.text and "签约未开工" in r.text
+    assert "节点计划与实际" in r.text and "markArea" in r.text and "签约未开工" in r.text and "echarts.min.js" in r.text
 
 
 def test_a_firm_sees_its_own_projects_read_only(clients) -> None:  # type: ignore[no-untyped-def]

@@ -54,7 +54,7 @@ def generate(firms: list[tuple[str, str, str]], seed: int, n: int = N_PROJECTS) 
         standard = bool(kind == "new" and rng.random() < 0.5)
         name = str(rng.choice(NAMES)).format(n=int(rng.integers(2, 50)))
         projects.append([pid, name, code, region, industry, kind, total, land if land else "",
-                         "是" if standard else ("否" if kind == "new" else ""), f"{region}经信局",
+                         "是" if standard else ("否" if kind == "new" else ""), f"{_region_name(region)}经信局",
                          str(rng.choice(FACILITATORS))])
         # more projects signed each year (the drive grows): density rising over the span
         signed = FIRST + dt.timedelta(days=int(span * float(rng.random()) ** 0.7))
@@ -108,6 +108,12 @@ def generate(firms: list[tuple[str, str, str]], seed: int, n: int = N_PROJECTS) 
                 investment += [[pid, m, each] for m in months]
     return {"projects": projects, "project_milestones": milestones, "replans": replans,
             "project_disposals": disposals, "project_investment": investment}
+
+
+def _region_name(code: str) -> str:
+    from zhizao.codes import regions
+
+    return regions.name(code) or code
 
 
 def _months(a: dt.date, b: dt.date) -> list[str]:

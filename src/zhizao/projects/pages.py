@@ -46,6 +46,8 @@ router = APIRouter(include_in_schema=False)
 READERS = ("city", "district", "auditor")
 SORTS = {"overdue": ("overdue_days", True), "since": ("since", False), "region": ("region_code", False),
          "investment": ("total_investment", True), "project": ("project_id", False)}
+#: rows of the board's 双进双产 list (the most days ahead first)
+EARLY_LIMIT = 30
 STATE_COLOURS = {"on_track": "#38a169", "stalled": "#d62828", "disposed": "#718096", "done": "#0b5cad"}
 
 
@@ -120,7 +122,7 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
         counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
         acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
         dr = eng.to_pyarrow(lifecycle.drive(t["projects"], t["project_milestones"], y)).to_pylist()
-        early = eng.to_pyarrow(_early_list(t, y).limit(200)).to_pylist()
+        early = eng.to_pyarrow(_early_list(t, y).limit(EARLY_LIMIT)).to_pylist()
         regions = _regions(eng, None if not region_scope(user) else reg)
     finally:
         eng.close()
@@ -281,12 +283,17 @@ def timeline_option(p: dict[str, Any], cases: list[dict[str, Any]], day: dt.date
               if m in ms and ms[m]["actual_on"]]
     areas = [[{"name": labels.stall_name(c["stall"]), "xAxis": c["since"].isoformat()},
               {"xAxis": (c["resolved_on"] or day).isoformat()}] for c in cases if c["since"] <= day]
+    days = [dt.date.fromisoformat(x[0]) for x in plan + first + actual]
+    if any(c["since"] <= day for c in cases):
+        days.append(day)  # an open stall runs to the as-of day: show it
+    lo = (min(days) - dt.timedelta(days=30)).isoformat() if days else None
+    hi = (max(days) + dt.timedelta(days=30)).isoformat() if days else None
     return {
         "title": {"text": "节点计划与实际", "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item"},
         "legend": {"bottom": 0, "data": ["现行计划", "原计划", "实际完成"]},
         "grid": {"left": 60, "right": 20, "top": 40, "bottom": 50},
-        "xAxis": {"type": "time"},
+        "xAxis": {"type": "time", "min": lo, "max": hi},
         "yAxis": {"type": "category", "data": names, "inverse": True},
         "series": [
             {"name": "现行计划", "type": "scatter", "symbol": "diamond", "symbolSize": 12, "data": plan,
@@ -343,7 +350,7 @@ def project_page(request: Request, project_id: str, user: PageUser, session: Ses
     ctx = {"flashes": flashes,"breadcrumbs": [("项目推进", "/projects" if user_attr(user, "role") != "enterprise" else None),
                            (p["name"], None)],
            "p": p, "st": st, "as_of": day, "rows": rows, "cases": cases, "invested": inv,
-           "chart": timeline_option(p, cases, day), "can_edit": can_edit,
+           "charts": {"timeline": timeline_option(p, cases, day)}, "can_edit": can_edit,
            "history": edits.history(session, project_id), "issues": issues.for_project(session, project_id),
            "stage_names": ISSUE_STAGE_NAMES, "stages": ISSUE_STAGES, "party_names": PARTY_NAMES, "parties": PARTIES,
            "outcomes": [(k, v[0]) for k, v in OUTCOMES.items()], "milestones": list(MILESTONE_NAMES.items()),
