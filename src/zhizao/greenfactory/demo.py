@@ -62,7 +62,7 @@ def build(firms: pd.DataFrame, years: list[int], seed: int,
     codes = np.array(sorted(firms["credit_code"].unique()))
     above_any = firms.groupby("credit_code")["above_scale"].max().reindex(codes).fillna(False).to_numpy(bool)
     pick = rng.random(len(codes)) < np.where(above_any, SHARE_ABOVE, SHARE_BELOW)
-    latent = pd.Series(rng.beta(4.0, 2.2, len(codes)), index=codes)
+    latent = pd.Series(rng.beta(5.0, 2.0, len(codes)), index=codes)
     chosen = set(codes[pick])
     fy = firms[firms["credit_code"].isin(chosen)].copy()
     fy = fy.reset_index(drop=True)
@@ -119,11 +119,11 @@ def _titles(latent: pd.Series, years: list[int], rng: np.random.Generator) -> pd
     first = min(years)
     rows = []
     for code, g in latent.items():
-        if g < 0.45:
+        if g < 0.55:
             continue
         y = int(first - 3 + rng.integers(0, 3))
-        levels = ["county"] + (["city"] if g > 0.62 else []) + (["provincial"] if g > 0.78 else []) \
-            + (["national"] if g > 0.88 else [])
+        levels = ["county"] + (["city"] if g > 0.75 else []) + (["provincial"] if g > 0.87 else []) \
+            + (["national"] if g > 0.94 else [])
         for lv in levels:
             granted = dt.date(y, int(rng.integers(3, 12)), 1)
             rows.append({"统一社会信用代码": code, "称号": "绿色工厂", "级别": {"county": "县", "city": "市",

@@ -194,13 +194,14 @@ def dynamic_report(inp: LadderInputs) -> dict[str, Any]:
     candidates, due re-reviews and proposed removals; the star distribution."""
     con = _con(inp)
     y = inp.year
+    # a firm counts once, at its highest level; grants and revocations of the year per level
     per_level = {r["level"]: r for r in _rows(con, f"""
-        SELECT level,
-               count(*) FILTER (WHERE granted_on <= DATE '{dt.date(y, 12, 31)}'
-                                AND (revoked_on IS NULL OR revoked_on > DATE '{dt.date(y, 12, 31)}')) AS holders,
-               count(*) FILTER (WHERE year(granted_on) = {y}) AS granted,
-               count(*) FILTER (WHERE year(revoked_on) = {y}) AS revoked
-        FROM gt GROUP BY level""")}
+        SELECT level, sum(holders) AS holders, sum(granted) AS granted, sum(revoked) AS revoked FROM (
+            SELECT level, count(*) AS holders, 0 AS granted, 0 AS revoked FROM held GROUP BY level
+            UNION ALL
+            SELECT level, 0, count(*) FILTER (WHERE year(granted_on) = {y}),
+                   count(*) FILTER (WHERE year(revoked_on) = {y}) FROM gt GROUP BY level)
+        GROUP BY level""")}
     stars = {int(r["stars"]) if r["stars"] is not None else None: int(r["n"]) for r in _rows(
         con, "SELECT stars, count(*) AS n FROM cur WHERE status = 'rated' GROUP BY stars")}
     status = {r["status"]: int(r["n"]) for r in _rows(con, "SELECT status, count(*) AS n FROM cur GROUP BY status")}
