@@ -143,7 +143,8 @@ def match_cmd(ctx: typer.Context, year: YearOpt,
               item: Annotated[list[str] | None, typer.Option("--item", help="只匹配这些条目（可重复）")] = None,
               region: RegionOpt = None, credit_code: CodeOpt = None,
               eligible_only: Annotated[bool, typer.Option("--eligible-only", help="只输出符合或可申报的")] = False,
-              engine: EngineOpt = None, as_json: JsonOpt = False) -> None:
+              save: Annotated[bool, typer.Option("--save", help="保存为本年度的匹配结果（页面和接口读取）")] = False,
+              engine: EngineOpt = None, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """每家企业（项目）对每个政策条目：是否符合、兑现方式、应享金额、原因与差距。"""
     from zhizao.policies.data import run_match
     from zhizao.policies.match import to_rows
@@ -151,6 +152,12 @@ def match_cmd(ctx: typer.Context, year: YearOpt,
     settings = _store(ctx)
     table = _do(run_match, settings, year, item, engine, region, credit_code)
     rows = to_rows(table)
+    if save:
+        if item or region or credit_code:
+            fail("保存匹配结果时不能只匹配部分条目、区县或企业")
+        from zhizao.policies.prepared import save as save_rows
+
+        save_rows(settings, year, rows, _who(by))
     if eligible_only:
         rows = [r for r in rows if r["eligible"] is not False]
     counts = {"rows": len(rows), "eligible": sum(r["eligible"] is True for r in rows),
@@ -164,7 +171,7 @@ def match_cmd(ctx: typer.Context, year: YearOpt,
                           f"待申报或数据不全 {c['unknown']:,}；免申即享应享合计 {_money(c['expected_benefit'])}",
                           highlight=False)
 
-    emit({"year": year, "counts": counts, "matches": rows}, as_json, render)
+    emit({"year": year, "saved": save, "counts": counts, "matches": rows}, as_json, render)
 
 
 @policies_app.command("ledger")

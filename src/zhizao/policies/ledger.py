@@ -151,9 +151,28 @@ def summarise(rows: list[dict[str, Any]], year: int, credit_code: str | None = N
     }
 
 
+def _prepared_matches(settings: Settings, year: int, credit_code: str | None, region: str | None) -> pa.Table:
+    from zhizao.policies.models import PolicyMatch
+    from zhizao.store.db import session_scope
+
+    q = select(PolicyMatch.credit_code, PolicyMatch.item_id, PolicyMatch.eligible, PolicyMatch.expected).where(
+        PolicyMatch.year == year, PolicyMatch.eligible == "true")
+    if credit_code:
+        q = q.where(PolicyMatch.credit_code == credit_code)
+    if region:
+        q = q.where(PolicyMatch.region_code == region)
+    with session_scope(settings) as s:
+        rows = s.execute(q).all()
+    return pa.table({"credit_code": pa.array([r[0] for r in rows], pa.string()),
+                     "item_id": pa.array([r[1] for r in rows], pa.string()),
+                     "eligible": pa.array([r[2] for r in rows], pa.string()),
+                     "expected_benefit": pa.array([r[3] for r in rows], pa.float64())})
+
+
 def ledger(settings: Settings, year: int, credit_code: str | None = None, region: str | None = None,
-           today: dt.date | None = None, engine: str | None = None) -> dict[str, Any]:
-    """The ledger of ``year`` (one firm's with ``credit_code``, one district's with ``region``)."""
+           today: dt.date | None = None, engine: str | None = None, prepared: bool = False) -> dict[str, Any]:
+    """The ledger of ``year`` (one firm's with ``credit_code``, one district's with ``region``).
+    ``prepared``: take the matches saved with ``match --save`` instead of matching again."""
     from zhizao.contract.tables import TABLES
     from zhizao.engine import connect
     from zhizao.policies.data import inputs
@@ -164,7 +183,10 @@ def ledger(settings: Settings, year: int, credit_code: str | None = None, region
     eng = connect(settings, engine, read_only=True)
     try:
         ins = inputs(settings, eng, year)
-        m = match(ins, year)
+        if prepared:
+            m = eng.register("_policies_prepared", _prepared_matches(settings, year, credit_code, region))
+        else:
+            m = match(ins, year)
         if credit_code:
             m = m.filter(m.credit_code == credit_code)
         facts = eng.register("_policies_ledger_facts", store_facts(settings, year, today))

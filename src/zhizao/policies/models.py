@@ -152,3 +152,29 @@ class PolicyTicket(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_on: Mapped[dt.date | None] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+
+
+class PolicyMatch(Base):
+    """One prepared match row (firm or project × item) of a year, as ``zhizao policies match
+    --save`` computed it: what the pages and the API serve without recomputing the match."""
+
+    __tablename__ = "policy_matches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    credit_code: Mapped[str] = mapped_column(String(18), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(256))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    item_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    eligible: Mapped[str] = mapped_column(String(8), nullable=False)
+    mode: Mapped[str] = mapped_column(String(24), nullable=False)
+    expected: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    #: JSON list of the gaps
+    gaps: Mapped[str | None] = mapped_column(Text)
+    prepared_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_policy_matches_year_code", "year", "credit_code"),
+                      Index("ix_policy_matches_year_item", "year", "item_id", "eligible"),
+                      Index("ix_policy_matches_year_region", "year", "region_code"))

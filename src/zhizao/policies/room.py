@@ -1,12 +1,22 @@
 """一指减负, 直达快享: the policy-delivery room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import Room
+from zhizao.rooms import NavEntry, Room
 
 ROOM = Room(
     name="policies",
     title="一指减负 直达快享",
     cli="zhizao.policies.cli",
+    api="zhizao.policies.api",
+    pages="zhizao.policies.pages",
+    templates=True,
+    nav=(NavEntry("一指减负", "/policies", ("city", "district", "auditor"), order=60),
+         NavEntry("我的政策", "/policies", ("enterprise",), order=60)),
     models="zhizao.policies.models",
     migrations=True,
     tables="zhizao.policies.tables:TABLES",
+    indicators="zhizao.policies.hooks:indicators",
+    review_section="zhizao.policies.hooks:review_section",
+    profile_section="zhizao.policies.hooks:profile_section",
+    cockpit_tiles="zhizao.policies.hooks:cockpit_tiles",
+    demo="zhizao.policies.demo:run",
 )
