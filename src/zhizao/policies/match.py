@@ -312,8 +312,12 @@ def _stack(t: ir.Table, titles: Mapping[str, str]) -> ir.Table:
 
 
 def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None = None,
-          items: Sequence[str] | None = None, tables: set[str] | None = None) -> ir.Table:
-    """Every firm and project against every item in force in ``year`` (or ``items``)."""
+          items: Sequence[str] | None = None, tables: set[str] | None = None, materialize: bool = True) -> ir.Table:
+    """Every firm and project against every item in force in ``year`` (or ``items``).
+
+    ``materialize``: the firm (and project) profile is computed once on the engine
+    (``Table.cache()``, a temporary table on DuckDB, a cached DataFrame on Spark) and every item
+    reads it; otherwise each item's branch of the union would recompute the profile's joins."""
     from zhizao.policies.catalogue import declared_tables
 
     cat = catalogue or Catalogue()
@@ -323,6 +327,9 @@ def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None
     tables = {t for t in tables if t in inputs}
     firms = firm_profile(inputs, year)
     projects = project_profile(inputs, year, firms)
+    if materialize:
+        firms = firms.cache()
+        projects = projects.cache() if projects is not None else None
     titles = inputs.get("titles")
     parts = []
     for it in chosen:

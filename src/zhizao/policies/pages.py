@@ -160,10 +160,11 @@ def policies_page(request: Request, user: PageUser, session: SessionDep, setting
         a["title"] = titles.get(a.get("item_id") or "", "")
     for n in notices:
         n["title"] = titles.get(n["item_id"], n["item_id"])
+    noticed = {n["item_id"] for n in notices}
     rated = [t["satisfaction"] for t in tickets if t["satisfaction"]]
     ctx = {"breadcrumbs": [("一指减负", None)], "year": y, "years": years, "region": region,
            "fixed_region": fixed is not None, "region_label": region_name(region) if region else "全市",
-           "items": items, "summary": summ, "notices": notices, "apps": apps, "tickets": tickets,
+           "items": items, "summary": summ, "notices": notices, "noticed": noticed, "apps": apps, "tickets": tickets,
            "ledger": led, "kinds": KINDS, "can_act": role == "city", "can_handle": role in ("city", "district"),
            "satisfaction": (sum(rated) / len(rated)) if rated else None,
            "overdue_tickets": sum(1 for t in tickets if t["overdue"]),

@@ -197,11 +197,14 @@ def entry_dict(e: PolicyNoticeEntry) -> dict[str, Any]:
 
 
 def notices(settings: Settings, year: int | None = None) -> list[dict[str, Any]]:
+    """Every notice (of ``year``), with how many of its firms are still to be paid (``unpaid``)."""
     with session_scope(settings) as s:
         q = select(PolicyNotice)
         if year is not None:
             q = q.where(PolicyNotice.year == year)
-        return [notice_dict(n) for n in s.scalars(q.order_by(PolicyNotice.id))]
+        unpaid = dict(s.execute(select(PolicyNoticeEntry.notice_id, func.count()).where(
+            PolicyNoticeEntry.status == "listed").group_by(PolicyNoticeEntry.notice_id)).all())
+        return [notice_dict(n) | {"unpaid": int(unpaid.get(n.id, 0))} for n in s.scalars(q.order_by(PolicyNotice.id))]
 
 
 def notice(settings: Settings, notice_id: int) -> dict[str, Any]:
