@@ -85,6 +85,26 @@ def by_code(out: pd.DataFrame) -> dict[str, dict]:
     return {r["credit_code"]: r for r in out.to_dict("records")}
 
 
+def test_codes_are_the_outcomes_as_ordered_integers(duck):
+    from zhizao.criteria import MANUAL, MET, UNKNOWN, UNMET
+
+    frame, tframe = firms_frame([firm("ok"), firm("low", revenue=900.0), firm("gap", equity_financing=None,
+                                                                              revenue=None)]), titles_frame([])
+    t = {"firms": duck.register("f", frame), "titles": duck.register("ti", tframe)}
+    named = screen(rules(), t["firms"], titles=t["titles"], measures=MEASURES, as_of=AS_OF)
+    coded = screen(rules(), t["firms"], titles=t["titles"], measures=MEASURES, as_of=AS_OF, codes=True)
+    assert set(coded.columns) - set(named.columns) == {"outcome_code", *(f"{n}__code" for n in
+                                                                          [c.removesuffix("__outcome") for c in
+                                                                           named.columns if c.endswith("__outcome")])}
+    rows = duck.to_pandas(coded).to_dict("records")
+    names = {UNMET: "unmet", UNKNOWN: "unknown", MANUAL: "manual", MET: "met"}
+    results = {UNMET: "not_qualified", UNKNOWN: "unknown", MANUAL: "manual_review", MET: "qualified"}
+    for r in rows:
+        assert results[r["outcome_code"]] == r["outcome"]
+        for c in [c for c in r if c.endswith("__outcome")]:
+            assert names[r[c.replace("__outcome", "__code")]] == r[c]
+
+
 def test_a_firm_meeting_everything_qualifies(engine):
     out = by_code(run(engine, [firm("ok")], [title("ok")]))
     assert out["ok"]["outcome"] == "qualified"

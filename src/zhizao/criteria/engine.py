@@ -203,6 +203,7 @@ def screen(
     known_titles: Collection[str] | None = None,
     keep: Sequence[str] = ("credit_code",),
     key: str = "credit_code",
+    codes: bool = False,
 ) -> ir.Table:
     """Screen every row of ``firms`` (one per firm) against ``criteria`` (all must hold).
 
@@ -211,6 +212,10 @@ def screen(
     ``manual_count`` over the top-level criteria, ``gap_score`` (sum of their relative gaps), and
     per node ``<id>__outcome`` (met / unmet / unknown / manual) and ``<id>__rel_gap``; per
     comparison ``<id>__value`` and ``<id>__gap`` (in its unit); per title ``<id>__value`` (1 held).
+
+    ``codes``: also the integer codes (``UNMET`` 0 < ``UNKNOWN`` 1 < ``MANUAL`` 2 < ``MET`` 3),
+    ``outcome_code`` and per node ``<id>__code``, for callers that branch on outcomes over many
+    rows (comparing integers rather than the names).
     """
     nodes = criteria.criteria if isinstance(criteria, RuleSet) else list(criteria)
     measures = dict(measures or {})
@@ -243,8 +248,12 @@ def screen(
 
     gap_score = sum((t[f"{n.id}__rel_gap"].fill_null(0.0) for n in nodes), ibis.literal(0.0))
     out: dict[str, ir.Value] = {}
+    if codes:
+        out["outcome_code"] = top.cast("int64")
     for n in everything:
         out[f"{n.id}__outcome"] = _name(t[f"{n.id}__code"], OUTCOME_NAMES)
+        if codes:
+            out[f"{n.id}__code"] = t[f"{n.id}__code"].cast("int64")
         for suffix in ("rel_gap", "value", "gap"):
             if f"{n.id}__{suffix}" in t.columns:
                 out[f"{n.id}__{suffix}"] = t[f"{n.id}__{suffix}"].cast("float64")
