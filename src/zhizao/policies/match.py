@@ -245,34 +245,34 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
     kept = base.mutate(_benefit=benefit_expr(item, base))
     has_titles = any(isinstance(n, cr.TitleHeld) for n in nodes)
     s = cr.screen(nodes, kept, as_of=dt.date(year, 12, 31), measures=measures,
-                  titles=titles if has_titles else None, keep=[*keep, "_benefit"])
+                  titles=titles if has_titles else None, keep=[*keep, "_benefit"], codes=True)
     comps = [n for n in nodes if isinstance(n, cr.Comparison)]
     numeric = [n for n in comps if "__" not in n.measure]
     manual = [n for n in nodes if isinstance(n, cr.Manual)]
-    outcome = s.outcome
+    outcome = s.outcome_code
     award = s._benefit
     thresholds = item.benefit.formula == "thresholds"
     no_award = ibis.literal(thresholds) & award.notnull() & (award == 0.0)
     award_unknown = ibis.literal(thresholds) & award.isnull()
-    qualified = outcome == "qualified"
+    qualified = outcome == cr.MET
     eligible = ibis.cases(
-        (outcome == "not_qualified", "false"),
+        (outcome == cr.UNMET, "false"),
         (qualified & no_award, "false"),
         (qualified & award_unknown, "unknown"),
         (qualified, "true"),
         else_="unknown")
-    unmet_reason = ibis.cases(*((s[f"{n.id}__outcome"] == "unmet", _reason_unmet(n, s)) for n in nodes),
+    unmet_reason = ibis.cases(*((s[f"{n.id}__code"] == cr.UNMET, _reason_unmet(n, s)) for n in nodes),
                               else_=ibis.literal("不符合条件"))
-    unknown_reason = ibis.cases(*((s[f"{n.id}__outcome"] == "unknown", ibis.literal(f"缺少“{n.label}”数据，无法判断"))
+    unknown_reason = ibis.cases(*((s[f"{n.id}__code"] == cr.UNKNOWN, ibis.literal(f"缺少“{n.label}”数据，无法判断"))
                                   for n in nodes), else_=ibis.literal("数据不全"))
     manual_text = "、".join(n.label for n in manual)
     threshold_text = "营业收入此前已突破相应档次，本年度无首次突破的档次"
     reason = ibis.cases(
-        (outcome == "not_qualified", ibis.literal("不满足：") + unmet_reason),
+        (outcome == cr.UNMET, ibis.literal("不满足：") + unmet_reason),
         (qualified & no_award, ibis.literal(threshold_text)),
         (qualified & award_unknown, ibis.literal("缺少以前年度数据，无法判断是否首次突破")),
         (qualified, ibis.literal("符合全部条件" + ("，免申即享" if m == "no_application" else ""))),
-        (outcome == "manual_review", ibis.literal(f"数据符合其余条件，需企业简易申报：{manual_text}（快申快享）")),
+        (outcome == cr.MANUAL, ibis.literal(f"数据符合其余条件，需企业简易申报：{manual_text}（快申快享）")),
         else_=unknown_reason)
     empty = ibis.literal([], type=f"array<{_GAP_TYPE}>")
     gaps_col: ir.ArrayValue = empty
@@ -280,10 +280,10 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
         one = ibis.array([ibis.struct({"criterion": ibis.literal(n.label), "value": s[f"{n.id}__value"],
                                        "threshold": ibis.literal(n.low, type="float64"),
                                        "gap": s[f"{n.id}__gap"], "unit": ibis.literal(n.unit)})])
-        gaps_col = gaps_col.concat(ibis.ifelse(s[f"{n.id}__outcome"] == "unmet", one, empty))
+        gaps_col = gaps_col.concat(ibis.ifelse(s[f"{n.id}__code"] == cr.UNMET, one, empty))
     expected = ibis.cases(
         (qualified & ~no_award, award),
-        (outcome == "manual_review", award),
+        (outcome == cr.MANUAL, award),
         else_=_null("float64"))
     return s.select(
         credit_code=s.credit_code.cast("string"), name=s.name.cast("string"),
