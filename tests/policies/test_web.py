@@ -39,6 +39,13 @@ def city(tmp_path_factory):
          f"{CODES[0]},2023,是,800,200,900,50,10\n{CODES[0]},2024,是,2600,600,2500,60,20\n"
          f"{CODES[1]},2023,是,3000,700,3000,80,30\n{CODES[1]},2024,是,3200,800,3100,80,30\n"
          f"{CODES[2]},2023,是,700,100,800,10,0\n{CODES[2]},2024,是,1200,300,1300,10,0\n")
+    # a 技改 project of firm 0 that went into production in 2024: the basic item is paid from the
+    # data, the “标杆示范” one needs the designation (快申快享, one tap)
+    load("projects", "项目编号,项目名称,统一社会信用代码,行政区划代码,行业代码,项目类型,计划总投资(万元),设备投资(万元)\n"
+         f"XM2024001,智能化改造项目,{CODES[0]},330502,3670,技改,3000,2000\n")
+    load("project_milestones", "项目编号,节点,计划日期,实际日期\n"
+         "XM2024001,签约,2023-01-10,2023-01-10\nXM2024001,开工,2023-03-01,2023-03-01\n"
+         "XM2024001,竣工,2024-05-01,2024-05-20\nXM2024001,投产,2024-06-01,2024-06-15\n")
     init_store(s)
     res = CliRunner().invoke(cli_app, ["--home", str(s.home), "policies", "match", "--year", "2024", "--save", "--json"])
     assert res.exit_code == 0, res.output
@@ -68,6 +75,7 @@ def test_firm_sees_what_it_gets_and_misses_and_claims_with_one_tap(city):
     c = login(app, "firm0")
     html = c.get("/policies").text
     assert "我能享受的（免申即享）" in html and "营业收入首次突破奖励" in html and "20.00 万元" in html
+    assert "技术改造项目设备投资奖励" in html and "160.00 万元" in html   # 8 % of 2,000万
     assert "测试企业1" not in html and CODES[1] not in html
     assert "暂不符合的，以及差在哪里" in html
     # the benchmark 技改 item needs a project: no project, nothing to claim; claim a fast item directly
@@ -77,7 +85,7 @@ def test_firm_sees_what_it_gets_and_misses_and_claims_with_one_tap(city):
     fast = [r for r in rows if r["mode"] == "fast_application" and r["eligible"] == "unknown"]
     assert fast, rows
     token = CSRF.search(html).group(1)
-    r = c.post("/policies/claim", data={"item_id": fast[0]["item_id"], "year": 2024, "subject": "",
+    r = c.post("/policies/claim", data={"item_id": fast[0]["item_id"], "year": 2024, "subject": fast[0]["subject"] or "",
                                         "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and "done=claimed" in r.headers["location"]
     assert "已申请" in c.get("/policies").text
