@@ -1,6 +1,6 @@
 """五企培育: the cultivation room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import Room
+from zhizao.rooms import NavEntry, Room
 
 ROOM = Room(
     name="cultivation",
@@ -8,4 +8,14 @@ ROOM = Room(
     capability="zhizao.cultivation.capability:CAPABILITY",
     method="tiers",
     tables="zhizao.cultivation.tables:TABLES",
+    cli="zhizao.cultivation.cli",
+    pages="zhizao.cultivation.pages",
+    templates=True,
+    nav=(NavEntry("五企培育", "/cultivation", ("city", "district", "auditor"), order=50),),
+    models="zhizao.cultivation.models",
+    migrations=True,
+    profile_section="zhizao.cultivation.hooks:profile_section",
+    indicators="zhizao.cultivation.hooks:indicators",
+    review_section="zhizao.cultivation.hooks:review_section",
+    demo="zhizao.cultivation.demo:run",
 )

@@ -93,7 +93,10 @@ def find(name_or_file: str | None, method: str, year: int | None = None) -> Meth
             candidates = [m for m in candidates if m.name == default] or candidates
     if not candidates:
         raise MethodologyError(f"方法 {method} 没有可用的方法论")
-    if year is not None:
+    explicit = bool(name_or_file and "@" in name_or_file)
+    if year is not None and not explicit:
+        # NAME@VERSION is one version, used as asked (a run records when its year is outside
+        # the version's validity, e.g. the next rules applied to this year's data)
         valid = [m for m in candidates if m.applies_to(year)]
         if valid:
             candidates = valid

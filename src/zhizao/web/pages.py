@@ -575,6 +575,7 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
             objectable.append({"method": method, "year": hist[-1]["year"],
                                "label": f"{hist[-1]['year']}年 {'碳效码' if method == 'carbon' else '亩均效益评价'}"})
     return render(request, "enterprise.html", {
+        "room_sections": room_profile_sections(settings, session, user, credit_code, ent),
         "breadcrumbs": [("一企一档", None), (ent.get("name") or (carbon or mujun or {}).get("name") or credit_code, None)],
         "code": credit_code, "ent": ent, "profile": profile, "carbon": carbon, "mujun": mujun,
         "carbon_hist": carbon_hist, "mujun_hist": mujun_hist, "charts": charts,
@@ -586,6 +587,17 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
         "flashes": flashes, "today": dt.date.today().isoformat(),
         "next_year": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
     }, user=user)
+
+
+def room_profile_sections(settings: Any, session: Session, user: Any, credit_code: str,
+                          firm: Mapping[str, Any] | None) -> list[Any]:
+    """The rooms' sections of the profile (``Room.profile_section``), after the scope check, in order."""
+    from zhizao import rooms
+    from zhizao.web.ui import ProfileContext
+
+    ctx = ProfileContext(settings=settings, session=session, user=user, credit_code=credit_code, firm=dict(firm or {}))
+    out = [s for _, hook in rooms.hooks("profile_section") if (s := hook(ctx)) is not None]
+    return sorted(out, key=lambda s: s.order)
 
 
 def _own_firm(user: Any, credit_code: str) -> None:
