@@ -12,9 +12,9 @@ import re
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
+from tests.cultivation.tierdata import City, load_warehouse, rules
 from typer.testing import CliRunner
 
-from tests.cultivation.tierdata import City, load_warehouse, rules
 from zhizao.cultivation.measures import MEASURES, firm_table
 from zhizao.cultivation.method import evaluate, to_rows
 from zhizao.engine.conformance import assert_same, run_on

@@ -596,7 +596,15 @@ def room_profile_sections(settings: Any, session: Session, user: Any, credit_cod
     from zhizao.web.ui import ProfileContext
 
     ctx = ProfileContext(settings=settings, session=session, user=user, credit_code=credit_code, firm=dict(firm or {}))
-    out = [s for _, hook in rooms.hooks("profile_section") if (s := hook(ctx)) is not None]
+    out = []
+    for _, hook in rooms.hooks("profile_section"):
+        try:
+            section = hook(ctx)
+        except (WarehouseLocked, duckdb.IOException):
+            # another process is writing the warehouse: the page shows what it can, as the core does
+            continue
+        if section is not None:
+            out.append(section)
     return sorted(out, key=lambda s: s.order)
 
 
