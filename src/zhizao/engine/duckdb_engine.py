@@ -10,6 +10,7 @@ import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from zhizao.engine.base import Engine
+from zhizao.engine.warehouse import connect as warehouse_connect
 from zhizao.engine.warehouse import ensure_schema
 
 
@@ -22,11 +23,11 @@ class DuckDBEngine(Engine):
         else:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
+            # through the one opener: waits on other processes' locks, lets a waiting writer go first
+            raw = warehouse_connect(path, read_only=read_only)
+            self.con = ibis.duckdb.from_connection(raw)
             if not read_only:
-                self.con = ibis.duckdb.connect(str(path))
-                ensure_schema(self.con.con)
-            else:
-                self.con = ibis.duckdb.connect(str(path), read_only=True)
+                ensure_schema(raw)
         if threads:
             self.con.raw_sql(f"SET threads = {int(threads)}")
         self._registered: dict[str, ibis.Table] = {}

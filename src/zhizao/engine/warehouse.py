@@ -15,6 +15,7 @@ the current state is a filter, not a window over history; the history stays for
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -113,6 +114,33 @@ def schema_present(con: duckdb.DuckDBPyConnection) -> bool:
     return {"batches", "rejects", *TABLES, *(fact_name(t) for t in TABLES)} <= names
 
 
+#: a writer waiting for the lock refreshes its intent file this often; older files are stale
+INTENT_FRESH_S = 5.0
+
+
+def intent_path(path: Path) -> Path:
+    return path.with_name(path.name + ".writer-waiting")
+
+
+def writer_waiting(path: Path) -> bool:
+    """Whether another live process is waiting to write the warehouse (see :func:`connect`)."""
+    p = intent_path(Path(path))
+    try:
+        age = time.time() - p.stat().st_mtime
+        pid = int(p.read_text(encoding="ascii").strip() or 0)
+    except (OSError, ValueError):
+        return False
+    if age > INTENT_FRESH_S or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse file, opened the way every command should open it.
 
@@ -120,27 +148,52 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
     other mode inside one process. So: wait (up to ``wait_s``) while another process holds
     the lock; a reader joins this process's writer; a writer waits for this process's reader
     to close. A writable connection gets the schema if it is missing.
+
+    **Writers are never starved by readers.** Read-only connections of several processes
+    share the file, so a steady stream of short reads (a busy web server) could keep a writer
+    (an import, a run) out indefinitely. A writer that finds the file held says so in
+    ``<warehouse>.writer-waiting`` (its PID, refreshed while it waits); a reader that sees a
+    live writer waiting does not open a new connection until that writer has had its turn
+    (or the reader's own ``wait_s`` runs out: then :class:`WarehouseBusy`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise WarehouseBusy(f"无法打开数据仓库 {path}：正被其他程序占用或不可读（{exc}）") from None
-            time.sleep(0.2)
-        except duckdb.ConnectionException as exc:
-            if "different configuration" not in str(exc):
-                raise
-            if read_only:
-                read_only = False
+    intent = intent_path(path)
+    announced = False
+    try:
+        while True:
+            if read_only and writer_waiting(path):
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(f"无法打开数据仓库 {path}：另一程序正等待写入")
+                time.sleep(0.05)
                 continue
-            if time.monotonic() > deadline:
-                raise WarehouseBusy(f"无法写入数据仓库 {path}：本进程正以只读方式使用它") from None
-            time.sleep(0.2)
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WarehouseBusy(f"无法打开数据仓库 {path}：正被其他程序占用或不可读（{exc}）") from None
+                if not read_only:
+                    intent.write_text(str(os.getpid()), encoding="ascii")  # (re)announced: fresh while waiting
+                    announced = True
+                time.sleep(0.05 if not read_only else 0.2)
+            except duckdb.ConnectionException as exc:
+                if "different configuration" not in str(exc):
+                    raise
+                if read_only:
+                    read_only = False
+                    continue
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(f"无法写入数据仓库 {path}：本进程正以只读方式使用它") from None
+                time.sleep(0.2)
+    finally:
+        if announced:
+            try:
+                if intent.read_text(encoding="ascii").strip() == str(os.getpid()):
+                    intent.unlink()
+            except (OSError, ValueError):
+                pass
     if not read_only and not schema_present(con):
         ensure_schema(con)
     return con
