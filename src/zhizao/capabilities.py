@@ -7,7 +7,7 @@ The core never imports a capability's internals: a room that evaluates names its
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,8 @@ class Capability:
     title: str
     inputs: tuple[str, ...]
     methodology_model: type[Methodology]
-    evaluate: Callable[[Mapping[str, ibis.Table], Any, int], ibis.Table]
+    #: ``evaluate(inputs, methodology, year, **options)``; options such as ``released`` (see Capability.extra)
+    evaluate: Callable[..., ibis.Table]
     to_rows: Callable[[pa.Table], list[dict[str, Any]]]
     #: fields whose change between two runs is a "move" (grade, class)
     outcome_fields: tuple[str, ...] = ()

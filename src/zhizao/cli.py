@@ -176,7 +176,7 @@ def results_cmd(
              lambda d: out_console.print(f"已写出 {d['rows']} 行到 {d['out']}"))
 
 
-runs_app = typer.Typer(help="运行记录：列出、比较", no_args_is_help=True)
+runs_app = typer.Typer(help="运行记录：列出、查看、比较、放行待核企业", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
 
@@ -201,6 +201,70 @@ def runs_list(ctx: typer.Context, method: Annotated[str | None, typer.Option(hel
     emit({"runs": items}, as_json, render)
 
 
+@runs_app.command("show")
+def runs_show(ctx: typer.Context, run_id: str, as_json: JsonOpt = False) -> None:
+    """查看一次运行：方法论、所用因子与说明、计数，以及未通过发布前核查的待核企业。"""
+    from zhizao import runs
+
+    settings = settings_from(ctx)
+    try:
+        r = runs.get(settings, run_id)
+        held = runs.held(settings, run_id)
+        released = runs.releases(settings, r.method, r.year)
+    except runs.RunError as exc:
+        fail(str(exc))
+    doc = r.summary() | {
+        "created_at": r.created_at, "result_hash": r.result_hash, "input_batches": r.input_batches,
+        "parent_run_id": r.parent_run_id, "notes": r.notes, "held": held,
+        "releases": [{"credit_code": x.credit_code, "check": x.held_check, "reason": x.reason,
+                      "released_by": x.released_by, "released_at": x.released_at, "from_run_id": x.from_run_id}
+                     for x in released],
+    }
+
+    def render(d: dict[str, Any]) -> None:
+        from rich.table import Table
+
+        cap_title = capabilities.get(d["method"]).title if d["method"] in capabilities.names() else d["method"]
+        out_console.print(f"运行 {d['run_id']}：{cap_title} {d['year']} 年，方法论 {d['methodology']}，"
+                          f"{d['counts'].get('firms', 0):,} 家企业，{d['created_at']}")
+        if d["parent_run_id"]:
+            out_console.print(f"更正自 {d['parent_run_id']}")
+        for n in d["notes"]:
+            out_console.print(f"  · {n}", highlight=False)
+        if d["held"]:
+            t = Table("统一社会信用代码", "企业名称", "待核原因", title=f"待核企业 {len(d['held'])} 家（不评级、不计入基准，未经核查不得发布）")
+            for h in d["held"]:
+                t.add_row(h["credit_code"], h["name"] or "", h["reason"] or "")
+            out_console.print(t)
+        else:
+            out_console.print("无待核企业")
+        if d["releases"]:
+            out_console.print(f"本年度已放行 {len(d['releases'])} 家：" + "；".join(
+                f"{x['credit_code']}（{x['reason']}）" for x in d["releases"]), highlight=False)
+
+    emit(doc, as_json, render)
+
+
+@runs_app.command("release")
+def runs_release(
+    ctx: typer.Context,
+    run_id: str,
+    credit_codes: Annotated[list[str], typer.Argument(help="待核企业的统一社会信用代码（可多个）")],
+    reason: Annotated[str, typer.Option("--reason", help="放行理由（必填，记入审计日志）")],
+    as_json: JsonOpt = False,
+) -> None:
+    """放行待核企业（说明理由）：记入审计日志，并重新计算为一次新的运行。"""
+    from zhizao import runs
+
+    try:
+        new = runs.release(settings_from(ctx), run_id, credit_codes, reason, user="cli")
+    except (runs.RunError, runs.GateError) as exc:
+        fail(str(exc))
+    emit(new.summary() | {"parent_run_id": run_id, "released": credit_codes}, as_json,
+         lambda d: out_console.print(f"[green]已放行[/] {len(credit_codes)} 家企业，重新计算为运行 {d['run_id']}"
+                                     f"（更正自 {run_id}）"))
+
+
 @runs_app.command("diff")
 def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = False) -> None:
     """比较两次运行：哪些企业的等级或类别变了，以及相关数值。"""
@@ -214,10 +278,33 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
         fail(str(exc))
 
     def render(data: dict[str, Any]) -> None:
-        out_console.print(f"{run_a} → {run_b}：变动 {len(data['changed'])}，新增 {len(data['added'])}，"
-                          f"减少 {len(data['removed'])}，未变 {data['unchanged']}")
-        for c in data["changed"][:50]:
-            out_console.print(f"  {c['credit_code']} {c['name'] or ''} {c['field']}: {c['before']} → {c['after']}")
+        field_zh = {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "评价状态"}
+        value_zh = {"graded": "已评级", "ungraded": "未评级", "held": "待核", "rated": "已评价"}
+
+        def val(v: Any) -> str:
+            return "—" if v is None else value_zh.get(str(v), str(v))
+
+        by_firm: dict[str, list[dict[str, Any]]] = {}
+        for c in data["changed"]:
+            by_firm.setdefault(c["credit_code"], []).append(c)
+        out_console.print(f"{run_a} → {run_b}：{len(by_firm):,} 家企业结果变动，新增 {len(data['added']):,} 家，"
+                          f"减少 {len(data['removed']):,} 家，未变 {data['unchanged']:,} 家", highlight=False)
+        if data.get("rules"):
+            out_console.print("口径变化：", highlight=False)
+            for r in data["rules"]:
+                out_console.print(f"  · {r}", highlight=False)
+        for code, items in by_firm.items():
+            moves = "；".join(f"{field_zh.get(c['field'], '结果')} {val(c['before'])} → {val(c['after'])}" for c in items)
+            out_console.print(f"{items[0]['name'] or ''}（{code}）：{moves}", highlight=False)
+            for w in items[0].get("why") or []:
+                out_console.print(f"    原因：{w}", highlight=False)
+        for label, key in (("新增", "added_why"), ("减少", "removed_why")):
+            groups: dict[str, list[str]] = {}
+            for code, why in (data.get(key) or {}).items():
+                groups.setdefault("；".join(why) or "—", []).append(code)
+            for reason, codes in groups.items():
+                shown = "、".join(codes[:10]) + ("等" if len(codes) > 10 else "")
+                out_console.print(f"{label} {len(codes):,} 家（{reason}）：{shown}", highlight=False)
 
     emit(d, as_json, render)
 

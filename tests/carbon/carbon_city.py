@@ -48,14 +48,17 @@ class City:
 
     def firm(self, i: int, industry: str = "2821", region: str = "330502", value_added: float | None = 1000.0,
              energy: dict[str, float] | None = None, zero: dict[str, float] | None = None,
-             months: int = 12, stats: bool = True, name: str | None = None) -> str:
-        """Add a firm; each energy/zero-carbon annual total is spread evenly over ``months`` months."""
+             months: int = 12, stats: bool = True, name: str | None = None, above_scale: bool = True,
+             founded_on: dt.date = dt.date(2010, 1, 1), gross_output: float | None = None) -> str:
+        """Add a firm; each energy/zero-carbon annual total is spread evenly over ``months`` months
+        (gross output defaults to three times the value added)."""
         cc = code(i, region)
         self.firms.append({"credit_code": cc, "name": name or f"测试企业{i:04d}", "region_code": region,
-                           "industry_code": industry, "founded_on": dt.date(2010, 1, 1)})
+                           "industry_code": industry, "founded_on": founded_on})
         if stats:
-            self.stats.append({"credit_code": cc, "year": self.year, "above_scale": True,
-                               "value_added": value_added, "gross_output": 3 * (value_added or 0.0)})
+            self.stats.append({"credit_code": cc, "year": self.year, "above_scale": above_scale,
+                               "value_added": value_added,
+                               "gross_output": 3 * (value_added or 0.0) if gross_output is None else gross_output})
             for mth in range(1, 13):
                 self.monthly.append({"credit_code": cc, "month": dt.date(self.year, mth, 1),
                                      "value_added": (value_added or 0.0) / 12})
@@ -65,6 +68,13 @@ class City:
                     table.append({"credit_code": cc, "month": dt.date(self.year, mth, 1), kind_col: kind,
                                   "quantity": qty / months, "unit": ""})
         return cc
+
+    def scale_month(self, credit_code: str, month: int, factor: float, energy_type: str = "electricity") -> None:
+        """Multiply one month's quantity of one energy type (a unit mix-up: 10,000 for a 千瓦时
+        figure labelled 万千瓦时)."""
+        for r in self.energy:
+            if r["credit_code"] == credit_code and r["energy_type"] == energy_type and r["month"].month == month:
+                r["quantity"] *= factor
 
     def tables(self) -> dict[str, pd.DataFrame]:
         def df(rows: list[dict], cols: list[str]) -> pd.DataFrame:

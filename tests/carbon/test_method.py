@@ -102,22 +102,32 @@ def test_zero_carbon_power_and_sinks_net_but_self_used_pv_only_offsets(duck):
 
 
 def test_ungraded_firms_have_reasons_and_stay_out_of_the_benchmark(duck):
+    # without the gate (a methodology may list no checks) the rules of METHODS.md §1 alone apply
     city = City(2022)
     good = city.firm(1, value_added=100.0, energy={"raw_coal": 100.0})
-    no_stats = city.firm(2, stats=False, energy={"raw_coal": 10_000.0})
     zero_va = city.firm(3, value_added=0.0, energy={"raw_coal": 10_000.0})
     neg_va = city.firm(4, value_added=-50.0, energy={"raw_coal": 10_000.0})
     no_energy = city.firm(5, value_added=5000.0)
-    out = _run(duck, city)
+    out = _run(duck, city, methodology(2022, gate=[]))
     assert out.loc[good, "status"] == "graded" and pd.isna(out.loc[good, "reason"])
     assert out.loc[good, "benchmark_firms"] == 1
     assert out.loc[good, "k_value"] == pytest.approx(1.0)  # alone in its benchmark
-    for cc, reason in ((no_stats, REASON_NO_STATS), (zero_va, REASON_BAD_VA), (neg_va, REASON_BAD_VA),
-                       (no_energy, REASON_NO_ENERGY)):
+    for cc, reason in ((zero_va, REASON_BAD_VA), (neg_va, REASON_BAD_VA), (no_energy, REASON_NO_ENERGY)):
         row = out.loc[cc]
         assert row["status"] == "ungraded"
         assert row["reason"] == reason
         assert pd.isna(row["grade"]) and pd.isna(row["k_value"]) and pd.isna(row["level"])
+
+
+def test_firms_without_the_years_statistics_are_outside_the_population(duck):
+    # 规上 is read from statistics_annual: a firm without the year's statistics is in no track
+    # (it was listed as ungraded before the population rule of DB33/T 1347 was applied)
+    city = City(2022)
+    city.firm(1, value_added=100.0, energy={"raw_coal": 100.0})
+    no_stats = city.firm(2, stats=False, energy={"raw_coal": 10_000.0})
+    out = _run(duck, city)
+    assert no_stats not in out.index and len(out) == 1
+    assert REASON_NO_STATS  # still the reason of the year-to-date monitoring without statistics
 
 
 def test_energy_of_another_year_does_not_count(duck):
@@ -172,13 +182,14 @@ def test_grid_factor_variants_and_regional_fallback(duck):
 
 
 def test_a_year_without_published_factors_uses_the_latest_earlier_and_says_so(duck):
+    # the 2023 factors (MEE/NBS, January 2026) now stand in for 2024, no longer 2022's 0.5366
     m = methodology(2024)
     city = City(2024)
     cc = city.firm(1, energy={"electricity": 10_000.0})
-    assert _run(duck, city, m, 2024).loc[cc, "emissions_t"] == pytest.approx(5.366)
-    notes = notes_for(m, 2024)
-    assert len(notes) == 1 and "2024" in notes[0] and "2022" in notes[0] and "0.5366" in notes[0]
-    assert notes_for(methodology(2022), 2022) == []
+    assert _run(duck, city, m, 2024).loc[cc, "emissions_t"] == pytest.approx(5.306)
+    fallback = [n for n in notes_for(m, 2024) if "沿用" in n]
+    assert len(fallback) == 1 and "2024" in fallback[0] and "2023" in fallback[0] and "0.5306" in fallback[0]
+    assert not [n for n in notes_for(methodology(2022), 2022) if "沿用" in n]
 
 
 def test_realistic_small_city_duckdb_equals_spark(engine, duck):
@@ -187,7 +198,8 @@ def test_realistic_small_city_duckdb_equals_spark(engine, duck):
     got = run_on(engine, evaluate, city.tables(), m, 2022)
     ref = run_on(duck, evaluate, city.tables(), m, 2022)
     assert_same(got, ref)
-    assert set(ref["status"]) == {"graded", "ungraded"}
+    # firms without energy (output without energy) and with negative output are held by the gate
+    assert set(ref["status"]) == {"graded", "held"}
     assert ref["grade"].dropna().between(1, 5).all()
 
 

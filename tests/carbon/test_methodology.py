@@ -30,7 +30,9 @@ def test_shipped_values_match_methods_md():
     assert isinstance(m, CarbonMethodology)
     assert m.co2_per_canonical("natural_gas") == pytest.approx(21.622 / 1e4)
     assert m.co2_per_canonical("heat") == pytest.approx(0.11)
-    assert m.energy["heat"].co2 is not None and m.energy["heat"].co2.default  # DEFAULT in METHODS.md
+    # the heat factor is the NDRC accounting guide's 0.11 tCO2/GJ (no longer a DEFAULT of METHODS.md)
+    assert m.energy["heat"].co2 is not None and m.energy["heat"].co2.source == "ndrc-guide"
+    assert "1722" in m.sources["ndrc-guide"] and m.energy["raw_coal"].co2.source == "ndrc-guide"
     assert m.coal_per_canonical("electricity") == pytest.approx(1.229 / 1e4)
     assert m.grid_factor(2021)[0] == pytest.approx(0.5568e-3)
     assert m.grid_factor(2022)[0] == pytest.approx(0.5366e-3)

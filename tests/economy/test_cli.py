@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from zhizao.cli import app
+from zhizao.economy import catalogue
 
 runner = CliRunner()
 
@@ -19,8 +20,11 @@ def test_json_rows_have_exactly_the_contract_fields(mini_city):
     assert list(doc) == ["indicators"]
     assert doc["indicators"]
     for r in doc["indicators"]:
-        assert set(r) == {"id", "name", "region", "year", "value", "unit", "basis"}
+        assert set(r) == {"id", "name", "region", "year", "value", "exact", "unit", "basis"}
         assert r["region"] == "330502"
+        # value as published, exact unrounded: the catalogue's rounding of exact is value
+        assert (r["exact"] is None) == (r["value"] is None)
+        assert r["exact"] is None or catalogue.rounded(r["id"], r["exact"]) == r["value"]
     cagr = next(r for r in doc["indicators"] if r["id"] == "value_added_cagr")
     assert cagr["year"] == 2021 and "基年2020" in cagr["basis"] and "n=1" in cagr["basis"]
 

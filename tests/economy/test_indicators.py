@@ -101,7 +101,25 @@ def test_published_rows_are_rounded_by_the_catalogue(mini_city):
         rows = indicators.rows(indicators.compute(eng, 2020, 2021))
     g = next(r for r in rows if r["id"] == "value_added_growth" and r["region"] == "330500")
     assert g == {"id": "value_added_growth", "name": "规上工业增加值增速（可比价）", "region": "330500",
-                 "year": 2021, "value": 6.7, "unit": "%", "basis": g["basis"]}
+                 "year": 2021, "value": 6.7, "exact": g["exact"], "unit": "%", "basis": g["basis"]}
+    # the exact figure beside the published one: the same number before rounding
+    assert g["exact"] != g["value"] and round(g["exact"], 1) == 6.7
+
+
+def test_2020_coefficients_come_from_the_economy_methodology_file():
+    from zhizao.economy.coefficients import coefficient_table, file_for
+
+    f = file_for(2020)
+    assert f.ref == "zhejiang-energy@2020" and f.grid_factor.default and f.grid_factor.year == 2021
+    for c in f.energy.values():
+        assert c.tce.source in f.sources and (c.co2 is None or c.co2.source in f.sources)
+    table, notes = coefficient_table(range(2020, 2022))
+    rows = {(r["c_year"], r["c_type"]): r for r in table.to_pylist()}
+    assert rows[(2020, "natural_gas")]["tce_per_unit"] == pytest.approx(12.143e-4)
+    assert rows[(2020, "electricity")]["co2_per_unit"] == pytest.approx(0.5568e-3)
+    assert rows[(2020, "exported_heat")]["co2_per_unit"] == pytest.approx(-0.11)
+    assert "zhejiang-energy@2020" in notes[2020] and "2021" in notes[2020]
+    assert "zhejiang-carbon@2021" in notes[2021]
 
 
 def test_grade_and_class_distributions_come_from_the_newest_run(settings):

@@ -92,9 +92,11 @@ def test_district_cockpit_shows_its_district_only(clients) -> None:  # type: ign
 
 
 def test_district_carbon_list_is_its_firms(clients, city) -> None:  # type: ignore[no-untyped-def]
+    # the carbon code covers 规上 firms (DB33/T 1347-2023): the district's 规上 firms, only those
     html = clients["district"].get("/carbon").text
-    for code, region in zip(city.codes, city.regions, strict=True):
-        assert (code in html) == (region == tinycity.WUXING), code
+    for code, region, firm in zip(city.codes, city.regions, tinycity.FIRMS, strict=True):
+        above = firm[2]
+        assert (code in html) == (region == tinycity.WUXING and above), code
 
 
 def test_firm_outside_scope_is_the_same_404_as_a_missing_firm(clients, city) -> None:  # type: ignore[no-untyped-def]
@@ -310,8 +312,8 @@ def test_carbon_export_is_the_scope_of_the_user(clients, city, tmp_path: Path) -
     path.write_bytes(r.content)
     wb = CalamineWorkbook.from_path(str(path))
     text = "\n".join(str(c) for name in wb.sheet_names for row in wb.get_sheet_by_name(name).to_python() for c in row)
-    for code, region in zip(city.codes, city.regions, strict=True):
-        assert (code in text) == (region == tinycity.WUXING), code
+    for code, region, firm in zip(city.codes, city.regions, tinycity.FIRMS, strict=True):
+        assert (code in text) == (region == tinycity.WUXING and firm[2]), code  # 规上 only
 
 
 def test_mujun_notices_show_the_round_and_its_objection_window(clients) -> None:  # type: ignore[no-untyped-def]
@@ -372,7 +374,7 @@ def test_profile_still_shows_results_while_the_cli_writes_the_warehouse(clients,
         str(city.settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        r = clients["city"].get(f"/enterprises/{city.codes[5]}")
+        r = clients["city"].get(f"/enterprises/{city.codes[4]}")  # a 规上 firm: it has a carbon code
         assert r.status_code == 200
         assert "数据仓库正在更新" in r.text
         assert "carbon-tile" in r.text  # the published carbon code does not need the warehouse

@@ -1,6 +1,7 @@
 """The carbon room's capability and result headers (exported lazily by the package)."""
 
 from zhizao.capabilities import Capability
+from zhizao.carbon.changes import explain as explain_changes
 from zhizao.carbon.method import evaluate, notes_for, to_rows
 from zhizao.carbon.methodology import CarbonMethodology
 
@@ -22,8 +23,11 @@ HEADERS: dict[str, str] = {
     "colour": "颜色",
     "neutrality_rate": "碳中和率",
     "status": "评价状态",
-    "reason": "未评级原因",
+    "reason": "未评级或待核原因",
     "label": "碳效标识",
+    "track": "评价范围",
+    "held_check": "待核检查",
+    "benchmark_source": "基准来源",
     "benchmark_code": "对标行业代码",
     "benchmark_firms": "对标企业数",
     "net_emissions_t": "净排放量(tCO2)",
@@ -42,14 +46,15 @@ HEADERS: dict[str, str] = {
 CAPABILITY = Capability(
     name="carbon",
     title="工业碳效码",
-    inputs=("enterprises", "statistics_annual", "energy", "zero_carbon"),
+    inputs=("enterprises", "statistics_annual", "energy", "zero_carbon", "benchmarks"),
     methodology_model=CarbonMethodology,
     evaluate=evaluate,
     to_rows=to_rows,
     outcome_fields=("grade", "level"),
     figure_fields=("emissions_t", "value_added", "intensity", "benchmark_intensity", "k_value"),
     methodology_package="zhizao.carbon.methodologies",
-    extra={"default_methodology": "zhejiang-carbon", "headers": HEADERS, "notes_for": notes_for},
+    extra={"default_methodology": "zhejiang-carbon", "headers": HEADERS, "notes_for": notes_for, "gate": True,
+           "explain_changes": explain_changes},
 )
 
 __all__ = ["CAPABILITY", "HEADERS", "CarbonMethodology", "evaluate", "notes_for", "to_rows"]

@@ -12,8 +12,21 @@ on DuckDB and Spark (no I/O, no UDFs, no per-row Python). Formulas (METHODS.md s
     K  = L / L̄                           碳效值 (lower is better)
     neutrality rate = offsets / E_gross  碳中和率
 
+Population (``methodology.population``): the firms of each track (规上 ``above_scale`` by
+default; 规下 ``below_scale`` only when the methodology names it, benchmarked apart) that exist
+in the year (founded on or before its last day). Other firms are not listed.
+
+The publication gate (``methodology.gate``): a firm failing a consistency check (a month far
+above its own median month, a unit mix-up, energy without output, output without energy) is
+``status='held'`` with the check's name in ``reason``: no grade, and no weight in any benchmark.
+A person releases it (``released``: credit codes, e.g. from ``zhizao runs release``) or corrects
+the data; either way a new run.
+
 A firm with no statistics, zero or negative value added, or no energy data for the year is
 ungraded (``status='ungraded'`` with a Chinese ``reason``) and left out of the benchmark.
+
+Levels and grades are read on L and K rounded as published (``methodology.rounding``), so a
+published K of 0.60 is grade 1 whatever the binary tail of the quotient.
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ CONTRACT_FIELDS = (
     "benchmark_intensity", "k_value", "level", "grade", "colour", "neutrality_rate", "status", "reason",
 )
 EXTRA_FIELDS = (
-    "label", "benchmark_code", "benchmark_firms", "net_emissions_t", "offsets_t", "fuel_emissions_t",
+    "label", "track", "held_check", "benchmark_source", "benchmark_code", "benchmark_firms", "net_emissions_t", "offsets_t", "fuel_emissions_t",
     "electricity_emissions_t", "heat_emissions_t", "zero_carbon_netted_t", "sink_t", "pv_self_use_kwh",
     "biomass_t", "energy_tce", "grid_factor",
 )
@@ -42,6 +55,9 @@ REASON_NO_STATS = "无当年统计数据（工业增加值）"
 REASON_BAD_VA = "工业增加值为零或负数"
 REASON_NO_ENERGY = "当年无能源消费数据"
 REASON_BAD_BENCHMARK = "行业基准碳排放强度不为正，无法计算碳效值"
+REASON_NO_PUBLISHED_BENCHMARK = "无该行业该年度的公布基准碳排放强度"
+#: the tracks of the population and their Chinese names
+TRACKS = {"above_scale": "规上", "below_scale": "规下"}
 
 SUM_COLS = ("fuel_co2_t", "electricity_kwh", "exported_kwh", "heat_gj", "exported_gj", "biomass_t", "energy_tce",
              "energy_rows")
@@ -105,14 +121,55 @@ def grid_factor_expr(region_code: ir.StringValue, m: CarbonMethodology, year: in
 
 
 def notes_for(m: CarbonMethodology, year: int) -> list[str]:
-    """What a run must record about factor fallbacks (Chinese), e.g. a year without published
-    grid factors using the latest earlier year's."""
+    """What a run must record (Chinese): factor fallbacks (e.g. a year without published grid
+    factors using the latest earlier year's), then every factor, the population and the benchmark used."""
     _, _, notes = m.grid_factor(year)
     out = list(notes)
     if m.electricity.scope != "national":
         for r in m.grid_regions.values():
             for p in r.provinces:
                 out.extend(x for x in m.grid_factor(year, p)[2] if x not in out)
+    return out + [x for x in factors_used(m, year) if x not in out]
+
+
+def _cite(m: CarbonMethodology, key: str) -> str:
+    return m.sources.get(key, key)
+
+
+def factors_used(m: CarbonMethodology, year: int) -> list[str]:
+    """Every factor, the population and the benchmark rule a run of ``year`` uses, with sources (Chinese)."""
+    from zhizao.carbon.methodology import _SCOPE_ZH, _VARIANT_ZH
+
+    _, g, _ = m.grid_factor(year)
+    out = [f"电网排放因子：{_SCOPE_ZH[g.scope]}{_VARIANT_ZH[g.variant]} {g.value} {g.unit}（{g.year} 年；{_cite(m, g.source)}）"]
+    if m.electricity.scope != "national":
+        for r in m.grid_regions.values():
+            row = m.grid_factor(year, r.provinces[0])[1] if r.provinces else None
+            if row is not None and row.scope != "national":
+                out.append(f"电网排放因子（{r.name}，{_SCOPE_ZH[row.scope]}）：{row.value} {row.unit}（{row.year} 年；"
+                           f"{_cite(m, row.source)}），适用于该区域各省企业")
+    fuels = [(k, f) for k, f in m.energy.items() if f.co2 is not None and k != "heat"]
+    by_src: dict[str, list[str]] = {}
+    for _k, f in fuels:
+        assert f.co2 is not None
+        by_src.setdefault(f.co2.source, []).append(f"{f.name} {f.co2.value} {f.co2.unit}")
+    for src, items in by_src.items():
+        out.append(f"燃料排放因子：{'、'.join(items)}（{_cite(m, src)}）")
+    heat = m.energy["heat"].co2
+    if heat is not None:
+        out.append(f"热力排放因子：{heat.value} {heat.unit}（{_cite(m, heat.source)}"
+                   f"{'，默认值' if heat.default else ''}）")
+    tracks = "、".join(f"{TRACKS[t]}企业" for t in m.population.tracks)
+    out.append(f"评价范围：{tracks}{'（各自对标）' if len(m.population.tracks) > 1 else ''}"
+               f"{'，当年底前成立' if m.population.existing_only else ''}（{_cite(m, m.population.source)}）")
+    level = {"division": "行业大类", "group": "行业中类", "class": "行业小类"}[m.benchmark.level]
+    if m.benchmark.origin == "imported":
+        where = "方法论文件所列公布值" if m.benchmark.values else "导入的行业基准数据表"
+        out.append(f"行业基准：按{level}，采用{where}")
+    else:
+        out.append(f"行业基准：按{level}，{_computed_source(m)}")
+    if m.gate:
+        out.append("发布前核查：" + "；".join(c.name for c in m.gate))
     return out
 
 
@@ -172,58 +229,181 @@ def _band(value: ir.NumericValue, uppers: list[float], labels: list[Any]) -> ir.
 def grade(t: ir.Table, m: CarbonMethodology, year: int, by: Sequence[str] = ()) -> ir.Table:
     """Benchmark, K, level, grade, colour, label and status for the output of :func:`figures`.
 
-    ``by`` adds partition keys of the benchmark (``month`` for year-to-date monitoring).
+    ``by`` adds partition keys of the benchmark (``month`` for year-to-date monitoring). Optional
+    input columns: ``track`` (a partition key too), ``held_check`` / ``held_reason`` (the gate:
+    held firms get no grade and count in no benchmark) and ``published_benchmark`` /
+    ``benchmark_source`` (an imported L̄ used instead of the computed one).
     """
-    w = ibis.window(group_by=[t.benchmark_code, *(t[c] for c in by)])
-    n = ibis.ifelse(t.eligible, 1, 0).sum().over(w)
-    if m.benchmark.statistic == "aggregate":
-        se = ibis.ifelse(t.eligible, t.net_emissions_t, 0.0).sum().over(w)
-        sva = ibis.ifelse(t.eligible, t.value_added, 0.0).sum().over(w)
+    cols = set(t.columns)
+    held = t.held_reason.notnull() if "held_reason" in cols else ibis.literal(False)
+    eligible = t.eligible & ~held
+    parts = [t.benchmark_code, *(t[c] for c in by)] + ([t.track] if "track" in cols else [])
+    w = ibis.window(group_by=parts)
+    n = ibis.ifelse(eligible, 1, 0).sum().over(w)
+    if "published_benchmark" in cols:
+        bench = t.published_benchmark
+    elif m.benchmark.statistic == "aggregate":
+        se = ibis.ifelse(eligible, t.net_emissions_t, 0.0).sum().over(w)
+        sva = ibis.ifelse(eligible, t.value_added, 0.0).sum().over(w)
         bench = ibis.ifelse(sva > 0, se / sva, ibis.null("float64"))
     else:
-        bench = t.intensity.mean().over(w)
+        bench = ibis.ifelse(eligible, t.intensity, ibis.null("float64")).mean().over(w)
     t = t.mutate(benchmark_firms=n.cast("int64"),
-                 benchmark_intensity=ibis.ifelse(t.eligible, bench, ibis.null("float64")))
-    ok = t.eligible & (t.benchmark_intensity > 0)
+                 benchmark_intensity=ibis.ifelse(eligible, bench, ibis.null("float64")),
+                 _eligible=eligible, _held=held)
+    ok = t._eligible & (t.benchmark_intensity > 0)
     k = ibis.ifelse(ok, t.intensity / t.benchmark_intensity, ibis.null("float64"))
+    # bands read the figures as published (rounded), so 0.60 is ≤ 0.6 whatever the float tail
+    l_pub = t.intensity.round(m.rounding.intensity)
+    k_pub = k.round(m.rounding.k_value)
     level_up = [b.upper.value for b in m.levels[:-1] if b.upper is not None]
     grade_up = [b.upper.value for b in m.grades[:-1] if b.upper is not None]
-    level = ibis.ifelse(ok, _band(t.intensity, level_up, [b.label for b in m.levels]), ibis.null("string"))
-    g_raw = _band(k, grade_up, [b.grade for b in m.grades])
+    level = ibis.ifelse(ok, _band(l_pub, level_up, [b.label for b in m.levels]), ibis.null("string"))
+    g_raw = _band(k_pub, grade_up, [b.grade for b in m.grades])
     g = ibis.ifelse(ok, g_raw.cast("int64"), ibis.null("int64"))
     colour = ibis.ifelse(ok, ibis.cases(*((g_raw == b.grade, b.colour) for b in m.grades), else_=m.grades[-1].colour),
                          ibis.null("string"))
     label = ibis.ifelse(ok, level.concat(g_raw.cast("string"), "级"), ibis.null("string"))
+    no_bench = REASON_NO_PUBLISHED_BENCHMARK if "published_benchmark" in cols else REASON_BAD_BENCHMARK
     fields: dict[str, Any] = {
         "year": ibis.literal(year, "int32"),
         "k_value": k, "level": level, "grade": g, "colour": colour,
-        "status": ibis.ifelse(ok, "graded", "ungraded"),
-        "reason": ibis.ifelse(ok, ibis.null("string"), t.reason.fill_null(REASON_BAD_BENCHMARK)),
+        "status": ibis.cases((t._held, "held"), (ok, "graded"), else_="ungraded"),
+        "reason": ibis.cases(
+            (t._held, t.held_reason if "held_reason" in cols else ibis.null("string")),
+            (ok, ibis.null("string")),
+            else_=ibis.ifelse(t.eligible, no_bench, t.reason.fill_null(no_bench))),
         "label": label,
+        "track": t.track if "track" in cols else ibis.literal("above_scale"),
+        "held_check": t.held_check if "held_check" in cols else ibis.null("string"),
+        "benchmark_source": (t.benchmark_source if "benchmark_source" in cols
+                             else ibis.literal(_computed_source(m))),
     }
-    cols = [*CONTRACT_FIELDS[:5], *by, *CONTRACT_FIELDS[5:], *EXTRA_FIELDS]
-    return t.select(*(fields[c].name(c) if c in fields else t[c] for c in cols))
+    out_cols = [*CONTRACT_FIELDS[:5], *by, *CONTRACT_FIELDS[5:], *EXTRA_FIELDS]
+    return t.select(*(fields[c].name(c) if c in fields else t[c] for c in out_cols))
 
 
-def _firms(inputs: Mapping[str, ir.Table]) -> ir.Table:
-    return inputs["enterprises"].select("credit_code", "name", "region_code", "industry_code")
+def _computed_source(m: CarbonMethodology) -> str:
+    how = "各企业净排放之和 ÷ 增加值之和" if m.benchmark.statistic == "aggregate" else "各企业强度的平均值"
+    return f"本地计算（同行业参评企业{how}）"
 
 
-def evaluate(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: int) -> ir.Table:
-    """Annual carbon-efficiency codes: one row per enterprise with the CONTRACT.md fields."""
+# ---------------------------------------------------------------------------- population
+
+
+def population(inputs: Mapping[str, ir.Table], m: CarbonMethodology, year: int) -> ir.Table:
+    """The firms graded for ``year``: each listed track (规上 / 规下 by ``statistics_annual.above_scale``),
+    founded on or before the year's end when ``existing_only``; with ``track``, ``value_added``,
+    ``gross_output`` and ``has_stats`` (firms without the year's statistics are in no track)."""
+    ent = inputs["enterprises"]
+    firms = ent.select("credit_code", "name", "region_code", "industry_code", founded_on=ent.founded_on)
+    stats = inputs["statistics_annual"]
+    stats = stats.filter(stats.year == year)
+    scale = stats.above_scale.fill_null(False)
+    stats = stats.select(
+        s_code=stats.credit_code, value_added=stats.value_added.cast("float64"),
+        gross_output=stats.gross_output.cast("float64"), has_stats=ibis.literal(True),
+        track=ibis.ifelse(scale, "above_scale", "below_scale"))
+    t = firms.join(stats, firms.credit_code == stats.s_code).drop("s_code")
+    keep = t.track.isin(list(m.population.tracks))
+    if m.population.existing_only:
+        keep &= t.founded_on.isnull() | (t.founded_on.cast("date") <= ibis.date(year, 12, 31))
+    return t.filter(keep).drop("founded_on")
+
+
+# ---------------------------------------------------------------------------- the gate
+
+
+def gate(energy: ir.Table, firms: ir.Table, m: CarbonMethodology, released: Sequence[str] = ()) -> ir.Table:
+    """``credit_code, held_check, held_reason`` of every firm of ``firms`` failing a check of
+    ``m.gate`` in the year's ``energy`` rows (the first failing check in the methodology's order),
+    released firms excepted. One grouped aggregate per check family, no per-row Python."""
+    if not m.gate:
+        return firms.select("credit_code", held_check=ibis.null("string"), held_reason=ibis.null("string")).filter(
+            ibis.literal(False))
+    checks = {c.id: c for c in m.gate}
+    q = energy.quantity.cast("float64")
+    e = energy.filter(q > 0)
+    per_month = e.group_by(["credit_code", "energy_type", "month"]).aggregate(q=e.quantity.cast("float64").sum())
+    med = per_month.group_by(["credit_code", "energy_type"]).aggregate(
+        median=per_month.q.median(), months=per_month.count(), top=per_month.q.max(), bottom=per_month.q.min())
+    flags: dict[str, ir.BooleanValue] = {}
+    usable = med.median > 0
+    if "unit_mixup" in checks:
+        c = checks["unit_mixup"]
+        assert c.ratio is not None and c.tolerance is not None and c.min_months is not None
+        lo, hi = c.ratio.value / c.tolerance.value, c.ratio.value * c.tolerance.value
+        up, down = med.top / med.median, med.median / med.bottom
+        flags["unit_mixup"] = usable & (med.months >= c.min_months.value) & (
+            ((up >= lo) & (up <= hi)) | ((down >= lo) & (down <= hi)))
+    if "month_spike" in checks:
+        c = checks["month_spike"]
+        assert c.factor is not None and c.min_months is not None
+        flags["month_spike"] = usable & (med.months >= c.min_months.value) & (med.top >= c.factor.value * med.median)
+    month_checks = [k for k in ("unit_mixup", "month_spike") if k in flags]
+    by_firm = med.group_by(med.credit_code.name("g_code")).aggregate(
+        energy_months=med.months.sum(),
+        **{f"f_{k}": ibis.ifelse(flags[k], 1, 0).max() for k in month_checks})
+    t = firms.left_join(by_firm, firms.credit_code == by_firm.g_code)
+    has_energy = t.energy_months.fill_null(0) > 0
+    output = t.gross_output.fill_null(0)
+    conds: list[tuple[ir.BooleanValue, str]] = []
+    for c in m.gate:
+        if c.id in month_checks:
+            conds.append((t[f"f_{c.id}"].fill_null(0) == 1, c.id))
+        elif c.id == "energy_without_output":
+            conds.append((has_energy & (output <= 0), c.id))
+        elif c.id == "output_without_energy":
+            conds.append((~has_energy & (output > 0), c.id))
+    check = ibis.cases(*conds, else_=ibis.null("string"))
+    names = {c.id: c.name for c in m.gate}
+    t = t.select("credit_code", held_check=check)
+    t = t.filter(t.held_check.notnull())
+    if released:
+        t = t.filter(~t.credit_code.isin(list(released)))
+    return t.mutate(held_reason=t.held_check.substitute(names))
+
+
+def _published_benchmarks(inputs: Mapping[str, ir.Table], m: CarbonMethodology, year: int) -> ir.Table | None:
+    """``p_code, published_benchmark, benchmark_source`` for ``year`` when the benchmark is imported."""
+    if m.benchmark.origin != "imported":
+        return None
+    vals = [v for v in m.benchmark.values if v.year == year]
+    if m.benchmark.values:
+        if not vals:
+            raise ValueError(f"方法论 {m.ref} 没有 {year} 年的公布基准")
+        return ibis.memtable({"p_code": [v.industry for v in vals],
+                              "published_benchmark": [float(v.value) for v in vals],
+                              "benchmark_source": [m.sources.get(v.source, v.source) for v in vals]})
+    if "benchmarks" not in inputs:
+        raise KeyError("方法论要求导入的行业基准，但没有 benchmarks 数据表")
+    b = inputs["benchmarks"]
+    b = b.filter((b.year == year) & (b.industry_code.length() == m.benchmark_digits()))
+    return b.select(p_code=b.industry_code, published_benchmark=b.intensity.cast("float64"),
+                    benchmark_source=b.source)
+
+
+def evaluate(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: int,
+             released: Sequence[str] = ()) -> ir.Table:
+    """Annual carbon-efficiency codes: one row per firm of the population, CONTRACT.md fields.
+
+    ``released``: credit codes a person has released from the gate for this year."""
     m = methodology
     energy = inputs["energy"]
     energy = energy.filter(energy.month.year() == year)
     zero = inputs["zero_carbon"]
     zero = zero.filter(zero.month.year() == year)
-    stats = inputs["statistics_annual"]
-    stats = stats.filter(stats.year == year).select("credit_code", value_added=stats.value_added.cast("float64"),
-                                                     has_stats=ibis.literal(True))
-    t = (_firms(inputs)
-         .left_join(stats, "credit_code").drop("credit_code_right")
+    firms = population(inputs, m, year)
+    held = gate(energy, firms, m, released)
+    t = (firms
          .left_join(energy_sums(energy, m, ["credit_code"]), "credit_code").drop("credit_code_right")
          .left_join(zero_sums(zero, ["credit_code"]), "credit_code").drop("credit_code_right"))
-    return grade(figures(t, m, year), m, year)
+    t = figures(t, m, year, keys=("track",))
+    t = t.left_join(held, "credit_code").drop("credit_code_right")
+    pub = _published_benchmarks(inputs, m, year)
+    if pub is not None:
+        t = t.left_join(pub, t.benchmark_code == pub.p_code).drop("p_code")
+    return grade(t, m, year)
 
 
 def to_rows(table: pa.Table) -> list[dict[str, Any]]:

@@ -112,12 +112,78 @@ class ElectricityChoice(BaseModel):
     default: bool = False
 
 
+class BenchmarkValue(BaseModel):
+    """A published industry benchmark L̄ (tCO2/万元) for one year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    industry: str = Field(pattern=r"^[0-9]{2,4}$", description="GB/T 4754 code at the benchmark level")
+    year: int
+    value: float = Field(gt=0)
+    source: str
+
+
 class Benchmark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     level: Literal["division", "group", "class"] = "division"
     statistic: Literal["aggregate", "mean"] = Field(
         default="aggregate", description="aggregate: ΣE_net/ΣVA over graded firms; mean: mean of their intensities")
+    origin: Literal["computed", "imported"] = Field(
+        default="computed",
+        description="computed: the city's own firms (statistic above); imported: a published L̄ by industry "
+                    "and year, from ``values`` below or, when empty, from the ``benchmarks`` table")
+    values: list[BenchmarkValue] = Field(default_factory=list, description="published benchmarks (imported)")
+    source: str
+    default: bool = False
+
+
+class Population(BaseModel):
+    """Which firms are graded: 规上 (above designated size) by default, each track benchmarked apart."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracks: list[Literal["above_scale", "below_scale"]] = Field(
+        default_factory=lambda: ["above_scale"],
+        description="above_scale: 规上 (statistics_annual.above_scale); below_scale: 规下, its own benchmark")
+    existing_only: bool = Field(default=True, description="only firms founded on or before the year's end")
+    source: str
+    default: bool = False
+
+
+#: the consistency checks a methodology may name (the publication gate)
+GATE_CHECKS = ("unit_mixup", "month_spike", "energy_without_output", "output_without_energy")
+
+
+class GateCheck(BaseModel):
+    """One consistency check of the publication gate: a firm failing it is ``held``.
+
+    - ``unit_mixup``: a month of one energy type ``ratio`` times (within × or ÷ ``tolerance``)
+      the firm's own median month of that type, or as much below (a 万 label on a plain figure);
+    - ``month_spike``: a month ``factor`` times or more above the firm's own median month;
+    - ``energy_without_output``: energy used in the year, gross output zero;
+    - ``output_without_energy``: gross output in the year, no energy reported.
+
+    ``min_months``: the month checks need this many reported months of the type.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Literal["unit_mixup", "month_spike", "energy_without_output", "output_without_energy"]
+    name: str = Field(description="Chinese name shown as the reason")
+    factor: Sourced | None = None
+    ratio: Sourced | None = None
+    tolerance: Sourced | None = None
+    min_months: Sourced | None = None
+
+
+class Rounding(BaseModel):
+    """Decimals of the published L and K; levels and grades are read on the published figures."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intensity: int = Field(default=2, ge=0, le=6)
+    k_value: int = Field(default=2, ge=0, le=6)
     source: str
     default: bool = False
 
@@ -148,6 +214,9 @@ class CarbonMethodology(Methodology):
     grid_regions: dict[str, GridRegion] = Field(default_factory=dict)
     electricity: ElectricityChoice
     benchmark: Benchmark
+    population: Population
+    gate: list[GateCheck] = Field(default_factory=list, description="consistency checks, in the order tried")
+    rounding: Rounding
     levels: list[LevelBand]
     grades: list[GradeBand]
 
@@ -194,6 +263,19 @@ class CarbonMethodology(Methodology):
                 raise ValueError(f"{name}: 上限须严格递增")
         if [g.grade for g in self.grades] != list(range(1, len(self.grades) + 1)):
             raise ValueError("grades: 等级须从 1 起连续编号")
+        if not self.population.tracks or len(set(self.population.tracks)) != len(self.population.tracks):
+            raise ValueError("population.tracks: 至少一个评价范围，且不重复")
+        need = {"unit_mixup": ("ratio", "tolerance", "min_months"), "month_spike": ("factor", "min_months")}
+        for c in self.gate:
+            missing = [p for p in need.get(c.id, ()) if getattr(c, p) is None]
+            if missing:
+                raise ValueError(f"gate.{c.id}: 缺少参数 {', '.join(missing)}")
+        if len({c.id for c in self.gate}) != len(self.gate):
+            raise ValueError("gate: 同一检查不能列两次")
+        digits = self.benchmark_digits()
+        bad = sorted({v.industry for v in self.benchmark.values if len(v.industry) != digits})
+        if bad:
+            raise ValueError(f"benchmark.values: 行业代码位数与对标层级（{digits} 位）不符: {', '.join(bad)}")
         return self
 
     # ------------------------------------------------------------------ resolved factors

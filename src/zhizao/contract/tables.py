@@ -294,6 +294,22 @@ POWER_DAILY = _add(Table(
     ),
 ))
 
+BENCHMARKS = _add(Table(
+    "benchmarks", "行业基准碳排放强度", "经信 / 省级公布", ("industry_code", "year"),
+    (
+        Column("industry_code", "行业代码", "text", "GB/T 4754-2017 code at the carbon methodology's benchmark "
+               "level: 2-digit division, 3-digit group or 4-digit class", aliases=("对标行业代码",)),
+        YEAR,
+        Column("intensity", "基准碳排放强度", "float", "published industry benchmark L̄, tCO2 per 万元 value added",
+               non_negative=True, aliases=("基准强度", "行业基准强度")),
+        Column("source", "来源", "text", "the publication the value comes from (title, issuer, date)",
+               aliases=("数据来源",)),
+    ),
+    doc="Published industry benchmarks of the carbon-efficiency code (e.g. a province's L̄ by division). "
+        "Used instead of the city's own when the carbon methodology says `benchmark.origin: imported` "
+        "and lists no values of its own.",
+))
+
 
 def get(name: str) -> Table:
     try:

@@ -1,54 +1,91 @@
 """Standard-coal (折标准煤) and CO2 coefficients for the energy indicators.
 
 Per canonical unit of the ``energy`` table (kWh, t, m³, GJ). The carbon room's methodology is
-the authority for emission factors when it exposes them (``fuel_factors``, see
-:func:`from_carbon_methodology`); otherwise this table, transcribed from METHODS.md §1, is used
-and every figure says which one it used in its ``basis``.
-
-Sources: standard coal GB/T 2589-2020 《综合能耗计算通则》 附录 (electricity 当量值
-1.229 tce/万kWh; natural gas 气田气 12.143 tce/万m³; heat 0.0341 tce/GJ); CO2 factors of fuels
-from the provincial greenhouse-gas inventory guidance as quoted in METHODS.md §1; grid factors
-MEE/NBS national average (2021: 0.5568, 2022: 0.5366 kgCO2/kWh), the nearest published year
-standing in for unpublished ones (DEFAULT); heat 0.11 tCO2/GJ (DEFAULT).
+the authority for a year it covers (``from_carbon_methodology``); a year before it (2020) reads
+the economy's own methodology file ``zhizao/economy/methodologies/zhejiang-energy-2020.yaml``,
+every value with its source (GB/T 2589-2020 for standard coal, the NDRC accounting guide for
+fuel CO2, MEE/NBS for the grid factor). Every figure says which one it used in its ``basis``.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from importlib import resources
+from typing import Any, Literal
 
 import pyarrow as pa
+import yaml
+from pydantic import BaseModel, ConfigDict
 
-#: energy_type → (tce per canonical unit, tCO2 per canonical unit; None = use the grid factor)
-FUELS: dict[str, tuple[float, float | None]] = {
-    "electricity": (1.229e-4, None),
-    "exported_electricity": (-1.229e-4, None),
-    "raw_coal": (0.7143, 1.9003),
-    "coke": (0.9714, 2.8604),
-    "crude_oil": (1.4286, 3.0202),
-    "fuel_oil": (1.4286, 3.1705),
-    "gasoline": (1.4714, 2.9251),
-    "diesel": (1.4571, 3.0959),
-    "lpg": (1.7143, 3.1013),
-    "natural_gas": (12.143e-4, 21.622e-4),
-    "heat": (0.0341, 0.11),
-    "exported_heat": (-0.0341, -0.11),
-    # biomass is reported apart and counted in neither total (GB/T 32150 boundary)
-    "biomass": (0.0, 0.0),
-}
-
-#: national grid emission factor, kgCO2/kWh, by year (MEE/NBS)
-GRID_FACTORS: dict[int, float] = {2021: 0.5568, 2022: 0.5366}
-
-SOURCE_NOTE = "折标系数 GB/T 2589-2020（电力当量值）；排放因子见 docs/methods/economy.md"
+from zhizao.contract import units
+from zhizao.contract.tables import UNIT_FAMILY_BY_KIND
+from zhizao.methodology.models import Methodology, Sourced
 
 
-def grid_factor(year: int) -> tuple[float, int]:
-    """The grid factor for ``year`` and the year it was published for (nearest year as fallback)."""
-    if year in GRID_FACTORS:
-        return GRID_FACTORS[year], year
-    nearest = min(GRID_FACTORS, key=lambda y: (abs(y - year), -y))
-    return GRID_FACTORS[nearest], nearest
+class UnitValue(Sourced):
+    unit: str
+
+
+class EnergyCoefficient(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tce: UnitValue
+    #: None: electricity, whose CO2 is the grid factor
+    co2: UnitValue | None = None
+
+
+class GridFactor(UnitValue):
+    #: the year the factor was published for (may differ from the file's year: a stand-in)
+    year: int
+
+
+class EnergyCoefficients(Methodology):
+    """The economy's energy coefficients for years without a carbon methodology."""
+
+    method: Literal["economy-energy"] = "economy-energy"
+    energy: dict[str, EnergyCoefficient]
+    grid_factor: GridFactor
+
+    def per_canonical(self) -> dict[str, tuple[float, float | None]]:
+        """energy_type → (tce, tCO2) per canonical unit; exports negative, biomass counted in neither."""
+        out: dict[str, tuple[float, float | None]] = {}
+        for kind, c in self.energy.items():
+            fam = UNIT_FAMILY_BY_KIND[kind]
+            tce = _per(c.tce.value, c.tce.unit, fam, None)
+            co2 = None if c.co2 is None else _per(c.co2.value, c.co2.unit, fam, "mass")
+            out[kind] = (tce, co2)
+        for exp, src in (("exported_electricity", "electricity"), ("exported_heat", "heat")):
+            tce, co2 = out[src]
+            out[exp] = (-tce, None if co2 is None else -co2)
+        # biomass is reported apart and counted in neither total (GB/T 32150 boundary)
+        out["biomass"] = (0.0, 0.0)
+        return out
+
+    def grid_t_per_kwh(self) -> float:
+        return _per(self.grid_factor.value, self.grid_factor.unit, "electricity", "mass")
+
+
+def _per(value: float, unit: str, family: str, numerator: str | None) -> float:
+    num, _, den = unit.partition("/")
+    n = units.factor(numerator, num) if numerator else 1.0
+    d = units.factor(family, den)
+    if n is None or d is None:
+        raise ValueError(f"无法换算的单位: {unit}")
+    return value * n / d
+
+
+@cache
+def shipped_files() -> tuple[EnergyCoefficients, ...]:
+    root = resources.files("zhizao.economy.methodologies")
+    return tuple(EnergyCoefficients.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+                 for f in sorted(root.iterdir(), key=lambda x: x.name) if f.name.endswith(".yaml"))
+
+
+def file_for(year: int) -> EnergyCoefficients:
+    """The shipped coefficient file for ``year``: the one in force, else the nearest year's."""
+    files = shipped_files()
+    inforce = [m for m in files if m.applies_to(year)]
+    return inforce[0] if inforce else min(files, key=lambda m: (abs(m.valid_from - year), -m.valid_from))
 
 
 @cache
@@ -96,7 +133,7 @@ def coefficient_table(years: range) -> tuple[pa.Table, dict[int, str]]:
     rows: dict[str, list[Any]] = {"c_year": [], "c_type": [], "tce_per_unit": [], "co2_per_unit": []}
     notes: dict[int, str] = {}
     for y in years:
-        fuels = dict(FUELS)
+        fuels = file_for(y).per_canonical()
         carbon = from_carbon_methodology(y)
         if carbon:
             got, grid_t_per_kwh, notes[y] = carbon
@@ -108,9 +145,13 @@ def coefficient_table(years: range) -> tuple[pa.Table, dict[int, str]]:
                 tce, co2 = fuels[src]
                 fuels[exp] = (-tce, None if co2 is None else -co2)
         else:
-            gf, gy = grid_factor(y)
-            grid_t_per_kwh = gf / 1000.0
-            notes[y] = f"内置系数表；电网排放因子 {gf} kgCO2/kWh（{gy}年全国平均）"
+            f = file_for(y)
+            fuels = f.per_canonical()
+            grid_t_per_kwh = f.grid_t_per_kwh()
+            g = f.grid_factor
+            stand_in = f"，{y} 年未发布，取 {g.year} 年值" if g.year != y else ""
+            notes[y] = (f"{f.title}（{f.ref}）；电网排放因子 {g.value} {g.unit}（{g.year} 年全国平均"
+                        f"{stand_in}{'，默认值' if g.default else ''}）")
         for kind, (tce, co2) in fuels.items():
             rows["c_year"].append(y)
             rows["c_type"].append(kind)

@@ -53,9 +53,12 @@ class Value:
     month: int | None = None
 
     def row(self) -> dict[str, Any]:
+        """``value`` as published (rounded to the indicator's decimals) and ``exact`` unrounded."""
         ind = CATALOGUE[self.id]
+        exact = None if self.value is None or self.value != self.value else float(self.value)
         out = {"id": self.id, "name": ind.name, "region": self.region, "year": self.year,
-               "value": catalogue.rounded(self.id, self.value), "unit": ind.unit, "basis": self.basis}
+               "value": catalogue.rounded(self.id, self.value), "exact": exact, "unit": ind.unit,
+               "basis": self.basis}
         if self.month is not None:
             out["month"] = self.month
         return out

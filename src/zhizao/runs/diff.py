@@ -12,8 +12,11 @@ from zhizao.settings import Settings
 def diff(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
     """Firms whose outcome differs between two runs of the same method.
 
-    Returns ``{run_a, run_b, method, changed:[{credit_code, field, before, after, figures}],
-    added:[…], removed:[…], unchanged: n}``; ``figures`` holds each figure field before and after.
+    Returns ``{run_a, run_b, method, changed:[{credit_code, field, before, after, figures, why}],
+    added:[…], removed:[…], unchanged: n, rules:[…], added_why:{code: […]}, removed_why:{code: […]}}``;
+    ``figures`` holds each figure field before and after; ``why`` (Chinese sentences) says what
+    caused the change when the method explains its changes (``Capability.extra["explain_changes"]``),
+    ``rules`` the changes of rules between the two runs.
     """
     a, b = get(settings, run_a), get(settings, run_b)
     if a.method != b.method:
@@ -21,6 +24,9 @@ def diff(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
     cap = capabilities.get(a.method)
     ta = {r["credit_code"]: r for r in results(settings, run_a).to_pylist()}
     tb = {r["credit_code"]: r for r in results(settings, run_b).to_pylist()}
+    explainer = cap.extra.get("explain_changes")
+    why: dict[str, Any] = explainer(a.methodology, b.methodology, ta, tb) if callable(explainer) else {}
+    reasons: dict[str, list[str]] = why.get("firms", {})
     changed: list[dict[str, Any]] = []
     unchanged = 0
     for code in sorted(ta.keys() & tb.keys()):
@@ -37,6 +43,7 @@ def diff(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
                 "before": ra.get(f),
                 "after": rb.get(f),
                 "figures": {k: {"before": ra.get(k), "after": rb.get(k)} for k in cap.figure_fields if k in ra},
+                "why": reasons.get(code, []),
             })
     return {
         "run_a": run_a,
@@ -46,4 +53,7 @@ def diff(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
         "added": sorted(tb.keys() - ta.keys()),
         "removed": sorted(ta.keys() - tb.keys()),
         "unchanged": unchanged,
+        "rules": why.get("rules", []),
+        "added_why": {c: reasons.get(c, []) for c in sorted(tb.keys() - ta.keys())},
+        "removed_why": {c: reasons.get(c, []) for c in sorted(ta.keys() - tb.keys())},
     }

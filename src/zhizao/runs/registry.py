@@ -173,17 +173,30 @@ def execute(
         run_notes += context_notes
     if progress:
         progress("计算中")
-    expr = cap.evaluate(inputs, methodology, year)
+    released: list[Any] = []
+    if cap.extra.get("gate"):
+        # the releases in force for (method, year): a person checked these held firms
+        from zhizao.runs.gate import releases
+
+        released = releases(settings, method, year)
+    if released:
+        expr = cap.evaluate(inputs, methodology, year, released=[r.credit_code for r in released])
+    else:
+        expr = cap.evaluate(inputs, methodology, year)
     result = engine.to_pyarrow(expr)
     elapsed = time.perf_counter() - t0
     notes_for = cap.extra.get("notes_for")
     if callable(notes_for):
         # what the methodology had to assume for this year (e.g. factors of an earlier year)
         run_notes += [n for n in notes_for(methodology, year) if n not in run_notes]
+    run_notes += [r.note() for r in released]
     if not methodology.applies_to(year):
         run_notes.append(f"方法论 {methodology.ref} 的适用年度为 {methodology.valid_from}–"
                          f"{methodology.valid_to or '今'}，{year} 年沿用该版本")
     counts = _counts(result, cap.outcome_fields)
+    if counts.get("status", {}).get("held"):
+        run_notes.append(f"{counts['status']['held']} 家企业未通过发布前核查，待核（不评级、不计入基准）；"
+                         "放行或更正后重新计算")
     return register(settings, method, year, methodology, engine.name, batches, result, elapsed, counts,
                     run_notes, parent_run_id)
 

@@ -110,6 +110,7 @@ def users_enable(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> Non
 
 
 def publish_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="运行编号")],
+                with_held: Annotated[bool, typer.Option("--with-held", help="有待核企业时仍发布其余企业（待核企业不发布，并记入发布记录）")] = False,
                 as_json: JsonOpt = False) -> None:
     """发布一次运行：其结果成为 API 与网页对该方法、年度提供的结果。"""
     from zhizao.store.db import init_store
@@ -118,11 +119,16 @@ def publish_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="
     settings = settings_from(ctx)
     init_store(settings)
     try:
-        data = publish(settings, run_id, user="cli")
+        data = publish(settings, run_id, user="cli", with_held=with_held)
     except (PublishError, KeyError) as exc:
         fail(str(exc).strip("'\""))
-    emit(data, as_json, lambda d: out_console.print(
-        f"[green]已发布[/] {d['run_id']}：{d['method']} {d['year']} 年，{d['rows']} 家企业"))
+
+    def render(d: dict[str, Any]) -> None:
+        out_console.print(f"[green]已发布[/] {d['run_id']}：{d['method']} {d['year']} 年，{d['rows']} 家企业")
+        if d["held"]:
+            out_console.print(f"[yellow]未发布[/] {len(d['held'])} 家待核企业（已记入发布记录）：{'、'.join(d['held'])}")
+
+    emit(data, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

@@ -138,6 +138,8 @@ class Publication(Base):
     published_by: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: JSON list of the held firms left out when published with --with-held (credit_code, check, reason)
+    held: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_publications_method_year", "method", "year"),)
 

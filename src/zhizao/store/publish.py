@@ -70,8 +70,9 @@ def _firm_attributes(settings: Settings, codes: list[str]) -> dict[str, tuple[st
 def publish_rows(session: Session, method: str, year: int, run_id: str, rows: list[dict[str, Any]],
                  user: User | str | None = None,
                  firms: dict[str, tuple[str | None, str | None, str | None]] | None = None,
-                 role: str | None = None) -> int:
-    """Replace the published rows of (method, year) by ``rows`` (CONTRACT.md fields)."""
+                 role: str | None = None, held: list[dict[str, Any]] | None = None) -> int:
+    """Replace the published rows of (method, year) by ``rows`` (CONTRACT.md fields); ``held``:
+    the held firms left out, recorded in the publication."""
     firms = firms or {}
     outcome = _outcome_field(method)
     now = utcnow()
@@ -94,32 +95,54 @@ def publish_rows(session: Session, method: str, year: int, run_id: str, rows: li
     for i in range(0, len(records), 5000):
         session.execute(insert(PublishedResult), records[i:i + 5000])
     who = user.username if isinstance(user, User) else user
+    held_doc = [{"credit_code": h["credit_code"], "check": h.get("check"), "reason": h.get("reason")}
+                for h in (held or [])]
     session.add(Publication(method=method, year=year, run_id=run_id, published_by=who, published_at=now,
-                            rows=len(records)))
+                            rows=len(records), held=dumps(held_doc) if held_doc else None))
+    detail: dict[str, Any] = {"method": method, "year": year, "rows": len(records)}
+    if held_doc:
+        detail["with_held"] = [h["credit_code"] for h in held_doc]
     audit.record(session, "publish", username=who, role=user.role if isinstance(user, User) else role,
-                 target=run_id, detail={"method": method, "year": year, "rows": len(records)})
+                 target=run_id, detail=detail)
     return len(records)
 
 
-def publish(settings: Settings, run_id: str, user: Any = None) -> dict[str, Any]:
-    """Publish a registered run: its rows become what the API and web serve for (method, year)."""
+class HeldFirms(PublishError):
+    """The run has firms held by the publication gate that nobody has reviewed."""
+
+
+def publish(settings: Settings, run_id: str, user: Any = None, with_held: bool = False) -> dict[str, Any]:
+    """Publish a registered run: its rows become what the API and web serve for (method, year).
+
+    A run with firms held by the publication gate is refused (:class:`HeldFirms`) unless
+    ``with_held``: then the other firms are published, the held ones are not, and the
+    publication records which were left out."""
     from zhizao import runs
 
     try:
         run = runs.get(settings, run_id)
         table = runs.results(settings, run_id)
+        held = runs.held(settings, run_id)
     except runs.RunError as exc:
         raise PublishError(str(exc)) from exc
+    if held and not with_held:
+        names = "、".join(f"{h['name'] or h['credit_code']}（{h['reason']}）" for h in held[:3])
+        more = f"等 {len(held)} 家" if len(held) > 3 else ""
+        raise HeldFirms(f"运行 {run_id} 有 {len(held)} 家企业未通过发布前核查：{names}{more}。"
+                        "请放行（说明理由）或更正数据后重新计算；如确需先发布其余企业，请使用 --with-held")
     cap = capabilities.get(run.method)
     rows = capabilities.rows(cap, table, run.methodology)
+    if held:
+        rows = [r for r in rows if r.get("status") != "held"]
     firms = _firm_attributes(settings, [str(r["credit_code"]) for r in rows])
     # a store User, the web layer's CurrentUser (both have username and role) or a plain name
     who = getattr(user, "username", user)
     role = getattr(user, "role", None)
     with session_scope(settings) as s:
-        n = publish_rows(s, run.method, run.year, run_id, rows, who, firms, role=role)
+        n = publish_rows(s, run.method, run.year, run_id, rows, who, firms, role=role, held=held)
     return {"run_id": run_id, "method": run.method, "year": run.year, "rows": n,
-            "methodology": f"{run.methodology_name}@{run.methodology_version}"}
+            "methodology": f"{run.methodology_name}@{run.methodology_version}",
+            "held": [h["credit_code"] for h in held]}
 
 
 # ---------------------------------------------------------------- reading

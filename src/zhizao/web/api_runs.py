@@ -12,7 +12,7 @@ from zhizao import runs
 from zhizao.runs.diff import diff as diff_runs
 from zhizao.runs.registry import _COLS, _row_to_run
 from zhizao.settings import Settings
-from zhizao.store.publish import PublishError, publish, published_run
+from zhizao.store.publish import HeldFirms, PublishError, publish, published_run
 from zhizao.web.auth import CurrentUser
 from zhizao.web.deps import SessionDep, SettingsDep, audit, require_roles
 from zhizao.web.profile import WarehouseBusy, warehouse
@@ -107,6 +107,8 @@ async def run_publish(run_id: RunId, user: Publisher, settings: SettingsDep, req
         raise HTTPException(404, RUN_NOT_FOUND)
     try:
         result: dict[str, Any] = await run_in_threadpool(_registry_call, publish, settings, run_id, user)
+    except HeldFirms as exc:
+        raise HTTPException(409, str(exc)) from exc
     except PublishError as exc:
         raise HTTPException(404, str(exc)) from exc
     return result

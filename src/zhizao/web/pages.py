@@ -850,11 +850,15 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
+    from zhizao.runs.gate import held as held_firms
+    from zhizao.runs.gate import releases as gate_releases
     from zhizao.runs.registry import RunError, get, list_runs
 
     try:
         run = get(settings, run_id)
         siblings = [r for r in list_runs(settings, run.method, run.year) if r.run_id != run.run_id]
+        held = held_firms(settings, run_id)
+        released = gate_releases(settings, run.method, run.year)
     except WAREHOUSE_BUSY as exc:
         raise busy() from exc
     except RunError as exc:
@@ -865,7 +869,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
     return render(request, "run.html", {
         "breadcrumbs": [("评价运行", "/runs"), (run.run_id, None)], "run": run, "siblings": siblings,
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
-        "can_publish": user_attr(user, "role") == "city",
+        "can_publish": user_attr(user, "role") == "city", "held": held, "released": released,
     }, user=user)
 
 
@@ -875,6 +879,7 @@ def publish_run(request: Request, run_id: str, user: PageUser, session: SessionD
     forbid(user, "city")
     verify_csrf(request, csrf_token)
     from zhizao.runs.registry import RunError, get
+    from zhizao.store.publish import HeldFirms
     from zhizao.store.publish import publish as publish_results
 
     try:
@@ -885,4 +890,6 @@ def publish_run(request: Request, run_id: str, user: PageUser, session: SessionD
         raise busy() from exc
     except RunError as exc:
         raise not_found() from exc
+    except HeldFirms as exc:
+        raise PageError(status_code=409, detail=str(exc)) from exc
     return RedirectResponse(f"/runs/{run_id}?msg=published", status_code=303)

@@ -1,0 +1,1 @@
+"""Shipped economy methodology files (energy coefficients for years without a carbon methodology)."""
