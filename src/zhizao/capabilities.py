@@ -7,7 +7,7 @@ The core never imports a capability's internals: a room that evaluates names its
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 

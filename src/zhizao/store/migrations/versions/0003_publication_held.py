@@ -1,7 +1,7 @@
 """publications: the held firms a publication left out (published with --with-held)
 
 Revision ID: 0003_publication_held
-Revises: 0001_baseline
+Revises: 0002_login_throttle
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_publication_held"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0002_login_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
