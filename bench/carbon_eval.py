@@ -46,8 +46,14 @@ def build_warehouse(data_dir: Path, firms: int) -> Path:
 # ----------------------------------------------------------------------------- the hand-written SQL
 def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     """The carbon evaluation as one DuckDB query, for the methodology's national-scope,
-    aggregate-benchmark rules (the shipped default)."""
+    aggregate-benchmark, computed-benchmark rules (the shipped default): the population (tracks,
+    firms existing in the year), the publication gate's checks in the methodology's order, the
+    benchmark per industry and track over the firms neither held nor ungraded, and the bands read
+    on L and K rounded as published."""
+    from zhizao.carbon.method import _computed_source
+
     assert m.electricity.scope == "national" and m.benchmark.statistic == "aggregate"
+    assert m.benchmark.origin == "computed"
     grid, _, _ = m.grid_factor(year)
     heat = m.co2_per_canonical("heat")
     fuels = " ".join(f"WHEN '{k}' THEN {m.co2_per_canonical(k)!r}" for k, f in m.energy.items()
@@ -56,11 +62,41 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     digits = m.benchmark_digits()
     lv = [b.upper.value for b in m.levels[:-1] if b.upper]
     gr = [b.upper.value for b in m.grades[:-1] if b.upper]
-    level_case = " ".join(f"WHEN intensity <= {u!r} THEN '{b.label}'" for u, b in zip(lv, m.levels, strict=False))
-    grade_case = " ".join(f"WHEN k <= {u!r} THEN {b.grade}" for u, b in zip(gr, m.grades, strict=False))
+    ri, rk = m.rounding.intensity, m.rounding.k_value
+    level_case = " ".join(f"WHEN round(intensity, {ri}) <= {u!r} THEN '{b.label}'"
+                          for u, b in zip(lv, m.levels, strict=False))
+    grade_case = " ".join(f"WHEN round(k, {rk}) <= {u!r} THEN {b.grade}" for u, b in zip(gr, m.grades, strict=False))
     colour_case = " ".join(f"WHEN {b.grade} THEN '{b.colour}'" for b in m.grades)
+    tracks = ", ".join(f"'{t}'" for t in m.population.tracks)
+    existing = f"AND (f.founded_on IS NULL OR f.founded_on <= DATE '{year}-12-31')" if m.population.existing_only else ""
+    checks = {c.id: c for c in m.gate}
+    unit = checks.get("unit_mixup")
+    spike = checks.get("month_spike")
+    f_unit = "0"
+    if unit is not None:
+        lo, hi = unit.ratio.value / unit.tolerance.value, unit.ratio.value * unit.tolerance.value
+        f_unit = (f"max(CASE WHEN med > 0 AND months >= {unit.min_months.value!r} AND ((top / med BETWEEN {lo!r} AND "
+                  f"{hi!r}) OR (med / bottom BETWEEN {lo!r} AND {hi!r})) THEN 1 ELSE 0 END)")
+    f_spike = "0"
+    if spike is not None:
+        f_spike = (f"max(CASE WHEN med > 0 AND months >= {spike.min_months.value!r} AND top >= "
+                   f"{spike.factor.value!r} * med THEN 1 ELSE 0 END)")
+    when = {"unit_mixup": "coalesce(fl.f_unit, 0) = 1", "month_spike": "coalesce(fl.f_spike, 0) = 1",
+            "energy_without_output": "coalesce(fl.energy_months, 0) > 0 AND coalesce(p.gross_output, 0) <= 0",
+            "output_without_energy": "coalesce(fl.energy_months, 0) = 0 AND coalesce(p.gross_output, 0) > 0"}
+    gate_case = " ".join(f"WHEN {when[c.id]} THEN '{c.id}'" for c in m.gate) or "WHEN false THEN ''"
+    held_names = " ".join(f"WHEN '{c.id}' THEN '{c.name}'" for c in m.gate) or "WHEN '' THEN ''"
+    source = _computed_source(m)
     return f"""
-WITH e AS (
+WITH pop AS (
+    SELECT f.credit_code, f.name, f.region_code, f.industry_code, s.value_added::DOUBLE AS value_added,
+           s.gross_output::DOUBLE AS gross_output,
+           CASE WHEN coalesce(s.above_scale, false) THEN 'above_scale' ELSE 'below_scale' END AS track
+    FROM enterprises f JOIN (SELECT * FROM statistics_annual WHERE year = {year}) s USING (credit_code)
+    WHERE (CASE WHEN coalesce(s.above_scale, false) THEN 'above_scale' ELSE 'below_scale' END) IN ({tracks}) {existing}
+), ey AS (
+    SELECT * FROM energy WHERE year(month) = {year}
+), e AS (
     SELECT credit_code,
            sum(quantity * CASE energy_type {fuels} ELSE 0 END) AS fuel,
            sum(CASE WHEN energy_type = 'electricity' THEN quantity ELSE 0 END)
@@ -70,7 +106,15 @@ WITH e AS (
            sum(CASE WHEN energy_type = 'biomass' THEN quantity ELSE 0 END) AS biomass_t,
            sum(quantity * CASE energy_type {coal} ELSE 0 END) AS energy_tce,
            count(*) AS n
-    FROM energy WHERE year(month) = {year} GROUP BY credit_code
+    FROM ey GROUP BY credit_code
+), pm AS (
+    SELECT credit_code, energy_type, month, sum(quantity) AS q FROM ey WHERE quantity > 0 GROUP BY ALL
+), med AS (
+    SELECT credit_code, energy_type, median(q) AS med, count(*) AS months, max(q) AS top, min(q) AS bottom
+    FROM pm GROUP BY ALL
+), fl AS (
+    SELECT credit_code, sum(months) AS energy_months, {f_unit} AS f_unit, {f_spike} AS f_spike
+    FROM med GROUP BY credit_code
 ), z AS (
     SELECT credit_code,
            sum(CASE WHEN kind = 'pv_self_use' THEN quantity ELSE 0 END) AS pv,
@@ -78,30 +122,29 @@ WITH e AS (
            sum(CASE WHEN kind = 'sink' THEN quantity ELSE 0 END) AS sink
     FROM zero_carbon WHERE year(month) = {year} GROUP BY credit_code
 ), f AS (
-    SELECT f.credit_code, f.name, f.region_code, f.industry_code, s.value_added, s.credit_code IS NOT NULL AS has_stats,
+    SELECT p.credit_code, p.name, p.region_code, p.industry_code, p.track, p.value_added,
+           CASE {gate_case} END AS held_check,
            coalesce(e.n, 0) AS n, coalesce(e.fuel, 0) AS fuel, coalesce(e.kwh, 0) * {grid!r} AS elec,
            coalesce(e.gj, 0) * {heat!r} AS heat, coalesce(e.biomass_t, 0) AS biomass_t,
            coalesce(e.energy_tce, 0) AS energy_tce, coalesce(z.pv, 0) AS pv, coalesce(z.green, 0) AS green,
            coalesce(z.sink, 0) AS sink
-    FROM enterprises f
-    LEFT JOIN (SELECT credit_code, value_added FROM statistics_annual WHERE year = {year}) s USING (credit_code)
-    LEFT JOIN e USING (credit_code) LEFT JOIN z USING (credit_code)
+    FROM pop p LEFT JOIN e USING (credit_code) LEFT JOIN z USING (credit_code) LEFT JOIN fl USING (credit_code)
 ), g AS (
     SELECT *, fuel + elec + heat AS gross, fuel + elec + heat - green * {grid!r} - sink AS net,
-           CASE WHEN NOT has_stats THEN '无当年统计数据（工业增加值）'
-                WHEN value_added IS NULL OR value_added <= 0 THEN '工业增加值为零或负数'
+           CASE WHEN value_added IS NULL OR value_added <= 0 THEN '工业增加值为零或负数'
                 WHEN n = 0 THEN '当年无能源消费数据' END AS why,
            substr(industry_code, 1, {digits}) AS benchmark_code
     FROM f
 ), b AS (
     SELECT *, CASE WHEN why IS NULL THEN net / value_added END AS intensity,
-           sum(CASE WHEN why IS NULL THEN 1 ELSE 0 END) OVER w AS benchmark_firms,
-           sum(CASE WHEN why IS NULL THEN net ELSE 0 END) OVER w
-             / nullif(sum(CASE WHEN why IS NULL THEN value_added ELSE 0 END) OVER w, 0) AS bench
-    FROM g WINDOW w AS (PARTITION BY benchmark_code)
+           why IS NULL AND held_check IS NULL AS elig,
+           sum(CASE WHEN why IS NULL AND held_check IS NULL THEN 1 ELSE 0 END) OVER w AS benchmark_firms,
+           sum(CASE WHEN why IS NULL AND held_check IS NULL THEN net ELSE 0 END) OVER w
+             / nullif(sum(CASE WHEN why IS NULL AND held_check IS NULL THEN value_added ELSE 0 END) OVER w, 0) AS bench
+    FROM g WINDOW w AS (PARTITION BY benchmark_code, track)
 ), k AS (
-    SELECT *, CASE WHEN why IS NULL THEN bench END AS benchmark_intensity,
-           CASE WHEN why IS NULL AND bench > 0 THEN intensity / bench END AS k
+    SELECT *, CASE WHEN elig THEN bench END AS benchmark_intensity,
+           CASE WHEN elig AND bench > 0 THEN intensity / bench END AS k
     FROM b
 ), r AS (
     SELECT *, CASE WHEN k IS NOT NULL THEN CASE {level_case} ELSE '{m.levels[-1].label}' END END AS level,
@@ -112,9 +155,11 @@ SELECT credit_code, name, region_code, industry_code, {year}::INTEGER AS year,
        CASE WHEN n > 0 THEN gross END AS emissions_t, value_added, intensity, benchmark_intensity, k AS k_value,
        level, grade::BIGINT AS grade, CASE grade {colour_case} END AS colour,
        CASE WHEN gross > 0 THEN ((pv + green) * {grid!r} + sink) / gross END AS neutrality_rate,
-       CASE WHEN grade IS NOT NULL THEN 'graded' ELSE 'ungraded' END AS status,
-       CASE WHEN grade IS NULL THEN coalesce(why, '行业基准碳排放强度不为正，无法计算碳效值') END AS reason,
-       level || grade || '级' AS label, benchmark_code, benchmark_firms,
+       CASE WHEN held_check IS NOT NULL THEN 'held' WHEN grade IS NOT NULL THEN 'graded' ELSE 'ungraded' END AS status,
+       CASE WHEN held_check IS NOT NULL THEN CASE held_check {held_names} END
+            WHEN grade IS NULL THEN coalesce(why, '行业基准碳排放强度不为正，无法计算碳效值') END AS reason,
+       level || grade || '级' AS label, track, held_check, '{source}' AS benchmark_source, benchmark_code,
+       benchmark_firms,
        CASE WHEN n > 0 THEN net END AS net_emissions_t, (pv + green) * {grid!r} + sink AS offsets_t,
        fuel AS fuel_emissions_t, elec AS electricity_emissions_t, heat AS heat_emissions_t,
        green * {grid!r} + sink AS zero_carbon_netted_t, sink AS sink_t, pv AS pv_self_use_kwh, biomass_t, energy_tce,
@@ -137,6 +182,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     check = {
         "rows": table.num_rows,
         "graded": int(pc.sum(pc.equal(table["status"], "graded")).as_py()),
+        "held": int(pc.sum(pc.equal(table["status"], "held")).as_py() or 0),
         "grades": {str(g["values"]): int(g["counts"]) for g in pc.value_counts(table["grade"]).to_pylist()},
         "sum_k": round(float(pc.sum(table["k_value"]).as_py()), 6),
         "sum_emissions_t": round(float(pc.sum(table["emissions_t"]).as_py()), 3),
@@ -234,8 +280,9 @@ def record(s: dict, a: argparse.Namespace) -> None:
 - Data: `zhizao.demo.scale.write_scale_city` ({s['firms']:,} firms, seed 1, year {YEAR}) loaded into a DuckDB
   warehouse file (`fact_*` tables and current views); **{s['energy_rows']:,} energy rows** in the year,
   zero-carbon (self-used PV) rows for about 15 % of firms. Setup (generate + load, once, not timed): {f"{s['setup_s']} s" if s['setup_s'] is not None else f"done by an earlier run (generation alone {s['generate_s']} s)"}.
-- Methodology: `zhejiang-carbon@{YEAR}` (national average grid factor, 2022's value carried to {YEAR};
-  division benchmark, aggregate intensity).
+- Methodology: `zhejiang-carbon@{YEAR}` (national average grid factor of {YEAR}, MEE/NBS; 规上 firms existing
+  in the year; the publication gate's four checks; division benchmark, aggregate intensity; bands on the
+  rounded L and K). Held firms: {s['check'].get('held', 0):,}.
 
 | variant | min (s) | median (s) | runs (s) | peak RSS (MB) |
 |---|---|---|---|---|

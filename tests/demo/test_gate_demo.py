@@ -104,3 +104,47 @@ def test_the_demo_publishes_without_the_held_firm_and_records_it(demo_city):
                                                       PublishedResult.year == 2023)) is None
 
 
+
+
+def test_runs_diff_explains_every_change_of_grade_in_chinese(demo_city):
+    """The old practice (every registered firm of both tracks, no gate, 2022's grid factor standing
+    in for 2023, bands on the unrounded K) against the published one: every firm whose grade,
+    level or status changed, entered or left has its causes, and the text names no internal field."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from zhizao.cli import app
+
+    settings, _ = demo_city
+    new_m = find(None, "carbon", 2023)
+    data = new_m.model_dump()
+    data["version"] = "2023-old"
+    data["gate"] = []
+    data["population"]["tracks"] = ["above_scale", "below_scale"]
+    data["grid_factors"] = [g for g in data["grid_factors"] if g["year"] < 2023]
+    old_m = type(new_m).model_validate(data)
+    old = _evaluate(settings, 2023, old_m)
+    new = _evaluate(settings, 2023, new_m)
+    from zhizao.runs.diff import diff
+
+    d = diff(settings, old.run_id, new.run_id)
+    assert any("电网排放因子" in r for r in d["rules"]) and any("评价范围" in r for r in d["rules"])
+    assert any("发布前核查" in r for r in d["rules"])
+    grade_moves = [c for c in d["changed"] if c["field"] == "grade"]
+    assert grade_moves, "the factor, the gate and the population move grades"
+    for c in d["changed"]:
+        assert c["why"], c
+    for why in (*d["added_why"].values(), *d["removed_why"].values()):
+        assert why
+    causes = " ".join(w for c in grade_moves for w in c["why"])
+    assert "行业基准" in causes and "电网排放因子" in causes
+    held = [c for c in d["changed"] if c["field"] == "status" and c["after"] == "held"]
+    assert held and "未通过发布前核查" in held[0]["why"][0]
+    assert d["removed"] and "不在新的评价范围" in d["removed_why"][d["removed"][0]][0]
+
+    text = CliRunner().invoke(app, ["--home", str(settings.home), "runs", "diff", old.run_id, new.run_id]).stdout
+    body = text.replace(old.run_id, "").replace(new.run_id, "")
+    assert "原因：" in body and "口径变化" in body
+    assert not re.search(r"[a-z]+_[a-z]+|\b(grade|level|status|held|graded|ungraded)\b", body), \
+        re.search(r"[a-z]+_[a-z]+|\b(grade|level|status|held|graded|ungraded)\b", body)
