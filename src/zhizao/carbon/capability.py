@@ -46,7 +46,7 @@ HEADERS: dict[str, str] = {
 CAPABILITY = Capability(
     name="carbon",
     title="工业碳效码",
-    inputs=("enterprises", "statistics_annual", "energy", "zero_carbon", "benchmarks"),
+    inputs=("enterprises", "statistics_annual", "energy", "zero_carbon"),
     methodology_model=CarbonMethodology,
     evaluate=evaluate,
     to_rows=to_rows,
@@ -54,6 +54,8 @@ CAPABILITY = Capability(
     figure_fields=("emissions_t", "value_added", "intensity", "benchmark_intensity", "k_value"),
     methodology_package="zhizao.carbon.methodologies",
     extra={"default_methodology": "zhejiang-carbon", "headers": HEADERS, "notes_for": notes_for, "gate": True,
+           # read when the engine has it (a lake may not): published benchmarks (benchmark.origin: imported)
+           "optional_inputs": ("benchmarks",),
            "explain_changes": explain_changes},
 )
 

@@ -97,7 +97,7 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
                 continue
             eng = connect(settings, "duckdb")  # read-write: the registry writes through the same database instance
             try:
-                batches = runs.registry.input_batches(eng, cap.inputs)
+                batches = runs.registry.input_batches(eng, tuple(runs.registry.run_inputs(eng, cap)))
                 run_id = _reusable_run(settings, method, year, m.content_hash(), batches)
                 if run_id is None:
                     notes_for = cap.extra.get("notes_for")

@@ -147,6 +147,18 @@ def input_batches(engine: Engine, tables: tuple[str, ...]) -> list[int]:
     return sorted(ids)
 
 
+def run_inputs(engine: Engine, cap: capabilities.Capability) -> dict[str, Any]:
+    """The method's input tables, with its optional ones the engine has (``extra["optional_inputs"]``:
+    e.g. published benchmarks, which a Parquet lake may not hold)."""
+    inputs = engine.tables(cap.inputs)
+    for name in cap.extra.get("optional_inputs", ()):
+        try:
+            inputs[name] = engine.table(name)
+        except KeyError:  # the method reads it only when its methodology asks for it
+            continue
+    return inputs
+
+
 def execute(
     settings: Settings,
     engine: Engine,
@@ -161,8 +173,8 @@ def execute(
     """Evaluate ``method`` for ``year`` on ``engine`` and register the run."""
     cap = capabilities.get(method)
     t0 = time.perf_counter()
-    inputs = engine.tables(cap.inputs)
-    batches = input_batches(engine, cap.inputs)
+    inputs = run_inputs(engine, cap)
+    batches = input_batches(engine, tuple(inputs))
     run_notes = list(notes or [])
     context = cap.extra.get("context_inputs")
     if callable(context):
