@@ -1,19 +1,26 @@
-"""Benchmark: the hot API endpoint ``GET /api/carbon/{year}/{credit_code}`` under load.
+"""Benchmark: the service under load, as deployed: default ``zhizao serve``, store on SQLite and on PostgreSQL.
 
 Setup (not timed): a fresh home under ``bench/data/api_load``; a synthetic carbon run of
 ``--firms`` firms (CONTRACT.md row fields, grades drawn at random) registered in the runs
-registry and published with ``zhizao publish``; a city account made with ``zhizao users add``
-(password on standard input) and a bearer token from ``POST /api/auth/login``.
+registry and published with ``zhizao publish``; accounts made with ``zhizao users add`` (a city
+user, a firm, a bank); the firm grants the bank a consent through ``POST /api/consents``.
+With ``--store postgres`` (or ``both``) a throw-away PostgreSQL cluster is started on
+127.0.0.1 the way ``scripts/test.sh`` starts one, and stopped by its PID afterwards.
 
-Measured: ``zhizao serve`` on 127.0.0.1 (``--workers``, ``--no-access-log``), then ``wrk``
-(2 threads, 64 connections, ``--duration`` seconds, ``--latency``, ``--rounds`` rounds alternating with the baseline) with a Lua script sending
-the bearer header and rotating through the published credit codes. Baseline in the same run,
-same server: ``GET /healthz``, a FastAPI route with no authentication and no store access (the
-framework's own ceiling on this machine). The server is stopped by its PID afterwards.
+Measured, per store: ``zhizao serve`` with its defaults (workers = CPUs, access log to a file),
+then ``wrk -t2 -c64 -d<duration>s --latency`` on each of
 
-Targets (issue 5): at least 1,000 requests/s and p99 under 50 ms with 64 connections.
+- the grade lookup ``GET /api/carbon/{year}/{code}`` (city bearer token, rotating codes);
+- the bank's audited read of the consenting firm's grade (every request writes an audit entry);
+- the ``/carbon`` list page and the cockpit ``/`` (session cookie of the city user);
+- baseline ``GET /healthz`` (no authentication, no store: the framework's ceiling here).
 
-Run: ``python bench/api_load.py [--firms 50000] [--duration 15] [--rounds 3] [--workers 2] [--record]``
+The load average is recorded before and after each endpoint: the machine is shared.
+
+Targets (issue 16): grade lookup ≥ 3,000 requests/s with p99 < 50 ms; the bank's audited read
+≥ 1,000 requests/s; ``/carbon`` and the cockpit ≥ 200 requests/s with p99 < 500 ms; no errors.
+
+Run: ``python bench/api_load.py [--firms 50000] [--duration 30] [--store both] [--record]``
 (``--record`` rewrites ``bench/results/api_load.md``).
 """
 
@@ -39,16 +46,16 @@ YEAR = 2024
 PASSWORD = "bench-password-123"
 
 
-def zhizao(home: Path, *args: str, stdin: str | None = None) -> str:
+def zhizao(home: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
     exe = Path(sys.executable).with_name("zhizao")
     cmd = [str(exe) if exe.exists() else "zhizao", "--home", str(home), *args]
-    r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False)
+    r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False, env=env)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr}")
     return r.stdout
 
 
-def synthetic_run(home: Path, firms: int) -> tuple[str, list[str]]:
+def synthetic_run(home: Path, firms: int, store_url: str | None = None) -> tuple[str, list[str]]:
     """Register a carbon run of ``firms`` synthetic firms (vectorised with numpy/Arrow)."""
     import numpy as np
     import pyarrow as pa
@@ -88,6 +95,10 @@ def synthetic_run(home: Path, firms: int) -> tuple[str, list[str]]:
         "status": np.full(firms, "graded"), "reason": pa.nulls(firms, pa.string()),
     })
     settings = load_settings(home).ensure()
+    if store_url:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, store_url=store_url)
     run = runs.register(settings, "carbon", YEAR, find(None, "carbon", YEAR), "duckdb", [], table, 0.0,
                         {"firms": firms}, ["基准测试用合成数据"])
     return run.run_id, codes.tolist()
@@ -101,7 +112,7 @@ def free_port() -> int:
     return int(port)
 
 
-def wait_up(url: str, timeout: float = 180.0) -> None:
+def wait_up(url: str, timeout: float = 900.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -113,12 +124,25 @@ def wait_up(url: str, timeout: float = 180.0) -> None:
     raise SystemExit(f"server did not come up at {url}")
 
 
-def login(base: str) -> str:
+def login(base: str, username: str = "bench") -> str:
     req = urllib.request.Request(f"{base}/api/auth/login", method="POST",
-                                 data=json.dumps({"username": "bench", "password": PASSWORD}).encode(),
+                                 data=json.dumps({"username": username, "password": PASSWORD}).encode(),
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=30) as r:
         return str(json.loads(r.read())["token"])
+
+
+def grant(base: str, firm_token: str, bank: str) -> None:
+    body = {"bank_username": bank, "valid_from": f"{YEAR}-01-01", "valid_to": f"{YEAR + 4}-12-31"}
+    req = urllib.request.Request(f"{base}/api/consents", method="POST", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {firm_token}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 201
+
+
+HEADER_LUA = """
+wrk.headers["%s"] = "%s"
+"""
 
 
 LUA = """
@@ -168,122 +192,191 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}"
 
 
+class PgCluster:
+    """A throw-away PostgreSQL cluster on 127.0.0.1, as scripts/test.sh starts one."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")
+                                                                              if x.isdigit()])
+        if not bins:
+            raise SystemExit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
+        self.bin = bins[-1]
+        self.dir = Path(tempfile_dir())
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _as_postgres(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+
+    def start(self) -> str:
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        subprocess.run([*self._as_postgres(), str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "zhizao",
+                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+        log = open(self.dir / "log", "wb")
+        self.proc = subprocess.Popen([*self._as_postgres(), str(self.bin / "postgres"), "-D", str(self.dir / "data"),
+                                      "-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.dir),
+                                      "-c", "max_connections=200"], stdout=log, stderr=log)
+        for _ in range(100):
+            if subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"]).returncode == 0:
+                break
+            time.sleep(0.2)
+        subprocess.run([str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "zhizao", "bench"],
+                       check=True)
+        return f"postgresql+psycopg://zhizao@127.0.0.1:{self.port}/bench"
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="zhizao-bench-pg.")
+
+
+ENDPOINTS = (
+    ("grade", "grade lookup `GET /api/carbon/{year}/{code}` (city bearer, rotating codes)"),
+    ("bank", "bank's audited read `GET /api/carbon/{year}/{code}` (bank bearer, consenting firm)"),
+    ("carbon_page", "`/carbon` list page (city session cookie)"),
+    ("cockpit", "cockpit `/` (city session cookie)"),
+    ("healthz", "baseline `GET /healthz` (no auth, no store)"),
+)
+TARGETS = {"grade": (3000, 50), "bank": (1000, None), "carbon_page": (200, 500), "cockpit": (200, 500)}
+
+
+def measure(store: str, firms: int, duration: int) -> dict:
+    home = ROOT / "data" / "api_load" / store
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    cluster = PgCluster() if store == "postgres" else None
+    env = os.environ.copy()
+    env.pop("ZHIZAO_STORE_URL", None)
+    server = None
+    try:
+        if cluster is not None:
+            env["ZHIZAO_STORE_URL"] = cluster.start()
+        t0 = time.perf_counter()
+        run_id, codes = synthetic_run(home, firms, env.get("ZHIZAO_STORE_URL"))
+        t_run = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pub = json.loads(zhizao(home, "publish", run_id, "--json", env=env))
+        t_pub = time.perf_counter() - t0
+        firm = codes[0]
+        zhizao(home, "users", "add", "bench", "--role", "city", "--json", stdin=PASSWORD + "\n", env=env)
+        zhizao(home, "users", "add", "firm", "--role", "enterprise", "--credit-code", firm, "--json",
+               stdin=PASSWORD + "\n", env=env)
+        zhizao(home, "users", "add", "bank", "--role", "bank", "--json", stdin=PASSWORD + "\n", env=env)
+        print(f"[{store}] registered {run_id} in {t_run:.1f} s; published {pub['rows']:,} rows in {t_pub:.1f} s",
+              file=sys.stderr)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        exe = Path(sys.executable).with_name("zhizao")
+        # the server's own log in a file: an unread pipe fills up and stalls the server
+        server_log = open(home / "server.log", "w")
+        server = subprocess.Popen([str(exe), "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                  env=env, stdout=server_log, stderr=server_log, text=True)
+        wait_up(f"{base}/healthz")
+        city, bank = login(base), login(base, "bank")
+        grant(base, login(base, "firm"), "bank")
+        sample = codes[:: max(1, len(codes) // 5000)][:5000]
+        scripts = {}
+        scripts["grade"] = home / "grade.lua"
+        scripts["grade"].write_text(LUA % (",".join(f'"{c}"' for c in sample), city, YEAR))
+        scripts["bank"] = home / "bank.lua"
+        scripts["bank"].write_text(HEADER_LUA % ("Authorization", f"Bearer {bank}"))
+        scripts["carbon_page"] = scripts["cockpit"] = home / "cookie.lua"
+        scripts["cockpit"].write_text(HEADER_LUA % ("Cookie", f"zhizao_session={city}"))
+        urls = {"grade": base + "/", "bank": f"{base}/api/carbon/{YEAR}/{firm}", "carbon_page": base + "/carbon",
+                "cockpit": base + "/", "healthz": base + "/healthz"}
+        for name in ("grade", "bank", "carbon_page", "cockpit"):  # warm every worker's caches and pools
+            warm = run_wrk(urls[name], 5, scripts[name])
+            if warm["requests"] == 0:
+                print(warm["raw"], file=sys.stderr)
+        results = {}
+        for name, _label in ENDPOINTS:
+            before = os.getloadavg()[0]
+            r = run_wrk(urls[name], duration, scripts.get(name))
+            results[name] = r | {"load_before": before, "load_after": os.getloadavg()[0]}
+            print(f"[{store}] {name}: {r['rps']:,.0f}/s p99 {r['p99']} ms non-2xx {r['non_2xx']} {r['socket_errors']} "
+                  f"(load {before:.1f} → {os.getloadavg()[0]:.1f})", file=sys.stderr)
+        return {"store": store, "run_id": run_id, "rows": pub["rows"], "publish_s": t_pub, "results": results}
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if cluster is not None:
+            cluster.stop()
+
+
+def met(name: str, r: dict) -> bool:
+    rps, p99 = TARGETS[name]
+    return bool(r["rps"] >= rps and (p99 is None or (r["p99"] or 1e9) < p99) and r["non_2xx"] == 0
+                and not r["socket_errors"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--firms", type=int, default=50_000)
-    ap.add_argument("--duration", type=int, default=15)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--rounds", type=int, default=3, help="alternating hot/baseline rounds (the machine is shared)")
+    ap.add_argument("--duration", type=int, default=30)
+    ap.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian package `wrk`)")
+        raise SystemExit("wrk is not installed (Debian package `wrk`: apt-get install wrk)")
+    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a killed bench still stops its server and cluster
+    from zhizao.web.cli import default_workers
 
-    home = ROOT / "data" / "api_load"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    t0 = time.perf_counter()
-    run_id, codes = synthetic_run(home, args.firms)
-    t_run = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    pub = json.loads(zhizao(home, "publish", run_id, "--json"))
-    t_pub = time.perf_counter() - t0
-    zhizao(home, "users", "add", "bench", "--role", "city", "--json", stdin=PASSWORD + "\n")
-    print(f"registered {run_id} in {t_run:.1f} s; published {pub['rows']:,} rows in {t_pub:.1f} s", file=sys.stderr)
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    exe = Path(sys.executable).with_name("zhizao")
-    env = os.environ.copy()
-    env.pop("ZHIZAO_STORE_URL", None)
-    server = subprocess.Popen([str(exe), "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(args.workers), "--no-access-log"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_up(f"{base}/healthz")
-        token = login(base)
-        sample = codes[:: max(1, len(codes) // 5000)][:5000]
-        script = home / "rotate.lua"
-        script.write_text(LUA % (",".join(f'"{c}"' for c in sample), token, YEAR))
-        # warm up each worker's token cache and connection pool
-        run_wrk(base + "/", 2, script)
-        load_before = os.getloadavg()
-        hots, bases = [], []
-        for _ in range(args.rounds):
-            hots.append(run_wrk(base + "/", args.duration, script))
-            bases.append(run_wrk(base + "/healthz", args.duration, None))
-        load_after = os.getloadavg()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-    def met(r: dict) -> bool:
-        return bool(r["rps"] >= 1000 and (r["p99"] or 1e9) < 50 and r["non_2xx"] == 0 and not r["socket_errors"])
-
-    # the median round by throughput stands for the run; every round is listed
-    order = sorted(range(args.rounds), key=lambda i: hots[i]["rps"])
-    hot, base_line = hots[order[len(order) // 2]], bases[order[len(order) // 2]]
-    ok = met(hot)
-    rows = []
-    for i in range(args.rounds):
-        rows.append((f"round {i + 1}: `GET /api/carbon/{{year}}/{{code}}` (bearer, rotating codes)", hots[i]))
-        rows.append((f"round {i + 1}: baseline `GET /healthz` (no auth, no store)", bases[i]))
-    for i in range(args.rounds):
-        print(f"round {i + 1}: hot {hots[i]['rps']:.0f}/s p99 {hots[i]['p99']} ms; "
-              f"baseline {bases[i]['rps']:.0f}/s p99 {bases[i]['p99']} ms", file=sys.stderr)
+    done = [measure(store, args.firms, args.duration) for store in stores]
     if args.record:
         today = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        cmd = (f"python bench/api_load.py --firms {args.firms} --duration {args.duration} --workers {args.workers} "
-               f"--rounds {args.rounds} --record")
+        cmd = f"python bench/api_load.py --firms {args.firms} --duration {args.duration} --store {args.store} --record"
         lines = [
-            "# API load: `GET /api/carbon/{year}/{credit_code}`",
+            "# API load: default `zhizao serve`, store on SQLite and on PostgreSQL",
             "",
             f"- date: {today}",
-            f"- machine: {machine()}",
-            f"- load average before / after the measured runs: {load_before[0]:.1f} / {load_after[0]:.1f} "
-            "(the machine is shared; wrk runs on the same 2 cores as the server)",
-            f"- store: SQLite (WAL) with {pub['rows']:,} published carbon rows ({run_id}); "
-            f"publishing took {t_pub:.1f} s",
-            f"- server: `zhizao serve --workers {args.workers} --no-access-log` (uvicorn) on 127.0.0.1",
-            f"- load: `wrk -t2 -c64 -d{args.duration}s --latency`, Lua script rotating {len(sample):,} codes "
-            f"with the bearer header; {args.rounds} rounds alternating with the baseline",
+            f"- machine: {machine()}; wrk runs on the same cores as the server",
+            f"- server: `zhizao serve` with its defaults ({default_workers()} workers = CPUs, access log to "
+            "`<home>/logs/access.log`) on 127.0.0.1",
+            f"- data: {args.firms:,} published carbon rows (a synthetic run); one firm consented to one bank",
+            f"- load: `wrk -t2 -c64 -d{args.duration}s --latency --timeout 5s` per endpoint, one after another",
             f"- command: `{cmd}`",
+            "- the machine is shared by several engineers' jobs: the load average (1 min) before and after each "
+            "endpoint is in the table; with a load far above the 2 cores the figures measure the machine as much "
+            "as the service",
             "",
-            "| endpoint | requests/s | p50 ms | p90 ms | p99 ms | requests | non-2xx |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| store | endpoint | requests/s | p50 ms | p90 ms | p99 ms | requests | non-2xx | load before → after | target |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
         ]
-        for label, r in rows:
-            lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | "
-                         f"{r['requests']:,} | {r['non_2xx']} |")
-        lines += [
-            "",
-            f"Target (≥ 1,000 requests/s and p99 < 50 ms, no errors) in the median round: "
-            f"**{'met' if ok else 'NOT met'}**; rounds meeting it: {sum(met(r) for r in hots)} of {args.rounds}. "
-            f"In the median round the hot endpoint runs at {hot['rps'] / base_line['rps']:.0%} of the "
-            "framework-only baseline.",
-            "",
-            f"Throughput ≥ 1,000/s in {sum(r['rps'] >= 1000 for r in hots)} of {args.rounds} rounds; "
-            f"p99 < 50 ms in {sum((r['p99'] or 1e9) < 50 for r in hots)} of {args.rounds}. For comparison the "
-            f"baseline route, which does no work at all, had p99 between {min(b['p99'] for b in bases):.0f} and "
-            f"{max(b['p99'] for b in bases):.0f} ms in the same rounds: with a load average above the core count, "
-            "tail latency measures the other jobs on the machine as much as the server.",
-            "",
-            "wrk output of the median round's hot endpoint:",
-            "",
-            "```",
-            hot["raw"].strip(),
-            "```",
-            "",
-        ]
+        for d in done:
+            for name, label in ENDPOINTS:
+                r = d["results"][name]
+                target = "" if name not in TARGETS else ("met" if met(name, r) else "NOT met")
+                lines.append(f"| {d['store']} | {label} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p90']:.1f} | "
+                             f"{r['p99']:.1f} | {r['requests']:,} | {r['non_2xx']} | "
+                             f"{r['load_before']:.1f} → {r['load_after']:.1f} | {target} |")
+        lines += ["", "Targets (issue 16): grade lookup ≥ 3,000 requests/s with p99 < 50 ms; the bank's audited "
+                  "read ≥ 1,000 requests/s; `/carbon` and the cockpit ≥ 200 requests/s with p99 < 500 ms; no errors.",
+                  ""]
+        for d in done:
+            lines += [f"Publishing {d['rows']:,} rows into the {d['store']} store took {d['publish_s']:.1f} s.", ""]
+        for d in done:
+            lines += [f"wrk output, {d['store']}, grade lookup:", "", "```", d["results"]["grade"]["raw"].strip(), "```", ""]
         out = ROOT / "results" / "api_load.md"
         out.write_text("\n".join(lines), encoding="utf-8")
         print(f"wrote {out}", file=sys.stderr)
-    if not ok:
-        sys.exit(1)
 
 
 if __name__ == "__main__":
