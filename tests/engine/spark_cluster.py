@@ -40,6 +40,14 @@ def _listening(port: int) -> bool:
         return s.connect_ex((LOOPBACK, port)) == 0
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, however it dies (Linux)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def cluster_env(work: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -75,7 +83,8 @@ class Cluster:
         (self.work / "logs").mkdir(parents=True, exist_ok=True)
         log = open(self.work / "logs" / f"{name}.log", "wb")
         p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=cluster_env(self.work),
-                             start_new_session=True)  # its own process group: stopped whole
+                             start_new_session=True,  # its own process group: stopped whole
+                             preexec_fn=_die_with_parent)  # and stopped if the tests are killed
         self.procs.append(p)
         return p
 
