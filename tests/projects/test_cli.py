@@ -68,3 +68,17 @@ def test_a_bad_date_is_a_clear_error(home: Settings) -> None:
     res = CliRunner().invoke(app, ["--home", str(home.home), "projects", "status", "--as-of", "2021-13-45"])
     assert res.exit_code != 0
     assert "不是有效日期" in res.stderr
+
+
+def test_agenda_lists_the_red_stalls_by_district(home: Settings, tmp_path: Path) -> None:
+    from zhizao.store.db import init_store
+
+    init_store(home)
+    out = tmp_path / "agenda.xlsx"
+    d = _run(home, "projects", "agenda", "--as-of", "2022-12-31", "--out", str(out))
+    # P1: 签约未开工 since 2021-07-01 (red after 90 days); P2: 开工未竣工 since 2022-04-01 (red after 180)
+    assert (d["stalls"], d["issues"]) == (2, 0)
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("红色未按期项目").to_python()
+    assert "未按期类型" in rows[3] and {r[1] for r in rows[4:]} == {"P1", "P2"}

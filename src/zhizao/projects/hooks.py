@@ -23,7 +23,10 @@ def _values(settings: Settings, y_from: int, y_to: int, region: str | None) -> l
     except query.ProjectsError:
         return []
     try:
-        t = query.inputs(eng)
+        try:
+            t = query.inputs(eng)
+        except KeyError:  # a warehouse written before the room existed
+            return []
         if not eng.raw.execute("SELECT count(*) FROM projects").fetchall()[0][0]:
             return []
         rows: list[dict[str, Any]] = []
@@ -101,7 +104,7 @@ def profile_section(ctx: Any) -> Any:
         for k in ("project_milestones", "project_disposals", "project_investment", "plans"):
             t[k] = t[k].filter(t[k].project_id.isin(ids))
         rows = eng.to_pyarrow(query.status_expr(t, load(), dt.date.today()).order_by("project_id")).to_pylist()
-    except duckdb.CatalogException:  # a warehouse written before the room existed
+    except (KeyError, duckdb.CatalogException):  # a warehouse written before the room existed
         return None
     finally:
         c.__exit__(None, None, None)

@@ -51,6 +51,28 @@ EARLY_LIMIT = 30
 STATE_COLOURS = {"on_track": "#38a169", "stalled": "#d62828", "disposed": "#718096", "done": "#0b5cad"}
 
 
+def _latest_day(settings: Any) -> dt.date:
+    """The default as-of day: the latest milestone or disposal on record (a book handed over at
+    the end of a period is read as of then), never after today."""
+    today = dt.date.today()
+    if not settings.warehouse_path.exists():
+        return today
+    from zhizao.engine.warehouse import connect
+
+    try:
+        con = connect(settings.warehouse_path, read_only=True)
+    except WAREHOUSE_BUSY:
+        return today
+    try:
+        row = con.execute("SELECT greatest((SELECT max(actual_on) FROM project_milestones), "
+                          "(SELECT max(disposed_on) FROM project_disposals))").fetchall()[0][0]
+    except duckdb.CatalogException:
+        row = None
+    finally:
+        con.close()
+    return min(row, today) if row else today
+
+
 def _day(text: str | None, default: dt.date | None = None) -> dt.date:
     if text:
         try:
@@ -102,7 +124,7 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
     if user_attr(user, "role") == "enterprise":
         return RedirectResponse(f"/enterprises/{user_attr(user, 'credit_code')}#projects", status_code=303)
     forbid(user, *READERS)
-    day = _day(as_of)
+    day = _day(as_of) if as_of else _latest_day(settings)
     y = year or day.year
     reg = _region(user, region)
     audit_page_read(session, user, "read.projects_board", f"projects:{reg or 'city'}", request)
@@ -114,16 +136,12 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
             eng.close()
         return render(request, "projects/board.html", ctx, user=user)
     try:
-        meth = load()
-        t = query.inputs(eng)
-        if reg:
-            t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
-        st = query.status_expr(t, meth, day)
-        counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
-        acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
-        dr = eng.to_pyarrow(lifecycle.drive(t["projects"], t["project_milestones"], y)).to_pylist()
-        early = eng.to_pyarrow(_early_list(t, y).limit(EARLY_LIMIT)).to_pylist()
-        regions = _regions(eng, None if not region_scope(user) else reg)
+        key = (str(settings.home), _data_version(eng), day, y, reg, region_scope(user))
+        if key not in _BOARD:
+            if len(_BOARD) > 32:
+                _BOARD.clear()
+            _BOARD[key] = _board_figures(eng, day, y, reg, region_scope(user) is not None)
+        counts, acc, dr, early, regions = _BOARD[key]
     finally:
         eng.close()
     total = {s: sum(c["n"] for c in counts if c["state"] == s) for s in lifecycle.STATES}
@@ -146,7 +164,7 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
             lifecycle.STATE_NAMES[s]: [sum(c["n"] for c in counts if c["region_code"] == r["region_code"] and c["state"] == s)
                                        for r in ranking] for s in lifecycle.STATES}, {
             lifecycle.STATE_NAMES[s]: STATE_COLOURS[s] for s in lifecycle.STATES}),
-        "stalls": bar_option(f"{y}年“破五未”新增与化解（按类型）", [s["label"] for s in acc["by_stall"]],
+        "stalls": bar_option(f"{y}年“破五未”案件数（期初存量与新增，按类型）", [s["label"] for s in acc["by_stall"]],
                              [s["new"] + s["stock_at_start"] for s in acc["by_stall"]], "个", "#d62828"),
     }
     for e in early:
@@ -155,6 +173,29 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
     ctx.update(empty=False, total=total, red=red, n_projects=sum(total.values()), account=acc, ranking=ranking,
                charts=charts, early=early, regions=regions, percent=labels.percent)
     return render(request, "projects/board.html", ctx, user=user)
+
+
+#: the board's figures by (warehouse batches, as-of, year, region, scope): they change only with the data
+_BOARD: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _data_version(eng: Any) -> tuple[Any, ...]:
+    """The newest batch and its time: any import (or web edit) changes it."""
+    return tuple(eng.raw.execute("SELECT max(batch_id), max(created_at) FROM batches").fetchall()[0])
+
+
+def _board_figures(eng: Any, day: dt.date, y: int, reg: str | None, fixed: bool) -> tuple[Any, ...]:
+    meth = load()
+    t = query.inputs(eng)
+    if reg:
+        t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
+    st = query.status_expr(t, meth, day)
+    counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
+    acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
+    dr = eng.to_pyarrow(lifecycle.drive(t["projects"], t["project_milestones"], y)).to_pylist()
+    early = eng.to_pyarrow(_early_list(t, y).limit(EARLY_LIMIT)).to_pylist()
+    regions = _regions(eng, reg if fixed else None)
+    return counts, acc, dr, early, regions
 
 
 def _early_list(t: dict[str, Any], year: int) -> Any:
@@ -212,7 +253,7 @@ def stalled_list(request: Request, user: PageUser, session: SessionDep, settings
                  region: str = "", stall: str = "", min_days: int = 0, owner: str = "", sort: str = "overdue",
                  page: int = 1) -> Response:
     forbid(user, *READERS)
-    day = _day(as_of)
+    day = _day(as_of) if as_of else _latest_day(settings)
     reg = _region(user, region)
     audit_page_read(session, user, "read.projects_stalls", f"projects:{reg or 'city'}", request)
     page = max(1, page)
