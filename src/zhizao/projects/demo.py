@@ -91,7 +91,8 @@ def generate(firms: list[tuple[str, str, str]], seed: int, n: int = N_PROJECTS) 
                 since = due + dt.timedelta(days=int(rng.integers(20, 60)))
                 if since <= DATA_UNTIL and (got is None or since < got):
                     new = got or since + dt.timedelta(days=int(rng.integers(90, 240)))
-                    replans.append([pid, MILESTONE_ORDER[k], _d(new), "", _d(since), str(rng.choice(REASONS))])
+                    replans.append([pid, MILESTONE_ORDER[k], _d(new), _d(got) if got else "", _d(since),
+                                    str(rng.choice(REASONS))])
                 break
         if zombie:
             on = planned[stuck] + dt.timedelta(days=int(rng.integers(120, 400)))
