@@ -100,3 +100,23 @@ def test_differential_list_for_the_power_company(home, tmp_path):
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
     flat = [str(c) for row in sheet for c in row]
     assert any("供电公司" in c for c in flat) and CODES[0] in flat
+
+
+def test_ledger_of_the_city_code_covers_its_counties(home):
+    city = _run(home, "policies", "ledger", "--year", "2024", "--region", "330500", "--json")
+    county = _run(home, "policies", "ledger", "--year", "2024", "--region", "330502", "--json")
+    assert city["total"] == county["total"] and city["total"]["firms"] == 2
+    other = _run(home, "policies", "ledger", "--year", "2024", "--region", "330503", "--json")
+    assert other["total"]["firms"] == 0
+
+
+def test_indicator_rows_and_review_section(home):
+    from zhizao.policies.hooks import indicators, review_section
+
+    rows = indicators(home, 2024, 2024, "330500")
+    assert {r["id"] for r in rows} == {"policy_firms", "policy_expected", "policy_paid", "policy_paid_rate",
+                                       "policy_overdue"}
+    assert all(set(r) >= {"id", "name", "region", "year", "value", "unit", "basis"} for r in rows)
+    assert next(r for r in rows if r["id"] == "policy_expected")["value"] == 26.0
+    secs = review_section(home, 2023, 2024, "330500")
+    assert secs and secs[0]["paras"] and "一指减负" in secs[0]["paras"][0]

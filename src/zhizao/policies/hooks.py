@@ -11,8 +11,9 @@ def _ledger(settings: Any, year: int, region: str | None) -> dict[str, Any] | No
     """The year's ledger, from the prepared matches when the year was prepared, else matched now."""
     from zhizao.policies import prepared
     from zhizao.policies.ledger import ledger
-    from zhizao.store.db import session_scope
+    from zhizao.store.db import init_store, session_scope
 
+    init_store(settings)  # idempotent: the ledger reads the store's payouts (a fresh home has none yet)
     with session_scope(settings) as s:
         ready = year in prepared.years(s)
     try:

@@ -151,6 +151,11 @@ def summarise(rows: list[dict[str, Any]], year: int, credit_code: str | None = N
     }
 
 
+def _is_city(region: str) -> bool:
+    """A prefecture-level code (``330500``): every county of the city."""
+    return len(region) == 6 and region.endswith("00") and not region.endswith("0000")
+
+
 def _prepared_matches(settings: Settings, year: int, credit_code: str | None, region: str | None) -> pa.Table:
     from zhizao.policies.models import PolicyMatch
     from zhizao.store.db import session_scope
@@ -160,7 +165,8 @@ def _prepared_matches(settings: Settings, year: int, credit_code: str | None, re
     if credit_code:
         q = q.where(PolicyMatch.credit_code == credit_code)
     if region:
-        q = q.where(PolicyMatch.region_code == region)
+        q = q.where(PolicyMatch.region_code.startswith(region[:4]) if _is_city(region)
+                    else PolicyMatch.region_code == region)
     with session_scope(settings) as s:
         rows = s.execute(q).all()
     return pa.table({"credit_code": pa.array([r[0] for r in rows], pa.string()),
@@ -195,7 +201,7 @@ def ledger(settings: Settings, year: int, credit_code: str | None = None, region
         if credit_code:
             t = t.filter(t.credit_code == credit_code)
         if region:
-            t = t.filter(t.region_code == region)
+            t = t.filter(t.region_code.startswith(region[:4]) if _is_city(region) else t.region_code == region)
         rows = eng.to_pyarrow(t.order_by(["credit_code", "item_id"])).to_pylist()
     finally:
         eng.close()
