@@ -167,6 +167,7 @@ def _frames():
         out[name] = df
     out["ref_industry_flags"] = industry_flags().to_pandas()
     out["ref_energy_coefficients"] = coefficient_table(range(2020, 2022))[0].to_pandas()
+    out["ref_deflators"] = indicators.deflator_table(out["price_indices"], 2020, 2021).to_pandas()
     return out
 
 
@@ -232,3 +233,68 @@ def test_grade_distribution_on_every_engine(engine):
     got = {(r.region, r.category): int(r.firms) for r in out.itertuples(index=False)}
     assert got == {("330500", "1"): 1, ("330500", "3"): 2, ("330502", "1"): 1, ("330502", "3"): 1,
                    ("330503", "3"): 1}
+
+
+def test_per_mu_is_above_scale_only_and_counts_a_shared_parcel_once(settings):
+    """亩均 on the 规上 basis: a below-scale firm's land and tax are left out; a parcel held by
+    two firms counts once in every region both belong to."""
+    from minicity import MINI_CITY, B, C, E, build
+
+    data = dict(MINI_CITY)
+    data["land"] = MINI_CITY["land"] + [
+        {"credit_code": E, "year": 2021, "parcel_id": "E-1", "area_mu": 100.0, "tenure": "owned"},
+        {"credit_code": C, "year": 2021, "parcel_id": "B-1", "area_mu": 20.0, "tenure": "leased"},
+    ]
+    data["tax"] = MINI_CITY["tax"] + [{"credit_code": E, "year": 2021, "tax_paid": 50.0}]
+    build(settings.warehouse_path, data)
+    v = values(settings, 2021, 2021)
+    assert B  # B holds B-1 (20 亩) as well: the city counts 10 + 20 + 5 亩, not 10 + 20 + 5 + 20
+    assert v[("tax_per_mu", "330500", 2021)].value == pytest.approx(21 / 35)
+    assert v[("value_added_per_mu", "330500", 2021)].value == pytest.approx(380 / 35)
+    assert "1宗多家企业共用的宗地只计一次" in v[("tax_per_mu", "330500", 2021)].basis
+    assert "规上企业3家" in v[("tax_per_mu", "330500", 2021)].basis
+    assert v[("tax_per_mu", "330503", 2021)].value == pytest.approx(1 / 25)
+
+
+def test_intensity_changes_are_at_comparable_prices_and_one_set_of_factors(settings):
+    """Same energy, value added 100 → 126 at current prices with a price index of 105: the
+    intensity falls by 1 − 100/120 (base-year prices), not 1 − 100/126; the CO2 intensity uses
+    the base year's grid factor in both years."""
+    from minicity import A, build, enterprise, stat
+
+    build(settings.warehouse_path, {
+        "enterprises": [enterprise(A, "330502", "3841", "甲")],
+        "statistics_annual": [stat(A, 2020, 100), stat(A, 2021, 126)],
+        "price_indices": [{"year": 2021, "division": "38", "index": 105.0}],
+        "energy": [{"credit_code": A, "month": f"{y}-01-01", "energy_type": "electricity", "quantity": 1e6,
+                    "unit": "千瓦时"} for y in (2020, 2021)],
+    })
+    v = values(settings, 2020, 2021)
+    e = v[("energy_per_value_added_change", "330500", 2021)]
+    c = v[("co2_per_value_added_change", "330500", 2021)]
+    assert e.value == pytest.approx((100 / 120 - 1) * 100)
+    assert c.value == pytest.approx((100 / 120 - 1) * 100)
+    assert "2020年价格" in c.basis and "统一取2020年" in c.basis
+    # the yearly levels stay at current prices and the year's own factor
+    assert v[("energy_per_value_added", "330500", 2021)].value == pytest.approx(1e6 * 1.229e-4 / 126)
+
+
+def test_high_tech_share_follows_the_national_list_only(settings):
+    """高技术制造业 is the national list (industry mapping); the statistics bureau's 是否高新技术产业
+    flag is Zhejiang's wider 高新技术产业 and is not mixed in: every firm flagged, only A (3841,
+    锂离子电池制造) is on the national list."""
+    from minicity import MINI_CITY, build, stat
+
+    from zhizao.economy.catalogue import CATALOGUE
+
+    data = dict(MINI_CITY)
+    data["statistics_annual"] = [stat(r["credit_code"], r["year"], r["value_added"], r["above_scale"], high_tech=True,
+                                      equipment=True)
+                                 for r in MINI_CITY["statistics_annual"]]
+    build(settings.warehouse_path, data)
+    v = values(settings, 2021, 2021)
+    assert v[("share_high_tech", "330500", 2021)].value == pytest.approx(126 / 380 * 100)
+    assert "按行业代码映射" in v[("share_high_tech", "330500", 2021)].basis
+    assert v[("share_equipment", "330500", 2021)].value == pytest.approx(100.0)  # other flags still override
+    assert CATALOGUE["share_high_tech"].name == "高技术制造业增加值占规上工业比重"
+    assert "高技术产业（制造业）分类（2017）" in CATALOGUE["share_high_tech"].formula

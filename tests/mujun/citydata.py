@@ -26,10 +26,12 @@ class Firm:
     #: pollutant → t
     emissions: dict[str, float] = field(default_factory=dict)
     name: str | None = None
+    #: entries of the year's negative list (负面清单)
+    negative: list[str] = field(default_factory=list)
 
 
 def tables(firms: list[Firm], year: int = 2022) -> dict[str, pd.DataFrame]:
-    ent, st, tax, en, land, em = [], [], [], [], [], []
+    ent, st, tax, en, land, em, neg = [], [], [], [], [], [], []
     for f in firms:
         ent.append({"credit_code": f.code, "name": f.name or f"企业{f.code[-4:]}", "region_code": f.region,
                     "industry_code": f.industry, "founded_on": dt.date.fromisoformat(f.founded),
@@ -51,6 +53,8 @@ def tables(firms: list[Firm], year: int = 2022) -> dict[str, pd.DataFrame]:
             land.append({"credit_code": f.code, "year": year, "parcel_id": pid, "area_mu": area, "tenure": tenure})
         for p, q in f.emissions.items():
             em.append({"credit_code": f.code, "year": year, "pollutant": p, "quantity": q})
+        for item in f.negative:
+            neg.append({"credit_code": f.code, "year": year, "item": item, "department": None, "note": None})
     schema = {
         "enterprises": ["credit_code", "name", "region_code", "industry_code", "founded_on", "township", "park"],
         "statistics_annual": ["credit_code", "year", "above_scale", "gross_output", "value_added", "revenue",
@@ -60,9 +64,10 @@ def tables(firms: list[Firm], year: int = 2022) -> dict[str, pd.DataFrame]:
         "energy": ["credit_code", "month", "energy_type", "quantity", "unit"],
         "land": ["credit_code", "year", "parcel_id", "area_mu", "tenure"],
         "emissions": ["credit_code", "year", "pollutant", "quantity"],
+        "mujun_negative_list": ["credit_code", "year", "item", "department", "note"],
     }
     out: dict[str, pd.DataFrame] = {}
-    for name, rows in zip(schema, (ent, st, tax, en, land, em), strict=True):
+    for name, rows in zip(schema, (ent, st, tax, en, land, em, neg), strict=True):
         df = pd.DataFrame(rows, columns=schema[name])
         out[name] = _typed(name, df)
     return out

@@ -44,7 +44,9 @@ def test_round_and_exports_through_the_cli(settings, tmp_path):
     notice = tmp_path / "用地公示.xlsx"
     assert cli("mujun", "land-notice-export", "--year", "2022", "--out", str(notice))["firms"] == 6
     assert "用地面积公示" in _xlsx_text(notice) and valid_code(3) in _xlsx_text(notice)
-    run_id = cli("mujun", "score", "--year", "2022")["run_id"]
+    early_score = r.invoke(app, [*home, "mujun", "score", "--year", "2022", "--json"])
+    assert early_score.exit_code != 0 and "用地面积公示至" in early_score.stderr
+    run_id = cli("mujun", "score", "--year", "2022", "--force")["run_id"]
     cli("mujun", "results-notice", "--year", "2022", "--days", "7")
     o = cli("mujun", "objection", "add", "--year", "2022", "--credit-code", valid_code(2), "--subject", "用地面积",
             "--content", "宗地 P2 已部分退还", "--by", "firm-2")

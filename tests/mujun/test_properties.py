@@ -1,5 +1,6 @@
 """Properties of the 亩均 scores (hypothesis): row order does not matter, raising one indicator
-never lowers a firm's score, and the class counts are exactly the cut-offs' ceil(n·p/100).
+never lowers a firm's score, class counts by rank share are exactly the cut-offs' ceil(n·p/100),
+and classes by score threshold follow the scores alone.
 
 The evaluation is compiled once per methodology; each example re-registers the input tables
 under the same names and runs the same SQL, so examples cost the execution only.
@@ -107,10 +108,11 @@ def test_raising_one_indicator_never_lowers_the_score(huangyan, city, pick, fact
 
 @FAST
 @given(city=cities)
-def test_class_counts_match_the_cut_offs(huzhou, city):
-    df = huzhou.run(tables(city))
-    cuts = [c.value for c in HUZHOU.classes.cutoffs]
-    labels = HUZHOU.classes.labels
+def test_class_counts_match_the_cut_offs(huangyan, city):
+    # 黄岩: classes by rank share (DEFAULT 25 / 70 / 95 %)
+    df = huangyan.run(tables(city))
+    cuts = [c.value for c in HUANGYAN.classes.cutoffs or []]
+    labels = HUANGYAN.classes.labels
     graded = df[df["status"] == "graded"]
     for (_, _), g in graded.groupby(["track", "region_code"]):
         units = g.drop_duplicates("group_id")
@@ -120,4 +122,20 @@ def test_class_counts_match_the_cut_offs(huzhou, city):
         got = units["class"].value_counts().to_dict()
         assert {k: v for k, v in expected.items() if v} == got
         assert sorted(units["rank"].astype(int)) == list(range(1, n + 1))
-    assert (df.loc[df["status"] == "exempt", "class"] == "B").all()
+    assert (df.loc[df["status"] == "exempt", "class"] == "不定等级").all()
+
+
+@FAST
+@given(city=cities)
+def test_classes_by_score_threshold_follow_the_score_alone(huzhou, city):
+    # 湖州: A ≥ 100, B ≥ 75, C ≥ 60, else D; not graded → no class (不定等级 apart)
+    df = huzhou.run(tables(city))
+    th = [t.value for t in HUZHOU.classes.thresholds or []]
+    for _, r in df.iterrows():
+        if r["status"] == "graded":
+            expected = next((lab for lab, t in zip("ABC", th, strict=True) if r["score"] >= t), "D")
+            assert r["class"] == expected
+        elif r["status"] == "exempt":
+            assert r["class"] == "不定等级" and r["managed_as"] == "B"
+        else:
+            assert pd.isna(r["class"]) and pd.isna(r["score"])

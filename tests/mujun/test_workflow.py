@@ -112,11 +112,24 @@ def test_scoring_refuses_data_changed_after_the_freeze(store_settings, tmp_path)
     city[0].tax = 999.0
     load(s, [city[0]], 2022, tmp_path, only=("tax",))
     with pytest.raises(WorkflowError, match="冻结后"):
-        workflow.score(s, 2022, "analyst", now=T0)
+        workflow.score(s, 2022, "analyst", now=T0 + dt.timedelta(days=6))
     # freezing again takes the new data in
     workflow.freeze(s, 2022, "analyst", now=T0)
     workflow.land_notice(s, 2022, "analyst", now=T0)
-    assert workflow.score(s, 2022, "analyst", now=T0)["counts"]["firms"] == 4
+    assert workflow.score(s, 2022, "analyst", now=T0 + dt.timedelta(days=6))["counts"]["firms"] == 4
+
+
+def test_scoring_waits_for_the_land_notice_to_end(store_settings, tmp_path):
+    s = store_settings
+    load(s, _city()[:3], 2022, tmp_path)
+    workflow.freeze(s, 2022, "analyst", now=T0)
+    workflow.land_notice(s, 2022, "analyst", days=5, now=T0)
+    with pytest.raises(WorkflowError, match="用地面积公示至"):
+        workflow.score(s, 2022, "analyst", now=T0 + dt.timedelta(days=4))
+    early = workflow.score(s, 2022, "analyst", force=True, now=T0 + dt.timedelta(days=4))
+    steps = workflow.status(s, 2022)["steps"]
+    assert steps[-1]["step"] == "score" and steps[-1]["detail"]["forced"] is True
+    assert early["run_id"]
 
 
 def test_objections_after_the_window_are_refused(store_settings, tmp_path):
@@ -124,7 +137,7 @@ def test_objections_after_the_window_are_refused(store_settings, tmp_path):
     load(s, _city()[:3], 2022, tmp_path)
     workflow.freeze(s, 2022, "a", now=T0)
     workflow.land_notice(s, 2022, "a", now=T0)
-    workflow.score(s, 2022, "a", now=T0)
+    workflow.score(s, 2022, "a", force=True, now=T0)
     workflow.results_notice(s, 2022, "a", days=3, now=T0)
     with pytest.raises(WorkflowError, match="异议期已于"):
         workflow.add_objection(s, 2022, valid_code(1), "f", "事由", "内容", now=T0 + dt.timedelta(days=4))

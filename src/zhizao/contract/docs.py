@@ -270,7 +270,7 @@ returns an `ImportResult` whose `to_dict()` is the import JSON above;
 def render_markdown() -> str:
     lines = STATIC_HEAD.splitlines()
     lines += ["", "## Tables", "",
-              "Every table except `enterprises` and `price_indices` starts with `credit_code`; its rows "
+              "Every table except `enterprises`, `price_indices` and `province_indicators` starts with `credit_code`; its rows "
               "must name a firm in `enterprises`.", ""]
     for t in TABLES.values():
         lines += _table_section(t)

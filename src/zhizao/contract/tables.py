@@ -310,6 +310,25 @@ BENCHMARKS = _add(Table(
         "and lists no values of its own.",
 ))
 
+PROVINCE_INDICATORS = _add(Table(
+    "province_indicators", "全省比较指标", "省统计局 / 省经信厅", ("year", "indicator", "region_code"),
+    (
+        YEAR,
+        Column("indicator", "指标", "text", "an economy indicator id of `zhizao indicators` (e.g. "
+               "`value_added_growth`)", aliases=("指标代码",)),
+        Column("region_code", "行政区划代码", "code", "the city (or county) compared, 6-digit GB/T 2260",
+               check="region", aliases=("地区代码",)),
+        Column("province_value", "全省平均", "float", "the province's figure of the indicator, in its unit",
+               non_negative=False, aliases=("全省数值", "全省值")),
+        Column("rank", "全省排名", "int", "the region's rank in the province (1 = highest)", required=False,
+               non_negative=True, aliases=("全省位次",)),
+        Column("regions", "参与排名地区数", "int", "how many regions were ranked", required=False,
+               non_negative=True),
+    ),
+    doc="Optional: the province's published figures, so the five-year review can compare "
+        "(\"高于全省平均0.8个百分点，居全省第3位\"). Without rows the review makes no comparison.",
+))
+
 
 def get(name: str) -> Table:
     try:

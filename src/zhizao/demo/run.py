@@ -95,6 +95,10 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
             if not m.applies_to(year) and m.valid_from > year:
                 _say(f"[yellow]跳过[/] {cap.title} {year} 年：方法论 {m.ref} 自 {m.valid_from} 年起适用")
                 continue
+            round_ref = cap.extra.get("publish_round")
+            if round_ref:
+                done.append(_publish_by_round(settings, cap, year, round_ref))
+                continue
             eng = connect(settings, "duckdb")  # read-write: the registry writes through the same database instance
             try:
                 batches = runs.registry.input_batches(eng, tuple(runs.registry.run_inputs(eng, cap)))
@@ -117,6 +121,29 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
                      + "；".join(f"{h['name'] or h['credit_code']}：{h['reason']}" for h in held[:5])
                      + ("……" if len(held) > 5 else ""))
     return done
+
+
+#: when the demo's bureau runs a year's round: in May of the following year (dated steps)
+ROUND_START = (5, 6, 9)
+
+
+def _publish_by_round(settings: Settings, cap: Any, year: int, round_ref: str) -> dict[str, Any]:
+    """A method whose results are published through a round (亩均: freeze → land notice → score
+    → results notice → publication), each step dated as the bureau would have taken it."""
+    from zhizao import runs
+    from zhizao.rooms import resolve
+
+    month, day, hour = ROUND_START
+    d = resolve(round_ref)(settings, year, "demo", start=dt.datetime(year + 1, month, day, hour))
+    run = runs.get(settings, d["run_id"])
+    if d.get("reused"):
+        note = "，输入数据此后有变动，需走更正流程" if d.get("stale") else ""
+        _say(f"{cap.title} {year} 年：已按流程正式发布（运行 {d['run_id']}）{note}")
+    else:
+        _say(f"{cap.title} {year} 年：数据冻结 → 用地面积公示 → 评价计算 → 结果公示 → {d['published_on']} 正式发布，"
+             f"运行 {d['run_id']}（{run.methodology_name}@{run.methodology_version}），{run.counts.get('firms', 0)} 家企业")
+    return run.summary() | {"published_rows": d.get("rows", run.counts.get("firms", 0)),
+                            "workflow": d.get("steps", [])}
 
 
 @dataclass(frozen=True)

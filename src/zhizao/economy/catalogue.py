@@ -52,10 +52,23 @@ class Indicator:
 STAT = "统计局（统计年报）"
 SHARES = {
     "strategic_emerging": ("战略性新兴产业", "战略性新兴产业分类（2018）"),
-    "high_tech": ("高新技术产业", "高技术产业（制造业）分类（2017）"),
+    "high_tech": ("高技术制造业", "国家统计局《高技术产业（制造业）分类（2017）》"),
     "equipment": ("装备制造业", "GB/T 4754-2017 大类 33–40"),
     "digital_core": ("数字经济核心产业", "数字经济及其核心产业统计分类（2021）"),
 }
+
+#: categories counted by the industry mapping only: the firm's own flag belongs to another list
+#: (``statistics_annual.high_tech`` is Zhejiang's 高新技术产业, wider than the national
+#: 高技术制造业 list the mapping follows), so the two lists are never mixed in one share
+MAPPING_ONLY = frozenset({"high_tech"})
+
+
+def _share_formula(k: str, name: str, cls: str) -> str:
+    if k in MAPPING_ONLY:
+        return (f"Σ {name}企业增加值 ÷ Σ 规上工业增加值 × 100；按行业代码映射（{cls}），"
+                "不采用统计年报“是否高新技术产业”标识（浙江省高新技术产业口径）")
+    return f"Σ {name}企业增加值 ÷ Σ 规上工业增加值 × 100；企业标识取统计年报，未填报时按行业代码映射（{cls}）"
+
 
 _ENTRIES: list[Indicator] = [
     Indicator("above_scale_count", "规上工业企业数", "家", "年",
@@ -68,19 +81,18 @@ _ENTRIES: list[Indicator] = [
               "同口径企业（当年规上且上年有增加值）Σ(当年增加值 ÷ 所属大类出厂价格指数/100) ÷ Σ上年增加值 − 1",
               "统计局（统计年报、出厂价格指数）", direction="up", warning=0.0, excellence=10.0),
     Indicator("value_added_cagr", "规上工业增加值年均增长（可比价）", "%", "期间",
-              "逐年可比价增速连乘：∏(1+gₜ)^(1/n) − 1，n = 年度间隔数", "统计局（统计年报、出厂价格指数）",
+              "逐年可比价增速连乘：∏(1 + 各年增速)^(1/n) − 1，n = 年度间隔数", "统计局（统计年报、出厂价格指数）",
               kind="span", direction="up", warning=0.0, excellence=10.0),
-    *[Indicator(f"share_{k}", f"{name}增加值占规上工业比重", "%", "年",
-                f"Σ {name}企业增加值 ÷ Σ 规上工业增加值 × 100；企业标识取统计年报，未填报时按行业代码映射（{cls}）",
+    *[Indicator(f"share_{k}", f"{name}增加值占规上工业比重", "%", "年", _share_formula(k, name, cls),
                 STAT, direction="up") for k, (name, cls) in SHARES.items()],
     *[Indicator(f"share_{k}_change_pp", f"{name}增加值比重变动", "个百分点", "期间",
                 f"末年比重 − 基年比重（{name}增加值占规上工业比重）", STAT, kind="span", direction="up",
                 warning=0.0) for k, (name, _cls) in SHARES.items()],
     Indicator("tax_per_mu", "亩均税收", "万元/亩", "年",
-              "Σ 参评企业实缴税金 ÷ Σ 参评企业用地面积；参评企业 = 当年有用地（面积 > 0）且有统计年报的企业",
+              "Σ 参评企业实缴税金 ÷ Σ 参评企业用地面积；参评企业 = 当年规上且有用地（面积 > 0）的企业，多家企业共用的宗地只计一次",
               "税务局、自然资源局", direction="up", decimals=2),
     Indicator("value_added_per_mu", "亩均工业增加值", "万元/亩", "年",
-              "Σ 参评企业工业增加值 ÷ Σ 参评企业用地面积", "统计局、自然资源局", direction="up", decimals=2),
+              "Σ 参评企业工业增加值 ÷ Σ 参评企业用地面积（规上企业，共用宗地只计一次）", "统计局、自然资源局", direction="up", decimals=2),
     Indicator("tax_per_mu_cagr", "亩均税收年均增长", "%", "期间",
               "(末年亩均税收 ÷ 基年亩均税收)^(1/n) − 1，n = 年度间隔数（当年价）", "税务局、自然资源局",
               kind="span", direction="up", warning=0.0),
@@ -100,10 +112,10 @@ _ENTRIES: list[Indicator] = [
               "规上工业二氧化碳排放 ÷ 有能耗数据的规上企业增加值（当年价）", "电力公司、能源统计、统计局",
               direction="down", decimals=3),
     Indicator("energy_per_value_added_change", "单位工业增加值能耗变动", "%", "期间",
-              "末年单位增加值能耗 ÷ 基年单位增加值能耗 − 1（当年价增加值）", "电力公司、能源统计、统计局",
+              "末年单位增加值能耗 ÷ 基年单位增加值能耗 − 1；增加值按基年价格（分行业出厂价格指数逐年连乘缩减），折标系数取基年", "电力公司、能源统计、统计局",
               kind="span", direction="down", warning=0.0),
     Indicator("co2_per_value_added_change", "单位工业增加值二氧化碳排放变动", "%", "期间",
-              "末年单位增加值排放 ÷ 基年单位增加值排放 − 1（当年价增加值）", "电力公司、能源统计、统计局",
+              "末年单位增加值排放 ÷ 基年单位增加值排放 − 1；增加值按基年价格（分行业出厂价格指数逐年连乘缩减），排放因子（含电网排放因子）统一取基年", "电力公司、能源统计、统计局",
               kind="span", direction="down", warning=0.0),
     Indicator("value_added_month", "规上工业增加值（当月）", "万元", "月",
               "Σ 当年规上企业当月工业增加值（统计月报，当年价）", "统计局（统计月报）", kind="month", decimals=0),
@@ -124,6 +136,9 @@ _ENTRIES: list[Indicator] = [
     *[Indicator(f"mujun_class_{c}", f"亩均效益{c}类企业数", "家", "年",
                 f"已发布亩均效益评价运行结果中类别为 {c} 的企业数", "亩均效益评价（已发布运行）", decimals=0)
       for c in "ABCD"],
+    Indicator("mujun_class_undetermined", "亩均效益不定等级企业数", "家", "年",
+              "已发布亩均效益评价运行结果中“不定等级”（公用事业、新办、在建）的企业数，单独计数，不计入B类",
+              "亩均效益评价（已发布运行）", decimals=0),
     Indicator("rank_value_added_growth", "规上工业增加值增速区县排名", "位", "年",
               "各区县规上工业增加值增速（可比价）从高到低的名次", STAT, kind="rank", decimals=0),
     Indicator("rank_tax_per_mu", "亩均税收区县排名", "位", "年",

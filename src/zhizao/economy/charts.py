@@ -1,15 +1,21 @@
 """Static SVG charts for the review report, built by hand: no plotting library, no JavaScript,
-the same markup in the HTML page and in the PDF (WeasyPrint draws SVG). Text uses the page's
-CJK font."""
+the same markup in the HTML page and in the PDF (WeasyPrint draws SVG). Text is set in the
+report's CJK font (Noto Sans CJK SC, named on the ``<svg>`` itself so a renderer never falls back
+to another CJK face); axis ticks never use scientific notation (:func:`zhizao.economy.wording.tick`),
+and the value axis is labelled with its unit ("单位：亿元")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
 
+from zhizao.economy.wording import tick
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, WenQuanYi Micro Hei, sans-serif"
+
 PALETTE = ("#2f6db5", "#e08a2c", "#3a9a5b", "#b5443a", "#7a5ab5", "#6b7a8f")
-W, H = 640, 260
-PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 28, 44
+W, H = 640, 280
+PAD_L, PAD_R, PAD_T, PAD_B = 60, 16, 42, 44
 
 
 def _nice_max(v: float) -> float:
@@ -26,14 +32,15 @@ def _nice_max(v: float) -> float:
 
 def _frame(title: str, lo: float, hi: float, unit: str) -> list[str]:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" '
-             f'role="img" aria-label="{escape(title)}" font-size="11">',
+             f'role="img" aria-label="{escape(title)}" font-size="11" font-family="{FONT}">',
              f'<text x="{PAD_L}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
     for i in range(5):
         v = lo + (hi - lo) * i / 4
         y = _y(v, lo, hi)
         parts.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v:g}</text>')
-    parts.append(f'<text x="6" y="{PAD_T - 8}" fill="#555">{escape(unit)}</text>')
+        parts.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{escape(tick(v))}</text>')
+    if unit:
+        parts.append(f'<text x="6" y="{PAD_T - 8}" fill="#555">{escape("单位：" + unit)}</text>')
     return parts
 
 

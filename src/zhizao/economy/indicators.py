@@ -28,9 +28,10 @@ from typing import Any
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from zhizao.economy import catalogue, coefficients, growth
-from zhizao.economy.catalogue import CATALOGUE, RANKED, SHARES
+from zhizao.economy.catalogue import CATALOGUE, MAPPING_ONLY, RANKED, SHARES
 from zhizao.engine.base import Engine
 
 INPUTS = ("enterprises", "statistics_annual", "price_indices", "tax", "land", "energy")
@@ -108,12 +109,18 @@ def firm_years(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Tabl
         cmp_no_index=in_cmp & j.p_index.isnull(),
         va_above=j.above.ifelse(va, 0.0),
         go_above=j.above.ifelse(j.gross_output.fill_null(0.0), 0.0),
-        **{f"va_{k}": (j.above & j[f"s_{k}"].fill_null(j[f"m_{k}"].fill_null(False))).ifelse(va, 0.0)
-           for k in SHARES},
+        **{f"va_{k}": (j.above & _category(j, k)).ifelse(va, 0.0) for k in SHARES},
     )
     return out.select("credit_code", "year", "region_code", "industry_code", "division", "above", "in_cmp",
                       "cmp_cur", "cmp_base", "cmp_no_index", "va_above", "go_above",
                       *[f"va_{k}" for k in SHARES], value_added=va)
+
+
+def _category(j: ibis.Table, k: str) -> ibis.Value:
+    """Is the firm in category ``k``: its own flag where given, else the industry mapping; only
+    the mapping for the categories of ``MAPPING_ONLY`` (whose flag belongs to another list)."""
+    mapped = j[f"m_{k}"].fill_null(False)
+    return mapped if k in MAPPING_ONLY else j[f"s_{k}"].fill_null(mapped)
 
 
 def scale_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
@@ -132,7 +139,8 @@ def scale_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Ta
 
 
 def per_mu_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
-    """Per (region, year): land, tax and value added of the firms evaluated (land area > 0)."""
+    """Per (region, year): land, tax and value added of the above-scale firms evaluated (规上 with
+    land area > 0). Land counts each parcel once per region, however many firms hold it."""
     sa = t["statistics_annual"]
     ent = t["enterprises"]
     land = t["land"]
@@ -142,32 +150,53 @@ def per_mu_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.T
         area=land.area_mu.sum())
     area = area.filter(area.area > 0)
     taxes = tax.select(t_code=tax.credit_code, t_year=tax.year.cast("int64"), tax_paid=tax.tax_paid)
-    cur = sa.select("credit_code", year=sa.year.cast("int64"), value_added=sa.value_added)
+    above = sa.filter(sa.above_scale.fill_null(False))
+    cur = above.select("credit_code", year=above.year.cast("int64"), value_added=above.value_added)
     j = cur.join(area, (cur.credit_code == area.l_code) & (cur.year == area.l_year))
     ents = ent.select(e_code=ent.credit_code, region_code=ent.region_code)
     j = j.join(ents, j.credit_code == ents.e_code)
     j = j.left_join(taxes, (j.credit_code == taxes.t_code) & (j.year == taxes.t_year))
-    j = by_region(j.select("region_code", "year", "area", tax_paid=j.tax_paid.fill_null(0.0),
-                           value_added=j.value_added.fill_null(0.0)))
-    return j.group_by(["region", "year"]).aggregate(
-        land_mu=j.area.sum(), tax_eval=j.tax_paid.sum(), va_eval=j.value_added.sum(), n_eval=j.area.count())
+    firms = by_region(j.select("region_code", "year", tax_paid=j.tax_paid.fill_null(0.0),
+                               value_added=j.value_added.fill_null(0.0)))
+    money = firms.group_by(["region", "year"]).aggregate(
+        tax_eval=firms.tax_paid.sum(), va_eval=firms.value_added.sum(), n_eval=firms.year.count())
+    ev = j.select(p_code=j.credit_code, p_year=j.year, p_region=j.region_code)
+    held = land.join(ev, (land.credit_code == ev.p_code) & (land.year.cast("int64") == ev.p_year))
+    held = by_region(held.select(region_code=held.p_region, year=held.p_year, parcel_id=held.parcel_id,
+                                 area_mu=held.area_mu))
+    parcels = held.group_by(["region", "year", "parcel_id"]).aggregate(area=held.area_mu.max(),
+                                                                       holders=held.area_mu.count())
+    acres = parcels.group_by([parcels.region.name("a_region"), parcels.year.name("a_year")]).aggregate(
+        land_mu=parcels.area.sum(), n_shared=(parcels.holders > 1).cast("int64").sum())
+    out = money.join(acres, (money.region == acres.a_region) & (money.year == acres.a_year))
+    return out.select("region", "year", "land_mu", "tax_eval", "va_eval", "n_eval", "n_shared")
 
 
 def energy_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
-    """Per (region, year): standard coal and CO2 of above-scale firms and their value added."""
+    """Per (region, year): standard coal and CO2 of above-scale firms and their value added; also
+    at comparable figures for the span's changes: coal and CO2 with the base year's coefficients
+    (one grid factor for every year) and value added at base-year prices (``ref_deflators``)."""
     en = t["energy"]
     coef = t["ref_energy_coefficients"]
+    base = coef.filter(coef.c_year == y_from).select(b_type=coef.c_type, b_tce=coef.tce_per_unit,
+                                                     b_co2=coef.co2_per_unit)
     en = en.mutate(e_year=en.month.year().cast("int64"))
     en = en.filter((en.e_year >= y_from) & (en.e_year <= y_to))
     j = en.join(coef, (en.e_year == coef.c_year.cast("int64")) & (en.energy_type == coef.c_type))
+    j = j.left_join(base, j.energy_type == base.b_type)
     per_firm = j.group_by([j.credit_code.name("n_code"), j.e_year.name("n_year")]).aggregate(
-        tce=(j.quantity * j.tce_per_unit).sum(), co2=(j.quantity * j.co2_per_unit).sum())
+        tce=(j.quantity * j.tce_per_unit).sum(), co2=(j.quantity * j.co2_per_unit).sum(),
+        tce_fix=(j.quantity * j.b_tce).sum(), co2_fix=(j.quantity * j.b_co2).sum())
     fy = firm_years(t, y_from, y_to)
     fy = fy.filter(fy.above)
     k = fy.join(per_firm, (fy.credit_code == per_firm.n_code) & (fy.year == per_firm.n_year))
-    k = by_region(k.select("region_code", "year", "tce", "co2", va=k.va_above))
+    defl = t["ref_deflators"]
+    k = k.left_join(defl, (k.division == defl.d_div) & (k.year == defl.d_year))
+    k = by_region(k.select("region_code", "year", "tce", "co2", "tce_fix", "co2_fix", va=k.va_above,
+                           va_cmp=k.va_above / k.d_cum.fill_null(1.0)))
     return k.group_by(["region", "year"]).aggregate(
-        energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count())
+        energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count(),
+        tce_fix=k.tce_fix.sum(), co2_fix=k.co2_fix.sum(), va_cmp=k.va_cmp.sum())
 
 
 def monthly_totals(t: Mapping[str, ibis.Table], year: int) -> ibis.Table:
@@ -269,7 +298,34 @@ def prepare(engine: Engine, y_from: int, y_to: int) -> tuple[dict[str, ibis.Tabl
     tables["ref_industry_flags"] = engine.register("ref_industry_flags", industry_flags())
     coef, notes = coefficients.coefficient_table(range(y_from, y_to + 1))
     tables["ref_energy_coefficients"] = engine.register("ref_energy_coefficients", coef)
+    tables["ref_deflators"] = engine.register("ref_deflators", deflators(engine, tables["price_indices"], y_from, y_to))
     return tables, notes
+
+
+def deflators(engine: Engine, prices: ibis.Table, y_from: int, y_to: int) -> pa.Table:
+    """Per (division, year of the span): the chained producer price index since ``y_from``
+    (``y_from`` = 1): dividing a year's value added by it gives ``y_from`` prices."""
+    df = engine.to_pandas(prices.filter((prices.year > y_from) & (prices.year <= y_to))
+                          .select("division", "year", "index"))
+    return deflator_table(df, y_from, y_to)
+
+
+def deflator_table(prices: pd.DataFrame, y_from: int, y_to: int) -> pa.Table:
+    """:func:`deflators` from the rows of ``price_indices`` (division, year, index); a year
+    without an index for the division counts as unchanged prices."""
+    index = {(str(r.division), int(r.year)): float(r.index) for r in prices.itertuples(index=False)
+             if pd.notna(r.index) and y_from < int(r.year) <= y_to}
+    rows: dict[str, list[Any]] = {"d_div": [], "d_year": [], "d_cum": []}
+    for div in sorted({d for d, _ in index}):
+        cum = 1.0
+        for y in range(y_from, y_to + 1):
+            if y > y_from:
+                cum *= index.get((div, y), 100.0) / 100.0
+            rows["d_div"].append(div)
+            rows["d_year"].append(y)
+            rows["d_cum"].append(cum)
+    return pa.table({"d_div": pa.array(rows["d_div"], pa.string()), "d_year": pa.array(rows["d_year"], pa.int64()),
+                     "d_cum": pa.array(rows["d_cum"], pa.float64())})
 
 
 def _frame(engine: Engine, expr: ibis.Table) -> pd.DataFrame:
@@ -316,22 +372,25 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
         if n:
             put("gross_output", reg, y, _f(r.gross_output), f"{y}年，规上企业{n}家，当年价")
             put("value_added", reg, y, _f(r.value_added), f"{y}年，规上企业{n}家，当年价")
-            for k, (name, _cls) in SHARES.items():
-                put(f"share_{k}", reg, y, growth.rate(_f(getattr(r, f"va_{k}")), _f(r.value_added)),
-                    f"{y}年，{name}企业标识优先，未填报按行业代码映射")
+            for k, (name, cls) in SHARES.items():
+                how = f"按行业代码映射（{cls}）" if k in MAPPING_ONLY else f"{name}企业标识优先，未填报按行业代码映射"
+                put(f"share_{k}", reg, y, growth.rate(_f(getattr(r, f"va_{k}")), _f(r.value_added)), f"{y}年，{how}")
         if int(r.cmp_n):
             note = f"，其中{int(r.cmp_no_index)}家所属大类缺价格指数、未缩减" if int(r.cmp_no_index) else ""
             put("value_added_growth", reg, y, growth.growth(_f(r.cmp_base), _f(r.cmp_cur)),
                 f"{y}年比{y - 1}年，可比价，同口径企业{int(r.cmp_n)}家{note}")
     for r in per_mu.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
-        basis = f"{y}年，参评企业{int(r.n_eval)}家，用地{_f(r.land_mu):.2f}亩"
+        shared = f"，其中{int(r.n_shared)}宗多家企业共用的宗地只计一次" if int(r.n_shared) else ""
+        basis = f"{y}年，规上企业{int(r.n_eval)}家，用地{_f(r.land_mu):.2f}亩{shared}"
         put("tax_per_mu", reg, y, _f(r.tax_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
         put("value_added_per_mu", reg, y, _f(r.va_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
+    comparable: dict[tuple[str, int], tuple[float | None, float | None, float | None]] = {}
     for r in energy.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
         basis = f"{y}年，有能耗数据的规上企业{int(r.n_energy)}家；{coef_notes[y]}"
         va = _f(r.va_energy)
+        comparable[(reg, y)] = (_f(r.tce_fix), _f(r.co2_fix), _f(r.va_cmp))
         put("energy_tce", reg, y, _f(r.energy_tce), basis)
         put("co2_t", reg, y, _f(r.co2_t), basis)
         if va and va > 0:
@@ -352,9 +411,14 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
             for ind in ("tax_per_mu", "value_added_per_mu"):
                 a, b = yearly.get((ind, reg, y_from)), yearly.get((ind, reg, y_to))
                 put_span(f"{ind}_cagr", growth.cagr(a, b, n), f"基年{y_from}，末年{y_to}，n={n}，当年价")
-            for ind in ("energy_per_value_added", "co2_per_value_added"):
-                a, b = yearly.get((ind, reg, y_from)), yearly.get((ind, reg, y_to))
-                put_span(f"{ind}_change", growth.relative_change(a, b), f"基年{y_from}，末年{y_to}，当年价")
+            c0, c1 = comparable.get((reg, y_from)), comparable.get((reg, y_to))
+            if c0 and c1:
+                note = (f"基年{y_from}，末年{y_to}，增加值按{y_from}年价格（分行业出厂价格指数逐年连乘缩减），"
+                        f"折标系数与排放因子统一取{y_from}年（{coef_notes[y_from]}）")
+                for ind, pos in (("energy_per_value_added", 0), ("co2_per_value_added", 1)):
+                    a = c0[pos] / c0[2] if c0[pos] is not None and c0[2] else None
+                    b = c1[pos] / c1[2] if c1[pos] is not None and c1[2] else None
+                    put_span(f"{ind}_change", growth.relative_change(a, b), note)
 
     out.extend(_ranks(out))
     if published:
@@ -431,10 +495,11 @@ class PublishedRun:
     results: Any  # pyarrow.Table
 
 
-#: method → (outcome field, indicator prefix, categories)
+#: method → (outcome field, indicator prefix, categories as (value, id suffix)); 亩均's
+#: 不定等级 is its own category, never counted in B
 DISTRIBUTIONS = {
-    "carbon": ("grade", "carbon_grade_", tuple(str(g) for g in range(1, 6))),
-    "mujun": ("class", "mujun_class_", tuple("ABCD")),
+    "carbon": ("grade", "carbon_grade_", tuple((str(g), str(g)) for g in range(1, 6))),
+    "mujun": ("class", "mujun_class_", (*((c, c) for c in "ABCD"), ("不定等级", "undetermined"))),
 }
 
 
@@ -467,8 +532,8 @@ def published_distributions(engine: Engine, enterprises: ibis.Table, published: 
         df = engine.to_pandas(distribution_totals(tab, enterprises, field))
         counts = {(str(r.region), str(r.category)): int(r.firms) for r in df.itertuples(index=False)}
         for reg in sorted({k[0] for k in counts}):
-            for c in cats:
-                out.append(Value(f"{prefix}{c}", reg, p.year, float(counts.get((reg, c), 0)),
+            for c, suffix in cats:
+                out.append(Value(f"{prefix}{suffix}", reg, p.year, float(counts.get((reg, c), 0)),
                                  f"运行 {p.run_id}（方法论 {p.methodology}）"))
     return out
 

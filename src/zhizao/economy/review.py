@@ -3,7 +3,10 @@
 so the report and ``zhizao indicators --from Y1 --to Y2`` print the same figures.
 
 Sections: scale and quality, growth, structure, per-mu efficiency, green manufacturing, carbon,
-districts, and a note of each indicator's basis. HTML (one self-contained page with inline SVG
+districts, and a 说明 with the conventions and each indicator's basis. Written as an official
+text (:mod:`zhizao.economy.wording`): amounts in 亿元 / 万吨, 增长 / 下降 wording, working notes
+only in the 说明, charts without scientific notation; a demo city's report says 演示数据 on
+every page. HTML (one self-contained page with inline SVG
 charts), PDF (the same HTML through WeasyPrint with CJK fonts) or XLSX (the figures).
 """
 
@@ -13,13 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhizao.economy import catalogue, charts
+from zhizao.economy import catalogue, charts, wording
 from zhizao.economy.catalogue import CATALOGUE, SHARES
 from zhizao.economy.indicators import Value, for_settings
 
 
 class ReviewError(ValueError):
     """A report that cannot be written (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class ProvinceFigure:
+    """A row of ``province_indicators``: the province's figure and the region's rank."""
+
+    value: float
+    rank: int | None = None
+    regions: int | None = None
 
 
 @dataclass
@@ -32,6 +44,10 @@ class Review:
     #: id → year → Value for the report's region
     by_id: dict[str, dict[int, Value]] = field(default_factory=dict)
     districts: list[str] = field(default_factory=list)
+    #: (indicator id, year) → the province's figure (optional ``province_indicators`` rows)
+    province: dict[tuple[str, int], ProvinceFigure] = field(default_factory=dict)
+    #: built from the demo city's synthetic data: every page says 演示数据
+    demo: bool = False
 
     def v(self, ind: str, year: int | None = None, region: str | None = None) -> Value | None:
         year = self.y_to if year is None else year
@@ -48,6 +64,24 @@ class Review:
         x = self.v(ind, year, region)
         return None if x is None else float(catalogue.rounded(ind, x.value))  # type: ignore[arg-type]
 
+    def amount(self, ind: str, year: int | None = None) -> str:
+        """A level in words: 万元 → 亿元, 吨 → 万吨 (one decimal) when large."""
+        return wording.amount(self.num(ind, year), CATALOGUE[ind].unit, CATALOGUE[ind].decimals)
+
+    def change(self, ind: str, year: int | None = None) -> str:
+        return wording.change(self.num(ind, year), CATALOGUE[ind].decimals)
+
+    def versus_province(self, ind: str, year: int | None = None) -> str:
+        """"，高于全省平均0.8个百分点，居全省第3位" when the province's figure was supplied."""
+        year = self.y_to if year is None else year
+        pf, mine = self.province.get((ind, year)), self.num(ind, year)
+        if pf is None or mine is None:
+            return ""
+        text = "，" + wording.compared(mine - pf.value, CATALOGUE[ind].unit, CATALOGUE[ind].decimals)
+        if pf.rank is not None:
+            text += f"，居全省第{pf.rank}位"
+        return text
+
     @property
     def years(self) -> list[int]:
         return list(range(self.y_from, self.y_to + 1))
@@ -56,6 +90,10 @@ class Review:
     def n(self) -> int:
         return self.y_to - self.y_from
 
+    @property
+    def title_name(self) -> str:
+        return f"{self.region_name}（演示数据）" if self.demo else self.region_name
+
 
 def region_name(code: str) -> str:
     from zhizao.codes import regions
@@ -63,9 +101,16 @@ def region_name(code: str) -> str:
     return regions.name(code) or code
 
 
+def is_demo_home(settings: Any) -> bool:
+    """Is this the home ``zhizao demo`` built (its synthetic city's manifest is there)?"""
+    return (Path(settings.home) / "demo-input" / "manifest.json").exists()
+
+
 def build(settings: Any, y_from: int, y_to: int, region: str | None = None,
-          values: list[Value] | None = None) -> Review:
-    """Compute the span's indicators (unless given) and pick the report's region (the city)."""
+          values: list[Value] | None = None, demo: bool | None = None) -> Review:
+    """Compute the span's indicators (unless given) and pick the report's region (the city).
+
+    ``demo`` marks the report as built from demo data (default: the home is the demo's)."""
     if y_to <= y_from:
         raise ReviewError(f"回眸报告需要至少两个年度：{y_from}–{y_to}")
     if values is None:
@@ -80,73 +125,111 @@ def build(settings: Any, y_from: int, y_to: int, region: str | None = None,
     mine = [v for v in values if v.region == region]
     if not mine:
         raise ReviewError(f"地区 {region} 在 {y_from}–{y_to} 年没有指标")
-    rep = Review(region, region_name(region), y_from, y_to, values)
+    rep = Review(region, region_name(region), y_from, y_to, values,
+                 demo=is_demo_home(settings) if demo is None else demo)
     for v in mine:
         rep.by_id.setdefault(v.id, {})[v.year] = v
     if region.endswith("00"):
         rep.districts = sorted({v.region for v in values if v.region[:4] == region[:4] and v.region != region})
+    rep.province = province_figures(settings, region, y_from, y_to)
     return rep
 
 
+def province_figures(settings: Any, region: str, y_from: int, y_to: int) -> dict[tuple[str, int], ProvinceFigure]:
+    """The ``province_indicators`` rows of ``region`` for the span (none when not supplied)."""
+    from zhizao.engine import connect
+
+    if not Path(settings.warehouse_path).exists():
+        return {}
+    eng = connect(settings, None, read_only=True)
+    try:
+        t = eng.table("province_indicators")
+        t = t.filter((t.region_code == region) & (t.year >= y_from) & (t.year <= y_to))
+        df = eng.to_pandas(t.select("indicator", "year", "province_value", "rank", "regions"))
+    except Exception:  # a warehouse from before the table existed: no comparison
+        return {}
+    finally:
+        eng.close()
+    out: dict[tuple[str, int], ProvinceFigure] = {}
+    for r in df.itertuples(index=False):
+        if r.indicator not in CATALOGUE or r.province_value is None or r.province_value != r.province_value:
+            continue
+        rank = None if r.rank is None or r.rank != r.rank else int(r.rank)
+        regions = None if r.regions is None or r.regions != r.regions else int(r.regions)
+        out[(str(r.indicator), int(r.year))] = ProvinceFigure(float(r.province_value), rank, regions)
+    return out
+
+
 # ---------------------------------------------------------------- narrative
+def _years(rep: Review) -> list[str]:
+    return [f"{y}年" for y in rep.years]
+
+
+def _scaled(rep: Review, ind: str, years: list[int]) -> tuple[list[float | None], str]:
+    """A series in the unit a chart or table row shows (亿元 for large 万元 …)."""
+    vals = [rep.num(ind, y) for y in years]
+    unit, f = wording.scale_for(CATALOGUE[ind].unit, vals)
+    return [None if v is None else round(v / f, 1) if f != 1.0 else v for v in vals], unit
+
+
 def sections(rep: Review) -> list[dict[str, Any]]:
     """The report's sections: title, paragraphs, tables (rows of formatted figures), charts."""
-    y0, y1, n = rep.y_from, rep.y_to, rep.n
+    y0, y1 = rep.y_from, rep.y_to
     secs: list[dict[str, Any]] = []
+    place = "全市" if rep.region.endswith("00") else "全区"
 
     # 规模质效
-    paras = [f"{y1}年，{rep.region_name}规上工业企业{rep.f('above_scale_count')}家，规上工业总产值"
-             f"{rep.f('gross_output')}万元，规上工业增加值{rep.f('value_added')}万元（当年价）。"]
+    paras = [f"{y1}年，{rep.region_name}有规上工业企业{rep.f('above_scale_count')}家，实现规上工业总产值"
+             f"{rep.amount('gross_output')}、规上工业增加值{rep.amount('value_added')}（按现价计算）。"]
     if rep.v("value_added_growth"):
-        paras.append(f"按可比价计算，{y1}年规上工业增加值比上年增长{rep.f('value_added_growth')}%"
-                     f"（{rep.v('value_added_growth').basis}）。")  # type: ignore[union-attr]
+        paras.append(f"按可比价计算，{y1}年规上工业增加值比上年{rep.change('value_added_growth')}"
+                     f"{rep.versus_province('value_added_growth')}。")
+    va, va_unit = _scaled(rep, "value_added", rep.years)
     secs.append({"title": "规模质效迈上新台阶", "paras": paras,
                  "table": _year_table(rep, ["above_scale_count", "gross_output", "value_added"]),
-                 "chart": charts.lines("规上工业增加值（当年价）", [str(y) for y in rep.years],
-                                       {"规上工业增加值": [rep.num("value_added", y) for y in rep.years]}, "万元")})
+                 "chart": charts.lines("规上工业增加值（现价）", _years(rep), {"规上工业增加值": va}, va_unit)})
 
     # 增长
     paras = []
     if rep.v("value_added_cagr"):
-        paras.append(f"{y0}年以来，规上工业增加值年均增长{rep.f('value_added_cagr')}%"
-                     f"（可比价，逐年增速连乘，n = {n}个年度间隔）。")
-    yearly = [f"{y}年{rep.f('value_added_growth', y)}%" for y in rep.years if rep.v("value_added_growth", y)]
+        paras.append(f"{y0}年以来，{place}规上工业增加值按可比价计算年均{rep.change('value_added_cagr')}。")
+    yearly = [f"{y}年比上年{rep.change('value_added_growth', y)}" for y in rep.years if rep.v("value_added_growth", y)]
     if yearly:
-        paras.append("各年可比价增速：" + "，".join(yearly) + "。")
+        paras.append("分年度看，规上工业增加值" + "，".join(yearly) + "。")
     g = rep.v("value_added_growth")
     if g is not None:
         ind = CATALOGUE["value_added_growth"]
         st = ind.status(g.value)
-        paras.append({"warning": f"{y1}年增速低于预警线{ind.warning:g}%，需重点关注。",
-                      "excellent": f"{y1}年增速达到优秀线{ind.excellence:g}%以上。",
-                      "normal": f"{y1}年增速处于预警线{ind.warning:g}%与优秀线{ind.excellence:g}%之间。"}[st or "normal"])
+        paras.append({"warning": f"{y1}年增速低于预警线（{ind.warning:g}%），需重点关注。",
+                      "excellent": f"{y1}年增速达到{ind.excellence:g}%以上的优秀水平。",
+                      "normal": f"{y1}年增速处于{ind.warning:g}%至{ind.excellence:g}%的正常区间。"}[st or "normal"])
     secs.append({"title": "工业经济稳中有进", "paras": paras or ["缺少可比价增速所需的数据。"],
                  "table": _year_table(rep, ["value_added_growth"], span=["value_added_cagr"]),
-                 "chart": charts.bars("规上工业增加值增速（可比价）", [str(y) for y in rep.years],
+                 "chart": charts.bars("规上工业增加值增速（可比价）", _years(rep),
                                       {"增速": [rep.num("value_added_growth", y) for y in rep.years]}, "%")})
 
     # 结构
     names = [SHARES[k][0] for k in SHARES]
     shares = "、".join(f"{rep.f(f'share_{k}')}%" for k in SHARES)
-    changes = "、".join(f"{rep.f(f'share_{k}_change_pp')}个" for k in SHARES)
-    paras = [f"产业结构不断优化，{y1}年全市{'、'.join(names)}增加值占规上工业比重分别达{shares}，"
-             f"较{y0}年分别变动{changes}百分点（正数为提升）。"]
+    moves = "、".join(wording.points(rep.num(f"share_{k}_change_pp")) for k in SHARES)
+    paras = [f"产业结构不断优化。{y1}年，{place}{'、'.join(names)}增加值占规上工业比重分别为{shares}，"
+             f"与{y0}年相比分别{moves}。"]
     secs.append({"title": "产业结构持续优化", "paras": paras,
                  "table": _year_table(rep, [f"share_{k}" for k in SHARES], span=[f"share_{k}_change_pp" for k in SHARES]),
                  "chart": charts.bars("增加值占规上工业比重", names,
                                       {f"{y0}年": [rep.num(f"share_{k}", y0) for k in SHARES],
                                        f"{y1}年": [rep.num(f"share_{k}", y1) for k in SHARES]}, "%")})
 
-    # 亩均
-    paras = [f"全市工业亩均税收从{y0}年度的{rep.f('tax_per_mu', y0)}万元{_to(rep, 'tax_per_mu')}{y1}年度的"
-             f"{rep.f('tax_per_mu', y1)}万元，年均增长{rep.f('tax_per_mu_cagr')}%；亩均工业增加值从"
+    # 亩均（规上口径）
+    paras = [f"{place}规上工业企业亩均税收从{y0}年的{rep.f('tax_per_mu', y0)}万元{_to(rep, 'tax_per_mu')}{y1}年的"
+             f"{rep.f('tax_per_mu', y1)}万元，年均{rep.change('tax_per_mu_cagr')}；亩均工业增加值从"
              f"{rep.f('value_added_per_mu', y0)}万元{_to(rep, 'value_added_per_mu')}"
-             f"{rep.f('value_added_per_mu', y1)}万元，年均增长{rep.f('value_added_per_mu_cagr')}%"
-             f"（n = {n}个年度间隔；按 n = {n + 1} 计的口径见说明）。"]
+             f"{rep.f('value_added_per_mu', y1)}万元，年均{rep.change('value_added_per_mu_cagr')}"
+             f"{rep.versus_province('value_added_per_mu')}。"]
     secs.append({"title": "亩均效益稳步提升", "paras": paras,
                  "table": _year_table(rep, ["tax_per_mu", "value_added_per_mu"],
                                       span=["tax_per_mu_cagr", "value_added_per_mu_cagr"]),
-                 "chart": charts.lines("亩均效益", [str(y) for y in rep.years],
+                 "chart": charts.lines("规上工业企业亩均效益", _years(rep),
                                        {"亩均税收": [rep.num("tax_per_mu", y) for y in rep.years],
                                         "亩均工业增加值": [rep.num("value_added_per_mu", y) for y in rep.years]},
                                        "万元/亩")})
@@ -154,27 +237,36 @@ def sections(rep: Review) -> list[dict[str, Any]]:
     # 绿色制造
     paras = []
     if rep.v("energy_per_value_added"):
-        paras.append(f"{y1}年规上工业综合能耗{rep.f('energy_tce')}吨标准煤，单位工业增加值能耗"
-                     f"{rep.f('energy_per_value_added')}吨标准煤/万元，较{y0}年变动{rep.f('energy_per_value_added_change')}%。")
+        text = (f"{y1}年，规上工业综合能耗{rep.amount('energy_tce')}，单位工业增加值能耗"
+                f"{rep.f('energy_per_value_added')}吨标准煤/万元")
+        if rep.v("energy_per_value_added_change"):
+            text += f"；按可比价计算，较{y0}年{rep.change('energy_per_value_added_change')}"
+        paras.append(text + "。")
     secs.append({"title": "绿色制造构建新标杆", "paras": paras or ["缺少能源消费数据。"],
                  "table": _year_table(rep, ["energy_tce", "energy_per_value_added"], span=["energy_per_value_added_change"]),
-                 "chart": charts.bars("单位工业增加值能耗", [str(y) for y in rep.years],
-                                      {"吨标准煤/万元": [rep.num("energy_per_value_added", y) for y in rep.years]},
+                 "chart": charts.bars("单位工业增加值能耗", _years(rep),
+                                      {"单位工业增加值能耗": [rep.num("energy_per_value_added", y) for y in rep.years]},
                                       "吨标准煤/万元")})
 
     # 碳效
     paras = []
     if rep.v("co2_per_value_added"):
-        paras.append(f"{y1}年规上工业二氧化碳排放{rep.f('co2_t')}吨，单位工业增加值排放{rep.f('co2_per_value_added')}吨/万元，"
-                     f"较{y0}年变动{rep.f('co2_per_value_added_change')}%。")
+        text = (f"{y1}年，规上工业二氧化碳排放{rep.amount('co2_t')}，单位工业增加值二氧化碳排放"
+                f"{rep.f('co2_per_value_added')}吨/万元")
+        if rep.v("co2_per_value_added_change"):
+            text += f"；按可比价、统一排放因子计算，较{y0}年{rep.change('co2_per_value_added_change')}"
+        paras.append(text + "。")
     grades = [(g, rep.v(f"carbon_grade_{g}")) for g in range(1, 6)]
     if any(v for _, v in grades):
         paras.append(f"{y1}年碳效码评价中，" + "，".join(f"{g}级{rep.f(f'carbon_grade_{g}')}家" for g, _ in grades) + "。")
     classes = [(c, rep.v(f"mujun_class_{c}")) for c in "ABCD"]
     if any(v for _, v in classes):
-        paras.append(f"{y1}年亩均效益评价中，" + "，".join(f"{c}类{rep.f(f'mujun_class_{c}')}家" for c, _ in classes) + "。")
+        text = f"{y1}年亩均效益评价中，" + "，".join(f"{c}类{rep.f(f'mujun_class_{c}')}家" for c, _ in classes)
+        if rep.num("mujun_class_undetermined"):
+            text += f"，另有不定等级{rep.f('mujun_class_undetermined')}家（单独计数）"
+        paras.append(text + "。")
     carbon_ids = ["co2_t", "co2_per_value_added"] + [f"carbon_grade_{g}" for g in range(1, 6)] + \
-        [f"mujun_class_{c}" for c in "ABCD"]
+        [f"mujun_class_{c}" for c in "ABCD"] + (["mujun_class_undetermined"] if rep.v("mujun_class_undetermined") else [])
     secs.append({"title": "碳效改革走在前列", "paras": paras or ["缺少能源消费与碳效评价数据。"],
                  "table": _year_table(rep, carbon_ids, span=["co2_per_value_added_change"]),
                  "chart": charts.bars(f"{y1}年碳效等级分布", [f"{g}级" for g in range(1, 6)],
@@ -185,12 +277,23 @@ def sections(rep: Review) -> list[dict[str, Any]]:
     if rep.districts:
         cols = ["value_added", "value_added_growth", "rank_value_added_growth", "tax_per_mu", "rank_tax_per_mu",
                 "value_added_per_mu", "rank_value_added_per_mu"]
-        rows = [[region_name(d)] + [rep.f(c, region=d) for c in cols] for d in rep.districts]
+        va_vals = [rep.num("value_added", region=d) for d in rep.districts]
+        va_unit, va_f = wording.scale_for("万元", va_vals)
+
+        def cell(c: str, d: str) -> str:
+            if c == "value_added":
+                return wording.number(rep.num(c, region=d), va_f, 0)
+            return rep.f(c, region=d)
+
+        def head(c: str) -> str:
+            unit = va_unit if c == "value_added" else CATALOGUE[c].unit
+            return f"{CATALOGUE[c].name}（{unit}）"
+
+        rows = [[region_name(d)] + [cell(c, d) for c in cols] for d in rep.districts]
         secs.append({"title": "区县发展各显特色",
-                     "paras": [f"{y1}年各区县主要指标及排名（排名 1 为最高）。"],
-                     "table": {"head": ["区县"] + [f"{CATALOGUE[c].name}（{CATALOGUE[c].unit}）" for c in cols],
-                               "rows": rows},
-                     "chart": charts.bars(f"{y1}年各区县亩均税收", [region_name(d) for d in rep.districts],
+                     "paras": [f"{y1}年各区县主要指标及排名见下表（排名第1位为最高）。"],
+                     "table": {"head": ["区县"] + [head(c) for c in cols], "rows": rows},
+                     "chart": charts.bars(f"{y1}年各区县规上工业企业亩均税收", [region_name(d) for d in rep.districts],
                                           {"亩均税收": [rep.num("tax_per_mu", region=d) for d in rep.districts]},
                                           "万元/亩")})
     return secs
@@ -198,12 +301,19 @@ def sections(rep: Review) -> list[dict[str, Any]]:
 
 def _to(rep: Review, ind: str) -> str:
     a, b = rep.num(ind, rep.y_from), rep.num(ind, rep.y_to)
-    return "下降到" if a is not None and b is not None and b < a else "提升到"
+    return "下降到" if a is not None and b is not None and b < a else "提高到"
 
 
 def _year_table(rep: Review, ids: list[str], span: list[str] | None = None) -> dict[str, Any]:
-    head = ["指标", "单位", *[str(y) for y in rep.years]]
-    rows = [[CATALOGUE[i].name, CATALOGUE[i].unit, *[rep.f(i, y) for y in rep.years]] for i in ids]
+    """Rows of figures by year; a large money or mass row in 亿元 / 万吨 with one decimal."""
+    head = ["指标", "单位", *[f"{y}年" for y in rep.years]]
+    rows = []
+    for i in ids:
+        ind = CATALOGUE[i]
+        vals = [rep.num(i, y) for y in rep.years]
+        unit, f = wording.scale_for(ind.unit, vals)
+        cells = [wording.number(v, f, ind.decimals) if f != 1.0 else rep.f(i, y) for v, y in zip(vals, rep.years, strict=True)]
+        rows.append([ind.name, unit, *cells])
     for i in span or []:
         rows.append([f"{CATALOGUE[i].name}（{rep.y_from}–{rep.y_to}）", CATALOGUE[i].unit,
                      *([""] * (len(rep.years) - 1)), rep.f(i)])
@@ -223,16 +333,37 @@ def basis_notes(rep: Review) -> list[dict[str, str]]:
     return out
 
 
+def conventions(rep: Review) -> list[str]:
+    """The 说明: the conventions a reader needs, kept out of the body text."""
+    y0, y1, n = rep.y_from, rep.y_to, rep.n
+    out = []
+    if rep.demo:
+        out.append(f"本报告使用平台演示数据（按固定随机种子生成的合成数据），企业与数字均为虚构，不代表{rep.region_name}实际情况。")
+    out += [
+        "金额在1亿元及以上时以亿元为单位、保留一位小数，不足1亿元时以万元为单位；二氧化碳排放、综合能耗在1万吨及以上时以万吨为单位。",
+        f"年均增长按 (末年 ÷ 基年)^(1/n) − 1 计算，n 为年度间隔数（{y0}–{y1}年 n = {n}）；规上工业增加值年均增长为逐年可比价增速连乘。"
+        f"部分材料按首尾年度计数（n = {n + 1}），例如“2016至2020年亩均税收从11.3万元到26.9万元，年均增长19%”对应 n = 5，按 n = 4 则为24.2%。",
+        "规上工业增加值增速按可比价计算：同口径企业（当年规上且上年有增加值）的增加值按所属行业大类出厂价格指数缩减。",
+        "亩均税收、亩均工业增加值按规上工业企业口径统计（当年规上且有用地的企业），用地面积中多家企业共用的宗地只计一次。",
+        f"单位工业增加值能耗、二氧化碳排放的变动按可比价计算：增加值按{y0}年价格（分行业出厂价格指数逐年连乘缩减），"
+        f"折标系数和排放因子（含电网排放因子）统一取{y0}年数值，使排放因子的年度调整不影响变动幅度；各年数值为当年价、当年排放因子。",
+        "高技术制造业按国家统计局《高技术产业（制造业）分类（2017）》的行业目录统计，与浙江省“高新技术产业”口径不同。",
+        "亩均效益“不定等级”企业（公用事业、新办、在建）单独计数，不计入B类。",
+    ]
+    if rep.province:
+        out.append("全省平均与位次取自导入的全省比较指标表（省统计局、省经信厅公布数）。")
+    out.append(f"报告数字与平台“工业经济指标”查询（{y0}–{y1}年）结果一致：同一计算、同一舍入；以亿元列示的数字由万元数值换算。")
+    return out
+
+
 # ---------------------------------------------------------------- output
 def render_html(rep: Review) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("zhizao.economy", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["chinese_ordinal"] = lambda i: "一二三四五六七八九十"[i - 1] if 1 <= i <= 10 else str(i)
     tpl = env.get_template("review/review.html")
-    return tpl.render(rep=rep, sections=sections(rep), notes=basis_notes(rep),
-                      convention=(f"年均增长按 (末年 ÷ 基年)^(1/n) − 1 计算，n 为年度间隔数（{rep.y_from}–{rep.y_to} 年 "
-                                  f"n = {rep.n}）。部分材料按首尾年度计数（n = {rep.n + 1}），例如“2016至2020年亩均税收"
-                                  "从11.3万元到26.9万元，年均增长19%”对应 n = 5，按 n = 4 则为 24.2%。"))
+    return tpl.render(rep=rep, sections=sections(rep), notes=basis_notes(rep), conventions=conventions(rep))
 
 
 def write_xlsx(rep: Review, out: Path) -> Path:
@@ -247,8 +378,10 @@ def write_xlsx(rep: Review, out: Path) -> Path:
               "source": i.source, "owner": i.owner,
               "warning": i.warning, "excellence": i.excellence} for k, i in CATALOGUE.items()]
     sheets = [
-        Sheet(f"指标{rep.y_from}-{rep.y_to}", cols, rows, title=f"{rep.region_name} {rep.y_from}–{rep.y_to} 年工业经济指标",
-              notes=["数值与 zhizao indicators 相同（同一计算、同一舍入）"]),
+        Sheet(f"指标{rep.y_from}-{rep.y_to}", cols, rows,
+              title=f"{rep.title_name} {rep.y_from}–{rep.y_to} 年工业经济指标",
+              notes=(["演示数据（合成数据，不代表实际情况）"] if rep.demo else [])
+              + ["数值与工业经济指标查询结果相同（同一计算、同一舍入，单位为万元等原始单位）"]),
         Sheet("指标目录", [("id", "指标代码", None), ("name", "指标", None), ("unit", "单位", None),
                           ("frequency", "频度", None), ("formula", "计算公式", None), ("source", "数据来源", None),
                           ("owner", "责任处室", None), ("warning", "预警值", None), ("excellence", "优秀值", None)],

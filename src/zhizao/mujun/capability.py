@@ -30,6 +30,7 @@ HEADERS: dict[str, str] = {
     "score": "综合得分",
     "rank": "排名",
     "class": "分类",
+    "managed_as": "按类管理",
     "status": "评价状态",
     "reason": "说明",
 }
@@ -38,19 +39,23 @@ STATUS_TITLES: dict[str, str] = {
     "graded": "已评价",
     "exempt": "不定等级",
     "insufficient_data": "数据不全",
+    "not_evaluated": "不参评",
 }
 
 CAPABILITY = Capability(
     name="mujun",
     title="亩均效益综合评价",
-    inputs=("enterprises", "statistics_annual", "tax", "energy", "land", "emissions"),
+    inputs=("enterprises", "statistics_annual", "tax", "energy", "land", "emissions", "mujun_negative_list"),
     methodology_model=MujunMethodology,
     evaluate=evaluate,
     to_rows=to_rows,
     outcome_fields=("class",),
     figure_fields=("score", "rank"),
     methodology_package="zhizao.mujun.methodologies",
-    extra={"default_methodology": "huzhou-mujun", "headers": HEADERS, "status_titles": STATUS_TITLES},
+    extra={"default_methodology": "huzhou-mujun", "headers": HEADERS, "status_titles": STATUS_TITLES,
+           # how a year is published: the bureau's round (freeze → land notice → score → results
+           # notice → publication), never a direct publish (used by ``zhizao demo``)
+           "publish_round": "zhizao.mujun.workflow:run_round"},
 )
 
 __all__ = ["CAPABILITY", "HEADERS", "MujunMethodology", "evaluate", "to_rows"]

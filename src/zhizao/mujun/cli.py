@@ -99,12 +99,13 @@ def land_notice_export_cmd(ctx: typer.Context, year: YearOpt,
 
 @mujun_app.command("score")
 def score_cmd(ctx: typer.Context, year: YearOpt, engine: EngineOpt = None, by: ByOpt = None,
+              force: Annotated[bool, typer.Option("--force", help="用地面积公示期满前评价（记录在案）")] = False,
               as_json: JsonOpt = False) -> None:
-    """评价计算：在冻结的数据上运行亩均评价，登记为运行结果。"""
+    """评价计算：用地面积公示期满后，在冻结的数据上运行亩均评价，登记为运行结果。"""
     from zhizao.mujun import workflow
 
     settings = _store(ctx)
-    d = _do(workflow.score, settings, year, _who(by), engine=engine)
+    d = _do(workflow.score, settings, year, _who(by), engine=engine, force=force)
     emit(d, as_json, _say(f"[green]评价完成[/] 运行 {d['run_id']}：{d['counts'].get('firms', 0)} 家企业，"
                           f"分类 {d['counts'].get('class', {})}"))
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from zhizao.reports.xlsx import Sheet, write_workbook
 
-STATUS_TITLES = {"graded": "已评价", "exempt": "不定等级", "insufficient_data": "数据不全"}
+STATUS_TITLES = {"graded": "已评价", "exempt": "不定等级", "insufficient_data": "数据不全", "not_evaluated": "不参评"}
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
 
 

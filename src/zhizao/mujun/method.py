@@ -38,6 +38,7 @@ from zhizao.mujun.methodology import FLAGS, POLLUTANTS, MujunMethodology
 STATUS_GRADED = "graded"
 STATUS_EXEMPT = "exempt"
 STATUS_INSUFFICIENT = "insufficient_data"
+STATUS_NOT_EVALUATED = "not_evaluated"
 
 _FIRM_SUMS = ("tax", "value_added", "revenue", "gross_output", "employees", "rd_expense", "energy_tce",
               "electricity_10k_kwh", "emissions_t", "cod_t", "ammonia_nitrogen_t", "so2_t", "nox_t")
@@ -186,6 +187,17 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                          & (units.tax.fill_null(0.0) <= 0), "在建未投产（有自有用地、无营业收入和税收）"))
     exempt_reason = ibis.cases(*ex_cases, else_=_null("string")) if ex_cases else _null("string")
 
+    # -- coverage (不参评: outside the evaluated population, with the reason)
+    cov = m.coverage
+    cov_cases: list[tuple[Any, Any]] = []
+    if cov.require_land:
+        cov_cases.append((units.land_mu <= 0, "无用地（自有或租赁）记录，不参评"))
+    if cov.min_land_mu is not None:
+        lim = cov.min_land_mu.value
+        cov_cases.append((units.land_mu < lim, ibis.literal("用地面积 ").concat(
+            units.land_mu.round(2).cast("string")).concat(f" 亩，不足 {lim:g} 亩，不参评")))
+    outside = ibis.cases(*cov_cases, else_=_null("string")) if cov_cases else _null("string")
+
     # -- tracks
     track_cases = []
     for tr in m.tracks:
@@ -200,8 +212,11 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         if r.max_land_mu is not None:
             cond = cond & (units.land_mu < r.max_land_mu)
         track_cases.append((cond, tr.id))
-    units = units.mutate(track=ibis.cases(*track_cases, else_=_null("string")), exempt_reason=exempt_reason)
-    units = units.mutate(exempt=units.exempt_reason.notnull())
+    units = units.mutate(track=ibis.cases(*track_cases, else_=_null("string")), exempt_reason=exempt_reason,
+                         outside_reason=outside)
+    units = units.mutate(exempt=units.exempt_reason.notnull(), covered=units.outside_reason.isnull())
+    # the units a benchmark or an average is taken over: evaluated and not 不定等级
+    units = units.mutate(eligible=units.covered & ~units.exempt)
 
     # -- indicators
     used = m.used_indicators()
@@ -226,7 +241,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                 b: Any = ibis.literal(ti.benchmark.value)
             else:
                 if computed is None:
-                    valid = units[f"x_{i}"].notnull() & ~units.exempt
+                    valid = units[f"x_{i}"].notnull() & units.eligible
                     sn = ibis.cases((valid, units[spec.numerator]), else_=_null()).sum().over(group_by=part)
                     sd = ibis.cases((valid, units[spec.denominator]), else_=_null()).sum().over(group_by=part)
                     computed = ibis.cases((sd > 0, sn / sd), else_=_null())
@@ -270,7 +285,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                 continue
             in_track = units.track == tr.id
             if ti.if_missing == "average":
-                filled: Any = raw.fill_null(raw.mean().over(group_by=part).fill_null(0.0))
+                peers = ibis.cases((units.eligible, raw), else_=_null()).mean().over(group_by=part)
+                filled: Any = raw.fill_null(peers.fill_null(0.0))
             elif ti.if_missing == "zero":
                 filled = raw.fill_null(0.0)
             else:
@@ -307,12 +323,13 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     units = units.mutate(
         adjustment=adj,
         # an exempt unit is 不定等级 whatever data it lacks (a firm under construction has none)
-        status=ibis.cases((units.track.isnull(), STATUS_INSUFFICIENT), (units.exempt, STATUS_EXEMPT),
-                          (insufficient, STATUS_INSUFFICIENT), else_=STATUS_GRADED),
+        status=ibis.cases((~units.covered, STATUS_NOT_EVALUATED), (units.track.isnull(), STATUS_INSUFFICIENT),
+                          (units.exempt, STATUS_EXEMPT), (insufficient, STATUS_INSUFFICIENT),
+                          else_=STATUS_GRADED),
         incomplete=insufficient,
         missing=miss_reason,
     )
-    units = units.mutate(score=ibis.cases((units.incomplete, _null()),
+    units = units.mutate(score=ibis.cases((units.incomplete | ~units.covered, _null()),
                                           else_=(total + units.adjustment).round(6)))
 
     # -- rank and class within (track, region)
@@ -327,23 +344,16 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     graded = units.status == STATUS_GRADED
     units = units.mutate(rank=ibis.cases((graded, units.rank_all), else_=_null("int64")),
                          ranked_units=ibis.cases((graded, units.n_all), else_=_null("int64")))
-    labels = m.classes.labels
-    class_branches = []
-    for lab, cut in zip(labels[:-1], m.classes.cutoffs, strict=True):
-        bp = round(cut.value * 100)
-        # integer arithmetic: ceil(n·p/100) exactly, no floating-point rounding at the edges
-        k = (units.ranked_units * bp + 9999) // 10000
-        class_branches.append((units.rank <= k, lab))
-    graded_class = ibis.cases(*class_branches, else_=labels[-1])
-    units = units.mutate(**{"class": ibis.cases(
-        (units.status == STATUS_GRADED, graded_class),
-        (units.status == STATUS_EXEMPT, m.classes.exempt_class),
-        else_=_null("string"),
-    )})
+    units = units.mutate(**{"class": _classes(units, m)})
+    units, negative = _negative_list(units, inputs, firms, m, year)
     track_title = ibis.cases(*[(units.track == tr.id, tr.title) for tr in m.tracks], else_=_null("string"))
     units = units.mutate(
         track_title=track_title,
+        managed_as=ibis.cases((units.status == STATUS_EXEMPT, m.classes.exempt_class), else_=_null("string")),
         reason=ibis.cases(
+            (negative, ibis.literal("负面清单：").concat(units.negative_items)
+             .concat(f"，直接列为 {m.negative_list.to_class if m.negative_list else ''} 类")),
+            (~units.covered, units.outside_reason),
             (units.track.isnull(), "不符合任何评价赛道的条件"),
             (units.status == STATUS_INSUFFICIENT, ibis.literal("数据不全，无法评价：缺少 ").concat(units.missing)),
             (units.status == STATUS_EXEMPT,
@@ -363,7 +373,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         **{f"bench_{i}": units[f"bench_{i}"] for i in used}, **ind_out,
         **{f"score_{i}": units[f"score_{i}"] for i in used},
         adjustment=units.adjustment, score=units.score, rank=units["rank"], ranked_units=units.ranked_units,
-        **{"class": units["class"]}, status=units.status, reason=units.reason,
+        **{"class": units["class"]}, managed_as=units.managed_as, status=units.status, reason=units.reason,
     )
     out = _with_group(pop, label).join(unit_cols, "group_id")
     cols = ["credit_code", "name", "region_code", "industry_code", "track", "track_title"]
@@ -375,7 +385,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         **{f"bench_{i}": out[f"bench_{i}"] for i in used},
         **{f"score_{i}": out[f"score_{i}"] for i in used},
         adjustment=out.adjustment, score=out.score, rank=out["rank"], ranked_units=out.ranked_units,
-        **{"class": out["class"]}, status=out.status, reason=out.reason,
+        **{"class": out["class"]}, managed_as=out.managed_as, status=out.status, reason=out.reason,
     ).order_by("credit_code")
 
 
@@ -403,7 +413,68 @@ def to_rows(table: pa.Table) -> list[dict[str, Any]]:
             "score": r["score"],
             "rank": r["rank"],
             "class": r["class"],
+            "managed_as": r.get("managed_as"),
             "status": r["status"],
             "reason": r["reason"],
         })
     return out
+
+
+def _classes(units: ibis.Table, m: MujunMethodology) -> ir.Value:
+    """The class of each unit by the methodology's rule (rank share, score threshold or both);
+    不定等级 for exempt units, null for the others not graded."""
+    c = m.classes
+    labels = c.labels
+    last = len(labels) - 1
+
+    def index_of(branches: list[tuple[Any, int]]) -> Any:
+        return ibis.cases(*branches, else_=ibis.literal(last))
+
+    rank_idx: Any = None
+    if c.by in ("rank", "both"):
+        assert c.cutoffs is not None
+        branches = []
+        for k_idx, cut in enumerate(c.cutoffs):
+            bp = round(cut.value * 100)
+            # integer arithmetic: ceil(n·p/100) exactly, no floating-point rounding at the edges
+            k = (units.ranked_units * bp + 9999) // 10000
+            branches.append((units["rank"] <= k, ibis.literal(k_idx)))
+        rank_idx = index_of(branches)
+    score_idx: Any = None
+    if c.by in ("score", "both"):
+        assert c.thresholds is not None
+        score_idx = index_of([(units.score >= ibis.literal(t.value), ibis.literal(k_idx))
+                              for k_idx, t in enumerate(c.thresholds)])
+    if rank_idx is not None and score_idx is not None:
+        idx: Any = ibis.cases((rank_idx >= score_idx, rank_idx), else_=score_idx)
+    else:
+        idx = rank_idx if rank_idx is not None else score_idx
+    graded_class = ibis.cases(*[(idx == ibis.literal(i), lab) for i, lab in enumerate(labels)],
+                              else_=_null("string"))
+    return ibis.cases(
+        (units.status == STATUS_GRADED, graded_class),
+        (units.status == STATUS_EXEMPT, c.undetermined_label),
+        else_=_null("string"),
+    )
+
+
+def _negative_list(units: ibis.Table, inputs: Mapping[str, ibis.Table], firms: ibis.Table,
+                   m: MujunMethodology, year: int) -> tuple[ibis.Table, Any]:
+    """The override after the classes: units with a negative-list entry for the year (any member
+    firm) are put in the methodology's class whatever their score. Returns the units with
+    ``negative_items`` (the entries, joined) and the condition marking them."""
+    nl = m.negative_list
+    table = inputs.get("mujun_negative_list")
+    if nl is None or table is None:
+        return units.mutate(negative_items=_null("string")), ibis.literal(False)
+    t = table.filter(table.year == year)
+    if nl.items is not None:
+        t = t.filter(t.item.isin(nl.items))
+    members = firms.select(n_code=firms.credit_code, n_group=firms.group_id)
+    j = t.join(members, t.credit_code == members.n_code)
+    # sorted before joining: the order of a group's rows differs between engines
+    hits = j.group_by(j.n_group).agg(negative_items=j.item.collect(distinct=True).sort().join("、"))
+    units = units.left_join(hits, units.group_id == hits.n_group).drop("n_group")
+    negative = units.negative_items.notnull() & (units.status != STATUS_NOT_EVALUATED)
+    units = units.mutate(**{"class": ibis.cases((negative, nl.to_class), else_=units["class"])})
+    return units, negative

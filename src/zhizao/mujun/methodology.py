@@ -1,5 +1,5 @@
-"""The methodology of 亩均效益综合评价 (per-mu benefit evaluation): tracks, indicators, weights,
-benchmarks, caps, exemptions, class cut-offs, each value with its source.
+"""The methodology of 亩均效益综合评价 (per-mu benefit evaluation): coverage, tracks, indicators,
+weights, benchmarks, caps, exemptions, class rules and overrides, each value with its source.
 
 Indicators are ratios ``numerator / denominator`` of named firm aggregates (``AGGREGATES``);
 a methodology can define any such ratio, but cannot run code: the names are a whitelist.
@@ -19,6 +19,7 @@ Example (the head of ``huangyan-2022.yaml``)::
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -144,26 +145,70 @@ class Adjustment(_Strict):
 
 
 class Classes(_Strict):
-    """Cut-offs as cumulative shares of the ranked units of a track and region, in percent.
+    """How graded units are put in classes, within a track and region: by rank share, by score
+    threshold, or both (``by``).
 
-    With ``n`` ranked units and cut-off ``p``, a unit of rank ``r`` (1 = best) is in the first class
-    whose ``r ≤ ceil(n × p / 100)``; the last class takes the rest.
+    - ``rank``: with ``n`` ranked units and cut-off ``p`` (cumulative percent), a unit of rank
+      ``r`` (1 = best) is in the first class whose ``r ≤ ceil(n × p / 100)``; the last class
+      takes the rest.
+    - ``score``: a unit is in the first class whose ``thresholds`` value (a minimum score,
+      descending) it reaches; the last class takes the rest.
+    - ``both``: a unit must satisfy both rules for a class: it gets the lower (later) of its
+      rank class and its score class.
+
+    Exempt units (不定等级) are not ranked and are in none of the ``labels``: their class is
+    ``undetermined_label`` (counted apart), and they are managed as ``exempt_class``
+    (``managed_as`` in the results).
     """
 
     labels: list[str] = Field(default_factory=lambda: ["A", "B", "C", "D"])
-    cutoffs: list[Sourced]
+    by: Literal["rank", "score", "both"] = "rank"
+    cutoffs: list[Sourced] | None = None
+    thresholds: list[Sourced] | None = None
     exempt_class: str = "B"
+    undetermined_label: str = "不定等级"
 
     @model_validator(mode="after")
     def _shape(self) -> Classes:
-        if len(self.cutoffs) != len(self.labels) - 1:
-            raise ValueError("cutoffs 的个数应比 labels 少一个")
-        values = [c.value for c in self.cutoffs]
-        if values != sorted(values) or any(not 0 < v <= 100 for v in values):
-            raise ValueError("cutoffs 应为递增的百分比（0–100]")
+        if self.by in ("rank", "both"):
+            if self.cutoffs is None or len(self.cutoffs) != len(self.labels) - 1:
+                raise ValueError("按排名分档时 cutoffs 的个数应比 labels 少一个")
+            values = [c.value for c in self.cutoffs]
+            if values != sorted(values) or any(not 0 < v <= 100 for v in values):
+                raise ValueError("cutoffs 应为递增的百分比（0–100]")
+        if self.by in ("score", "both"):
+            if self.thresholds is None or len(self.thresholds) != len(self.labels) - 1:
+                raise ValueError("按得分分档时 thresholds 的个数应比 labels 少一个")
+            values = [t.value for t in self.thresholds]
+            if any(a <= b for a, b in pairwise(values)):
+                raise ValueError("thresholds 应为递减的最低得分")
         if self.exempt_class not in self.labels:
             raise ValueError("exempt_class 不在 labels 中")
+        if self.undetermined_label in self.labels:
+            raise ValueError("undetermined_label 不能与 labels 重复（不定等级单独计数）")
         return self
+
+
+class NegativeList(_Strict):
+    """Override applied after the classes: a unit with an entry of the ``mujun_negative_list``
+    table for the year (any member firm of a merged unit) is put in ``to_class`` whatever its
+    score, with the entry named in ``reason``. ``items`` restricts which entries count (None:
+    every entry)."""
+
+    to_class: str = "D"
+    items: list[str] | None = None
+    source: str
+    default: bool = False
+
+
+class Coverage(_Strict):
+    """Who is evaluated at all. A unit outside the coverage is 不参评 (status ``not_evaluated``)
+    with the reason, never graded: no land (neither owned nor leased) when ``require_land``,
+    or less land than ``min_land_mu`` (total land of the unit, 亩)."""
+
+    require_land: bool = True
+    min_land_mu: Sourced | None = None
+    source: str | None = None
 
 
 class Exemptions(_Strict):
@@ -198,6 +243,8 @@ class MujunMethodology(Methodology):
     ratio_cap: Sourced | None = None
     adjustments: list[Adjustment] = Field(default_factory=list)
     classes: Classes
+    negative_list: NegativeList | None = None
+    coverage: Coverage = Field(default_factory=Coverage)
     exemptions: Exemptions = Field(default_factory=Exemptions)
     #: indicators compared (higher first) when two units have the same score; then credit code
     tie_breakers: list[str] = Field(default_factory=lambda: ["tax_per_mu"])
@@ -224,6 +271,8 @@ class MujunMethodology(Methodology):
             for tr in a.tracks or []:
                 if tr not in ids:
                     raise ValueError(f"加减分项 {a.id} 引用了未知赛道 {tr}")
+        if self.negative_list is not None and self.negative_list.to_class not in self.classes.labels:
+            raise ValueError(f"负面清单的定档 {self.negative_list.to_class} 不在 labels 中")
         for tb in self.tie_breakers:
             if tb not in self.indicators:
                 raise ValueError(f"并列排序指标 {tb} 未定义")

@@ -13,4 +13,5 @@ ROOM = Room(
     nav=(NavEntry("亩均论英雄", "/mujun", ("city", "district", "auditor"), order=20),),
     models="zhizao.mujun.models",
     migrations=True,
+    tables="zhizao.mujun.tables:TABLES",
 )

@@ -159,13 +159,18 @@ def _methodology(r: MujunRound, year: int):  # type: ignore[no-untyped-def]
         raise WorkflowError(str(exc)) from exc
 
 
-def score(settings: Settings, year: int, user: str, *, engine: str | None = None,
+def score(settings: Settings, year: int, user: str, *, engine: str | None = None, force: bool = False,
           now: dt.datetime | None = None) -> dict[str, Any]:
-    """评价计算 on exactly the frozen inputs (refused when the warehouse changed since the freeze)."""
+    """评价计算 on exactly the frozen inputs (refused when the warehouse changed since the freeze),
+    after the land notice has run its course (``force`` to score earlier; recorded)."""
     now = _now(now)
     with session_scope(settings) as s:
         r = _round(s, year)
         _require(r, "land_notice", "scored", action="评价计算")
+        until = r.land_notice_until
+        if not force and r.stage == "land_notice" and until is not None and now < until:
+            raise WorkflowError(f"用地面积公示至 {until:%Y-%m-%d %H:%M} 结束，期满后才能评价计算"
+                                "（确需提前请加 --force）")
         frozen = json.loads(r.frozen_batches)
         m = _methodology(r, year)
     current = _snapshot(settings, engine)
@@ -180,7 +185,7 @@ def score(settings: Settings, year: int, user: str, *, engine: str | None = None
     with session_scope(settings) as s:
         r = _round(s, year)
         r.stage, r.scoring_run_id, r.current_run_id = "scored", run.run_id, run.run_id
-        _step(s, r, "score", user, now=now, run_id=run.run_id, detail={"counts": run.counts})
+        _step(s, r, "score", user, now=now, run_id=run.run_id, detail={"counts": run.counts, "forced": force})
     return {"year": year, "stage": "scored", "run_id": run.run_id, "counts": run.counts}
 
 
@@ -385,3 +390,37 @@ def year_run(settings: Settings, year: int) -> str:
     if not found:
         raise WorkflowError(f"{year} 年度没有亩均评价运行记录")
     return found[-1].run_id
+
+
+def run_round(settings: Settings, year: int, user: str, *, start: dt.datetime, methodology: str | None = None,
+              land_days: int = DEFAULT_DAYS, notice_days: int = DEFAULT_DAYS,
+              engine: str | None = None) -> dict[str, Any]:
+    """A whole round the way a bureau runs it, each step dated from ``start``: freeze and land
+    notice on ``start``; scoring the day after the land notice ends; the results notice the next
+    day; final publication the day after the objection window closes. No step is skipped and no
+    period shortened: the dates are recorded as they would have been (used by ``zhizao demo``,
+    whose years lie in the past).
+
+    Idempotent: a year already published on the same input batches is left as it is
+    (``reused``); a published year whose inputs changed since is reported (``stale``), never
+    silently re-published (a correction goes through ``correct``)."""
+    with session_scope(settings) as s:
+        r = s.scalar(select(MujunRound).where(MujunRound.year == year))
+        existing = (r.stage, r.final_run_id, json.loads(r.frozen_batches)) if r is not None else None
+    if existing is not None and existing[0] == "published":
+        final = existing[1]
+        assert final is not None
+        run = runs.get(settings, final)
+        same = run.input_batches == _snapshot(settings, engine)
+        return {"year": year, "stage": "published", "run_id": final, "reused": True, "stale": not same,
+                "counts": run.counts}
+    day = dt.timedelta(days=1)
+    freeze(settings, year, user, methodology, engine=engine, now=start)
+    ln = land_notice(settings, year, user, land_days, now=start)
+    scored_at = ln["until"] + day
+    sc = score(settings, year, user, engine=engine, now=scored_at)
+    rn = results_notice(settings, year, user, notice_days, now=scored_at + day)
+    pub = publish_final(settings, year, user, now=rn["objections_close_at"] + day)
+    return {"year": year, "stage": pub["stage"], "run_id": pub["run_id"], "reused": False, "stale": False,
+            "counts": sc["counts"], "rows": pub["rows"], "steps": [st["step"] for st in status(settings, year)["steps"]],
+            "published_on": (rn["objections_close_at"] + day).date().isoformat()}
