@@ -4,14 +4,16 @@ Setup (not timed): ``zhizao.demo.scale.write_scale_city`` writes the synthetic p
 firms, 24 million energy rows, 2 million emission rows) as Parquet (the carbon benchmark's files
 are reused when present: same generator, seed and year), loaded into a DuckDB warehouse file
 with the warehouse schema. So that every part of the method is exercised, 5 % of the parcels
-are made leased (the lessee track) and 1 % of the firms share their neighbour's parcel (merged
-evaluation units).
+are made leased (the lessee track), 1 % of the firms share their neighbour's parcel (merged
+evaluation units) and 0.1 % of the firms are on the year's negative list.
 
 Timed, in the same run, on the same warehouse file, 3 repetitions each, alternating the two
 variants, each repetition in its own process under ``/usr/bin/time -v``:
 
-- **ibis**: ``zhizao.mujun.evaluate`` with ``huzhou-mujun`` (computed benchmarks, four tracks,
-  averages for missing emissions, exemptions, shared parcels) on the DuckDB engine, to Arrow;
+- **ibis**: ``zhizao.mujun.evaluate`` with ``huzhou-mujun`` (coverage ≥ 3 亩 with 不参评 reasons,
+  computed benchmarks, three tracks, averages for missing emissions, exemptions (不定等级), shared
+  parcels, classes by score threshold, the negative-list override to D) on the DuckDB engine, to
+  Arrow;
 - **sql**: the same computation hand-written as one plain DuckDB SQL query, to Arrow.
 
 Both must agree: rows, status and class counts, Σscore, and the (credit code, class, rank) of
@@ -39,12 +41,21 @@ from _common import build_scale_warehouse, time_variant, timed_child
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
 TABLES = ("enterprises", "statistics_annual", "tax", "energy", "land", "emissions")
+#: what the method reads: the loaded tables and the negative list written by ``_adjust``
+INPUTS = (*TABLES, "mujun_negative_list")
 METHODOLOGY = "huzhou-mujun"
 
 
 # ----------------------------------------------------------------------------- setup
 def _leases_and_shared_parcels(con: duckdb.DuckDBPyConnection) -> None:
-    """Leased parcels (5 %) and firms sharing their neighbour's parcel (1 %)."""
+    """Leased parcels (5 %), firms sharing their neighbour's parcel (1 %) and a negative list
+    (0.1 % of the firms, one or two entries each)."""
+    con.execute(f"""
+        INSERT INTO fact_mujun_negative_list
+        SELECT credit_code, {YEAR}, item, '应急管理局', NULL, 99, row_number() OVER (), TRUE
+        FROM (SELECT credit_code, '重大安全生产事故' AS item FROM fact_enterprises WHERE hash(credit_code) % 1000 = 7
+              UNION ALL
+              SELECT credit_code, '偷税漏税' FROM fact_enterprises WHERE hash(credit_code) % 2000 = 7)""")
     con.execute("""
         CREATE TEMP TABLE lp AS
         SELECT credit_code, parcel_id, row_number() OVER (ORDER BY parcel_id) AS k,
@@ -108,6 +119,14 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
         exc.append("WHEN owned_mu > 0 AND coalesce(revenue, 0) <= 0 AND coalesce(tax, 0) <= 0 "
                    "THEN '在建未投产（有自有用地、无营业收入和税收）'")
     exempt = ("CASE " + " ".join(exc) + " END") if exc else "NULL"
+    cov = []
+    if m.coverage.require_land:
+        cov.append("WHEN land_mu <= 0 THEN '无用地（自有或租赁）记录，不参评'")
+    if m.coverage.min_land_mu is not None:
+        lim = m.coverage.min_land_mu.value
+        cov.append(f"WHEN land_mu < {lim!r} THEN '用地面积 ' || CAST(round(land_mu, 2) AS VARCHAR) || "
+                   f"' 亩，不足 {lim:g} 亩，不参评'")
+    outside = ("CASE " + " ".join(cov) + " END") if cov else "NULL"
 
     xs = ", ".join(f"CASE WHEN {ind[i].denominator} > 0 AND {ind[i].numerator} IS NOT NULL "
                    f"THEN {ind[i].numerator} / {ind[i].denominator} END AS x_{i}" for i in used)
@@ -122,9 +141,9 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
                 b = repr(ti.benchmark.value)
             else:
                 n, d = ind[i].numerator, ind[i].denominator
-                b = (f"CASE WHEN sum(CASE WHEN x_{i} IS NOT NULL AND NOT exempt THEN {d} END) OVER w > 0 THEN "
-                     f"sum(CASE WHEN x_{i} IS NOT NULL AND NOT exempt THEN {n} END) OVER w / "
-                     f"sum(CASE WHEN x_{i} IS NOT NULL AND NOT exempt THEN {d} END) OVER w END")
+                b = (f"CASE WHEN sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) OVER w > 0 THEN "
+                     f"sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {n} END) OVER w / "
+                     f"sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) OVER w END")
             br.append(f"WHEN track = '{tr.id}' THEN {b}")
         bench.append("CASE " + " ".join(br) + f" END AS bench_{i}")
     ratios = []
@@ -149,7 +168,7 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
             if ti is None:
                 continue
             if ti.if_missing == "average":
-                v = f"coalesce(raw_{i}, coalesce(avg(raw_{i}) OVER w, 0.0))"
+                v = f"coalesce(raw_{i}, coalesce(avg(CASE WHEN eligible THEN raw_{i} END) OVER w, 0.0))"
             elif ti.if_missing == "zero":
                 v = f"coalesce(raw_{i}, 0.0)"
             else:
@@ -163,9 +182,24 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     total = " + ".join(f"coalesce(score_{i}, 0.0)" for i in used)
     adj = " + ".join(f"CASE WHEN {_cond(a)} THEN {a.points.value!r} ELSE 0.0 END" for a in m.adjustments) or "0.0"
     tie = ", ".join(f"coalesce(x_{t}, -1e300) DESC" for t in m.tie_breakers if t in used)
-    labels = m.classes.labels
-    cls = " ".join(f"WHEN rn <= (n * {round(c.value * 100)} + 9999) // 10000 THEN '{lab}'"
-                   for lab, c in zip(labels[:-1], m.classes.cutoffs, strict=True))
+    cl = m.classes
+    labels = cl.labels
+    last_idx = len(labels) - 1
+    rank_idx = score_idx = None
+    if cl.by in ("rank", "both"):
+        rank_idx = "CASE " + " ".join(f"WHEN rn <= (n * {round(c.value * 100)} + 9999) // 10000 THEN {k}"
+                                      for k, c in enumerate(cl.cutoffs or [])) + f" ELSE {last_idx} END"
+    if cl.by in ("score", "both"):
+        score_idx = "CASE " + " ".join(f"WHEN score >= {t.value!r} THEN {k}"
+                                       for k, t in enumerate(cl.thresholds or [])) + f" ELSE {last_idx} END"
+    idx = f"greatest({rank_idx}, {score_idx})" if rank_idx and score_idx else (rank_idx or score_idx)
+    cls = " ".join(f"WHEN {idx} = {k} THEN '{lab}'" for k, lab in enumerate(labels))
+    nl = m.negative_list
+    items = "" if nl is None or nl.items is None else " AND item IN (" + ", ".join(f"'{x}'" for x in nl.items) + ")"
+    neg_cte = (f"neg AS (SELECT grp.group_id, string_agg(DISTINCT item, '、' ORDER BY item) AS negative_items "
+               f"FROM mujun_negative_list n JOIN grp USING (credit_code) WHERE n.year = {year}{items} GROUP BY 1),"
+               if nl is not None else "neg AS (SELECT NULL::VARCHAR AS group_id, NULL::VARCHAR AS negative_items),")
+    to_class = nl.to_class if nl is not None else ""
     titles = " ".join(f"WHEN track = '{tr.id}' THEN '{tr.title}'" for tr in m.tracks)
     ind_out = []
     for i in used:
@@ -206,32 +240,40 @@ ul AS (SELECT group_id, sum(area) AS land_mu, sum(CASE WHEN owned > 0 THEN area 
 u2 AS (SELECT u.*, coalesce(ul.land_mu, 0.0) AS land_mu, coalesce(ul.owned_mu, 0.0) AS owned_mu,
               p.region_code AS unit_region, p.industry_code AS unit_industry, p.founded_on AS unit_founded
        FROM u LEFT JOIN ul USING (group_id) JOIN pop p ON p.credit_code = u.group_id),
-u3 AS (SELECT *, {track} AS track, {exempt} AS exempt_reason FROM u2),
-x AS (SELECT *, exempt_reason IS NOT NULL AS exempt, {xs} FROM u3),
+u3 AS (SELECT *, {track} AS track, {exempt} AS exempt_reason, {outside} AS outside_reason FROM u2),
+x AS (SELECT *, exempt_reason IS NOT NULL AS exempt, outside_reason IS NULL AS covered,
+             outside_reason IS NULL AND exempt_reason IS NULL AS eligible, {xs} FROM u3),
 b AS (SELECT *, {', '.join(bench)} FROM x WINDOW w AS (PARTITION BY track, unit_region)),
 r AS (SELECT *, {', '.join(ratios)} FROM b),
 p AS (SELECT *, {', '.join(raws)} FROM r),
 s AS (SELECT *, {', '.join(pts)}, {incomplete} AS incomplete, {missing} AS missing, {adj} AS adjustment
       FROM p WINDOW w AS (PARTITION BY track, unit_region)),
-t AS (SELECT *, CASE WHEN track IS NULL THEN 'insufficient_data' WHEN exempt THEN 'exempt'
-                     WHEN incomplete THEN 'insufficient_data' ELSE 'graded' END AS status,
-             CASE WHEN incomplete THEN NULL ELSE round({total} + adjustment, 6) END AS score FROM s),
+t AS (SELECT *, CASE WHEN NOT covered THEN 'not_evaluated' WHEN track IS NULL THEN 'insufficient_data'
+                     WHEN exempt THEN 'exempt' WHEN incomplete THEN 'insufficient_data' ELSE 'graded' END AS status,
+             CASE WHEN incomplete OR NOT covered THEN NULL ELSE round({total} + adjustment, 6) END AS score FROM s),
 k AS (SELECT *, row_number() OVER q AS rn, count(*) OVER (PARTITION BY track, unit_region, status) AS n FROM t
       WINDOW q AS (PARTITION BY track, unit_region, status ORDER BY score DESC, {tie}, group_id)),
+{neg_cte}
+k2 AS (SELECT k.*, neg.negative_items, neg.negative_items IS NOT NULL AND k.status <> 'not_evaluated' AS negative
+       FROM k LEFT JOIN neg USING (group_id)),
 c AS (SELECT *, CASE WHEN status = 'graded' THEN rn END AS rank, CASE WHEN status = 'graded' THEN n END AS ranked_units,
-             CASE WHEN status = 'graded' THEN CASE {cls} ELSE '{labels[-1]}' END
-                  WHEN status = 'exempt' THEN '{m.classes.exempt_class}' END AS class,
+             CASE WHEN negative THEN '{to_class}'
+                  WHEN status = 'graded' THEN CASE {cls} END
+                  WHEN status = 'exempt' THEN '{cl.undetermined_label}' END AS class,
+             CASE WHEN status = 'exempt' THEN '{cl.exempt_class}' END AS managed_as,
              CASE {titles} END AS track_title,
-             CASE WHEN track IS NULL THEN '不符合任何评价赛道的条件'
+             CASE WHEN negative THEN '负面清单：' || negative_items || '，直接列为 {to_class} 类'
+                  WHEN NOT covered THEN outside_reason
+                  WHEN track IS NULL THEN '不符合任何评价赛道的条件'
                   WHEN status = 'insufficient_data' THEN '数据不全，无法评价：缺少 ' || missing
-                  WHEN status = 'exempt' THEN '不定等级：' || exempt_reason || '，按 {m.classes.exempt_class} 类管理' END AS reason,
+                  WHEN status = 'exempt' THEN '不定等级：' || exempt_reason || '，按 {cl.exempt_class} 类管理' END AS reason,
              {', '.join(ind_out)}
-      FROM k)
+      FROM k2)
 SELECT pop.credit_code, pop.name, pop.region_code, pop.industry_code, c.track, c.track_title, {year} AS year,
        c.group_id, c.group_size, c.land_mu, c.owned_mu, {', '.join(f'c.{x} AS unit_{x}' for x in sums)},
        {', '.join(f'c.ind_{i}' for i in used)}, {', '.join(f'c.bench_{i}' for i in used)},
-       {', '.join(f'c.score_{i}' for i in used)}, c.adjustment, c.score, c.rank, c.ranked_units, c.class, c.status,
-       c.reason
+       {', '.join(f'c.score_{i}' for i in used)}, c.adjustment, c.score, c.rank, c.ranked_units, c.class, c.managed_as,
+       c.status, c.reason
 FROM pop JOIN grp USING (credit_code) JOIN c USING (group_id)
 ORDER BY pop.credit_code
 """
@@ -253,7 +295,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
     m = find(METHODOLOGY, "mujun", YEAR)
     times, table, _ = time_variant(variant, warehouse, repeat, threads,
-                                   lambda eng: evaluate(eng.tables(TABLES), m, YEAR), hand_sql(m, YEAR))
+                                   lambda eng: evaluate(eng.tables(INPUTS), m, YEAR), hand_sql(m, YEAR))
     import pyarrow.compute as pc
 
     def counts(col: str) -> dict[str, int]:

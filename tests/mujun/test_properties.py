@@ -125,12 +125,21 @@ def test_class_counts_match_the_cut_offs(huangyan, city):
     assert (df.loc[df["status"] == "exempt", "class"] == "不定等级").all()
 
 
+HUZHOU_SCORE = HUZHOU.model_validate(HUZHOU.model_dump(mode="json") | {
+    "name": "test-score", "classes": HUZHOU.classes.model_dump(mode="json") | {"by": "score", "cutoffs": None}})
+
+
+@pytest.fixture(scope="module")
+def huzhou_score() -> Compiled:
+    return Compiled(HUZHOU_SCORE)
+
+
 @FAST
 @given(city=cities)
-def test_classes_by_score_threshold_follow_the_score_alone(huzhou, city):
-    # 湖州: A ≥ 100, B ≥ 75, C ≥ 60, else D; not graded → no class (不定等级 apart)
-    df = huzhou.run(tables(city))
-    th = [t.value for t in HUZHOU.classes.thresholds or []]
+def test_classes_by_score_threshold_follow_the_score_alone(huzhou_score, city):
+    # A ≥ 100, B ≥ 75, C ≥ 60, else D; not graded → no class (不定等级 apart)
+    df = huzhou_score.run(tables(city))
+    th = [t.value for t in HUZHOU_SCORE.classes.thresholds or []]
     for _, r in df.iterrows():
         if r["status"] == "graded":
             expected = next((lab for lab, t in zip("ABC", th, strict=True) if r["score"] >= t), "D")
@@ -139,3 +148,18 @@ def test_classes_by_score_threshold_follow_the_score_alone(huzhou, city):
             assert r["class"] == "不定等级" and r["managed_as"] == "B"
         else:
             assert pd.isna(r["class"]) and pd.isna(r["score"])
+
+
+@FAST
+@given(city=cities)
+def test_both_rules_give_the_lower_of_rank_class_and_score_class(huzhou, city):
+    # 湖州: a class needs its rank share and its minimum score
+    df = huzhou.run(tables(city))
+    c = HUZHOU.classes
+    th = [t.value for t in c.thresholds or []]
+    cuts = [x.value for x in c.cutoffs or []]
+    for _, r in df[df["status"] == "graded"].iterrows():
+        by_score = next((k for k, t in enumerate(th) if r["score"] >= t), 3)
+        n, rank = int(r["ranked_units"]), int(r["rank"])
+        by_rank = next((k for k, p in enumerate(cuts) if rank <= math.ceil(n * p / 100 - 1e-12)), 3)
+        assert r["class"] == c.labels[max(by_score, by_rank)]
