@@ -37,6 +37,7 @@ TYPE_DOC = {
 CHECK_DOC = {
     "credit_code": "GB 32100 credit code",
     "region": "current GB/T 2260 county code",
+    "region_any": "current GB/T 2260 city (prefecture) or county code",
     "industry": "GB/T 4754-2017 class (4 digits)",
     "division": "GB/T 4754-2017 division (2 digits)",
     "enum": "one of the values below",

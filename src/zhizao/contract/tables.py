@@ -32,7 +32,7 @@ class Column:
     unit_family: str | None = None
     #: the column's value must not be negative
     non_negative: bool = False
-    #: ``credit_code``, ``region``, ``industry``, ``division`` or ``enum``
+    #: ``credit_code``, ``region`` (county), ``region_any`` (city or county), ``industry``, ``division`` or ``enum``
     check: str | None = None
     #: for ``enum``: canonical value → accepted spellings (Chinese name first)
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -317,7 +317,7 @@ PROVINCE_INDICATORS = _add(Table(
         Column("indicator", "指标", "text", "an economy indicator id of `zhizao indicators` (e.g. "
                "`value_added_growth`)", aliases=("指标代码",)),
         Column("region_code", "行政区划代码", "code", "the city (or county) compared, 6-digit GB/T 2260",
-               check="region", aliases=("地区代码",)),
+               check="region_any", aliases=("地区代码",)),
         Column("province_value", "全省平均", "float", "the province's figure of the indicator, in its unit",
                non_negative=False, aliases=("全省数值", "全省值")),
         Column("rank", "全省排名", "int", "the region's rank in the province (1 = highest)", required=False,

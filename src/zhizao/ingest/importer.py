@@ -148,12 +148,15 @@ def _load_raw(con: duckdb.DuckDBPyConnection, src: SourceFile) -> str:
 
 def _register_references(con: duckdb.DuckDBPyConnection, hmap: HeaderMap) -> None:
     checks = {m.column.check for m in hmap.columns} & set(REFERENCE_CHECKS)
-    if "region" in checks:
+    if checks & {"region", "region_any"}:
         from zhizao.codes.regions import region_table
 
         con.register("_regions_arrow", region_table())
         con.execute("CREATE OR REPLACE TEMP TABLE _ref_region AS SELECT code FROM _regions_arrow "
                     "WHERE level = 'county' AND current")
+        # a city or a county (tables about regions, e.g. province_indicators)
+        con.execute("CREATE OR REPLACE TEMP TABLE _ref_region_any AS SELECT code FROM _regions_arrow "
+                    "WHERE level IN ('prefecture', 'county') AND current")
         con.unregister("_regions_arrow")
     if "industry" in checks:
         from zhizao.codes.industries import class_table

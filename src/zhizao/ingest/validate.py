@@ -37,7 +37,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d
 MONTH_FORMATS = ("%Y-%m", "%Y/%m", "%Y年%m月", "%Y.%m", *DATE_FORMATS)
 
 #: the kinds of GB/T 2260 and GB/T 4754 codes a ``code`` column may be checked against
-REFERENCE_CHECKS = ("region", "industry", "division")
+REFERENCE_CHECKS = ("region", "region_any", "industry", "division")
 
 
 def lit(text: str) -> str:
@@ -404,6 +404,8 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
         out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || {lit(f'无法识别（可选：{_examples(c)}）')}"))
     elif c.check == "region":
         out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || '不是现行的县级行政区划代码（GB/T 2260，6位）'"))
+    elif c.check == "region_any":
+        out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || '不是现行的市级或县级行政区划代码（GB/T 2260，6位）'"))
     elif c.check == "industry":
         out.append(("unknown_code", f"{lit(f'“{h}”的值')} || {val} || '不是国民经济行业小类代码（GB/T 4754-2017，4位）'"))
     elif c.check == "division":
