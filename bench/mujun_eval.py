@@ -400,9 +400,11 @@ def record(s: dict, a: argparse.Namespace) -> None:
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
 - Data: `zhizao.demo.scale.write_scale_city` (seed 1, year {YEAR}) in a DuckDB warehouse file:
   {', '.join(f'{k} {v:,}' for k, v in sz.items())} rows; 5 % of parcels leased, 1 % of firms sharing
-  their neighbour's parcel. Setup (not timed): {s['setup_s']} s.
-- Methodology: `{METHODOLOGY}` (four tracks, benchmarks computed per track and county, cap 2.0,
-  track averages for missing emission data, exemptions, tie rule, A/B/C/D at 25/70/95 %).
+  their neighbour's parcel, 0.1 % on the negative list. Setup (not timed): {s['setup_s']} s.
+- Methodology: `{METHODOLOGY}` ({YEAR} version: coverage ≥ 3 亩 with 不参评 reasons, three tracks,
+  benchmarks computed per track and county over the evaluated units, no cap, track averages for
+  missing emission data, exemptions as 不定等级, tie rule, classes by both rank share (25/70/95 %)
+  and score floor (100/75/60), negative list → D).
 
 | variant | min (s) | median (s) | runs (s) | peak RSS (MB) |
 |---|---|---|---|---|
@@ -412,7 +414,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
 **Ratio Ibis / SQL: {s['ratio_median']}× (median), {s['ratio_min']}× (min).** Target: ≤ 1.5×.
 
 Each time covers building (Ibis: expression and compilation) and executing the whole evaluation
-(aggregation of 24 M energy rows, shared-parcel merging, tracks, benchmarks, scores, ranks and
+(aggregation of {sz['energy'] / 1e6:.1f} M energy rows, shared-parcel merging, tracks, benchmarks, scores, ranks and
 classes) to an Arrow table of {c['rows']:,} rows × {c['columns']} columns. The repetitions alternate
 (SQL, Ibis, SQL, Ibis, …), each in its own process under `/usr/bin/time -v` (peak RSS: the largest
 "Maximum resident set size" of a variant's processes, Python included).
@@ -425,7 +427,9 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 
     python bench/mujun_eval.py --firms {sz['enterprises']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    out = ROOT / "results" / "mujun_eval.md"
+    # the reference size keeps its file; another size is recorded beside it
+    name = "mujun_eval.md" if sz["enterprises"] == 500_000 else f"mujun_eval_{sz['enterprises'] // 1000}k.md"
+    out = ROOT / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(f"recorded {out}", file=sys.stderr)
