@@ -9,6 +9,8 @@ one host, ``Worker spark://MASTER:7077`` on each of the others, the Connect serv
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -40,12 +42,14 @@ def _listening(port: int) -> bool:
         return s.connect_ex((LOOPBACK, port)) == 0
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the test process dies, however it dies (Linux)."""
-    import ctypes
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_PR_SET_PDEATHSIG = 1
 
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, however it dies (Linux).
+    Nothing is imported here (the child of a threaded process must not take the import lock)."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def cluster_env(work: Path) -> dict[str, str]:
@@ -107,13 +111,13 @@ class Cluster:
             out.append(f"--- {f.name}\n" + "\n".join(lines))
         return "\n".join(out)
 
-    def start_master(self, timeout_s: float = 240) -> None:
+    def start_master(self, timeout_s: float = 600) -> None:
         self.master_port = free_port()
         self._start("master", [str(spark_home() / "bin" / "spark-class"), "org.apache.spark.deploy.master.Master",
                                "--host", LOOPBACK, "--port", str(self.master_port), "--webui-port", str(free_port())])
         self._wait(self.master_port, "Spark master", timeout_s)
 
-    def add_worker(self, cores: int = 2, memory: str = "2g", timeout_s: float = 240) -> None:
+    def add_worker(self, cores: int = 2, memory: str = "2g", timeout_s: float = 600) -> None:
         self.workers += 1
         port = free_port()
         work_dir = self.work / f"worker-{self.workers}"
@@ -124,7 +128,7 @@ class Cluster:
             "--cores", str(cores), "--memory", memory, "--work-dir", str(work_dir)])
         self._wait(port, f"Spark worker {self.workers}", timeout_s)
 
-    def start_connect(self, executor_memory: str = "768m", timeout_s: float = 300) -> None:
+    def start_connect(self, executor_memory: str = "768m", timeout_s: float = 600) -> None:
         self.connect_port = free_port()
         self._start("connect", [
             str(spark_home() / "bin" / "spark-submit"),

@@ -1,0 +1,91 @@
+"""The evaluations on a real Spark standalone cluster (a master and two workers) and through Spark
+Connect, reading the Parquet lake: the same result hashes as DuckDB.
+
+Each evaluation runs as its own ``zhizao`` process, exactly as an operator would start it (a
+process holds one Spark session, and this test process may already hold a local one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spark_cluster import Cluster, standalone
+
+from zhizao.demo.generator import generate
+from zhizao.ingest import import_file
+from zhizao.settings import load_settings
+
+pytestmark = [pytest.mark.spark, pytest.mark.cluster, pytest.mark.xdist_group("spark-cluster")]
+
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    pytest.importorskip("grpc", reason="the Spark Connect client (grpcio) is part of requirements.lock")
+    with standalone(tmp_path_factory.mktemp("spark-cluster"), workers=2, connect=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small imported city and its lake (home, lake)."""
+    root = tmp_path_factory.mktemp("cluster-city")
+    manifest = generate(root / "input", firms=150, seed=5, years=range(2023, 2025))
+    settings = load_settings(root / "home").ensure()
+    order = {t: i for i, t in enumerate(manifest.get("import_order", []))}
+    for entry in sorted(manifest["files"], key=lambda e: order.get(e["table"], 99)):
+        import_file(settings, entry["table"], root / "input" / entry["file"], source=entry.get("source"))
+    lake = root / "lake"
+    zhizao(settings.home, "lake", "export", "--lake", str(lake))
+    return settings.home, lake
+
+
+def zhizao(home: Path, *args: str, timeout: float = 900) -> dict[str, Any]:
+    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
+    p = subprocess.run([sys.executable, "-m", "zhizao", "--home", str(home), *args, "--json"],
+                       capture_output=True, text=True, timeout=timeout, env=env)
+    assert p.returncode == 0, p.stderr[-3000:]
+    doc: dict[str, Any] = json.loads(p.stdout)
+    return doc
+
+
+def hashes(home: Path, method: str) -> dict[str, str]:
+    return {r["run_id"]: r["result_hash"] for r in zhizao(home, "runs", "list", "--method", method)["runs"]}
+
+
+def _executors_by_app(cluster: Cluster) -> dict[str, set[str]]:
+    """The workers the master launched executors on, per application named zhizao."""
+    log = (cluster.work / "logs" / "master.log").read_text(errors="replace").splitlines()
+    apps = {line.split(" with ID ")[1].split()[0] for line in log if "Registered app zhizao with ID" in line}
+    out: dict[str, set[str]] = {a: set() for a in apps}
+    for line in log:
+        if "Launching executor" in line:
+            app = line.split("Launching executor ")[1].split("/")[0]
+            if app in out:
+                out[app].add(line.split(" on worker ")[1].split()[0])
+    return out
+
+
+@pytest.mark.parametrize("method", ["carbon"])
+def test_the_standalone_cluster_and_spark_connect_give_duckdbs_result_hash(cluster: Cluster, city, method):
+    home, lake = city
+    common = ["evaluate", method, "--year", str(YEAR), "--lake", str(lake)]
+    duck = zhizao(home, *common, "--engine", "duckdb")
+    on_cluster = zhizao(home, *common, "--engine", "spark", "--spark-master", cluster.master_url,
+                        "--driver-memory", "1g", "--shuffle-partitions", "4")
+    via_connect = zhizao(home, *common, "--engine", "spark", "--spark-connect", cluster.connect_url)
+    h = hashes(home, method)
+    assert h[on_cluster["run_id"]] == h[duck["run_id"]]
+    assert h[via_connect["run_id"]] == h[duck["run_id"]]
+    assert on_cluster["counts"] == duck["counts"] == via_connect["counts"]
+    assert duck["counts"]["firms"] > 100  # a real comparison, not two empty results
+    diff = zhizao(home, "runs", "diff", duck["run_id"], via_connect["run_id"])
+    assert (diff["changed"], diff["added"], diff["removed"]) == ([], [], [])
+    # the cluster's run used executors on both workers
+    assert any(len(w) == 2 for w in _executors_by_app(cluster).values()), cluster.logs_tail()
