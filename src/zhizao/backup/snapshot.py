@@ -165,6 +165,22 @@ def _fmt_size(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f} MB"
 
 
+def _checkpoint(con: Any, wait_s: float) -> None:
+    """CHECKPOINT, waiting (up to ``wait_s``) for this process's other write transactions on the
+    same database instance to finish; never FORCE (that would abort them)."""
+    import duckdb
+
+    deadline = time.perf_counter() + max(wait_s, 5.0)
+    while True:
+        try:
+            con.execute("CHECKPOINT")
+            return
+        except duckdb.TransactionException as exc:
+            if time.perf_counter() >= deadline:
+                raise BackupError(f"数据仓库有未结束的写入事务，无法生成一致的备份，请稍后重试：{exc}") from None
+            time.sleep(0.1)
+
+
 def backup(settings: Settings, out: Path, wait_s: float = 60.0) -> dict[str, Any]:
     """Write a consistent snapshot of ``settings``' home to ``out`` (a .tar.gz); returns the manifest."""
     from zhizao.store.db import init_store
@@ -182,7 +198,7 @@ def backup(settings: Settings, out: Path, wait_s: float = 60.0) -> dict[str, Any
             raise BackupError(str(exc)) from None
         locked_at = time.perf_counter()
         try:
-            con.execute("CHECKPOINT")
+            _checkpoint(con, wait_s)
             shutil.copy2(settings.warehouse_path, tmp / "warehouse.duckdb")
             has_runs = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
                                    ).fetchone()
@@ -283,7 +299,7 @@ def restore(settings: Settings, archive: Path, wait_s: float = 60.0) -> dict[str
         except warehouse.WarehouseBusy as exc:
             raise BackupError(str(exc)) from None
         try:
-            con.execute("CHECKPOINT")
+            _checkpoint(con, wait_s)
         finally:
             con.close()
         init_store(settings)
