@@ -53,7 +53,8 @@ def test_carbon_on_spark_gives_the_same_grades_as_on_duckdb(home, spark_engine):
     a = {r["credit_code"]: (r["grade"], r["level"], r["status"]) for r in rows(home, duck["run_id"])}
     b = {r["credit_code"]: (r["grade"], r["level"], r["status"]) for r in rows(home, spark["run_id"])}
     assert a == b
-    assert sum(g is not None for g, _, _ in a.values()) > 50  # most firms graded: the comparison means something
+    # the 规上 population (about a third of this city) is graded: the comparison means something
+    assert sum(g is not None for g, _, _ in a.values()) > 25
     diff = ok_json(home, "runs", "diff", duck["run_id"], spark["run_id"])
     assert (diff["changed"], diff["added"], diff["removed"]) == ([], [], [])
     listed = {r["run_id"]: r for r in ok_json(home, "runs", "list", "--method", "carbon")["runs"]}
