@@ -63,7 +63,7 @@ def test_improving_one_indicator_never_lowers_the_score(eng, fr, which, step, in
     if s1["status"] == s2["status"] == "rated" and s1["industry_code"] == s2["industry_code"]:
         derived = [f"s_{i.id}" for i in GB2025.indicators if i.derived]
         d = sum(s2[c] for c in derived) - sum(s1[c] for c in derived)
-        assert s2["score"] - d >= s1["score"] - 1e-6
+        assert s2["score"] - d >= s1["score"] - 1e-5  # scores and points are rounded to 6 decimals
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,6 +8,7 @@ evidence; ``page=9223372036854775807`` answered 500; no CSP / X-Frame-Options / 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 
 import pytest
@@ -44,7 +45,9 @@ def _asgi(app, method: str, path: str, headers: dict[str, str], total: int, head
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "state": {}}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a Playwright page earlier in this worker may hold this thread's loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return status, consumed
 
 

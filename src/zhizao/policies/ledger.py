@@ -186,6 +186,8 @@ def ledger(settings: Settings, year: int, credit_code: str | None = None, region
     from zhizao.store.models import utcnow
 
     today = today or utcnow().date()
+    if (engine or settings.engine) == "duckdb" and settings.lake is None and not settings.warehouse_path.exists():
+        return summarise([], year, credit_code)  # nothing imported yet: an empty ledger, not an error
     eng = connect(settings, engine, read_only=True)
     try:
         ins = inputs(settings, eng, year)

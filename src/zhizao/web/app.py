@@ -91,6 +91,8 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
         docs_url="/api/docs",
         redoc_url=None,
     )
+    from zhizao.engine.warehouse import WarehouseBusy as WarehouseLocked
+
     app.state.settings = settings
     app.state.auth_config = auth_config or AuthConfig.from_env()
 
@@ -108,6 +110,13 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
         errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
                   for e in exc.errors()]
         return JSONResponse({"detail": "请求参数不正确", "errors": errors}, status_code=422)
+
+    @app.exception_handler(WarehouseLocked)
+    async def _locked(request: Request, exc: WarehouseLocked) -> Any:
+        # the command line holds the warehouse (an import or evaluation): a Chinese 503, retry soon
+        from zhizao.web.profile import WarehouseBusy
+
+        return await _http(request, WarehouseBusy())
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Any:
