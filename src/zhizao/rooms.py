@@ -20,15 +20,25 @@ What a room may contribute (every field optional except name and title):
   ``depends_on`` the core baseline);
 - ``tables``: ``"module:TABLES"``, a tuple of :class:`zhizao.contract.Table` the room adds to the
   exchange contract (imported, stored and documented like the core tables);
-- ``objections``: ``"module:PROCEDURE"``, how objections to the room's published results are filed
-  and decided (see ``zhizao.web.objections``);
-- ``profile_section``: ``"module:function"``, ``f(ctx) -> dict | None``, the room's section of the
-  firm profile (一企一档), ``ctx`` a :class:`zhizao.web.ui.ProfileContext`;
-- ``cockpit_tiles``: ``"module:function"``, ``f(ctx) -> list[dict]``, tiles on the cockpit;
+- ``objections``: ``"module:PROCEDURE"``, a :class:`zhizao.web.objections.ObjectionProcedure`:
+  the room's published results can be disputed by the firm (its title; optional ``file`` and
+  ``decide`` when the room has its own procedure); the API and the page file through the same
+  function;
+- ``profile_section``: ``"module:function"``, ``f(ctx) -> Section | None``, the room's section of
+  the firm profile (一企一档), called after the scope check, sections sorted by ``order``; ``ctx``
+  a :class:`zhizao.web.ui.ProfileContext`, the result a :class:`zhizao.web.ui.Section`;
+- ``cockpit_tiles``: ``"module:function"``, ``f(ctx) -> list[Tile]``, figures and charts on the
+  cockpit (:class:`zhizao.web.ui.CockpitContext`, :class:`zhizao.web.ui.Tile`), sorted by order;
 - ``indicators``: ``"module:function"``, ``f(settings, y_from, y_to, region) -> list[dict]``, rows
-  the room adds to ``zhizao indicators`` (same fields as the economy's rows);
+  the room adds to ``zhizao indicators``, the economy API and pages, after the economy's own.
+  A row: ``{"id": str (unique, prefixed by the room), "name": str (Chinese), "region": str
+  (6-digit code; a city ends in 00), "year": int, "value": int | float, "unit": str, "basis":
+  str (how it was counted, in Chinese)}``, optionally ``"month": int`` and ``"digits": int``
+  (decimals shown); ``region`` None = every region;
 - ``review_section``: ``"module:function"``, ``f(settings, y_from, y_to, region) -> list[dict]``,
-  sections of the five-year review (same shape as ``zhizao.economy.review.sections``);
+  sections the room adds to the five-year review after the economy's. A section:
+  ``{"title": str, "paras": [str], "table": {"head": [str], "rows": [[str]]} (optional),
+  "chart": str (optional inline SVG, e.g. from ``zhizao.economy.charts``)}``;
 - ``demo``: ``"module:function"``, ``f(ctx) -> None``, the room's part of ``zhizao demo`` (its demo
   data and its workflows, run the way a bureau would); ``ctx`` a ``zhizao.demo.DemoContext``;
 - ``publish_hook``: ``"module:function"``, ``f(settings, run) -> None``, called after a run of the

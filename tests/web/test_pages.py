@@ -3,6 +3,7 @@ text each page must show, and scope (a firm outside a user's scope is the same 4
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import tinycity
 
+NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -170,7 +172,7 @@ def test_a_firm_cannot_file_for_another_firm(clients, city) -> None:  # type: ig
     assert r.status_code == 404
 
 
-def test_bank_sees_a_firm_only_after_its_consent(clients, city) -> None:  # type: ignore[no-untyped-def]
+def test_bank_sees_a_firm_s_carbon_code_only_after_its_consent_and_never_its_profile(clients, city) -> None:  # type: ignore[no-untyped-def]
     code = city.codes[1]
     bank = clients["bank"]
     assert code not in bank.get("/carbon").text
@@ -183,16 +185,17 @@ def test_bank_sees_a_firm_only_after_its_consent(clients, city) -> None:  # type
     firm = login(clients["city"].app, "firm2bank")
     page = firm.get(f"/enterprises/{code}").text
     r = firm.post(f"/enterprises/{code}/consents", data={"csrf_token": csrf_of(page), "bank": "bank1",
-                                                        "valid_to": "2099-12-31"}, follow_redirects=False)
-    assert r.status_code == 303
+                                                        "valid_to": NEXT_YEAR}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("msg=consent_granted#consents")
     assert code in bank.get("/carbon").text
-    html = bank.get(f"/enterprises/{code}").text
-    assert "carbon-tile" in html and "各部门数据" not in html and "亩均效益评价" not in html
+    # the profile answers as the API does: a bank reads carbon codes, not firm profiles
+    assert bank.get(f"/enterprises/{code}").status_code == 404
+    assert bank.get(f"/api/enterprises/{code}").status_code == 404
     # revoking closes it again
     page = firm.get(f"/enterprises/{code}").text
     cid = re.search(rf"/enterprises/{code}/consents/(\d+)/revoke", page).group(1)
     firm.post(f"/enterprises/{code}/consents/{cid}/revoke", data={"csrf_token": csrf_of(page)})
-    assert bank.get(f"/enterprises/{code}").status_code == 404
+    assert code not in bank.get("/carbon").text
 
 
 def test_bank_and_auditor_reads_are_audited(clients, city) -> None:  # type: ignore[no-untyped-def]
@@ -353,12 +356,12 @@ def test_malformed_query_is_a_chinese_400_page(clients) -> None:  # type: ignore
 
 
 def test_an_unexpected_error_is_a_chinese_500_page(app, clients, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from zhizao.web import pages
+    from zhizao.web import pages_cockpit
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pages, "pick_year", broken)
+    monkeypatch.setattr(pages_cockpit, "tiles", broken)
     c = TestClient(app, raise_server_exceptions=False, cookies=clients["city"].cookies)
     r = c.get("/")
     assert r.status_code == 500

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
+from zhizao.carbon.profile import GRADE_COLOURS, grade_series
 from zhizao.store import publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
-from zhizao.web.pages import (
-    GRADE_COLOURS,
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
     audit_page_read,
@@ -28,7 +29,6 @@ from zhizao.web.pages import (
     distribution,
     division_name,
     filters,
-    grade_series,
     pages_of,
     pick_year,
     pie_option,
@@ -38,7 +38,6 @@ from zhizao.web.pages import (
     scope_of,
     stacked_bar_option,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,7 +100,7 @@ def carbon_export(request: Request, user: PageUser, session: SessionDep, setting
         return r
     from zhizao.carbon.export import write_grade_list
     from zhizao.runs import registry
-    from zhizao.web.pages import not_found
+    from zhizao.web.ui import not_found
 
     y, _ = pick_year(session, "carbon", year)
     pub = publish.published_run(session, "carbon", y) if y is not None else None

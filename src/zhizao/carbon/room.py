@@ -10,5 +10,8 @@ ROOM = Room(
     api="zhizao.carbon.api",
     pages="zhizao.carbon.pages",
     templates=True,
+    objections="zhizao.carbon.profile:PROCEDURE",
+    profile_section="zhizao.carbon.profile:profile_section",
+    cockpit_tiles="zhizao.carbon.profile:cockpit_tiles",
     nav=(NavEntry("碳效码", "/carbon", ("city", "district", "bank", "auditor"), order=10),),
 )

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """工业经济指标（规上增加值、可比价增速、结构比重、亩均、能耗碳排、碳效与亩均分布、区县排名）。"""
-        from zhizao.economy import catalogue, indicators
+        from zhizao.economy import figures, indicators
 
         settings = settings_from(ctx)
         if not settings.warehouse_path.exists():
@@ -41,9 +41,10 @@ def register(app: typer.Typer) -> None:
             values = indicators.for_settings(settings, y_from, y_to, region=region, engine_name=engine)
             if monthly:
                 values += indicators.monthly_for_settings(settings, y_from, y_to, region=region, engine_name=engine)
+            rows = indicators.rows(values) + figures.room_rows(settings, y_from, y_to, region)
         except (indicators.IndicatorError, ValueError) as exc:
             fail(str(exc))
-        if not values:
+        if not rows:
             fail(f"{y_from}–{y_to} 年{'在 ' + region + ' ' if region else ''}没有可计算的指标（缺少统计年报数据？）")
 
         def render(data: dict[str, Any]) -> None:
@@ -59,10 +60,10 @@ def register(app: typer.Typer) -> None:
             for r in data["indicators"]:
                 period = f"{r['year']}-{r['month']:02d}" if "month" in r else str(r["year"])
                 t.add_row(region_label(r["region"]), r["name"], period,
-                          catalogue.formatted(r["id"], r["value"]), r["unit"], r["basis"])
+                          figures.formatted(r), r["unit"], r["basis"])
             out_console.print(t)
 
-        emit({"indicators": indicators.rows(values)}, as_json, render)
+        emit({"indicators": rows}, as_json, render)
 
     report_app = typer.Typer(help="报告：五年工作回眸等", no_args_is_help=True)
     app.add_typer(report_app, name="report")

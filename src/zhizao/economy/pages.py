@@ -1,14 +1,13 @@
-"""经济运行 pages: indicator trends, structure shares, per-mu efficiency, district comparison,
-the five-year review report, and the power-based warning list (电力看经济).
+"""经济运行 pages: indicator trends, structure shares, per-mu efficiency, district comparison
+and the five-year review report.
 
-Figures come from :mod:`zhizao.economy.indicators` (the same numbers as ``zhizao indicators``);
-warnings from :mod:`zhizao.monitoring.power`. A district user sees its own district.
+Figures come from :mod:`zhizao.economy.figures` (the same numbers as ``zhizao indicators``).
+A district user sees its own district.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -19,26 +18,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
+from zhizao.economy.figures import cached_rows
 from zhizao.store import publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
-from zhizao.web.pages import (
-    PAGE_SIZE,
-    WAREHOUSE_BUSY,
+from zhizao.web.templating import render
+from zhizao.web.ui import (
     PageError,
     audit_page_read,
     bar_option,
-    busy,
-    division_name,
-    economy_indicators,
     forbid,
     is_city_region,
     line_option,
-    pages_of,
     query_string,
     region_name,
     region_scope,
 )
-from zhizao.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,7 +84,7 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     start, end = default_span(session, y_from, y_to)
     fixed = region_scope(user)
     # a district user's figures only; the city sees the city and may pick a district
-    rows = economy_indicators(settings, session, start, end, fixed)
+    rows = cached_rows(settings, session, start, end, fixed)
     regions = sorted({r["region"] for r in rows if not is_city_region(r["region"])})
     city_code = next((r["region"] for r in rows if is_city_region(r["region"])), None)
     region = fixed or (region if region in regions else "") or city_code or ""
@@ -183,71 +177,3 @@ def review_report(request: Request, user: PageUser, session: SessionDep, setting
     out = review.write(rep, format, folder / f"review.{format}")
     return FileResponse(out, media_type=REVIEW_TYPES[format], filename=f"{rep.region_name}{start}-{end}年工业经济回眸.{format}",
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
-
-
-# ----------------------------------------------------------------------------- 电力看经济
-
-_LIST_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-
-def _cached_list(settings: Any, key: tuple[Any, ...], compute: Any) -> dict[str, Any]:
-    """The lists are recomputed only when the warehouse file changes."""
-    path = Path(settings.warehouse_path)
-    full = (str(settings.home), path.stat().st_mtime_ns if path.exists() else 0, *key)
-    if full not in _LIST_CACHE:
-        if len(_LIST_CACHE) > 64:
-            _LIST_CACHE.clear()
-        try:
-            _LIST_CACHE[full] = compute()
-        except WAREHOUSE_BUSY as exc:
-            raise busy() from exc
-    return _LIST_CACHE[full]
-
-
-@router.get("/monitoring", response_class=HTMLResponse)
-def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                    month: str = "", region: str = "", page: int = 1) -> Response:
-    forbid(user, *READERS)
-    from zhizao.monitoring.lists import MonitoringError, consistency_list, power_list
-    from zhizao.monitoring.power import WARNINGS
-
-    if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
-        _, end = default_span(session, None, None)
-        month = f"{end}-12"
-    year, mon = int(month[:4]), int(month[5:])
-    if not 1 <= mon <= 12:
-        raise PageError(status_code=400, detail=f"月份有误：{month}")
-    fixed = region_scope(user)
-    region = fixed or (region if re.fullmatch(r"\d{6}", region or "") else "")
-    try:
-        data = _cached_list(settings, ("power", year, mon, region or None),
-                            lambda: power_list(settings, year, mon, region or None))
-        checks = _cached_list(settings, ("consistency", year, region or None),
-                              lambda: consistency_list(settings, year, region=region or None))
-    except MonitoringError as exc:
-        raise PageError(status_code=404, detail=str(exc)) from exc
-    firms = data["firms"]
-    total = len(firms)
-    page = max(1, min(page, pages_of(total)))
-    shown = firms[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    for f in shown:
-        f["region_name"] = region_name(f.get("region_code"))
-    regions = [r for r in data["regions"] if not is_city_region(r.get("region_code"))]
-    industries = sorted(data["industries"], key=lambda r: -(r.get("kwh") or 0))[:15]
-    charts: dict[str, Any] = {}
-    if regions:
-        charts["power_region"] = bar_option(f"{month} 各区县用电指数（上年同月 = 100）",
-                                            [region_name(r["region_code"]) for r in regions],
-                                            [round(r["index"], 1) if r.get("index") is not None else None for r in regions])
-    if industries:
-        charts["power_industry"] = bar_option(f"{month} 主要行业用电指数", [division_name(r["division"]) for r in industries],
-                                              [round(r["index"], 1) if r.get("index") is not None else None for r in industries],
-                                              colour="#319795")
-    counts = {k: v for k, v in data["counts"].items() if k not in ("firms", "none")}
-    audit_page_read(session, user, "page.monitoring", f"monitoring:{month}", request)
-    return render(request, "economy/monitoring.html", {
-        "breadcrumbs": [("电力看经济", None)], "month": month, "region": region, "fixed_region": fixed is not None,
-        "data": data, "firms": shown, "total": total, "page": page, "pages": pages_of(total), "counts": counts,
-        "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
-        "params": query_string(month=month, region=region), "warning_names": {k: v[1] for k, v in WARNINGS.items()},
-    }, user=user)

@@ -48,6 +48,8 @@ class Review:
     province: dict[tuple[str, int], ProvinceFigure] = field(default_factory=dict)
     #: built from the demo city's synthetic data: every page says 演示数据
     demo: bool = False
+    #: the sections other rooms contribute (``Room.review_section``), after the economy's
+    room_sections: list[dict[str, Any]] = field(default_factory=list)
 
     def v(self, ind: str, year: int | None = None, region: str | None = None) -> Value | None:
         year = self.y_to if year is None else year
@@ -132,7 +134,22 @@ def build(settings: Any, y_from: int, y_to: int, region: str | None = None,
     if region.endswith("00"):
         rep.districts = sorted({v.region for v in values if v.region[:4] == region[:4] and v.region != region})
     rep.province = province_figures(settings, region, y_from, y_to)
+    rep.room_sections = room_sections(settings, y_from, y_to, region)
     return rep
+
+
+def room_sections(settings: Any, y_from: int, y_to: int, region: str) -> list[dict[str, Any]]:
+    """The sections every other room adds to the review (its ``review_section`` hook), in
+    registry order; each has a ``title`` and ``paras`` (see :func:`sections`)."""
+    from zhizao import rooms
+
+    out: list[dict[str, Any]] = []
+    for room, hook in rooms.contributions("review_section"):
+        for sec in hook(settings, y_from, y_to, region):
+            if not sec.get("title") or not isinstance(sec.get("paras"), list):
+                raise rooms.RoomError(f"{room.name} 的回眸报告章节需要 title 和 paras")
+            out.append(dict(sec))
+    return out
 
 
 def province_figures(settings: Any, region: str, y_from: int, y_to: int) -> dict[tuple[str, int], ProvinceFigure]:
@@ -173,7 +190,9 @@ def _scaled(rep: Review, ind: str, years: list[int]) -> tuple[list[float | None]
 
 
 def sections(rep: Review) -> list[dict[str, Any]]:
-    """The report's sections: title, paragraphs, tables (rows of formatted figures), charts."""
+    """The report's sections, each ``{"title": str, "paras": [str], "table": {"head": [str],
+    "rows": [[str]]} (optional), "chart": str (optional, inline SVG from
+    :mod:`zhizao.economy.charts`)}``: the economy's, then the other rooms' (``review_section``)."""
     y0, y1 = rep.y_from, rep.y_to
     secs: list[dict[str, Any]] = []
     place = "全市" if rep.region.endswith("00") else "全区"
@@ -296,7 +315,7 @@ def sections(rep: Review) -> list[dict[str, Any]]:
                      "chart": charts.bars(f"{y1}年各区县规上工业企业亩均税收", [region_name(d) for d in rep.districts],
                                           {"亩均税收": [rep.num("tax_per_mu", region=d) for d in rep.districts]},
                                           "万元/亩")})
-    return secs
+    return secs + rep.room_sections
 
 
 def _to(rep: Review, ind: str) -> str:

@@ -9,5 +9,6 @@ ROOM = Room(
     api="zhizao.economy.api",
     pages="zhizao.economy.pages",
     templates=True,
+    cockpit_tiles="zhizao.economy.cockpit:cockpit_tiles",
     nav=(NavEntry("经济运行", "/economy", ("city", "district", "auditor"), order=70),),
 )

@@ -7,5 +7,7 @@ ROOM = Room(
     title="电力看经济",
     capability="zhizao.monitoring.capability:CAPABILITY",
     cli="zhizao.monitoring.cli",
+    templates=True,
+    profile_section="zhizao.monitoring.profile:profile_section",
     nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),
 )

@@ -13,27 +13,28 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.background import BackgroundTask
 
+from zhizao.mujun.profile import CLASS_HEX, mujun_labels
 from zhizao.store import publish
 from zhizao.store.models import Objection
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
-from zhizao.web.pages import (
-    CLASS_HEX,
+from zhizao.web.objections import decide
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
     PageError,
     audit_page_read,
     busy,
-    class_series,
     distribution,
     filters,
     forbid,
-    mujun_labels,
     not_found,
+    outcome_series,
     pages_of,
     pick_year,
     pie_option,
@@ -43,7 +44,6 @@ from zhizao.web.pages import (
     scope_of,
     stacked_bar_option,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,7 +141,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
                 str(r.get("class")) for r in all_rows if str(r.get("track")) == track).items()) if k != "None"} or dict(sel),
                 CLASS_HEX)
             charts["class_region"] = stacked_bar_option("各区县亩均分类", [region_name(k) for k in rkeys],
-                                                        class_series(by_r, rkeys), CLASS_HEX)
+                                                        outcome_series(by_r, rkeys), CLASS_HEX)
             classes = sorted({c for _, c in track_counts if c != "None"})
             charts["class_track"] = stacked_bar_option("各评价组别分类", [names.get(t, t) for t in tracks],
                                                        {c: [track_counts.get((t, c), 0) for t in tracks] for c in classes},
@@ -168,26 +168,14 @@ def decide_objection(request: Request, objection_id: int, user: PageUser, sessio
     obj = session.get(Objection, objection_id)
     if obj is None or obj.method != "mujun":
         raise not_found()
-    if decision not in ("accepted", "rejected") or not reason.strip() or obj.status != "pending":
-        return RedirectResponse(f"/mujun?year={obj.year}&msg=bad_input#objections", status_code=303)
-    from zhizao.mujun import workflow
-
     year = obj.year
-    if _round(settings, year) is not None:
-        # the workflow records the decision as a step of the round (and in the audit log)
-        session.close()
-        try:
-            workflow.decide_objection(settings, objection_id, decision, reason.strip(), user=user_attr(user, "username"))
-        except workflow.WorkflowError as exc:
-            raise PageError(status_code=409, detail=str(exc)) from exc
-    else:
-        obj.status = decision
-        obj.decision_reason = reason.strip()
-        obj.decided_by = user_attr(user, "username")
-        obj.decided_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        audit(session, user, "objection.decide", f"objection:{obj.id}", request=request,
-              detail={"decision": decision, "reason": reason.strip()}, commit=False)
-        session.commit()
+    try:
+        decide(session, settings, user, objection_id, decision, reason, None, request)
+    except HTTPException as exc:
+        if exc.status_code == 422 or (exc.status_code == 409 and obj.status != "pending"):
+            return RedirectResponse(f"/mujun?year={year}&msg=bad_input#objections", status_code=303)
+        raise PageError(status_code=exc.status_code, detail=exc.detail) from exc
+    session.commit()
     return RedirectResponse(f"/mujun?year={year}&msg=objection_decided#objections", status_code=303)
 
 

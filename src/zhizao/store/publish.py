@@ -273,3 +273,17 @@ def distribution(session: Session, method: str, year: int, by: str = "outcome",
 def published_years(session: Session, method: str) -> list[int]:
     return [int(y) for y in session.scalars(
         select(Publication.year).where(Publication.method == method).distinct().order_by(Publication.year))]
+
+
+def firm_published(session: Session, credit_code: str) -> dict[str, Any] | None:
+    """The firm's newest published row of any method (name, region_code, industry_code), or None
+    when nothing of the firm is published."""
+    row = session.execute(select(PublishedResult.name, PublishedResult.region_code, PublishedResult.industry_code)
+                          .where(PublishedResult.credit_code == credit_code)
+                          .order_by(PublishedResult.year.desc(), PublishedResult.method).limit(1)).first()
+    return None if row is None else {"name": row[0], "region_code": row[1], "industry_code": row[2]}
+
+
+def published_methods(session: Session) -> list[str]:
+    """The methods with at least one publication."""
+    return sorted(session.scalars(select(Publication.method).distinct()))

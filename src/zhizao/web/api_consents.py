@@ -6,32 +6,19 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhizao.store.models import Consent, User, utcnow
+from zhizao.store.models import Consent, User
 from zhizao.web.auth import CurrentUser
-from zhizao.web.deps import ApiUser, SessionDep, audit, not_found, require_roles
+from zhizao.web.consents import ConsentIn, grant, revoke
+from zhizao.web.deps import ApiUser, SessionDep, audit, require_roles
 
 router = APIRouter(prefix="/api/consents", tags=["授权"])
 
 Granter = Annotated[CurrentUser, Depends(require_roles("enterprise"))]
 ConsentId = Annotated[int, Path(ge=1, le=2**62)]
-
-
-class ConsentIn(BaseModel):
-    bank_username: str = Field(min_length=1, max_length=64)
-    valid_from: dt.date
-    valid_to: dt.date
-
-    @model_validator(mode="after")
-    def _period(self) -> ConsentIn:
-        if self.valid_to < self.valid_from:
-            raise ValueError("授权截止日期不能早于起始日期")
-        if (self.valid_to - self.valid_from).days > 366 * 5:
-            raise ValueError("授权期限最长 5 年")
-        return self
 
 
 class ConsentOut(BaseModel):
@@ -59,33 +46,6 @@ def out(c: Consent) -> ConsentOut:
                       bank_name=c.bank.display_name, scope=c.scope, valid_from=c.valid_from, valid_to=c.valid_to,
                       granted_by=c.granted_by, granted_at=c.granted_at, revoked_at=c.revoked_at,
                       active=c.revoked_at is None and c.valid_from <= today <= c.valid_to)
-
-
-def grant(session: Session, user: CurrentUser, body: ConsentIn, request: Request | None) -> Consent:
-    bank = session.scalar(select(User).where(User.username == body.bank_username, User.role == "bank",
-                                             User.active.is_(True)))
-    if bank is None:
-        raise HTTPException(422, f"找不到银行用户: {body.bank_username}")
-    c = Consent(credit_code=user.credit_code or "", bank_user_id=bank.id, scope="carbon",
-                valid_from=body.valid_from, valid_to=body.valid_to, granted_by=user.username)
-    c.bank = bank
-    session.add(c)
-    session.flush()
-    audit(session, user, "consent.grant", user.credit_code, {"consent_id": c.id, "bank": bank.username,
-                                                            "valid_from": body.valid_from,
-                                                            "valid_to": body.valid_to}, request)
-    return c
-
-
-def revoke(session: Session, user: CurrentUser, consent_id: int, request: Request | None) -> Consent:
-    c = session.get(Consent, consent_id)
-    if c is None or c.credit_code != user.credit_code:
-        raise not_found()
-    if c.revoked_at is None:
-        c.revoked_at = utcnow()
-        audit(session, user, "consent.revoke", user.credit_code, {"consent_id": c.id, "bank": c.bank.username},
-              request)
-    return c
 
 
 def consents_for(session: Session, user: CurrentUser) -> list[Consent]:

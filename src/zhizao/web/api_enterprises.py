@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
-from zhizao.store.publish import firm_history
-from zhizao.web.deps import NOT_FOUND_BODY, SettingsDep, audit_read, not_found
+from zhizao.store.publish import firm_history, published_methods
+from zhizao.web.deps import NOT_FOUND_BODY, SettingsDep, audit_read
 from zhizao.web.deps import ScopeDep as Scope
-from zhizao.web.profile import firm_profile, list_enterprises
+from zhizao.web.profile import SUMMARIES, firm_view, list_enterprises
 
 router = APIRouter(prefix="/api/enterprises", tags=["企业"])
 
@@ -55,27 +55,19 @@ def enterprises(
 @router.get("/{credit_code}", responses=NOT_FOUND_DOC)
 def enterprise_profile(credit_code: CreditCode, scope: Scope, settings: SettingsDep, request: Request
                        ) -> dict[str, Any]:
-    """一企一档：企业基本信息、各部门分年度数据摘要、已发布的碳效码和亩均评价结果。"""
-    code = credit_code.upper()
-    if scope.role == "bank":
-        raise not_found()
-    profile = firm_profile(settings, code)
-    carbon = firm_history(scope.session, "carbon", code)
-    mujun = firm_history(scope.session, "mujun", code)
-    if profile is None and not carbon and not mujun:
-        raise not_found()
-    region = (profile or {}).get("enterprise", {}).get("region_code") if profile else None
-    if region is None:
-        region = next((r.get("region_code") for r in carbon if r.get("region_code")), None)
-    if not scope.can_see_firm(code, region, "profile"):
-        raise not_found()
-    if profile is None:
-        first = (carbon or mujun)[-1]
-        profile = {"enterprise": {"credit_code": code, "name": first.get("name"), "region_code": region,
-                                  "industry_code": first.get("industry_code")},
-                   "statistics": [], "tax": [], "land": [], "energy": [], "zero_carbon": [], "emissions": [],
-                   "power": []}
-    profile["carbon"] = carbon
-    profile["mujun"] = mujun
-    audit_read(scope, "read.enterprise", code, request)
+    """一企一档：企业基本信息、各部门分年度数据摘要、已发布的各项评价结果。"""
+    view = firm_view(settings, scope, credit_code, wait=True)
+    profile = view.data or {"enterprise": view.firm, **{k: [] for k in SUMMARIES}}
+    for method in profile_methods(scope.session):
+        profile[method] = firm_history(scope.session, method, view.credit_code)
+    audit_read(scope, "read.enterprise", view.credit_code, request)
     return profile
+
+
+def profile_methods(session: Any) -> list[str]:
+    """The published results a profile lists: every method a room takes objections to (always,
+    even before its first publication), then any other method with a publication."""
+    from zhizao.web.objections import procedures
+
+    own = list(procedures())
+    return own + [m for m in published_methods(session) if m not in own]

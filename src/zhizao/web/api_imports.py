@@ -3,58 +3,24 @@ reject report back), list the batches, read a batch's rejects."""
 
 from __future__ import annotations
 
-import re
-import shutil
-import uuid
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from zhizao.contract import TABLES
-from zhizao.ingest import IngestError, import_file, list_batches, rejects
-from zhizao.settings import Settings
+from zhizao.ingest import IngestError, list_batches, rejects
 from zhizao.web.auth import CurrentUser
 from zhizao.web.deps import SessionDep, SettingsDep, audit, require_roles
+from zhizao.web.uploads import import_upload
 
 router = APIRouter(prefix="/api/imports", tags=["数据导入"])
 
 Importer = Annotated[CurrentUser, Depends(require_roles("city"))]
 Reader = Annotated[CurrentUser, Depends(require_roles("city", "auditor"))]
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
-
-
-def safe_name(name: str | None) -> str:
-    """The client's file name without any path, reduced to safe characters (Chinese kept)."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^\w.\-（）()\u4e00-\u9fff]", "_", base).lstrip(".")
-    return base[:120] or "upload.csv"
-
-
 def _busy(exc: IngestError) -> HTTPException:
     if "占用" in str(exc):
         return HTTPException(503, str(exc), headers={"Retry-After": "5"})
     return HTTPException(422, str(exc))
-
-
-def save_upload(settings: Settings, upload: UploadFile, kind: str) -> FsPath:
-    """Stream an upload to ``<home>/uploads/<kind>/<uuid>/<name>`` (bounded size)."""
-    name = safe_name(upload.filename)
-    folder = settings.uploads_dir / kind / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / name
-    written = 0
-    with dest.open("wb") as out:
-        while chunk := upload.file.read(1 << 20):
-            written += len(chunk)
-            if written > MAX_UPLOAD_BYTES:
-                out.close()
-                shutil.rmtree(folder, ignore_errors=True)
-                raise HTTPException(413, f"文件过大（上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB）")
-            out.write(chunk)
-    return dest
 
 
 @router.get("")
@@ -97,19 +63,9 @@ async def upload(
     sheet: Annotated[str | None, Form(max_length=64, description="XLSX 工作表")] = None,
 ) -> dict[str, Any]:
     """上传并导入一个文件（与命令行 ``zhizao import`` 相同），返回拒收报告。"""
-    if table not in TABLES:
-        raise HTTPException(404, f"未知数据表：{table}（可用：{'、'.join(TABLES)}）")
-    if not safe_name(file.filename).lower().endswith(ALLOWED_SUFFIXES):
-        raise HTTPException(422, "只接受 CSV 或 XLSX 文件")
-    path = await run_in_threadpool(save_upload, settings, file, "imports")
     try:
-        result = await run_in_threadpool(import_file, settings, table, path, source or None, sheet or None)
+        result = await run_in_threadpool(import_upload, settings, session, user, table, file, source, sheet, request)
     except IngestError as exc:
-        audit(session, user, "import.failed", table, {"file": path.name, "error": str(exc)}, request)
         raise _busy(exc) from exc
     doc = result.to_dict() | {"file": result.file, "warnings": result.warnings}
-    audit(session, user, "import", table, {"file": path.name, "batch_id": result.batch_id,
-                                            "rows_loaded": result.rows_loaded,
-                                            "rows_rejected": result.rows_rejected,
-                                            "duplicate_of": result.duplicate_of}, request)
     return doc

@@ -35,7 +35,10 @@ API_ROUTERS = (
 )
 PAGE_ROUTERS = (
     "zhizao.web.pages_auth",
-    "zhizao.web.pages",
+    "zhizao.web.pages_cockpit",
+    "zhizao.web.pages_enterprises",
+    "zhizao.web.pages_imports",
+    "zhizao.web.pages_runs",
 )
 
 
@@ -131,7 +134,7 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Any:
         # Pages get an HTML error page from the layout when one exists; the API gets JSON.
-        if not request.url.path.startswith("/api") and exc.status_code in (400, 403, 404, 409, 503):
+        if not request.url.path.startswith("/api") and exc.status_code in (400, 403, 404, 409, 413, 503):
             from jinja2 import TemplateNotFound
 
             from zhizao.web.templating import render

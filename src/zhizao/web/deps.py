@@ -200,6 +200,19 @@ class Scope:
             return (code_col.in_(sorted(self.consented_codes())),)
         return (false(),)
 
+    def region_for(self, region: str | None, denied: str = "当前角色无权查看") -> str | None:
+        """The region a figures request may ask for: city and auditors any (None = all), a
+        district its own (another one answers 404, as for firms); other roles get 403."""
+        role = self.user.role
+        if role in ("city", "auditor"):
+            return region
+        if role == "district":
+            own = self.user.region_code
+            if region is not None and region != own:
+                raise not_found()
+            return str(own)
+        raise HTTPException(status_code=403, detail=denied)
+
     @property
     def audited_reads(self) -> bool:
         """Banks and auditors: every read they make is in the audit log."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -51,7 +52,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 
 
 # (table, SQL over the current rows of one firm, grouped by year): every department's summary
-_SUMMARIES: dict[str, str] = {
+SUMMARIES: dict[str, str] = {
     "statistics": """SELECT year, above_scale, gross_output, value_added, revenue, employees, rd_expense,
                             total_assets, total_liabilities
                      FROM statistics_annual WHERE credit_code = ? ORDER BY year""",
@@ -85,7 +86,7 @@ def firm_profile(settings: Settings, credit_code: str) -> dict[str, Any] | None:
         if not ent:
             return None
         profile: dict[str, Any] = {"enterprise": ent[0]}
-        for key, sql in _SUMMARIES.items():
+        for key, sql in SUMMARIES.items():
             table = _SOURCE_TABLE.get(key, key)
             profile[key] = _rows(con, sql, [credit_code]) if table in tables else []
     return profile
@@ -106,7 +107,8 @@ def list_enterprises(settings: Settings, *, region_code: str | None = None, indu
     with warehouse(settings) as con:
         if con is None or "enterprises" not in _tables(con):
             return 0, []
-        where, params = ["TRUE"], []
+        where: list[str] = ["TRUE"]
+        params: list[Any] = []
         if region_code:
             where.append("region_code = ?")
             params.append(region_code)
@@ -125,3 +127,54 @@ def list_enterprises(settings: Settings, *, region_code: str | None = None, indu
                           f"FROM enterprises WHERE {cond} ORDER BY credit_code LIMIT ? OFFSET ?",
                      [*params, limit, offset])
     return int(total[0]) if total else 0, rows
+
+
+# ----------------------------------------------------------------------------- one scope answer
+
+
+@dataclass
+class FirmView:
+    """A firm as the profile (API and page) shows it, after the scope check."""
+
+    credit_code: str
+    #: basic attributes: from the warehouse, else from the newest published row
+    firm: dict[str, Any]
+    region: str | None
+    #: :func:`firm_profile` (None: not in the warehouse, or the warehouse is being written)
+    data: dict[str, Any] | None
+    #: the warehouse was being written (the published results still show)
+    busy: bool = False
+
+
+def firm_view(settings: Settings, scope: Any, credit_code: str, *, wait: bool = False) -> FirmView:
+    """The one scope answer of the firm profile, for the API and the page alike: the firm must
+    exist (in the warehouse or in a publication) and the caller see its profile (``what =
+    "profile"``: a bank never does; it reads the carbon codes it was granted through the carbon
+    list). Anything else is the same 404 as a firm that does not exist.
+
+    While another process writes the warehouse, ``wait=False`` (the page) answers with the
+    published attributes and ``busy``; ``wait=True`` (the API) raises :class:`WarehouseBusy`."""
+    from zhizao.store.publish import firm_published
+    from zhizao.web.deps import not_found
+
+    code = credit_code.strip().upper()
+    if scope.role == "bank":
+        raise not_found()
+    busy = False
+    try:
+        data = firm_profile(settings, code)
+    except WarehouseBusy:
+        if wait:
+            raise
+        data, busy = None, True
+    published = firm_published(scope.session, code)
+    if data is None and published is None:
+        raise not_found()
+    firm = dict((data or {}).get("enterprise") or {})
+    region = firm.get("region_code") or (published or {}).get("region_code")
+    if not scope.can_see_firm(code, region, "profile"):
+        raise not_found()
+    if not firm:
+        firm = {"credit_code": code, "name": (published or {}).get("name"), "region_code": region,
+                "industry_code": (published or {}).get("industry_code")}
+    return FirmView(code, firm, region, data, busy)
