@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from zhizao.caching import Memo
 from zhizao.store import publish
 from zhizao.store.models import PublishedResult
 from zhizao.web.objections import ObjectionProcedure
@@ -52,38 +52,35 @@ def grade_series(dist: Mapping[Any, Counter[str]], keys: list[Any]) -> dict[str,
 
 # ----------------------------------------------------------------------------- the firm profile
 
-_EXPLAIN_CACHE: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+_EXPLANATIONS = Memo(512)
 
 
 def explanation(settings: Any, run_id: str | None, year: int, credit_code: str) -> dict[str, Any] | None:
     """Behind the firm's grade and what would lift it, from the carbon explanation under the
-    published run's methodology."""
+    published run's methodology (kept per warehouse and publication state)."""
     if not run_id:
         return None
-    path = Path(settings.warehouse_path)
-    key = (str(settings.home), path.stat().st_mtime_ns if path.exists() else 0, run_id, credit_code)
-    if key in _EXPLAIN_CACHE:
-        return _EXPLAIN_CACHE[key]
+    try:
+        return _EXPLANATIONS.get(settings, ("explain", run_id, year, credit_code),
+                                 lambda: _explain(settings, run_id, year, credit_code))
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc
+
+
+def _explain(settings: Any, run_id: str, year: int, credit_code: str) -> dict[str, Any] | None:
     from zhizao.carbon.explain import explain
     from zhizao.carbon.methodology import CarbonMethodology
     from zhizao.engine import connect
     from zhizao.runs.registry import get
 
+    methodology = CarbonMethodology.model_validate(get(settings, run_id).methodology)
+    engine = connect(settings, "duckdb", read_only=True)
     try:
-        methodology = CarbonMethodology.model_validate(get(settings, run_id).methodology)
-        engine = connect(settings, "duckdb", read_only=True)
-    except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
-    try:
-        result: dict[str, Any] | None = explain(engine, methodology, year, credit_code)
+        return explain(engine, methodology, year, credit_code)
     except LookupError:  # the firm is no longer in the warehouse's current rows
-        result = None
+        return None
     finally:
         engine.close()
-    if len(_EXPLAIN_CACHE) > 512:
-        _EXPLAIN_CACHE.clear()
-    _EXPLAIN_CACHE[key] = result
-    return result
 
 
 def advice(expl: Mapping[str, Any] | None, carbon: Mapping[str, Any] | None) -> list[str]:

@@ -187,14 +187,9 @@ def run_room_demos(ctx: DemoContext) -> None:
 
 def write_review(settings: Settings, years: list[int]) -> list[Path]:
     """The five-year review of the demo city, as HTML, PDF and XLSX in ``<home>/reports``."""
-    from zhizao.economy import review
+    from zhizao.economy import write_review as write
 
-    rep = review.build(settings, min(years), max(years))
-    out = settings.home / "reports"
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in ("html", "pdf", "xlsx"):
-        paths.append(review.write(rep, fmt, out / f"review-{min(years)}-{max(years)}.{fmt}"))
+    paths = write(settings, min(years), max(years), settings.home / "reports")
     _say(f"五年回顾报告：{', '.join(str(p) for p in paths)}")
     return paths
 

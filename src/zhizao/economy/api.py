@@ -5,13 +5,11 @@
 
 Roles: ``city`` and ``auditor`` see every region (auditor reads are audited); ``district`` sees
 its own region only (another region answers 404, as for firms); other roles get 403. Figures
-are computed from the warehouse on request and cached per warehouse state.
+are computed from the warehouse on request and kept per warehouse and publication state.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -20,30 +18,6 @@ from pydantic import BaseModel
 from zhizao.web.deps import ScopeDep, SettingsDep, audit_read
 
 router = APIRouter(tags=["工业经济"])
-
-_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_LOCK = threading.Lock()
-_CACHE_SIZE = 32
-
-
-def _cached(settings: Any, key: tuple[Any, ...], compute: Any) -> Any:
-    """Memoise on the warehouse file's state: an import changes its mtime and size."""
-    try:
-        st = settings.warehouse_path.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
-    except FileNotFoundError:
-        raise HTTPException(status_code=404, detail="数据仓库不存在（请先导入数据）") from None
-    full = (str(settings.home), stamp, *key)
-    with _LOCK:
-        if full in _CACHE:
-            _CACHE.move_to_end(full)
-            return _CACHE[full]
-    value = compute()
-    with _LOCK:
-        _CACHE[full] = value
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return value
 
 
 class IndicatorOut(BaseModel):
@@ -76,9 +50,8 @@ def get_indicators(
     if y_to - y_from > 20:
         raise HTTPException(status_code=422, detail="一次最多查询 20 年")
     region = scope.region_for(region, "当前角色无权查看工业经济指标")
-    rows = _cached(settings, ("indicators", y_from, y_to),
-                   lambda: figures.rows(settings, y_from, y_to))
-    if region:
-        rows = [r for r in rows if r["region"] == region]
+    if not settings.warehouse_path.exists():
+        raise HTTPException(status_code=404, detail="数据仓库不存在（请先导入数据）")
+    rows = figures.cached_rows(settings, y_from, y_to, region or None)
     audit_read(scope, "economy.indicators", region, request, {"from": y_from, "to": y_to})
     return {"indicators": rows}

@@ -27,7 +27,7 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
         return []
     region = ctx.region
     try:
-        econ = cached_rows(ctx.settings, ctx.session, years[-1] - 4, years[-1], region)
+        econ = cached_rows(ctx.settings, years[-1] - 4, years[-1], region)
     except HTTPException:
         raise
     except Exception:  # the cockpit still shows the published results when the figures fail

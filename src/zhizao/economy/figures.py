@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from zhizao import rooms
+from zhizao.caching import Memo
 from zhizao.economy import catalogue
-from zhizao.store import publish
 
 ROW_FIELDS = ("id", "name", "region", "year", "value", "unit", "basis")
 
@@ -52,29 +52,26 @@ def formatted(row: dict[str, Any]) -> str:
         return fmt_num(row.get("value"), int(row.get("digits", 2)))
 
 
-_CACHE: dict[tuple[Any, ...], list[dict[str, Any]] | Exception] = {}
+def _kept(exc: BaseException) -> bool:
+    """Failures kept in the memo: the same data would fail the same way, only slower; a
+    warehouse being written is tried again."""
+    from zhizao.web.ui import WAREHOUSE_BUSY
+
+    return not isinstance(exc, WAREHOUSE_BUSY)
 
 
-def cached_rows(settings: Any, session: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
-    """:func:`rows` for the span, the city's and every district's (or one region's), kept per
-    warehouse state and latest publication."""
+_ROWS = Memo(32, keep_error=_kept)
+
+
+def cached_rows(settings: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
+    """:func:`rows` for the span, the city's and every district's (or one region's: districts
+    are ranked city-wide anyway), kept per warehouse and publication state."""
     from zhizao.web.ui import WAREHOUSE_BUSY, busy
 
-    path = Path(settings.warehouse_path)
-    if not path.exists():
+    if not Path(settings.warehouse_path).exists():
         return []
-    pubs = publish.publications(session)
-    key = (str(settings.home), path.stat().st_mtime_ns, pubs[0].id if pubs else 0, y1, y2)
-    if key not in _CACHE:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        try:
-            _CACHE[key] = rows(settings, y1, y2)
-        except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse: not kept, try again later
-            raise busy() from exc
-        except Exception as exc:  # kept too: the same data would fail the same way, only slower
-            _CACHE[key] = exc
-    found = _CACHE[key]
-    if isinstance(found, Exception):
-        raise found
+    try:
+        found = _ROWS.get(settings, ("rows", y1, y2), lambda: rows(settings, y1, y2))
+    except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse
+        raise busy() from exc
     return found if region is None else [r for r in found if r["region"] == region]

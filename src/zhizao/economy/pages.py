@@ -84,7 +84,7 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     start, end = default_span(session, y_from, y_to)
     fixed = region_scope(user)
     # a district user's figures only; the city sees the city and may pick a district
-    rows = cached_rows(settings, session, start, end, fixed)
+    rows = cached_rows(settings, start, end, fixed)
     regions = sorted({r["region"] for r in rows if not is_city_region(r["region"])})
     city_code = next((r["region"] for r in rows if is_city_region(r["region"])), None)
     region = fixed or (region if region in regions else "") or city_code or ""

@@ -4,7 +4,10 @@ the monthly power-based warning list and the year's consistency failures."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
+
+from zhizao.caching import Memo
 
 
 class MonitoringError(ValueError):
@@ -103,3 +106,17 @@ def consistency_list(settings: Any, year: int, methodology: str | None = None,
     return {"year": year, "methodology": m.ref, "counts": counts, "failures": out}
 
 
+
+
+_LISTS = Memo(64)
+
+
+def cached(settings: Any, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A list for the pages and the API, kept per warehouse and publication state
+    (:mod:`zhizao.caching`); a warehouse being written is the web's Chinese 503."""
+    from zhizao.web.ui import WAREHOUSE_BUSY, busy
+
+    try:
+        return _LISTS.get(settings, key, compute)
+    except WAREHOUSE_BUSY as exc:
+        raise busy() from exc

@@ -7,6 +7,8 @@ ROOM = Room(
     title="电力看经济",
     capability="zhizao.monitoring.capability:CAPABILITY",
     cli="zhizao.monitoring.cli",
+    api="zhizao.monitoring.api",
+    pages="zhizao.monitoring.pages",
     templates=True,
     profile_section="zhizao.monitoring.profile:profile_section",
     nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),

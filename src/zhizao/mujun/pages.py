@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -72,17 +74,20 @@ def _round(settings: Any, year: int) -> dict[str, Any] | None:
     return st
 
 
-_ROWS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+_ROWS: LRUCache[tuple[Any, ...], list[dict[str, Any]]] = LRUCache(maxsize=64)
+_ROWS_LOCK = threading.Lock()
 
 
 def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> list[dict[str, Any]]:
-    pub = publish.published_run(session, "mujun", year)
-    full = (pub.id if pub else 0, year, *key)
-    if full not in _ROWS:
-        if len(_ROWS) > 64:
-            _ROWS.clear()
-        _ROWS[full] = publish.list_published(session, "mujun", year, f, limit=1_000_000, order="rank")[1]
-    return [dict(r) for r in _ROWS[full]]
+    """The year's published rows in the user's scope (a few thousand at most), kept until the
+    next publication (the latest publication id is in the key)."""
+    full = (publish.latest_publication_id(session), year, *key)
+    rows = _ROWS.get(full)
+    if rows is None:
+        rows = publish.list_published(session, "mujun", year, f, limit=1_000_000, order="rank")[1]
+        with _ROWS_LOCK:
+            _ROWS[full] = rows
+    return [dict(r) for r in rows]
 
 
 #: the bureau's next possible steps per stage: (action, button label)

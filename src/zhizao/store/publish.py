@@ -287,3 +287,9 @@ def firm_published(session: Session, credit_code: str) -> dict[str, Any] | None:
 def published_methods(session: Session) -> list[str]:
     """The methods with at least one publication."""
     return sorted(session.scalars(select(Publication.method).distinct()))
+
+
+def latest_publication_id(session: Session) -> int:
+    """The id of the newest publication (0 when nothing is published): part of the key of every
+    figure computed from published results."""
+    return int(session.scalar(select(func.max(Publication.id))) or 0)

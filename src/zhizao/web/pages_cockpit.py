@@ -14,7 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhizao import rooms
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep
 from zhizao.web.templating import render, user_attr
-from zhizao.web.ui import READ_ROLES, CockpitContext, Tile, audit_page_read, forbid, region_name, region_scope
+from zhizao.web.ui import (
+    READ_ROLES,
+    WAREHOUSE_BUSY,
+    CockpitContext,
+    Tile,
+    audit_page_read,
+    forbid,
+    region_name,
+    region_scope,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,8 +31,11 @@ router = APIRouter(include_in_schema=False)
 def tiles(ctx: CockpitContext) -> list[Tile]:
     """Every room's tiles, in order."""
     out: list[Tile] = []
-    for _room, hook in rooms.contributions("cockpit_tiles"):
-        out.extend(hook(ctx))
+    for room, hook in rooms.contributions("cockpit_tiles"):
+        try:
+            out.extend(hook(ctx))
+        except WAREHOUSE_BUSY:  # another process writes the warehouse: the other rooms still show
+            out.append(Tile(room.title, note=f"数据仓库正在更新，{room.title}暂不可见，请稍后刷新。", order=0))
     return sorted(out, key=lambda t: t.order)
 
 

@@ -26,6 +26,7 @@ from zhizao.web.objections import file_objection, procedures
 from zhizao.web.profile import firm_view
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import (
+    WAREHOUSE_BUSY,
     PageError,
     ProfileContext,
     Section,
@@ -89,10 +90,18 @@ def department_tables(profile: Mapping[str, Any] | None) -> list[dict[str, Any]]
 
 
 def room_sections(ctx: ProfileContext) -> list[Section]:
-    """Every room's section for this user (called after the scope check), in order."""
+    """Every room's section for this user (called after the scope check), in order. A room
+    whose data waits for the warehouse (another process writes it) is left out with a note."""
     out = []
-    for _room, hook in rooms.contributions("profile_section"):
-        s = hook(ctx)
+    for room, hook in rooms.contributions("profile_section"):
+        try:
+            s = hook(ctx)
+        except WAREHOUSE_BUSY:
+            s = Section(title=room.title, template="", notes=(f"数据仓库正在更新，{room.title}暂不可见，请稍后刷新。",))
+        except HTTPException as exc:
+            if exc.status_code != 503:
+                raise
+            s = Section(title=room.title, template="", notes=(f"数据仓库正在更新，{room.title}暂不可见，请稍后刷新。",))
         if s is not None:
             out.append(s)
     return sorted(out, key=lambda s: s.order)
@@ -143,7 +152,8 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
 
 
 def room_sections_ctx(sections: list[Section]) -> list[dict[str, Any]]:
-    return [{"title": s.title, "template": s.template, "anchor": s.anchor, "context": s.context} for s in sections]
+    return [{"title": s.title, "template": s.template, "anchor": s.anchor, "context": s.context}
+            for s in sections if s.template]
 
 
 # ----------------------------------------------------------------------------- the firm's forms

@@ -1,0 +1,89 @@
+"""电力看经济 pages: the month's power-based warning list (paged), the district and industry
+power indices, and the year's 数据打架 list. A district user sees its own district.
+
+The lists are :mod:`zhizao.monitoring.lists`' (the same as ``zhizao monitor`` and the API),
+kept per warehouse and publication state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from zhizao.monitoring.lists import MonitoringError, cached, consistency_list, power_list
+from zhizao.monitoring.power import WARNINGS
+from zhizao.store import publish
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep
+from zhizao.web.templating import render
+from zhizao.web.ui import (
+    PAGE_SIZE,
+    READ_ROLES,
+    PageError,
+    audit_page_read,
+    bar_option,
+    division_name,
+    forbid,
+    is_city_region,
+    pages_of,
+    query_string,
+    region_name,
+    region_scope,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def default_year(session: Any) -> int:
+    """The latest year with a published evaluation (else last year): the month shown first is
+    its December."""
+    years = [y for m in publish.published_methods(session) for y in publish.published_years(session, m)]
+    return max(years) if years else dt.date.today().year - 1
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                    month: str = "", region: str = "", page: int = 1) -> Response:
+    forbid(user, *READ_ROLES)
+    if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
+        month = f"{default_year(session)}-12"
+    year, mon = int(month[:4]), int(month[5:])
+    if not 1 <= mon <= 12:
+        raise PageError(status_code=400, detail=f"月份有误：{month}")
+    fixed = region_scope(user)
+    region = fixed or (region if re.fullmatch(r"\d{6}", region or "") else "")
+    try:
+        data = cached(settings, ("power", year, mon, region or None),
+                lambda: power_list(settings, year, mon, region or None))
+        checks = cached(settings, ("consistency", year, region or None),
+                  lambda: consistency_list(settings, year, region=region or None))
+    except MonitoringError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    firms = data["firms"]
+    total = len(firms)
+    page = max(1, min(page, pages_of(total)))
+    shown = firms[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    for f in shown:
+        f["region_name"] = region_name(f.get("region_code"))
+    regions = [r for r in data["regions"] if not is_city_region(r.get("region_code"))]
+    industries = sorted(data["industries"], key=lambda r: -(r.get("kwh") or 0))[:15]
+    charts: dict[str, Any] = {}
+    if regions:
+        charts["power_region"] = bar_option(f"{month} 各区县用电指数（上年同月 = 100）",
+                                            [region_name(r["region_code"]) for r in regions],
+                                            [round(r["index"], 1) if r.get("index") is not None else None for r in regions])
+    if industries:
+        charts["power_industry"] = bar_option(f"{month} 主要行业用电指数", [division_name(r["division"]) for r in industries],
+                                              [round(r["index"], 1) if r.get("index") is not None else None for r in industries],
+                                              colour="#319795")
+    counts = {k: v for k, v in data["counts"].items() if k not in ("firms", "none")}
+    audit_page_read(session, user, "page.monitoring", f"monitoring:{month}", request)
+    return render(request, "monitoring/index.html", {
+        "breadcrumbs": [("电力看经济", None)], "month": month, "region": region, "fixed_region": fixed is not None,
+        "data": data, "firms": shown, "total": total, "page": page, "pages": pages_of(total), "counts": counts,
+        "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
+        "params": query_string(month=month, region=region), "warning_names": {k: v[1] for k, v in WARNINGS.items()},
+    }, user=user)
