@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from zhizao.store.fixtures import pg_db_url, store_settings
+from store_fixtures import pg_db_url, store_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "carbon"))
 

@@ -21,6 +21,7 @@ import pytest
 from carbon_city import load_warehouse, random_city
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
+from world import build_world
 
 from zhizao import runs
 from zhizao.backup.snapshot import BackupError, backup, clean_orphans, restore
@@ -28,7 +29,6 @@ from zhizao.cli import app
 from zhizao.settings import Settings, load_settings
 from zhizao.store.db import dispose, session_scope
 from zhizao.store.models import PublishedResult, User
-from zhizao.store.testing import build_world
 
 
 def _cli(settings: Settings, *args: str) -> dict:  # type: ignore[type-arg]

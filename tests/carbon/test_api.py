@@ -8,15 +8,15 @@ import json
 
 from carbon_city import load_warehouse, random_city
 from fastapi.testclient import TestClient
+from store_fixtures import pg_db_url, store_settings
 from typer.testing import CliRunner
+from world import add_user_fast, issue_token
 
 from zhizao.carbon.method import CONTRACT_FIELDS
 from zhizao.cli import app as cli_app
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import session_scope
-from zhizao.store.fixtures import pg_db_url, store_settings
 from zhizao.store.models import AuditEntry
-from zhizao.store.testing import add_user_fast, issue_token
 from zhizao.web.app import create_app
 
 __all__ = ["pg_db_url", "store_settings"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from carbon_city import City, methodology, random_city
+from conformance import run_on
 
 from zhizao.carbon import evaluate
 from zhizao.carbon.explain import FirmNotFound, explain
 from zhizao.carbon.monitor import summary, ytd
 from zhizao.carbon.whatif import WhatIfError, whatif
-from zhizao.engine.conformance import run_on
 
 GRID = 0.5366e-3
 

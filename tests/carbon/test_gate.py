@@ -8,12 +8,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 from carbon_city import City, methodology, random_city
+from conformance import assert_same, run_on
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
 from zhizao.carbon.method import REASON_NO_ENERGY, REASON_NO_PUBLISHED_BENCHMARK
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.engine.duckdb_engine import DuckDBEngine
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from carbon_city import City, methodology, random_city
+from conformance import assert_same, run_on
 
 from zhizao.carbon import CAPABILITY, evaluate, notes_for, to_rows
 from zhizao.carbon.method import (
@@ -15,7 +16,6 @@ from zhizao.carbon.method import (
     REASON_NO_STATS,
 )
 from zhizao.carbon.monitor import ytd
-from zhizao.engine.conformance import assert_same, run_on
 
 
 def _run(engine, city: City, m=None, year: int | None = None) -> pd.DataFrame:  # type: ignore[no-untyped-def]

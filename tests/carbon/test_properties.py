@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from carbon_city import City, methodology
+from conformance import assert_same, run_on
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.engine.duckdb_engine import DuckDBEngine
 
 FUELS = ("electricity", "raw_coal", "natural_gas", "heat", "diesel", "coke")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conformance import assert_same, run_on
 
 from zhizao.criteria import CriteriaError, Measure, RuleSet, criteria_rows, load_ruleset, node_columns, screen
-from zhizao.engine.conformance import assert_same, run_on
 
 RULES = """
 name: sample-rules

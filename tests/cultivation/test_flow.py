@@ -11,13 +11,13 @@ import re
 
 import pyarrow as pa
 import pytest
+from conformance import assert_same, run_on
 from fastapi.testclient import TestClient
 from tests.cultivation.tierdata import City, load_warehouse, rules
 from typer.testing import CliRunner
 
 from zhizao.cultivation.measures import MEASURES, firm_table
 from zhizao.cultivation.method import evaluate, to_rows
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.settings import Settings, load_settings
 
 YEAR = 2024
@@ -96,12 +96,13 @@ def test_tier_screening_is_the_same_on_duckdb_and_spark(duck, spark_engine):
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from world import add_user_fast
+
     from zhizao import runs
     from zhizao.engine import connect
     from zhizao.store.accounts import hash_password
     from zhizao.store.db import init_store, session_scope
     from zhizao.store.publish import publish
-    from zhizao.store.testing import add_user_fast
 
     s = load_settings(tmp_path_factory.mktemp("tiers") / "home").ensure()
     c = city()

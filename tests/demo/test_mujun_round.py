@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from store_fixtures import pg_db_url, store_settings
+
 from zhizao.demo.generator import generate
 from zhizao.ingest import import_file
-from zhizao.store.fixtures import pg_db_url, store_settings
 
 __all__ = ["pg_db_url", "store_settings"]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 from minicity import MINI_CITY, build
-
-from zhizao.store.fixtures import client, pg_db_url, store_settings, world  # noqa: F401
-from zhizao.store.testing import REGION_A, REGION_B
+from store_fixtures import client, pg_db_url, store_settings, world  # noqa: F401
+from world import REGION_A, REGION_B
 
 CITY = REGION_A[:4] + "00"
 

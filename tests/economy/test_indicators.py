@@ -173,7 +173,8 @@ def _frames():
 
 @pytest.mark.parametrize("query", ["scale_totals", "per_mu_totals", "energy_totals"])
 def test_totals_are_the_same_on_duckdb_and_spark(engine, query):
-    from zhizao.engine.conformance import assert_same, run_on
+    from conformance import assert_same, run_on
+
     from zhizao.engine.duckdb_engine import DuckDBEngine
 
     if engine.name == "duckdb":
@@ -219,9 +220,8 @@ def test_monthly_figures_and_year_to_date_comparable_growth(settings):
 
 def test_grade_distribution_on_every_engine(engine):
     import pandas as pd
+    from conformance import run_on
     from minicity import A, B, C, D
-
-    from zhizao.engine.conformance import run_on
 
     ent = pd.DataFrame({"credit_code": [A, B, C, D], "region_code": ["330502", "330502", "330503", "330503"]})
     res = pd.DataFrame({"credit_code": [A, B, C, D], "grade": pd.array([1, 3, 3, None], dtype="Int64")})

@@ -7,9 +7,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 import pytest
+from conformance import assert_same, run_on
 from ibis.common.exceptions import OperationNotDefinedError, UnsupportedOperationError
-
-from zhizao.engine.conformance import assert_same, run_on
 
 
 def _primitives(t: dict[str, ibis.Table]) -> ibis.Table:

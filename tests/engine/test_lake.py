@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conformance import assert_same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhizao.contract import TABLES
 from zhizao.engine import lake as lk
-from zhizao.engine.conformance import assert_same
 from zhizao.engine.duckdb_engine import DuckDBEngine
 from zhizao.engine.warehouse import ensure_schema, fact_name
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conformance import assert_same, run_on
 from tests.greenfactory.greendata import Firm, code, tables
 
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.greenfactory import evaluate, to_rows
 from zhizao.methodology import find
 

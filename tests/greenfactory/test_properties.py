@@ -4,11 +4,11 @@ veto always wins, stars never fall as the score rises."""
 from __future__ import annotations
 
 import pytest
+from conformance import run_on
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.greenfactory.greendata import Firm, code, tables
 
-from zhizao.engine.conformance import run_on
 from zhizao.greenfactory import evaluate
 from zhizao.methodology import find
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conformance import run_on
 
-from zhizao.engine.conformance import run_on
 from zhizao.methodology import find
 from zhizao.monitoring import consistency
 

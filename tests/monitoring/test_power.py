@@ -7,8 +7,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conformance import assert_same, run_on
 
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.methodology import find
 from zhizao.monitoring import power
 

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from tests.mujun.citydata import Firm
 from tests.mujun.warehouse import load, valid_code
 from typer.testing import CliRunner
+from world import add_user_fast, issue_token
 
 from zhizao.cli import app as cli_app
 from zhizao.mujun import workflow
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import session_scope
-from zhizao.store.testing import add_user_fast, issue_token
 from zhizao.web.app import create_app
 
 YEAR = 2022

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 import pytest
+from conformance import assert_same, run_on
 from tests.mujun.citydata import Firm, code, tables
 
-from zhizao.engine.conformance import assert_same, run_on
 from zhizao.methodology import find
 from zhizao.mujun import evaluate, to_rows
 from zhizao.mujun.methodology import MujunMethodology

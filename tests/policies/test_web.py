@@ -8,13 +8,13 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+from world import add_user_fast, issue_token
 
 from zhizao.cli import app as cli_app
 from zhizao.codes.credit_code import make
 from zhizao.ingest.importer import import_file
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
-from zhizao.store.testing import add_user_fast, issue_token
 
 CODES = [make("9", "1", "330502", f"MA{i:07d}") for i in range(3)]
 PASSWORD = "password-123"

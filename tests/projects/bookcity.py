@@ -7,13 +7,14 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from world import add_user_fast
+
 from zhizao.codes.credit_code import make
 from zhizao.ingest import import_file
 from zhizao.projects import demo
 from zhizao.settings import Settings, load_settings
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
-from zhizao.store.testing import add_user_fast
 
 PASSWORD = "correct-horse"
 DISTRICTS = ("330502", "330503", "330521", "330522", "330523")

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
+from world import add_user_fast
 
 from zhizao.settings import Settings, load_settings
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
 from zhizao.store.models import AuditEntry
-from zhizao.store.testing import add_user_fast
 
 PASSWORD = "correct-horse"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

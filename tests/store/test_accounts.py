@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from world import credit_code
 
 from zhizao.cli import app
 from zhizao.store.accounts import (
@@ -22,7 +23,6 @@ from zhizao.store.accounts import (
 )
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry
-from zhizao.store.testing import credit_code
 
 runner = CliRunner()
 

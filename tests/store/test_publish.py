@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 from typer.testing import CliRunner
+from world import credit_code
 
 from zhizao import runs
 from zhizao.cli import app
@@ -22,7 +23,6 @@ from zhizao.store.publish import (
     published,
     published_run,
 )
-from zhizao.store.testing import credit_code
 
 
 def carbon_rows(year, grades, region="330102"):

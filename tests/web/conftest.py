@@ -1,3 +1,3 @@
-from zhizao.store.fixtures import client, pg_db_url, store_settings, world
+from store_fixtures import client, pg_db_url, store_settings, world
 
 __all__ = ["client", "pg_db_url", "store_settings", "world"]

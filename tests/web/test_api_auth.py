@@ -7,10 +7,10 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
+from world import PASSWORD
 
 from zhizao.store.db import session_scope
 from zhizao.store.models import ApiToken, AuditEntry, LoginThrottle, User
-from zhizao.store.testing import PASSWORD
 from zhizao.web.auth import AuthConfig, clear_cache
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from world import YEAR
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry
-from zhizao.store.testing import YEAR
 
 TODAY = dt.date.today()
 PERIOD = {"valid_from": str(TODAY - dt.timedelta(days=30)), "valid_to": str(TODAY + dt.timedelta(days=365))}

@@ -7,8 +7,9 @@ import subprocess
 import sys
 import time
 
+from world import YEAR, write_enterprises_csv
+
 from zhizao.ingest import import_file
-from zhizao.store.testing import YEAR, write_enterprises_csv
 
 
 def load_firms(world, tmp_path):

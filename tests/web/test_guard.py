@@ -13,9 +13,9 @@ import dataclasses
 
 import pytest
 from fastapi.testclient import TestClient
+from store_fixtures import FAST_AUTH
 
 from zhizao.settings import MB, Limits
-from zhizao.store.fixtures import FAST_AUTH
 from zhizao.web.app import create_app
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from world import write_enterprises_csv
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry
-from zhizao.store.testing import write_enterprises_csv
 
 
 def upload(client, world, path, who="city", table="enterprises"):

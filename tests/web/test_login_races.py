@@ -11,9 +11,10 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from world import PASSWORD
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import LoginThrottle
-from zhizao.store.testing import PASSWORD
 from zhizao.web import auth
 from zhizao.web.auth import AuthConfig
 

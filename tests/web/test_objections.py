@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from world import YEAR
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry, Objection
-from zhizao.store.testing import YEAR
 
 EVIDENCE = "电费发票 2024年 复核材料\n".encode()
 

@@ -7,8 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
+from world import PASSWORD
 
-from zhizao.store.testing import PASSWORD
 from zhizao.web.pages_auth import safe_next
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

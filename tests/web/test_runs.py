@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pyarrow as pa
+from world import REGION_A, YEAR, carbon_row
 
 from zhizao import runs
 from zhizao.methodology import find
-from zhizao.store.testing import REGION_A, YEAR, carbon_row
 
 
 def register(world, grades):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
+from world import build_world
 
 from zhizao.store.db import init_store
-from zhizao.store.testing import build_world
 from zhizao.web.app import create_app
 from zhizao.web.auth import AuthConfig
 

@@ -3,9 +3,10 @@ as a missing firm; bank and auditor reads are audited."""
 
 from __future__ import annotations
 
+from world import YEAR
+
 from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry, Consent, User
-from zhizao.store.testing import YEAR
 
 MISSING_BODY = {"detail": "未找到该企业或记录"}
 

@@ -118,9 +118,10 @@ def filters(scope: Scope, what: str, region: str | None = None, industry: str | 
 
 
 def distribution(session: Session, method: str, year: int, f: publish.Filters,
-                 by: str | None = None) -> dict[Any, Counter[str]]:
-    """Counts of outcomes (grade or class), optionally by region or 2-digit industry division."""
-    out: dict[Any, Counter[str]] = defaultdict(Counter)
+                 by: str | None = None) -> dict[Any, Counter[str | None]]:
+    """Counts of outcomes (grade or class; None: vetoed or no outcome), optionally by region or
+    2-digit industry division."""
+    out: dict[Any, Counter[str | None]] = defaultdict(Counter)
     for r in publish.distribution(session, method, year, by=by or "outcome", filters=f):
         key = r.get("region_code") if by == "region" else r.get("division") if by == "industry" else None
         out[key][r["outcome"]] += int(r["n"])

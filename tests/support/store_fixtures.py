@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from world import World, build_world, pg_database, pg_schema
 
 from zhizao.settings import Settings
 from zhizao.store.accounts import configure_hasher
 from zhizao.store.db import dispose, init_store
-from zhizao.store.testing import World, build_world, pg_database, pg_schema
 from zhizao.web.app import create_app
 from zhizao.web.auth import AuthConfig
 
