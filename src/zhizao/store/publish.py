@@ -22,17 +22,14 @@ from zhizao.store import audit
 from zhizao.store.db import engine_for, page, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
-#: the row field that is each method's outcome (what lists filter on as grade/class)
-OUTCOME_FIELD = {"carbon": "grade", "mujun": "class"}
-
 
 class PublishError(LookupError):
     pass
 
 
 def _outcome_field(method: str) -> str | None:
-    if method in OUTCOME_FIELD:
-        return OUTCOME_FIELD[method]
+    """The row field that is the method's outcome (what lists filter on): its capability's first
+    outcome field (carbon ``grade``, mujun ``class``, ...)."""
     try:
         fields = capabilities.get(method).outcome_fields
     except (KeyError, ImportError, AttributeError):

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from zhizao import runs
+from zhizao.engine.warehouse import WarehouseBusy
 from zhizao.runs.diff import diff as diff_runs
 from zhizao.runs.registry import _COLS, _row_to_run
 from zhizao.settings import Settings
 from zhizao.store.publish import HeldFirms, PublishError, publish, published_run
 from zhizao.web.auth import CurrentUser
 from zhizao.web.deps import SessionDep, SettingsDep, audit, require_roles
-from zhizao.web.profile import WarehouseBusy, warehouse
+from zhizao.web.profile import warehouse
 
 router = APIRouter(prefix="/api/runs", tags=["评价运行"])
 
@@ -79,7 +80,7 @@ def _registry_call(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except duckdb.IOException as exc:
-        raise WarehouseBusy() from exc
+        raise WarehouseBusy(str(exc)) from exc
     except runs.RunError as exc:
         raise HTTPException(404, str(exc)) from exc
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +79,12 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
                auth_config: AuthConfig | None = None) -> FastAPI:
     """The FastAPI application over the store and warehouse of ``settings``.
 
-    ``strict`` (default :data:`STRICT_DEFAULT`, or ``ZHIZAO_WEB_STRICT=1``) makes a missing router
+    ``strict`` (default :data:`STRICT_DEFAULT`) makes a missing router
     module an error, so a deployment never silently serves without part of the API.
     """
     settings = settings or load_settings()
     if strict is None:
-        strict = STRICT_DEFAULT or os.environ.get("ZHIZAO_WEB_STRICT") == "1"
+        strict = STRICT_DEFAULT
     app = FastAPI(
         title="智造 API",
         version=__version__,
@@ -117,9 +116,8 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     @app.exception_handler(WarehouseLocked)
     async def _locked(request: Request, exc: WarehouseLocked) -> Any:
         # the command line holds the warehouse (an import or evaluation): a Chinese 503, retry soon
-        from zhizao.web.profile import WarehouseBusy
-
-        return await _http(request, WarehouseBusy())
+        return await _http(request, HTTPException(503, "数据仓库正在更新（导入或计算中），请稍后再试",
+                                                  headers={"Retry-After": "5"}))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Any:

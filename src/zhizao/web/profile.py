@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from fastapi import HTTPException
 
+from zhizao.engine.warehouse import WarehouseBusy
 from zhizao.settings import Settings
-
-
-class WarehouseBusy(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(status_code=503, detail="数据仓库正在更新（导入或计算中），请稍后再试",
-                         headers={"Retry-After": "5"})
 
 
 @contextmanager
@@ -34,7 +28,7 @@ def warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
     try:
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.IOException as exc:
-        raise WarehouseBusy() from exc
+        raise WarehouseBusy(str(exc)) from exc
     try:
         yield con
     finally:
