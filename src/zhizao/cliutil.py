@@ -76,6 +76,9 @@ def progress(description: str, total: int | None = None, enabled: bool = True) -
         task = p.add_task(description, total=total)
 
         def advance(n: int = 1, description: str | None = None) -> None:
-            p.update(task, advance=n, **({"description": description} if description else {}))
+            if description:
+                p.update(task, advance=n, description=description)
+            else:
+                p.update(task, advance=n)
 
         yield advance

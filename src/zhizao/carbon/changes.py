@@ -55,8 +55,8 @@ def rule_changes(ma: Mapping[str, Any], mb: Mapping[str, Any], ta: Mapping[str, 
                  tb: Mapping[str, dict[str, Any]]) -> list[str]:
     """The changes of rules between the two runs' methodologies (Chinese sentences)."""
     out: list[str] = []
-    ga = {r.get("grid_factor") for r in ta.values() if r.get("grid_factor") is not None}
-    gb = {r.get("grid_factor") for r in tb.values() if r.get("grid_factor") is not None}
+    ga = {float(r["grid_factor"]) for r in ta.values() if r.get("grid_factor") is not None}
+    gb = {float(r["grid_factor"]) for r in tb.values() if r.get("grid_factor") is not None}
     if ga != gb:
         fa = "、".join(_num(x * 1000) for x in sorted(ga)) or "—"
         fb = "、".join(_num(x * 1000) for x in sorted(gb)) or "—"
@@ -82,22 +82,23 @@ def _group_moves(ta: Mapping[str, dict[str, Any]], tb: Mapping[str, dict[str, An
     """Per benchmark industry of run b: firms graded in a that are held or gone in b, and firms
     graded in b that were not graded in a."""
     groups: dict[str, dict[str, list]] = defaultdict(lambda: {"held": [], "gone": [], "joined": [], "released": []})
-    for code, ra in ta.items():
-        if ra.get("status") != "graded":
+    for code, was in ta.items():
+        if was.get("status") != "graded":
             continue
-        rb = tb.get(code)
-        key = str((rb or ra).get("benchmark_code"))
-        if rb is None:
-            groups[key]["gone"].append(ra)
-        elif rb.get("status") == "held":
-            groups[key]["held"].append(rb)
-    for code, rb in tb.items():
-        if rb.get("status") != "graded":
+        now = tb.get(code)
+        key = str((now or was).get("benchmark_code"))
+        if now is None:
+            groups[key]["gone"].append(was)
+        elif now.get("status") == "held":
+            groups[key]["held"].append(now)
+    for code, now in tb.items():
+        if now.get("status") != "graded":
             continue
-        ra = ta.get(code)
-        if ra is None or ra.get("status") != "graded":
-            key = str(rb.get("benchmark_code"))
-            groups[key]["released" if ra is not None and ra.get("status") == "held" else "joined"].append(rb)
+        before = ta.get(code)
+        if before is None or before.get("status") != "graded":
+            key = str(now.get("benchmark_code"))
+            held_before = before is not None and before.get("status") == "held"
+            groups[key]["released" if held_before else "joined"].append(now)
     return groups
 
 

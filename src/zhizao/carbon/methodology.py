@@ -144,7 +144,7 @@ class Population(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tracks: list[Literal["above_scale", "below_scale"]] = Field(
-        default_factory=lambda: ["above_scale"],
+        default_factory=lambda: ["above_scale"],  # type: ignore[arg-type,return-value]
         description="above_scale: 规上 (statistics_annual.above_scale); below_scale: 规下, its own benchmark")
     existing_only: bool = Field(default=True, description="only firms founded on or before the year's end")
     source: str

@@ -66,8 +66,8 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
         f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
         page = max(1, page)
         total, rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        for r in rows:
-            r["region_name"] = region_name(r.get("region_code"))
+        for row in rows:
+            row["region_name"] = region_name(row.get("region_code"))
         # the filter lists and charts show the whole scope, not only the current filter
         base = filters(scope, "carbon")
         by_r = distribution(session, "carbon", y, base, by="region")

@@ -46,7 +46,7 @@ GRADE_COLOURS = {f"{g}级": GRADE_HEX[int(g)] for g in GRADES}
 UNIT_NAMES = {"kWh": "千瓦时", "t": "吨", "m3": "立方米", "m³": "立方米", "GJ": "吉焦"}
 
 
-def grade_series(dist: Mapping[Any, Counter[str]], keys: list[Any]) -> dict[str, list[int]]:
+def grade_series(dist: Mapping[Any, Counter[str | None]], keys: list[Any]) -> dict[str, list[int]]:
     return outcome_series(dist, keys, GRADE_LABELS)
 
 

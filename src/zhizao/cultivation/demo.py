@@ -96,8 +96,8 @@ def write_files(ctx: Any, folder: Path) -> tuple[Path, Path]:
         }
         if i < 80:
             row["industrial_investment_3y"] = float(round(rng.uniform(5000, 60000)))
-        for k, v in row.items():
-            facts.append([cc, last, k, v])
+        for measure, v in row.items():
+            facts.append([cc, last, measure, v])
         profit = revenue * float(rng.uniform(0.03, 0.12))
         growth = float(rng.normal(0.12, 0.1))
         for back in (2, 1, 0):

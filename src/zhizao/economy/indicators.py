@@ -383,8 +383,9 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
         reg, y = str(r.region), int(r.year)
         shared = f"，其中{int(r.n_shared)}宗多家企业共用的宗地只计一次" if int(r.n_shared) else ""
         basis = f"{y}年，规上企业{int(r.n_eval)}家，用地{_f(r.land_mu):.2f}亩{shared}"
-        put("tax_per_mu", reg, y, _f(r.tax_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
-        put("value_added_per_mu", reg, y, _f(r.va_eval) / _f(r.land_mu) if _f(r.land_mu) else None, basis)
+        land, tax, va_eval = _f(r.land_mu), _f(r.tax_eval), _f(r.va_eval)
+        put("tax_per_mu", reg, y, tax / land if land and tax is not None else None, basis)
+        put("value_added_per_mu", reg, y, va_eval / land if land and va_eval is not None else None, basis)
     comparable: dict[tuple[str, int], tuple[float | None, float | None, float | None]] = {}
     for r in energy.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
@@ -393,9 +394,10 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
         comparable[(reg, y)] = (_f(r.tce_fix), _f(r.co2_fix), _f(r.va_cmp))
         put("energy_tce", reg, y, _f(r.energy_tce), basis)
         put("co2_t", reg, y, _f(r.co2_t), basis)
+        tce, co2 = _f(r.energy_tce), _f(r.co2_t)
         if va and va > 0:
-            put("energy_per_value_added", reg, y, _f(r.energy_tce) / va, basis)
-            put("co2_per_value_added", reg, y, _f(r.co2_t) / va, basis)
+            put("energy_per_value_added", reg, y, tce / va if tce is not None else None, basis)
+            put("co2_per_value_added", reg, y, co2 / va if co2 is not None else None, basis)
 
     regions = sorted({v.region for v in out})
     n = y_to - y_from
@@ -416,8 +418,9 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
                 note = (f"基年{y_from}，末年{y_to}，增加值按{y_from}年价格（分行业出厂价格指数逐年连乘缩减），"
                         f"折标系数与排放因子统一取{y_from}年（{coef_notes[y_from]}）")
                 for ind, pos in (("energy_per_value_added", 0), ("co2_per_value_added", 1)):
-                    a = c0[pos] / c0[2] if c0[pos] is not None and c0[2] else None
-                    b = c1[pos] / c1[2] if c1[pos] is not None and c1[2] else None
+                    n0, d0, n1, d1 = c0[pos], c0[2], c1[pos], c1[2]
+                    a = n0 / d0 if n0 is not None and d0 else None
+                    b = n1 / d1 if n1 is not None and d1 else None
                     put_span(f"{ind}_change", growth.relative_change(a, b), note)
 
     out.extend(_ranks(out))

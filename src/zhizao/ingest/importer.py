@@ -230,7 +230,8 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
         con = connect_warehouse(settings)
         try:
             result = _import(con, t, src, hmap, source, stage, reject_limit, settings.limits.cell_chars)
-            if settings.lake is not None and result.duplicate_of is None and result.rows_loaded:
+            if (settings.lake is not None and result.duplicate_of is None and result.rows_loaded
+                    and result.batch_id is not None):
                 # a configured Parquet lake follows the warehouse, batch by batch (docs/scale.md)
                 from zhizao.engine.lake import after_import
 

@@ -72,7 +72,7 @@ def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], ye
             row[f"c.{lab}"] = summary.get((tr_id, region, lab), 0)
         row["total"] = sum(summary.get((tr_id, region, lab), 0) for lab in labels)
         srows.append(row)
-    scols = [("track", "评价赛道", None), ("region_code", "行政区划代码", None)]
+    scols: list[tuple[str, str, str | None]] = [("track", "评价赛道", None), ("region_code", "行政区划代码", None)]
     scols += [(f"c.{lab}", f"{lab} 类", "0") for lab in labels] + [("total", "合计", "0")]
     sheets.append(Sheet("分类汇总", scols, srows, title=f"{year} 年度亩均效益分类汇总"))
     return sheets

@@ -263,10 +263,10 @@ class MujunMethodology(Methodology):
         ids = [t.id for t in self.tracks]
         if len(set(ids)) != len(ids) or not ids:
             raise ValueError("tracks 的 id 应唯一且至少一个")
-        for t in self.tracks:
-            for ti in t.indicators:
+        for track in self.tracks:
+            for ti in track.indicators:
                 if ti.id not in self.indicators:
-                    raise ValueError(f"赛道 {t.id} 引用了未定义的指标 {ti.id}")
+                    raise ValueError(f"赛道 {track.id} 引用了未定义的指标 {ti.id}")
         for a in self.adjustments:
             for tr in a.tracks or []:
                 if tr not in ids:

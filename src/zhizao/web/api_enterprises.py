@@ -15,7 +15,7 @@ from zhizao.web.profile import SUMMARIES, firm_view, list_enterprises
 router = APIRouter(prefix="/api/enterprises", tags=["企业"])
 
 CreditCode = Annotated[str, Path(min_length=1, max_length=32, description="统一社会信用代码")]
-NOT_FOUND_DOC = {404: {"description": "不存在或不在权限范围内（二者不可区分）", "content": {
+NOT_FOUND_DOC: dict[int | str, dict[str, Any]] = {404: {"description": "不存在或不在权限范围内（二者不可区分）", "content": {
     "application/json": {"example": NOT_FOUND_BODY}}}}
 
 

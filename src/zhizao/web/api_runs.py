@@ -31,7 +31,8 @@ def _runs(settings: Settings, method: str | None, year: int | None, run_id: str 
     with warehouse(settings) as con:
         if con is None:
             return []
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'").fetchone()[0]:
+        if not (con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'").fetchone()
+                or (0,))[0]:
             return []
         rows = con.execute(
             f"SELECT {_COLS} FROM runs WHERE (? IS NULL OR method = ?) AND (? IS NULL OR year = ?) "

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, null, or_, select, update
+from sqlalchemy import Table, and_, case, delete, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -179,7 +179,7 @@ def _throttle_update(name: str, cfg: AuthConfig, now: dt.datetime) -> Any:
     """One UPDATE counting an attempt, unless the name is locked; a lock that has run out, or
     failures older than the lock-out period, start the count afresh. The attempt that reaches
     ``max_failures`` sets the lock itself, so no later attempt is checked while it is in flight."""
-    t = LoginThrottle.__table__
+    t = cast("Table", LoginThrottle.__table__)
     fresh = or_(and_(t.c.locked_until.is_not(None), t.c.locked_until <= now),
                 t.c.last_at < now - dt.timedelta(minutes=cfg.lockout_minutes))
     lock_end = now + dt.timedelta(minutes=cfg.lockout_minutes)
@@ -205,7 +205,7 @@ def reserve_attempt(session: Session, username: str, cfg: AuthConfig) -> tuple[i
         row = session.execute(_throttle_update(name, cfg, now)).first()
         if row is not None:
             return int(row[0]), row[1]
-        t = LoginThrottle.__table__
+        t = cast("Table", LoginThrottle.__table__)
         lock = now + dt.timedelta(minutes=cfg.lockout_minutes) if cfg.max_failures <= 1 else None
         insert = (pg_insert(t) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(t))
         inserted = session.execute(insert.values(username=name, failures=1, locked_until=lock, last_at=now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -125,7 +125,7 @@ PageUser = Annotated[CurrentUser, Depends(get_page_user)]
 OptionalPageUser = Annotated[CurrentUser | None, Depends(get_optional_user)]
 
 
-def require_roles(*roles: str) -> Callable[..., CurrentUser]:
+def require_roles(*roles: str) -> Callable[..., Awaitable[CurrentUser]]:
     """A dependency admitting only ``roles`` (403 otherwise; use for actions, not for firm reads,
     which answer 404 out of scope). Works for API and pages: it takes the API user."""
 
@@ -137,7 +137,7 @@ def require_roles(*roles: str) -> Callable[..., CurrentUser]:
     return dep
 
 
-def require_page_roles(*roles: str) -> Callable[..., CurrentUser]:
+def require_page_roles(*roles: str) -> Callable[..., Awaitable[CurrentUser]]:
     async def dep(user: PageUser) -> CurrentUser:
         if user.role not in roles:
             raise HTTPException(status_code=403, detail="当前角色无权访问此页面")

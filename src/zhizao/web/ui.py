@@ -224,7 +224,7 @@ def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colo
     }
 
 
-def outcome_series(dist: Mapping[Any, Counter[str]], keys: list[Any],
+def outcome_series(dist: Mapping[Any, Counter[str | None]], keys: list[Any],
                    outcomes: Mapping[str, str] | None = None) -> dict[str, list[int]]:
     """Per outcome (``outcomes``: outcome → series label; default every outcome seen, sorted),
     the counts of each key of ``dist``: the series of a stacked bar."""
@@ -233,7 +233,7 @@ def outcome_series(dist: Mapping[Any, Counter[str]], keys: list[Any],
     return {label: [int(dist.get(k, Counter()).get(o, 0)) for k in keys] for o, label in outcomes.items()}
 
 
-def top_keys(dist: Mapping[Any, Counter[str]], n: int = 12) -> list[Any]:
+def top_keys(dist: Mapping[Any, Counter[str | None]], n: int = 12) -> list[Any]:
     """The ``n`` keys with the most firms (the divisions shown on a chart)."""
     return sorted((k for k in dist if k), key=lambda k: -sum(dist[k].values()))[:n]
 
