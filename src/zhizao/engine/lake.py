@@ -312,9 +312,9 @@ def after_import(settings: Any, table: str, batch_id: int, con: Any | None = Non
         raise LakeError(f"导入只能写入本地数据湖（{settings.lake}）；请写入本地后同步到 HDFS/S3")
     if con is not None:
         return append_batch(con, settings.lake, table, batch_id)
-    import duckdb
+    from zhizao.engine.warehouse import connect
 
-    own = duckdb.connect(str(settings.warehouse_path))
+    own = connect(settings.warehouse_path)
     try:
         return append_batch(own, settings.lake, table, batch_id)
     finally:

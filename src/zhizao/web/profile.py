@@ -15,8 +15,11 @@ from typing import Any
 
 import duckdb
 
-from zhizao.engine.warehouse import WarehouseBusy
+from zhizao.engine.warehouse import WarehouseBusy, connect
 from zhizao.settings import Settings
+
+#: how long a page waits for a writer (an import, a run) before answering 503
+WEB_WAIT_S = 2.0
 
 
 @contextmanager
@@ -25,10 +28,8 @@ def warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
     if not settings.warehouse_path.exists():
         yield None
         return
-    try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    except duckdb.IOException as exc:
-        raise WarehouseBusy(str(exc)) from exc
+    # the one warehouse opener: it lets a waiting writer (an import, a run) go first
+    con = connect(settings.warehouse_path, read_only=True, wait_s=WEB_WAIT_S)
     try:
         yield con
     finally:
