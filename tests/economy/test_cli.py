@@ -24,7 +24,10 @@ def test_json_rows_have_exactly_the_contract_fields(mini_city):
         assert r["region"] == "330502"
         # value as published, exact unrounded: the catalogue's rounding of exact is value
         assert (r["exact"] is None) == (r["value"] is None)
-        assert r["exact"] is None or catalogue.rounded(r["id"], r["exact"]) == r["value"]
+        if r["id"] in catalogue.CATALOGUE:  # the economy's own; a room's rows round as that room publishes
+            assert r["exact"] is None or catalogue.rounded(r["id"], r["exact"]) == r["value"]
+        else:
+            assert r["exact"] is None or abs(r["exact"] - r["value"]) < 0.05
     cagr = next(r for r in doc["indicators"] if r["id"] == "value_added_cagr")
     assert cagr["year"] == 2021 and "基年2020" in cagr["basis"] and "n=1" in cagr["basis"]
 

@@ -39,7 +39,7 @@ def test_started_and_completed_counts_agree_with_the_book(city: BookCity) -> Non
             cum = sum(1 for pid, p in projects.items() if float(p["计划总投资(万元)"]) >= thr
                       and (pid, ms) in actual and actual[(pid, ms)][:4] <= "2024")
             assert by[(f"projects_{word}_{tag}_cum", 2024)] == cum
-    assert all(set(r) == {"id", "name", "region", "year", "value", "unit", "basis"} for r in rows)
+    assert all(set(r) == {"id", "name", "region", "year", "value", "exact", "unit", "basis"} for r in rows)
 
 
 def test_investment_growth_is_year_on_year(city: BookCity) -> None:

@@ -7,7 +7,6 @@ slowed down and then answered 429, which enumerated accounts.
 
 from __future__ import annotations
 
-import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,9 +75,13 @@ def test_unknown_and_real_names_take_the_same_time(world):  # type: ignore[no-un
 
         for name in ("dist_a", "nobody"):  # warm both paths
             timed(name)
-        real = [timed("dist_a") for _ in range(12)]
-        unknown = [timed("nobody") for _ in range(12)]
+        real: list[float] = []
+        unknown: list[float] = []
+        for _ in range(16):  # interleaved, so a busy machine slows both alike
+            real.append(timed("dist_a"))
+            unknown.append(timed("nobody"))
     finally:
         configure_hasher(time_cost=1, memory_kib=1024)
-    a, b = statistics.median(real), statistics.median(unknown)
+    # the fastest of each: what the work itself costs (a skipped hash check would be ~20x faster)
+    a, b = min(real), min(unknown)
     assert abs(a - b) / max(a, b) < 0.20, (a, b)

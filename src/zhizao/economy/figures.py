@@ -20,14 +20,15 @@ ROW_FIELDS = ("id", "name", "region", "year", "value", "unit", "basis")
 
 def room_rows(settings: Any, y_from: int, y_to: int, region: str | None = None) -> list[dict[str, Any]]:
     """The rows the other rooms contribute to ``zhizao indicators`` (their ``indicators`` hook),
-    in registry order; each row has at least :data:`ROW_FIELDS`."""
+    in registry order; each row has at least :data:`ROW_FIELDS`, and ``exact`` (the unrounded
+    figure beside the published ``value``; taken as ``value`` when a room publishes exact counts)."""
     out: list[dict[str, Any]] = []
     for room, hook in rooms.contributions("indicators"):
         for row in hook(settings, y_from, y_to, region):
             missing = [f for f in ROW_FIELDS if f not in row]
             if missing:
                 raise rooms.RoomError(f"{room.name} 的指标行缺少字段：{'、'.join(missing)}")
-            out.append(dict(row))
+            out.append({**row, "exact": row.get("exact", row["value"])})
     return out
 
 

@@ -177,15 +177,16 @@ def indicators(settings: Any, y_from: int, y_to: int, region: str | None) -> lis
         basis = f"星级绿色工厂评价结果（{c['year']}年）"
         vals: dict[str, float | None] = {
             "green_star_firms": c["starred"], "green_three_star_firms": c["three"],
-            "green_star_share_above_scale": round(c["starred_above"] * 100.0 / c["above_n"], 1) if c["above_n"] else None,
+            "green_star_share_above_scale": c["starred_above"] * 100.0 / c["above_n"] if c["above_n"] else None,
             "green_factories_national": c["national"], "green_factories_provincial": c["provincial"],
         }
         for iid, v in vals.items():
             if v is None:
                 continue
             name, unit, _ = INDICATORS[iid]
-            out.append({"id": iid, "name": name, "region": c["region"], "year": int(c["year"]), "value": v,
-                        "unit": unit, "basis": basis if not iid.startswith("green_factories") else "绿色工厂称号（年末有效）"})
+            shown = round(v, 1) if iid == "green_star_share_above_scale" else v  # as published; exact beside it
+            out.append({"id": iid, "name": name, "region": c["region"], "year": int(c["year"]), "value": shown,
+                        "exact": float(v), "unit": unit, "basis": basis if not iid.startswith("green_factories") else "绿色工厂称号（年末有效）"})
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from zhizao.monitoring.lists import cached, consistency_list, power_list
+from zhizao.monitoring.lists import MonitoringError, cached, consistency_list, power_list
 from zhizao.web.deps import ScopeDep, SettingsDep, audit_read
 
 router = APIRouter(tags=["电力看经济"])
@@ -40,8 +40,11 @@ def get_warnings(
     if not 1 <= mon <= 12:
         raise HTTPException(status_code=422, detail=f"月份有误：{month}")
     region = scope.region_for(region, DENIED)
-    data = cached(settings, ("warnings", year, mon, region, everyone),
-                   lambda: power_list(settings, year, mon, region, everyone=everyone))
+    try:
+        data = cached(settings, ("warnings", year, mon, region, everyone),
+                      lambda: power_list(settings, year, mon, region, everyone=everyone))
+    except MonitoringError as exc:  # no methodology for that year: nothing to list
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
     audit_read(scope, "monitoring.warnings", region, request, {"month": month})
     return dict(data)
 
@@ -55,6 +58,9 @@ def get_consistency(
     region: Annotated[str | None, Query(pattern=r"^\d{6}$", description="地区（6位行政区划代码）")] = None,
 ) -> dict[str, Any]:
     region = scope.region_for(region, DENIED)
-    data = cached(settings, ("consistency", year, region), lambda: consistency_list(settings, year, region=region))
+    try:
+        data = cached(settings, ("consistency", year, region), lambda: consistency_list(settings, year, region=region))
+    except MonitoringError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
     audit_read(scope, "monitoring.consistency", region, request, {"year": year})
     return dict(data)

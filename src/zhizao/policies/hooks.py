@@ -35,16 +35,17 @@ def indicators(settings: Any, y_from: int, y_to: int, region: str | None = None)
         if d is None or not d["firms"]:
             continue
         t = d["total"]
-        basis = "政策兑现台账（benefits 数据表、免申即享匹配、快申快享申请与兑现记录）"
+        basis = "政策兑现台账（惠企政策应享数据、免申即享匹配、快申快享申请与兑现记录）"
         for ind_id, name, value, unit in (
             ("policy_firms", "一指减负受惠企业数", t["firms"], "家"),
             ("policy_expected", "一指减负应享金额", t["expected"], "万元"),
             ("policy_paid", "一指减负已兑现金额", t["paid"], "万元"),
-            ("policy_paid_rate", "一指减负兑现率", None if t["rate"] is None else round(t["rate"] * 100, 1), "%"),
+            ("policy_paid_rate", "一指减负兑现率", None if t["rate"] is None else t["rate"] * 100, "%"),
             ("policy_overdue", "一指减负逾期未兑现金额", t["overdue"], "万元"),
         ):
-            out.append({"id": ind_id, "name": name, "region": _city(region), "year": year, "value": value,
-                        "unit": unit, "basis": basis})
+            shown = round(value, 1) if value is not None and unit == "%" else value  # exact beside it
+            out.append({"id": ind_id, "name": name, "region": _city(region), "year": year, "value": shown,
+                        "exact": value, "unit": unit, "basis": basis})
     return out
 
 

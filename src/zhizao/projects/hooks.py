@@ -49,7 +49,7 @@ def indicators(settings: Settings, y_from: int, y_to: int, region: str | None) -
         v = float(r["value"])
         value: float | int = round(v) if unit in ("个", "家") else round(v, 1 if unit == "%" else 0)
         out.append({"id": r["id"], "name": name, "region": r["region"], "year": int(r["year"]), "value": value,
-                    "unit": unit, "basis": basis})
+                    "exact": v, "unit": unit, "basis": basis})
     return out
 
 

@@ -65,12 +65,14 @@ def ensure_releases(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def releases(settings: Settings, method: str, year: int) -> list[Release]:
-    """The releases in force for (method, year), oldest first."""
+    """The releases in force for (method, year), oldest first. A read-only connection: the runs
+    pages call this, and a writable open would make every other server process answer "busy"."""
     if not settings.warehouse_path.exists():
         return []
-    con = warehouse.connect(settings.warehouse_path, wait_s=30.0)
+    con = warehouse.connect(settings.warehouse_path, read_only=True, wait_s=30.0)
     try:
-        ensure_releases(con)
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gate_releases'").fetchone()[0]:  # type: ignore[index]
+            return []
         rows = con.execute("SELECT method, year, credit_code, held_check, reason, released_by, released_at, "
                            "from_run_id FROM gate_releases WHERE method = ? AND year = ? "
                            "ORDER BY released_at, credit_code", [method, year]).fetchall()
