@@ -106,6 +106,10 @@ class WarehouseBusy(RuntimeError):
     longer than the caller would wait; the message is in Chinese."""
 
 
+class WarehouseMissing(WarehouseBusy):
+    """Nothing has been imported yet: there is no warehouse file to read (message in Chinese)."""
+
+
 def schema_present(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every warehouse table and view exists: re-creating the views on each open costs
     a catalog write, a good part of a small import's time."""
@@ -157,6 +161,8 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
     (or the reader's own ``wait_s`` runs out: then :class:`WarehouseBusy`).
     """
     path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"尚未导入任何数据（数据仓库 {path} 不存在）")
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_s
     intent = intent_path(path)

@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
         redoc_url=None,
     )
     from zhizao.engine.warehouse import WarehouseBusy as WarehouseLocked
+    from zhizao.engine.warehouse import WarehouseMissing
 
     app.state.settings = settings
     app.state.auth_config = auth_config or AuthConfig.from_env()
@@ -112,6 +113,13 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
         errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
                   for e in exc.errors()]
         return JSONResponse({"detail": "请求参数不正确", "errors": errors}, status_code=422)
+
+    @app.exception_handler(WarehouseMissing)
+    async def _missing(request: Request, exc: WarehouseMissing) -> Any:
+        # nothing imported yet: nothing to show (a 404 in Chinese), not a server error
+        from zhizao.web.ui import MISSING_TEXT
+
+        return await _http(request, HTTPException(404, MISSING_TEXT))
 
     @app.exception_handler(WarehouseLocked)
     async def _locked(request: Request, exc: WarehouseLocked) -> Any:

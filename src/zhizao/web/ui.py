@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from zhizao.codes import industries, regions
-from zhizao.engine.warehouse import WarehouseBusy
+from zhizao.engine.warehouse import WarehouseBusy, WarehouseMissing
 from zhizao.store import publish
 from zhizao.web.deps import Scope, audit
 from zhizao.web.templating import user_attr
@@ -59,6 +60,7 @@ ERROR_TEXT = {
 }
 
 BUSY_TEXT = "数据仓库正在更新（导入或计算中），请稍后再试"
+MISSING_TEXT = "尚未导入数据，暂无可显示的内容"
 
 
 def not_found() -> PageError:
@@ -66,7 +68,10 @@ def not_found() -> PageError:
 
 
 def busy() -> HTTPException:
-    """The Chinese 503 of a warehouse being written (the page can be reloaded in a moment)."""
+    """The Chinese 503 of a warehouse being written (the page can be reloaded in a moment); raised
+    while handling :class:`WarehouseMissing` (nothing imported yet), a Chinese 404 instead."""
+    if isinstance(sys.exc_info()[1], WarehouseMissing):
+        return HTTPException(status_code=404, detail=MISSING_TEXT)
     return HTTPException(status_code=503, detail=BUSY_TEXT, headers={"Retry-After": "5"})
 
 
