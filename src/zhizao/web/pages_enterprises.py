@@ -143,6 +143,8 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
     return render(request, "enterprise.html", {
         "breadcrumbs": [("一企一档", None), (view.firm.get("name") or code, None)],
         "code": code, "ent": view.firm, "sections": room_sections_ctx(sections),
+        # a section's chart is its context's ``chart``: the page then loads the chart library
+        "charts": any(s.context.get("chart") for s in sections),
         "departments": department_tables(view.data), "objections": objections, "objection_titles": titles,
         "consents": consents, "banks": banks, "own": own, "objectable": objectable(session, code),
         "region_label": region_name(view.region), "industry_label": division_name(view.firm.get("industry_code")),

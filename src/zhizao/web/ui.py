@@ -272,7 +272,8 @@ class ProfileContext:
 @dataclass(frozen=True)
 class Section:
     """One room's part of the firm profile: a card headed by ``title`` (with the id ``anchor``)
-    in which ``template`` is rendered with ``section`` = ``context``."""
+    in which ``template`` is rendered with ``section`` = ``context``. A chart goes in
+    ``context["chart"]`` (an ECharts option): the page then loads the chart library."""
 
     title: str
     template: str
