@@ -66,8 +66,9 @@ def _counts(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def write_grade_list(run_table: pa.Table, path: str | Path, title: str | None = None,
-                     notes: list[str] | None = None) -> dict[str, Any]:
-    """Write the workbook; returns ``{firms, sheets, districts}``."""
+                     notes: list[str] | None = None, order: tuple[str, bool] | None = None) -> dict[str, Any]:
+    """Write the workbook; returns ``{firms, sheets, districts}``. ``order`` (column, descending):
+    the order of each district's list (the web list's sort), else by industry and grade."""
     missing = [c for c in CONTRACT_FIELDS if c not in run_table.column_names]
     if missing:
         raise ValueError(f"结果缺少字段: {', '.join(missing)}")
@@ -78,7 +79,12 @@ def write_grade_list(run_table: pa.Table, path: str | Path, title: str | None = 
     df["industry_name"] = [_industry_name(c) for c in df["industry_code"]]
     df["status_zh"] = df["status"].map({"graded": "已评级", "ungraded": "未评级"})
     df["grade"] = df["grade"].astype("Int64")
-    df = df.sort_values(["region_code", "industry_code", "grade", "credit_code"], na_position="last", kind="mergesort")
+    if order is not None and order[0] in df.columns:
+        df = df.sort_values([order[0], "credit_code"], ascending=[not order[1], True], na_position="last",
+                            kind="mergesort")
+    else:
+        df = df.sort_values(["region_code", "industry_code", "grade", "credit_code"], na_position="last",
+                            kind="mergesort")
     count_cols: list[tuple[str, str, str | None]] = [
         ("firms", "企业数", "0"), ("graded", "已评级", "0"),
         *((f"grade_{g}", f"{g}级", "0") for g in GRADES),

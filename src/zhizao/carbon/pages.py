@@ -24,15 +24,16 @@ from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
+    Sort,
+    Sorts,
     audit_page_read,
     busy,
     distribution,
     division_name,
     filters,
-    pages_of,
+    listing,
     pick_year,
     pie_option,
-    query_string,
     region_name,
     region_scope,
     scope_of,
@@ -42,6 +43,10 @@ from zhizao.web.ui import (
 router = APIRouter(include_in_schema=False)
 
 LEVELS = ("低碳", "中碳", "高碳")
+#: the list's sortable columns (numbers start with the largest)
+SORTS = Sorts({"credit_code": False, "name": False, "region_code": False, "industry_code": False,
+               "grade": False, "emissions_t": True, "value_added": True, "intensity": True, "k_value": True},
+              default=Sort("credit_code"))
 
 
 def _redirect_firm(user: Any) -> Response | None:
@@ -52,7 +57,8 @@ def _redirect_firm(user: Any) -> Response | None:
 
 @router.get("/carbon", response_class=HTMLResponse)
 def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int | None = None,
-                region: str = "", industry: str = "", grade: str = "", q: str = "", page: int = 1) -> Response:
+                region: str = "", industry: str = "", grade: str = "", q: str = "", page: int = 1,
+                sort: str = "") -> Response:
     if (r := _redirect_firm(user)) is not None:
         return r
     scope = scope_of(user, session)
@@ -64,8 +70,13 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
                            "fixed_region": region_scope(user) is not None}
     if y is not None:
         f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
-        page = max(1, page)
-        total, rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        order = SORTS.parse(sort)
+        key = "outcome" if order.key == "grade" else order.key
+        total = publish.count_published(session, "carbon", y, f)
+        lst = listing(page, total, {"year": y, "region": region, "industry": industry, "grade": grade, "q": q},
+                      order, SORTS)
+        rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=lst.offset,
+                                      sort=(key, order.desc))[1]
         for row in rows:
             row["region_name"] = region_name(row.get("region_code"))
         # the filter lists and charts show the whole scope, not only the current filter
@@ -85,8 +96,8 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
                                                          grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
         audit_page_read(session, user, "page.carbon_list", f"carbon:{y}", request,
                         detail={"codes": [r["credit_code"] for r in rows]})
-        params = query_string(year=y, region=region, industry=industry, grade=grade, q=q)
-        ctx.update(rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, params=params,
+        ctx.update(rows=rows, total=total, page=lst.page, pages=lst.pages, charts=charts, listing=lst,
+                   params=lst.filters_query, flashes=lst.flashes,
                    regions=[(k, region_name(k)) for k in rkeys],
                    divisions=sorted((k, division_name(k)) for k in by_d if k))
     return render(request, "carbon/list.html", ctx, user=user)
@@ -94,7 +105,8 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
 
 @router.get("/carbon/export.xlsx")
 def carbon_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                  year: int | None = None, region: str = "", industry: str = "", grade: str = "") -> Response:
+                  year: int | None = None, region: str = "", industry: str = "", grade: str = "", q: str = "",
+                  sort: str = "") -> Response:
     """The published grade list of the user's scope as a spreadsheet (碳效码评价结果清单)."""
     if (r := _redirect_firm(user)) is not None:
         return r
@@ -121,11 +133,16 @@ def carbon_export(request: Request, user: PageUser, session: SessionDep, setting
         mask = pc.and_(mask, pc.starts_with(table["industry_code"], industry.strip()))
     if grade.strip().isdigit():
         mask = pc.and_(mask, pc.equal(pc.cast(table["grade"], pa.int64()), int(grade)))
+    if q.strip():
+        names = pc.fill_null(pc.match_substring(table["name"], q.strip()), False) if "name" in table.column_names \
+            else pa.array([False] * table.num_rows)
+        mask = pc.and_(mask, pc.or_(names, pc.starts_with(table["credit_code"], q.strip().upper())))
     table = table.filter(pc.fill_null(mask, False))
+    order = SORTS.parse(sort)
     audit(session, user, "export.carbon", f"carbon:{y}", request=request,
           detail={"run_id": pub.run_id, "rows": table.num_rows, "region": region or None})
     tmp = Path(tempfile.mkdtemp()) / f"carbon-{y}.xlsx"
-    write_grade_list(table, tmp)
+    write_grade_list(table, tmp, order=(order.key, order.desc) if sort else None)  # the page's order
     return FileResponse(tmp, filename=f"碳效码评价结果-{y}.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         background=BackgroundTask(lambda: tmp.unlink(missing_ok=True)))

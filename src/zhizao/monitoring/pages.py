@@ -23,18 +23,25 @@ from zhizao.web.ui import (
     PAGE_SIZE,
     READ_ROLES,
     PageError,
+    Sort,
+    Sorts,
     audit_page_read,
     bar_option,
     division_name,
     forbid,
     is_city_region,
-    pages_of,
-    query_string,
+    listing,
     region_name,
     region_scope,
+    sort_rows,
 )
 
 router = APIRouter(include_in_schema=False)
+
+#: the warning list's sortable columns (the whole month's list is sorted, then paged)
+SORTS = Sorts({"severity": False, "credit_code": False, "name": False, "region_code": False, "industry_code": False,
+               "kwh": True, "kwh_last_year": True, "index": False, "days_reported": False},
+              default=Sort("severity"))
 
 
 def default_year(session: Any) -> int:
@@ -46,7 +53,7 @@ def default_year(session: Any) -> int:
 
 @router.get("/monitoring", response_class=HTMLResponse)
 def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                    month: str = "", region: str = "", page: int = 1) -> Response:
+                    month: str = "", region: str = "", page: int = 1, sort: str = "") -> Response:
     forbid(user, *READ_ROLES)
     if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
         month = f"{default_year(session)}-12"
@@ -62,12 +69,12 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
                   lambda: consistency_list(settings, year, region=region or None))
     except MonitoringError as exc:
         raise PageError(status_code=404, detail=str(exc)) from exc
-    firms = data["firms"]
+    order = SORTS.parse(sort)
+    firms = data["firms"] if order == SORTS.default else sort_rows(list(data["firms"]), order)
     total = len(firms)
-    page = max(1, min(page, pages_of(total)))
-    shown = firms[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    for f in shown:
-        f["region_name"] = region_name(f.get("region_code"))
+    lst = listing(page, total, {"month": month, "region": region}, order, SORTS)
+    shown = [dict(f, region_name=region_name(f.get("region_code")))
+             for f in firms[lst.offset: lst.offset + PAGE_SIZE]]
     regions = [r for r in data["regions"] if not is_city_region(r.get("region_code"))]
     industries = sorted(data["industries"], key=lambda r: -(r.get("kwh") or 0))[:15]
     charts: dict[str, Any] = {}
@@ -83,7 +90,8 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
     audit_page_read(session, user, "page.monitoring", f"monitoring:{month}", request)
     return render(request, "monitoring/index.html", {
         "breadcrumbs": [("电力看经济", None)], "month": month, "region": region, "fixed_region": fixed is not None,
-        "data": data, "firms": shown, "total": total, "page": page, "pages": pages_of(total), "counts": counts,
+        "data": data, "firms": shown, "total": total, "page": lst.page, "pages": lst.pages, "counts": counts,
+        "listing": lst, "flashes": lst.flashes,
         "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
-        "params": query_string(month=month, region=region), "warning_names": {k: v[1] for k, v in WARNINGS.items()},
+        "params": lst.filters_query, "warning_names": {k: v[1] for k, v in WARNINGS.items()},
     }, user=user)

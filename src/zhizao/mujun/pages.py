@@ -30,20 +30,22 @@ from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
     PageError,
+    Sort,
+    Sorts,
     audit_page_read,
     busy,
     distribution,
     filters,
     forbid,
+    listing,
     not_found,
     outcome_series,
-    pages_of,
     pick_year,
     pie_option,
-    query_string,
     region_name,
     region_scope,
     scope_of,
+    sort_rows,
     stacked_bar_option,
 )
 
@@ -90,6 +92,24 @@ def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> lis
     return [dict(r) for r in rows]
 
 
+def city_ranks(rows: list[dict[str, Any]]) -> None:
+    """Each row's rank in the whole city within its track (by score, highest first; ties share
+    a rank), beside the method's rank within its district: ``city_rank`` and ``city_total``."""
+    scored = sorted((r for r in rows if r.get("score") is not None), key=lambda r: -float(r["score"]))
+    last, rank = None, 0
+    for i, r in enumerate(scored, 1):
+        if r["score"] != last:
+            rank, last = i, r["score"]
+        r["city_rank"], r["city_total"] = rank, len(scored)
+
+
+#: steps that change what firms see or freeze the year's data ask for a confirmation first
+CONFIRM = {
+    "freeze": "冻结后，本年度评价将使用此刻的数据（之后导入的数据不再计入），确定冻结？",
+    "publish": "正式发布后，企业和各区县将看到本年度评价结果，确定发布？",
+    "results_notice": "发布结果公示并开启异议期，确定？",
+}
+
 #: the bureau's next possible steps per stage: (action, button label)
 ACTIONS = {
     None: [("freeze", "冻结数据")],
@@ -105,7 +125,7 @@ ACTIONS = {
 @router.get("/mujun", response_class=HTMLResponse)
 def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                year: int | None = None, track: str = "", region: str = "", cls: str = "", q: str = "",
-               page: int = 1) -> Response:
+               page: int = 1, sort: str = "") -> Response:
     if user_attr(user, "role") == "enterprise":
         return RedirectResponse(f"/enterprises/{user_attr(user, 'credit_code')}#mujun", status_code=303)
     forbid(user, "city", "district", "auditor")
@@ -114,9 +134,9 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
     y, years = pick_year(session, "mujun", year)
     ctx: dict[str, Any] = {"breadcrumbs": [("亩均论英雄", None)], "year": y, "years": years, "track": track,
                            "region": region, "cls": cls, "q": q, "rows": [], "total": 0, "page": 1, "pages": 1,
-                           "charts": {}, "tracks": [], "regions": [], "objections": [], "round": None, "actions": ACTIONS,
+                           "charts": {}, "tracks": [], "regions": [], "objections": [], "round": None, "actions": ACTIONS, "confirm": CONFIRM,
                            "fixed_region": region_scope(user) is not None, "can_decide": user_attr(user, "role") == "city",
-                           "track_names": {}, "indicator_names": mujun_labels()[0], "status_names": STATUS_NAMES}
+                           "track_names": {}, "firm_names": {}, "indicator_names": mujun_labels()[0], "status_names": STATUS_NAMES}
     if y is not None:
         f = filters(scope, "mujun", region, None, cls.strip(), q.strip())
         # Tracks are in the payload, not a store column: the year's rows in scope are a few
@@ -129,12 +149,18 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         if not track and tracks:
             track = "above_scale" if "above_scale" in tracks else tracks[0]
         rows = [r for r in all_rows if str(r.get("track")) == track] if track else all_rows
+        city_ranks(rows)
         rows.sort(key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0, r["credit_code"]))
+        indicator_ids = sorted({k for r in rows for k in (r.get("indicators") or {})})
+        sorts = Sorts({"rank": False, "city_rank": False, "name": False, "class": False, "score": True,
+                       **{f"i.{k}": True for k in indicator_ids}}, default=Sort("rank"))
+        order = sorts.parse(sort)
+        if order != sorts.default:  # the whole track's list, then the page
+            rows = sort_rows(rows, order, {f"i.{k}": (lambda r, k=k: (r.get("indicators") or {}).get(k))
+                                           for k in indicator_ids})
         total = len(rows)
-        page = max(1, min(page, pages_of(total)))
-        rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        for r in rows:
-            r["region_name"] = region_name(r.get("region_code"))
+        lst = listing(page, total, {"year": y, "track": track, "region": region, "cls": cls, "q": q}, order, sorts)
+        rows = [dict(r, region_name=region_name(r.get("region_code"))) for r in rows[lst.offset: lst.offset + PAGE_SIZE]]
         base = filters(scope, "mujun")
         by_r = distribution(session, "mujun", y, base, by="region")
         rkeys = sorted(k for k in by_r if k)
@@ -156,11 +182,11 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
             stmt = stmt.where(cond)
         objections = list(session.scalars(stmt.order_by(Objection.status != "pending", Objection.filed_at.desc())))
         audit_page_read(session, user, "page.mujun_list", f"mujun:{y}", request)
-        ctx.update(track_names=names, rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, track=track,
+        ctx.update(track_names=names, rows=rows, total=total, page=lst.page, pages=lst.pages, charts=charts, track=track,
                    tracks=tracks, regions=[(k, region_name(k)) for k in rkeys], objections=objections,
-                   params=query_string(year=y, track=track, region=region, cls=cls, q=q),
-                   round=_round(settings, y),
-                   indicator_ids=sorted({k for r in rows for k in (r.get("indicators") or {})}))
+                   params=lst.filters_query, listing=lst, flashes=lst.flashes,
+                   firm_names={r["credit_code"]: r.get("name") for r in all_rows},
+                   round=_round(settings, y), indicator_ids=indicator_ids)
     return render(request, "mujun/index.html", ctx, user=user)
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select
+from sqlalchemy import JSON, Select, bindparam, cast, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from zhizao import capabilities
@@ -240,15 +240,46 @@ def _filtered(method: str, year: int, f: Filters) -> Select[Any]:
     return q
 
 
+#: the store columns a list may sort on; any other key is a numeric field of the payload
+SORT_COLUMNS = {"credit_code": PublishedResult.credit_code, "name": PublishedResult.name,
+                "region_code": PublishedResult.region_code, "industry_code": PublishedResult.industry_code,
+                "outcome": PublishedResult.outcome, "status": PublishedResult.status, "rank": PublishedResult.rank}
+
+
+def _sort_order(sort: tuple[str, bool], dialect: str = "sqlite") -> tuple[Any, ...]:
+    """ORDER BY for (key, descending): a store column or a numeric payload field, missing values
+    last in both directions, the credit code breaking ties (a stable order across pages)."""
+    key, desc = sort
+    col: Any = SORT_COLUMNS.get(key)
+    if col is None:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"not a sortable field: {key!r}")
+        # PostgreSQL parses the text as JSON; SQLite's JSON functions read the text as it is
+        # (a CAST to JSON there would be a numeric cast)
+        doc = cast(PublishedResult.payload, JSON) if dialect == "postgresql" else type_coerce(PublishedResult.payload, JSON)
+        col = doc[key].as_float()
+    return (col.is_(None), col.desc() if desc else col.asc(), PublishedResult.credit_code)
+
+
+def count_published(session: Session, method: str, year: int, filters: Filters = Filters()) -> int:
+    """How many published rows match the filters."""
+    return int(session.scalar(select(func.count()).select_from(_filtered(method, year, filters).subquery())) or 0)
+
+
 def list_published(session: Session, method: str, year: int, filters: Filters = Filters(),
-                   limit: int = 50, offset: int = 0, order: str = "credit_code") -> tuple[int, list[dict[str, Any]]]:
-    """A page of published rows with the total count matching the filters."""
+                   limit: int = 50, offset: int = 0, order: str = "credit_code",
+                   sort: tuple[str, bool] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """A page of published rows with the total count matching the filters. ``sort`` (key,
+    descending) orders the whole result before the page is cut: a store column or a numeric
+    field of the payload (``emissions_t``)."""
     q = _filtered(method, year, filters)
     order_by = {
         "credit_code": (PublishedResult.credit_code,),
         "rank": (PublishedResult.rank.is_(None), PublishedResult.rank, PublishedResult.credit_code),
         "name": (PublishedResult.name, PublishedResult.credit_code),
     }.get(order, (PublishedResult.credit_code,))
+    if sort is not None:
+        order_by = _sort_order(sort, session.get_bind().dialect.name)
     total, rows = page(session, q, order_by, limit, offset)
     return total, [json.loads(r.payload) | {"region_code": r.region_code, "industry_code": r.industry_code}
                         for r in rows]

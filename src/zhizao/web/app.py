@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhizao import __version__
 from zhizao.settings import Settings, load_settings
@@ -39,6 +40,22 @@ PAGE_ROUTERS = (
     "zhizao.web.pages_imports",
     "zhizao.web.pages_runs",
 )
+
+
+#: what the framework says in English, said in Chinese (its own 404/405 and the like)
+CHINESE_DETAIL = {
+    400: "请求有误", 401: "未登录或登录已过期", 403: "无权访问", 404: "页面或数据不存在",
+    405: "不支持该操作（请从页面上的按钮提交）", 406: "不支持的格式", 409: "当前状态下不能进行该操作",
+    413: "请求过大", 415: "不支持的文件类型", 422: "请求参数不正确", 429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误", 502: "服务暂不可用", 503: "服务暂不可用，请稍后再试",
+}
+
+
+def chinese_detail(status: int, detail: Any) -> Any:
+    """``detail`` unless it is the framework's English phrase for ``status`` (or empty)."""
+    if not detail or (isinstance(detail, str) and detail.isascii()):
+        return CHINESE_DETAIL.get(status, "请求未能完成")
+    return detail
 
 
 def router_modules() -> list[str]:
@@ -101,7 +118,7 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
-        return RedirectResponse(login_redirect_url(exc.next_url), status_code=303)
+        return RedirectResponse(login_redirect_url(exc.next_url, exc.expired), status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Any:
@@ -137,20 +154,25 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
                           user=getattr(request.state, "user", None), status_code=500)
         return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Any:
-        # Pages get an HTML error page from the layout when one exists; the API gets JSON.
-        if not request.url.path.startswith("/api") and exc.status_code in (400, 403, 404, 409, 413, 503):
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        # Pages get a Chinese error page (unknown paths too); the API gets JSON, in Chinese.
+        detail = chinese_detail(exc.status_code, exc.detail)
+        if not request.url.path.startswith(("/api", "/static/")):
             from jinja2 import TemplateNotFound
 
             from zhizao.web.templating import render
 
             try:
-                return render(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                resp = render(request, "error.html", {"status": exc.status_code, "message": detail},
                               user=getattr(request.state, "user", None), status_code=exc.status_code)
             except TemplateNotFound:
                 pass
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+            else:
+                for k, v in (exc.headers or {}).items():
+                    resp.headers[k] = v
+                return resp
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     for name in router_modules():
         router = _import_router(name, strict)

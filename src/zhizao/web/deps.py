@@ -99,19 +99,44 @@ async def get_api_user(request: Request, settings: SettingsDep, cfg: AuthConfigD
 class LoginRequired(Exception):
     """Raised by :data:`PageUser`; the app turns it into a redirect to ``/login?next=…``."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, expired: bool = False) -> None:
         self.next_url = next_url
+        #: a form was posted after the session ended (the login page says so)
+        self.expired = expired
 
 
-def login_redirect_url(next_url: str) -> str:
-    return f"/login?next={quote(next_url, safe='/')}"
+def login_redirect_url(next_url: str, expired: bool = False) -> str:
+    return f"/login?next={quote(next_url, safe='/')}" + ("&msg=expired" if expired else "")
+
+
+def return_path(request: Request) -> str:
+    """Where to come back after logging in: the page itself for a GET; for a form posted after
+    the session ended, the page the form was on (its same-site ``Referer``), never the POST-only
+    address (which would answer "method not allowed")."""
+    if request.method in SAFE_METHODS:
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return referer_path(request.headers.get("referer"), request.headers.get("host")) or "/"
+
+
+def referer_path(referer: str | None, host: str | None) -> str | None:
+    """The path and query of a same-site ``Referer``; None for another site or none."""
+    from urllib.parse import urlsplit
+
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if host and parts.netloc and parts.netloc != host:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//") or path.startswith("/login"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 async def get_page_user(request: Request, settings: SettingsDep, cfg: AuthConfigDep) -> CurrentUser:
     user = await _user_for(settings, request.cookies.get(SESSION_COOKIE), cfg)
     if user is None:
-        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(nxt)
+        raise LoginRequired(return_path(request), expired=request.method not in SAFE_METHODS)
     request.state.user = user
     return user
 

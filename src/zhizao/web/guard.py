@@ -115,6 +115,15 @@ class GuardMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": self._headers(scope, headers)})
         await send({"type": "http.response.body", "body": body})
 
+    async def _to_login(self, scope: Scope, send: Send) -> None:
+        from zhizao.web.deps import login_redirect_url, referer_path
+
+        back = referer_path(_header(scope, b"referer"), _header(scope, b"host")) or "/"
+        headers = [(b"location", login_redirect_url(back, expired=True).encode()), (b"content-length", b"0"),
+                   (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 303, "headers": self._headers(scope, headers)})
+        await send({"type": "http.response.body", "body": b""})
+
     def _headers(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         path: str = scope["path"]
         have = {k.lower() for k, _ in headers}
@@ -159,7 +168,10 @@ class GuardMiddleware:
                 await self._answer(scope, send, 413, f"请求过大（上限 {cap // (1024 * 1024):,} MB）")
                 return
         if ctype.startswith("multipart/") and scope.get("method") == "POST" and not await self._signed_in(scope):
-            await self._answer(scope, send, 401, "请先登录")
+            if path.startswith("/api"):
+                await self._answer(scope, send, 401, "请先登录")
+            else:  # a page's form posted after the session ended: log in, then back to the form
+                await self._to_login(scope, send)
             return
 
         received = 0

@@ -50,6 +50,8 @@ def _login_page(request: Request, cfg: auth.AuthConfig, next_url: str, username:
     resp = render(request, "login.html", {"next_url": next_url, "username": username, "error": error,
                                           "max_failures": cfg.max_failures,
                                           "lockout_minutes": int(cfg.lockout_minutes)}, status_code=status_code)
+    if request.cookies.get(auth.SESSION_COOKIE):  # a stale or revoked session: forget it
+        resp.delete_cookie(auth.SESSION_COOKIE, path="/")
     resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="lax", path="/",
                     secure=request.url.scheme == "https")
     return resp
@@ -73,6 +75,9 @@ async def login_submit(
     csrf_token: Annotated[str, Form(max_length=512)] = "",
     next: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
+    # The login form's token is bound to the pre-login cookie only: a stale or revoked session
+    # cookie the browser still sends must never make the form look expired.
+    request.state.csrf_binding = request.cookies.get(PRE_SESSION_COOKIE) or "anonymous"
     try:
         verify_csrf(request, csrf_token)
     except CsrfError:
@@ -89,7 +94,7 @@ async def login_submit(
         return _login_page(request, cfg, safe_next(next) or "", username, msg, code)
     resp = RedirectResponse(safe_next(next) or home_for(result.user), status_code=303)
     set_session_cookie(request, resp, result.token, result.expires_at)
-    resp.delete_cookie(PRE_SESSION_COOKIE, path="/")
+    # the pre-login cookie stays: a login form open in another tab must still work
     return resp
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
 from zhizao import __version__, rooms
+from zhizao.web import fmt
 
 _PKG = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [_PKG / "web" / "templates", *rooms.template_dirs()]
@@ -57,6 +57,8 @@ FLASH = {
     "published": ("success", "评价结果已发布。"),
     "imported": ("success", "文件已导入。"),
     "logged_out": ("info", "您已退出登录。"),
+    "expired": ("info", "登录已过期，请重新登录。登录后将回到原页面，已填写的内容仍保留在本浏览器中。"),
+    "page_clamped": ("info", "页码超出范围，已显示最后一页。"),
     "csrf": ("error", "表单已过期，请刷新页面后重试。"),
     "bad_input": ("error", "提交的内容不完整或格式不正确。"),
     "workflow_done": ("success", "亩均评价流程已更新。"),
@@ -87,6 +89,16 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     return items
 
 
+def _user_label(user: Any) -> str:
+    """The name in the header; the role is added unless the name already says it
+    (never "市经信局（市经信局）")."""
+    name = str(user_attr(user, "display_name") or user_attr(user, "username") or "")
+    role = ROLE_NAMES.get(user_attr(user, "role") or "", "")
+    if not role or role in name or name in role:
+        return name or role
+    return f"{name}（{role}）"
+
+
 def _csrf(request: Request) -> str:
     try:
         from zhizao.web.deps import csrf_token
@@ -112,7 +124,7 @@ def render(
         user=user,
         role=user_attr(user, "role"),
         role_name=ROLE_NAMES.get(user_attr(user, "role") or "", ""),
-        user_label=user_attr(user, "display_name") or user_attr(user, "username") or "",
+        user_label=_user_label(user),
         csrf_token=_csrf(request),
         nav=nav_for(user, request.url.path),
         flashes=flashes,
@@ -125,30 +137,9 @@ def render(
 # ---------------------------------------------------------------------------- filters
 
 
-def fmt_num(value: Any, digits: int = 2) -> str:
-    """Thousands separators, fixed decimals; missing values as an em dash."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return "—"
-    if digits == 0 or (x.is_integer() and abs(x) >= 1000):
-        return f"{x:,.0f}"
-    return f"{x:,.{digits}f}"
-
-
-def fmt_pct(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    try:
-        return f"{float(value):.{digits}f}%"
-    except (TypeError, ValueError):
-        return str(value)
+#: the one formatting layer (``zhizao.web.fmt``), kept under the old names for callers
+fmt_num = fmt.num
+fmt_pct = fmt.pct
 
 
 def tojson_script(value: Any) -> Markup:
@@ -181,8 +172,10 @@ def carbon_tile(credit_code: str, grade: Any) -> Markup:
     return Markup(f'<div class="carbon-tile {css}" role="img" aria-label="碳效码 {label}">{"".join(cells)}</div>')
 
 
-templates.env.filters["num"] = fmt_num
-templates.env.filters["pct"] = fmt_pct
+for _name in ("num", "count", "money", "pct", "ratio_pct", "signed_pct", "change", "date", "datetime", "month",
+              "industry", "division", "region", "table_title", "methodology"):
+    templates.env.filters[_name] = getattr(fmt, _name)
+templates.env.globals["field_label"] = fmt.field_label
 templates.env.filters["tojson_script"] = tojson_script
 templates.env.globals["carbon_tile"] = carbon_tile
 templates.env.globals["GRADE_CSS"] = GRADE_CSS

@@ -2,9 +2,13 @@
 
 - errors: :class:`PageError` (a Chinese error page), :func:`not_found`, :func:`busy`, :func:`forbid`;
 - scope: :func:`scope_of`, :func:`region_scope`, :func:`audit_page_read`;
-- published results: :func:`pick_year`, :func:`filters`, :func:`distribution`, paging
-  (:data:`PAGE_SIZE`, :func:`pages_of`, :func:`query_string`);
-- names: :func:`region_name`, :func:`division_name`;
+- published results: :func:`pick_year`, :func:`filters`, :func:`distribution`;
+- sorting and paging of the whole result (``zhizao.web.listing``): :class:`Sorts`,
+  :class:`Sort`, :func:`listing` (a :class:`Listing` for the ``m.sort_th`` / ``m.lpager``
+  macros), :func:`sort_rows` for a room's in-memory list, :func:`pages_of`, :func:`query_string`;
+- formatting (``zhizao.web.fmt``, also as Jinja filters ``num``, ``money``, ``pct``,
+  ``ratio_pct``, ``signed_pct``, ``change``, ``date``, ``month``, ``industry``, ``region``…):
+  ``fmt`` itself, :func:`region_name`, :func:`division_name`, :func:`industry_name`;
 - ECharts options: :func:`pie_option`, :func:`stacked_bar_option`, :func:`line_option`,
   :func:`bar_option`, :func:`outcome_series`;
 - what rooms contribute to the core's pages, and what they are handed: a room's
@@ -17,7 +21,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -29,13 +32,16 @@ import duckdb
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from zhizao.codes import industries, regions
 from zhizao.engine.warehouse import WarehouseBusy, WarehouseMissing
 from zhizao.store import publish
+from zhizao.web import fmt
 from zhizao.web.deps import Scope, audit
+from zhizao.web.fmt import AXIS_NUM, value_axis
+from zhizao.web.listing import PAGE_SIZE, Listing, Sort, Sorts, listing, pages_of, paging, sort_rows
 from zhizao.web.templating import user_attr
 
-PAGE_SIZE = 50
+__all__ = ["PAGE_SIZE", "Listing", "Sort", "Sorts", "fmt", "listing", "pages_of", "paging", "sort_rows",
+           "value_axis"]
 #: the warehouse is being written: by the CLI in another process (a file lock), or by an upload
 #: in this one (DuckDB will not open one file read-only and read-write in the same process)
 WAREHOUSE_BUSY = (duckdb.IOException, duckdb.ConnectionException, WarehouseBusy)
@@ -133,10 +139,6 @@ def distribution(session: Session, method: str, year: int, f: publish.Filters,
     return out
 
 
-def pages_of(total: int, size: int = PAGE_SIZE) -> int:
-    return max(1, math.ceil(total / size))
-
-
 def query_string(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
@@ -145,19 +147,17 @@ def query_string(**params: Any) -> str:
 
 
 def region_name(code: str | None) -> str:
-    if not code:
-        return "—"
-    try:
-        return regions.name(code) or code
-    except Exception:  # an unknown or retired code still shows as its number
-        return code
+    return fmt.region(code)
 
 
 def division_name(code: str | None) -> str:
     """The GB/T 4754 division (行业大类) name of a class or division code."""
-    if not code:
-        return "—"
-    return industries.name(code[:2]) or code[:2]
+    return fmt.division(code)
+
+
+def industry_name(code: str | None) -> str:
+    """The GB/T 4754 name of a class (or division) code, never the bare code."""
+    return fmt.industry(code)
 
 
 # ----------------------------------------------------------------------------- chart options
@@ -174,7 +174,7 @@ def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str]
         items.append(item)
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}（{d}%）"},
         "legend": {"bottom": 0, "type": "scroll"},
         "series": [{"type": "pie", "radius": ["35%", "65%"], "data": items,
                     "label": {"formatter": "{b}\n{c}"}}],
@@ -183,13 +183,14 @@ def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str]
 
 def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, Sequence[float]],
                        colours: Mapping[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
-    # long industry names are cut (the tooltip shows them whole) so the bars keep their room
-    label = {"interval": 0, "width": 96, "overflow": "truncate"} if horizontal else {"interval": 0, "rotate": 30}
+    # long industry names wrap onto a second line (never cut off); the tooltip shows them whole
+    label = ({"interval": 0, "width": 110, "overflow": "break", "fontSize": 11, "lineHeight": 13} if horizontal
+             else {"interval": 0, "rotate": 30, "width": 90, "overflow": "break"})
     cat_axis = {"type": "category", "data": categories, "axisLabel": label}
-    val_axis = {"type": "value"}
+    val_axis = value_axis(minInterval=1)
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}, "valueFormatter": AXIS_NUM},
         "legend": {"bottom": 0, "type": "scroll"},
         "grid": {"left": 10, "right": 10, "top": 40, "bottom": 40, "containLabel": True},
         "xAxis": val_axis if horizontal else cat_axis,
@@ -206,11 +207,12 @@ def line_option(title: str, x: list[Any], series: Mapping[str, list[Any]], unit:
     many = len(series) > 2  # a legend of several names wraps onto a second line
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
+        "tooltip": {"trigger": "axis", "valueFormatter": AXIS_NUM},
         "legend": {"bottom": 0},
-        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 64 if many else 40, "containLabel": True},
+        "grid": {"left": 10, "right": 24, "top": 56 if unit else 40, "bottom": 64 if many else 40,
+                 "containLabel": True},
         "xAxis": {"type": "category", "data": [str(v) for v in x], "boundaryGap": False},
-        "yAxis": {"type": "value", "name": unit},
+        "yAxis": value_axis(unit),
         "series": [{"name": name, "type": "line", "data": vals, "smooth": False, "symbolSize": 7}
                    for name, vals in series.items()],
         "color": PALETTE,
@@ -220,11 +222,11 @@ def line_option(title: str, x: list[Any], series: Mapping[str, list[Any]], unit:
 def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colour: str = "#0b5cad") -> dict[str, Any]:
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 30, "containLabel": True},
+        "tooltip": {"trigger": "axis", "valueFormatter": AXIS_NUM},
+        "grid": {"left": 10, "right": 24, "top": 56 if unit else 40, "bottom": 30, "containLabel": True},
         "xAxis": {"type": "category", "data": [str(v) for v in x],
-                  "axisLabel": {"interval": 0, "rotate": 30, "width": 90, "overflow": "truncate"}},
-        "yAxis": {"type": "value", "name": unit},
+                  "axisLabel": {"interval": 0, "rotate": 30, "width": 90, "overflow": "break"}},
+        "yAxis": value_axis(unit),
         "series": [{"type": "bar", "data": values, "itemStyle": {"color": colour}}],
     }
 

@@ -57,6 +57,94 @@
     });
   }
 
+  // Numbers on chart axes and tooltips: the same rules as zhizao.web.fmt.axis_num (separators,
+  // 万/亿 for large values, never scientific notation). The server marks where they go with
+  // "zhizao:num" / "zhizao:pct" (JSON carries no functions).
+  function axisNum(v) {
+    if (v === null || v === undefined || v === "" || isNaN(Number(v))) return v === null || v === undefined ? "" : String(v);
+    var x = Number(v), a = Math.abs(x);
+    function short(n) { return n.toLocaleString("en-US", { maximumSignificantDigits: 4 }); }
+    if (a >= 1e8) return short(x / 1e8) + "亿";
+    if (a >= 1e5) return short(x / 1e4) + "万";
+    if (Number.isInteger(x)) return x.toLocaleString("en-US");
+    return short(x);
+  }
+  function axisPct(v) { return v === null || v === undefined ? "" : axisNum(v) + "%"; }
+  var FORMATTERS = { "zhizao:num": axisNum, "zhizao:pct": axisPct };
+  function withFormatters(o) {
+    if (Array.isArray(o)) return o.map(withFormatters);
+    if (o && typeof o === "object") {
+      Object.keys(o).forEach(function (k) {
+        var v = o[k];
+        if (typeof v === "string" && FORMATTERS[v]) o[k] = FORMATTERS[v];
+        else o[k] = withFormatters(v);
+      });
+    }
+    return o;
+  }
+  window.zhizaoAxisNum = axisNum;
+
+  // Drafts: what is typed into a posted form is kept in this tab's sessionStorage until the
+  // server confirms it (a success message), so a session that ends while a firm writes an
+  // objection loses nothing: after logging in the form is filled in again.
+  function draftKey(form) { return "zhizao-draft:" + location.pathname + ":" + (form.getAttribute("action") || ""); }
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+        (el.tagName === "INPUT" && /^(text|number|date|email|tel|url|search)$/.test(el.type)));
+    });
+  }
+  function initDrafts() {
+    var store;
+    try { store = window.sessionStorage; store.getItem("x"); } catch (e) { return; }
+    if (document.querySelector(".flash.success")) {
+      Object.keys(store).forEach(function (k) { if (k.indexOf("zhizao-draft:") === 0 && store.getItem(k + ":sent")) { store.removeItem(k); store.removeItem(k + ":sent"); } });
+    }
+    document.querySelectorAll("form[method=post]").forEach(function (form) {
+      var action = form.getAttribute("action") || "";
+      if (action === "/login" || action === "/logout") return;
+      var fields = draftFields(form);
+      if (!fields.some(function (el) { return el.tagName === "TEXTAREA" || el.type === "text"; })) return;
+      var key = draftKey(form), saved = null;
+      try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
+      if (saved) {
+        fields.forEach(function (el) { if (saved[el.name] !== undefined && !el.value) el.value = saved[el.name]; });
+        fields.forEach(function (el) { if (saved[el.name] !== undefined && el.tagName === "SELECT") el.value = saved[el.name]; });
+        form.setAttribute("data-draft-restored", "1");
+      }
+      function save() {
+        var data = {};
+        fields.forEach(function (el) { data[el.name] = el.value; });
+        store.setItem(key, JSON.stringify(data));
+      }
+      form.addEventListener("input", save);
+      form.addEventListener("change", save);
+      form.addEventListener("submit", function () { save(); store.setItem(key + ":sent", "1"); });
+    });
+  }
+
+  // Phone cards: each cell carries its column's header as data-label (the CSS shows it
+  // before the value when the table collapses into cards below 640px).
+  function initCardTables() {
+    document.querySelectorAll(".table-wrap table:not(.no-cards)").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head) return;
+      var labels = Array.prototype.map.call(head.cells, function (th) {
+        var mark = th.querySelector(".sort-mark");
+        var text = th.textContent.trim();
+        if (mark) text = text.replace(mark.textContent, "").trim();
+        return text;
+      });
+      Array.prototype.forEach.call(table.tBodies, function (tb) {
+        Array.prototype.forEach.call(tb.rows, function (tr) {
+          Array.prototype.forEach.call(tr.cells, function (td, i) {
+            if (!td.hasAttribute("data-label")) td.setAttribute("data-label", labels[i] || "");
+          });
+        });
+      });
+    });
+  }
+
   // Charts: each <div data-chart="ID"> takes its ECharts option from <script type="application/json" id="ID">,
   // so the page works with the data embedded by the server and needs no extra request.
   var charts = [];
@@ -66,7 +154,7 @@
       var src = document.getElementById(el.getAttribute("data-chart"));
       if (!src) return;
       var option;
-      try { option = JSON.parse(src.textContent); } catch (e) { return; }
+      try { option = withFormatters(JSON.parse(src.textContent)); } catch (e) { return; }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       option.animation = false;  // draw at once: printing, screenshots and slow phones
       chart.setOption(option);
@@ -83,6 +171,11 @@
         if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
       });
     });
+    document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+      b.addEventListener("click", function (e) {
+        if (!window.confirm(b.getAttribute("data-confirm"))) e.preventDefault();
+      });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -90,6 +183,8 @@
     initSorting();
     initCharts();
     initConfirm();
+    initDrafts();
+    initCardTables();
     window.zhizaoCharts = charts;
   });
 })();
