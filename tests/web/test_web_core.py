@@ -119,3 +119,37 @@ def test_carbon_list_sorts_the_whole_result_not_the_page(client, world):  # type
     # page 999 of a short list: the last page, said in Chinese
     r = client.get("/carbon?page=999")
     assert "第 999" not in r.text and "页码超出范围" in r.text
+
+
+def test_sorting_orders_every_page_of_a_long_list_and_the_export(client, world):  # type: ignore[no-untyped-def]
+    """120 firms over three pages: page 1 sorted by 排放量 descending starts with the largest
+    emitter of the whole list (not of the page), page 2 goes on below it, page 999 is page 3."""
+    from world import REGION_A, carbon_row
+
+    from zhizao.codes.credit_code import make
+    from zhizao.store.db import session_scope
+    from zhizao.store.publish import publish_rows
+
+    year = 2031
+    rows = []
+    for i in range(120):
+        r = carbon_row(make("9", "1", REGION_A, f"MA3C{i:04d}X"), i, REGION_A, 1 + i % 5)
+        r["emissions_t"] = float((i * 7919) % 120_000) + 0.5  # the largest sits mid-list, on no first page
+        rows.append(r)
+    with session_scope(world.settings) as s:
+        publish_rows(s, "carbon", year, "seed-carbon-2031", rows, "city")
+    login(client, "city")
+    values = sorted((r["emissions_t"] for r in rows), reverse=True)
+    num = r'<td class="num">([^<]*)</td>'
+    pattern = num + num.replace("(", "").replace(")", "") * 3
+
+    def shown(query: str) -> list[float]:
+        html = client.get(f"/carbon?year={year}&{query}").text
+        return [float(v.replace(",", "")) for v in re.findall(pattern, html)]
+
+    assert shown("sort=-emissions_t") == values[:50]
+    assert shown("sort=-emissions_t&page=2") == values[50:100]
+    assert shown("sort=-emissions_t&page=999") == values[100:]
+    html = client.get(f"/carbon?year={year}&sort=-emissions_t&page=2").text
+    assert 'href="?year=2031&amp;sort=-emissions_t&amp;page=3" rel="next"' in html  # the pager keeps the sort
+    assert 'href="/carbon/export.xlsx?year=2031&amp;sort=-emissions_t"' in html  # and so does the export

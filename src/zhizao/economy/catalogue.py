@@ -178,5 +178,5 @@ def formatted(indicator_id: str, value: float | None) -> str:
     if v is None:
         return "—"
     d = CATALOGUE[indicator_id].decimals
-    # no thousands separators: Chinese reports write 1245.6, and the text must match the JSON
-    return f"{v:.{d}f}" if d else str(v)
+    # thousands separators (2,326,995.0): the same text on pages, in the report and the workbook
+    return f"{v:,.{d}f}" if d else f"{v:,}"

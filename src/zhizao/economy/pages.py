@@ -8,6 +8,7 @@ A district user sees its own district.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -20,6 +21,7 @@ from starlette.background import BackgroundTask
 
 from zhizao.economy.figures import cached_rows
 from zhizao.store import publish
+from zhizao.web import fmt
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.templating import render
 from zhizao.web.ui import (
@@ -32,6 +34,7 @@ from zhizao.web.ui import (
     query_string,
     region_name,
     region_scope,
+    value_axis,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -44,13 +47,18 @@ DISTRICT_IDS = ("above_scale_count", "value_added", "value_added_growth", "rank_
                 "rank_tax_per_mu", "value_added_per_mu", "rank_value_added_per_mu", "energy_per_value_added")
 
 
-def default_span(session: Any, y_from: int | None, y_to: int | None) -> tuple[int, int]:
-    """The span asked for, else the five years ending at the latest published evaluation year."""
+def default_span(session: Any, y_from: int | None, y_to: int | None,
+                 notes: list[tuple[str, str]] | None = None) -> tuple[int, int]:
+    """The span asked for, else the five years ending at the latest published evaluation year.
+    Years given the wrong way round are swapped (with a note in ``notes``), not refused."""
     years = publish.published_years(session, "carbon") + publish.published_years(session, "mujun")
     end = y_to or (max(years) if years else dt.date.today().year - 1)
     start = y_from or end - 4
     if start > end:
-        raise PageError(status_code=400, detail=f"起止年度有误：{start} 晚于 {end}")
+        if notes is None:
+            raise PageError(status_code=400, detail=f"起止年度有误：{start} 晚于 {end}")
+        notes.append(("info", f"起始年度晚于截止年度，已按 {end}–{start} 年显示。"))
+        start, end = end, start
     if end - start > 20:
         raise PageError(status_code=400, detail="年度跨度不能超过 20 年")
     return start, end
@@ -63,7 +71,14 @@ def _text(indicator_id: str, value: Any) -> str:
     try:
         return catalogue.formatted(indicator_id, value)
     except KeyError:
-        return "—" if value is None else str(value)
+        return fmt.num(value)
+
+
+def _shown(indicator_id: str, value: Any, unit: str) -> tuple[str, str]:
+    """(text, unit) on the page: an amount of 1 亿元 and more in 亿元, else as printed."""
+    if unit == "万元" and isinstance(value, int | float) and abs(value) >= fmt.YI:
+        return fmt.money_parts(value)
+    return _text(indicator_id, value), unit
 
 
 def _status(indicator_id: str, value: Any) -> str:
@@ -81,7 +96,8 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     from zhizao.economy import wording
 
     forbid(user, *READERS)
-    start, end = default_span(session, y_from, y_to)
+    notes: list[tuple[str, str]] = []
+    start, end = default_span(session, y_from, y_to, notes)
     fixed = region_scope(user)
     # a district user's figures only; the city sees the city and may pick a district
     rows = cached_rows(settings, start, end, fixed)
@@ -103,8 +119,9 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     for iid in KPI_IDS:
         if end in series.get(iid, {}):
             m = meta[iid]
+            text, unit = _shown(iid, series[iid][end], m["unit"])
             kpis.append({"id": iid, "label": f"{end}年 {m['name']}" if iid != "value_added_cagr" else m["name"],
-                         "value": series[iid][end], "text": _text(iid, series[iid][end]), "unit": m["unit"], "basis": m["basis"],
+                         "value": series[iid][end], "text": text, "unit": unit, "basis": m["basis"],
                          "status": _status(iid, series[iid][end])})
     charts: dict[str, Any] = {}
     if series.get("value_added"):
@@ -119,8 +136,13 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         charts["shares"] = line_option("产业结构：占规上工业增加值比重", years,
                                        {meta[i]["name"].replace("增加值占规上工业比重", ""): vals(i) for i in SHARE_IDS if i in meta}, "%")
     if series.get("tax_per_mu") or series.get("value_added_per_mu"):
-        charts["per_mu"] = line_option("亩均效益", years, {"亩均税收": vals("tax_per_mu"),
-                                                          "亩均工业增加值": vals("value_added_per_mu")}, "万元/亩")
+        # 亩均税收 (~18) and 亩均增加值 (~118): each on its own axis, or the smaller reads as flat
+        per_mu = line_option("亩均效益（万元/亩）", years, {"亩均税收": vals("tax_per_mu"),
+                                                         "亩均工业增加值": vals("value_added_per_mu")})
+        per_mu["yAxis"] = [value_axis("亩均税收", position="left"), value_axis("亩均增加值", position="right")]
+        per_mu["series"][1]["yAxisIndex"] = 1
+        per_mu["grid"]["top"] = 56
+        charts["per_mu"] = per_mu
     if series.get("energy_per_value_added"):
         charts["energy"] = line_option("单位工业增加值能耗与排放", years, {
             "能耗(吨标准煤/万元)": vals("energy_per_value_added"),
@@ -128,14 +150,17 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     districts = []
     if not fixed:
         by_region: dict[str, dict[str, Any]] = defaultdict(dict)
+        units = {r["id"]: r["unit"] for r in rows}
         for r in rows:
             if int(r["year"]) == end and not is_city_region(r["region"]):
                 by_region[r["region"]][r["id"]] = r["value"]
-        districts = [{"code": k, "name": region_name(k), "values": {i: _text(i, x) for i, x in v.items()}}
+        districts = [{"code": k, "name": region_name(k), "values": {i: " ".join(_shown(i, x, units.get(i, ""))).strip()
+                                                                    for i, x in v.items()}}
                      for k, v in sorted(by_region.items())]
     spans = [r for r in mine if r["id"].endswith(("_cagr", "_change_pp", "_change"))]
     audit_page_read(session, user, "page.economy", f"economy:{start}-{end}:{region}", request)
-    table = [r | {"status": _status(r["id"], r["value"]), "text": _text(r["id"], r["value"])} for r in mine]
+    table = [r | {"status": _status(r["id"], r["value"]), **dict(zip(("text", "unit"), _shown(r["id"], r["value"], r["unit"]),
+                                                                       strict=True))} for r in mine]
     spans = [r | {"text": _text(r["id"], r["value"])} for r in spans]
     return render(request, "economy/index.html", {
         "breadcrumbs": [("经济运行", None)], "start": start, "end": end, "region": region,
@@ -143,7 +168,10 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         "regions": [(k, region_name(k)) for k in regions], "fixed_region": fixed is not None,
         "kpis": kpis, "charts": charts, "districts": districts, "district_ids": DISTRICT_IDS,
         "names": {r["id"]: r["name"] for r in rows}, "spans": spans, "table": table,
-        "review_params": query_string(y_from=start, y_to=end),
+        # the report buttons take the district shown (a city user may have picked one)
+        "review_params": query_string(y_from=start, y_to=end,
+                                      region=region if not fixed and region and not is_city_region(region) else None),
+        "flashes": notes,
     }, user=user)
 
 
@@ -157,7 +185,8 @@ REVIEW_TYPES = {
 
 @router.get("/economy/review")
 def review_report(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                  y_from: int | None = None, y_to: int | None = None, format: str = "html") -> Response:
+                  y_from: int | None = None, y_to: int | None = None, format: str = "html",
+                  region: str = "") -> Response:
     """The five-year review (回眸报告) of the city, or of the district for a district user."""
     forbid(user, *READERS)
     from zhizao.economy import review
@@ -165,8 +194,10 @@ def review_report(request: Request, user: PageUser, session: SessionDep, setting
     if format not in ("html", *REVIEW_TYPES):
         raise PageError(status_code=400, detail=f"不支持的格式：{format}（可选 html、pdf、xlsx）")
     start, end = default_span(session, y_from, y_to)
+    # a district user's own district; the city and auditors the district they chose, else the city
+    chosen = region_scope(user) or (region if re.fullmatch(r"\d{6}", region or "") and not is_city_region(region) else None)
     try:
-        rep = review.build(settings, start, end, region_scope(user))
+        rep = review.build(settings, start, end, chosen)
     except review.ReviewError as exc:
         raise PageError(status_code=404, detail=str(exc)) from exc
     audit(session, user, "export.review", f"review:{start}-{end}", request=request,

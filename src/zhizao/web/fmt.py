@@ -264,3 +264,56 @@ def _methodologies() -> tuple[tuple[str, str, str], ...]:
         return tuple((e.methodology.name, str(e.methodology.version), str(e.methodology.title)) for e in shipped())
     except Exception:  # an unreadable methodology folder must not break a page
         return ()
+
+
+def method_title(method: Any) -> str:
+    """The Chinese title of an evaluation method (``carbon`` → 工业碳效码)."""
+    try:
+        from zhizao import capabilities
+
+        return str(capabilities.get(str(method)).title)
+    except Exception:  # an unknown or retired method
+        return "评价"
+
+
+def run_label(run_id: Any) -> str:
+    """A run named for people: ``carbon-2024-0002`` → ``工业碳效码 2024年 第2次计算``; an id of
+    another shape is shown as it is (it is what the command line takes)."""
+    text = str(run_id or "")
+    parts = text.rsplit("-", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return f"{method_title(parts[0])} {parts[1]}年 第{int(parts[2])}次计算"
+    return text or DASH
+
+
+ENGINES = {"duckdb": "单机引擎", "spark": "集群引擎", "postgres": "数据库引擎"}
+
+
+def engine(name: Any) -> str:
+    return ENGINES.get(str(name or "").lower(), "计算引擎")
+
+
+def column_header(table: Any, column: Any) -> str:
+    """The Chinese header of a contract column (``tax`` + ``tax_paid`` → 实缴税金)."""
+    from zhizao.contract.tables import TABLES
+
+    t = TABLES.get(str(table or ""))
+    if t is not None:
+        for c in t.columns:
+            if c.name == column:
+                return c.header
+    return "数据项" if str(column or "").isascii() else str(column)
+
+
+def enum_name(table: Any, column: Any, value: Any) -> str:
+    """The Chinese name of an enumerated value of a contract column (``emissions.pollutant`` =
+    ``cod`` → 化学需氧量 when its first spelling is Latin, else that spelling)."""
+    from zhizao.contract.tables import TABLES
+
+    t = TABLES.get(str(table or ""))
+    if t is not None and value is not None:
+        for c in t.columns:
+            if c.name == column and str(value) in c.values:
+                names = c.values[str(value)]
+                return next((n for n in names if not n.isascii()), names[0])
+    return DASH if value is None else str(value)

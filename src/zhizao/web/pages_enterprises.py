@@ -20,6 +20,7 @@ from sqlalchemy import select
 from zhizao import rooms
 from zhizao.store import publish
 from zhizao.store.models import Consent, Objection, User
+from zhizao.web import fmt
 from zhizao.web.consents import ConsentIn, grant, revoke
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from zhizao.web.objections import file_objection, procedures
@@ -81,6 +82,8 @@ def department_tables(profile: Mapping[str, Any] | None) -> list[dict[str, Any]]
                     v = ENERGY_NAMES.get(str(v), v)
                 elif c == "unit":
                     v = UNIT_NAMES.get(str(v), v)
+                elif c == "pollutant":
+                    v = fmt.enum_name("emissions", "pollutant", v)
                 elif c == "above_scale" and v is not None:
                     v = "是" if v else "否"
                 line.append(v)

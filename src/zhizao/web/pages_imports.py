@@ -58,7 +58,7 @@ def batch_page(request: Request, batch_id: int, user: PageUser, session: Session
     return render(request, "imports.html", {
         "breadcrumbs": [("数据导入", "/imports"), (f"批次 {batch_id}", None)], "batches": None,
         "tables": list(tables.items()), "result": result, "file_name": rep.get("file") or "",
-        "table_label": tables.get(rep["table"], rep["table"]), "can_upload": False,
+        "table_label": tables.get(rep["table"], rep["table"]), "can_upload": False, "table_name": rep["table"],
     }, user=user)
 
 
@@ -85,5 +85,5 @@ async def upload(request: Request, user: PageUser, session: SessionDep, settings
     return render(request, "imports.html", {
         "breadcrumbs": [("数据导入", "/imports"), ("导入结果", None)], "batches": _batches(settings),
         "tables": list(tables.items()), "result": result, "error": error, "file_name": safe_name(file.filename),
-        "table_label": tables.get(table, table), "can_upload": True,
+        "table_label": tables.get(table, table), "can_upload": True, "table_name": table,
     }, user=user, status_code=200 if error is None else 400)

@@ -11,6 +11,11 @@ from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import WAREHOUSE_BUSY, PageError, audit_page_read, busy, forbid, not_found
 
+#: the result fields a run comparison names (never the internal field name)
+FIELD_NAMES = {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "状态", "score": "综合得分",
+               "rank": "排名", "emissions_t": "排放量（吨）", "value_added": "增加值（万元）",
+               "intensity": "碳排放强度（吨/万元）", "k_value": "K值", "star": "星级", "tier": "梯队"}
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -56,7 +61,7 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
         raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
     return render(request, "run_diff.html", {
         "breadcrumbs": [("评价运行", "/runs"), (f"{a} 与 {b} 对比", None)], "d": d,
-        "field_names": {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "状态"},
+        "field_names": FIELD_NAMES,
     }, user=user)
 
 

@@ -79,6 +79,9 @@ class Session:
         self.base = base
         self.context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
         self.page = self.context.new_page()
+        # the first cockpit of a session computes every room's tiles: on a loaded test machine
+        # that can take longer than Playwright's default 30 s
+        self.page.set_default_timeout(120_000)
         self.page.goto(base + "/login")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", tinycity.PASSWORD)
