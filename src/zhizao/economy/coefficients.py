@@ -124,10 +124,7 @@ def from_carbon_methodology(year: int) -> tuple[dict[str, tuple[float, float | N
         per_kwh, row, _notes = m.grid_factor(year)
     except Exception:  # no carbon room, no methodology or another shape: built-in table
         return None
-    from zhizao.web import fmt
-
-    unit = str(row.unit).replace("tCO2/MWh", "吨二氧化碳/兆瓦时").replace("tCO2/kWh", "吨二氧化碳/千瓦时")
-    return fuels, float(per_kwh), f"依据{fmt.methodology(m.ref)}；电网排放因子 {row.value} {unit}（{row.year}年）"
+    return fuels, float(per_kwh), f"碳效码方法论 {m.ref}；电网排放因子 {row.value} {row.unit}（{row.year}年）"
 
 
 def coefficient_table(years: range) -> tuple[pa.Table, dict[int, str]]:

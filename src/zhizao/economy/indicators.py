@@ -33,7 +33,6 @@ import pyarrow as pa
 from zhizao.economy import catalogue, coefficients, growth
 from zhizao.economy.catalogue import CATALOGUE, MAPPING_ONLY, RANKED, SHARES
 from zhizao.engine.base import Engine
-from zhizao.web import fmt
 
 INPUTS = ("enterprises", "statistics_annual", "price_indices", "tax", "land", "energy")
 
@@ -538,7 +537,7 @@ def published_distributions(engine: Engine, enterprises: ibis.Table, published: 
         for reg in sorted({k[0] for k in counts}):
             for c, suffix in cats:
                 out.append(Value(f"{prefix}{suffix}", reg, p.year, float(counts.get((reg, c), 0)),
-                                 f"{fmt.run_label(p.run_id)}（依据{fmt.methodology(p.methodology)}）"))
+                                 f"运行 {p.run_id}（方法论 {p.methodology}）"))
     return out
 
 

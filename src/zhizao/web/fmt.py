@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
+import re
 from typing import Any
 
 from zhizao.codes import industries, regions
@@ -317,3 +318,16 @@ def enum_name(table: Any, column: Any, value: Any) -> str:
                 names = c.values[str(value)]
                 return next((n for n in names if not n.isascii()), names[0])
     return DASH if value is None else str(value)
+
+
+_RUN_ID = re.compile(r"\b([a-z][a-z_]*)-(\d{4})-(\d{4})\b")
+_METHODOLOGY_REF = re.compile(r"\b([a-z][a-z0-9_]*(?:-[a-z0-9_]+)*)@(\d{4}[a-z0-9.\-]*)")
+
+
+def plain(text: Any) -> str:
+    """Provenance text (kept exact in the API and the command line) read by people: run ids and
+    methodology refs become their names (``运行 carbon-2024-0001（方法论 zhejiang-carbon@2024）``
+    → ``运行 工业碳效码 2024年 第1次计算（方法论 浙江省工业碳效码…）``)."""
+    s = str(text or "")
+    s = _METHODOLOGY_REF.sub(lambda m: methodology(m.group(0)), s)
+    return _RUN_ID.sub(lambda m: run_label(m.group(0)), s)

@@ -173,7 +173,7 @@ def carbon_tile(credit_code: str, grade: Any) -> Markup:
 
 
 for _name in ("num", "count", "money", "pct", "ratio_pct", "signed_pct", "change", "date", "datetime", "month",
-              "industry", "division", "region", "table_title", "methodology", "method_title", "run_label", "engine"):
+              "industry", "division", "region", "table_title", "methodology", "method_title", "run_label", "engine", "plain"):
     templates.env.filters[_name] = getattr(fmt, _name)
 templates.env.globals["field_label"] = fmt.field_label
 templates.env.globals["column_header"] = fmt.column_header

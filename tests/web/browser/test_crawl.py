@@ -63,7 +63,8 @@ def problems(text: str, classes: set[str]) -> list[str]:
         if m in classes and not 1990 <= int(m) <= 2100:  # a year is not an industry code
             out.append(f"行业代码 {m}")
     out += [f"英文 {w}" for w in ENGLISH.findall(text) if w not in ALLOWED_WORDS]
-    out += [f"不应出现 {w}" for w in FORBIDDEN if re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text)]
+    out += [f"不应出现 {w}" for w in FORBIDDEN
+            if (w in text if not w[0].isalpha() else re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text))]
     return sorted(set(out))
 
 
@@ -106,7 +107,7 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, shots, ro
     desk = login(city.users[role], viewport=WIDTHS["desktop"])
     phone = login(city.users[role], viewport=WIDTHS["phone"])
     paths = list(_pages(desk, role, city))
-    assert len(paths) >= 2, paths
+    assert paths, paths
     for path in paths:
         name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
         for width, s in (("desktop", desk), ("phone", phone)):
