@@ -7,6 +7,7 @@ the notices come from the mujun workflow; the city decides objections.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import tempfile
 import threading
@@ -92,6 +93,10 @@ def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> lis
     return [dict(r) for r in rows]
 
 
+def _indicator(key: str, row: dict[str, Any]) -> Any:
+    return (row.get("indicators") or {}).get(key)
+
+
 def city_ranks(rows: list[dict[str, Any]]) -> None:
     """Each row's rank in the whole city within its track (by score, highest first; ties share
     a rank), beside the method's rank within its district: ``city_rank`` and ``city_total``."""
@@ -156,8 +161,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
                        **{f"i.{k}": True for k in indicator_ids}}, default=Sort("rank"))
         order = sorts.parse(sort)
         if order != sorts.default:  # the whole track's list, then the page
-            rows = sort_rows(rows, order, {f"i.{k}": (lambda r, k=k: (r.get("indicators") or {}).get(k))
-                                           for k in indicator_ids})
+            rows = sort_rows(rows, order, {f"i.{k}": functools.partial(_indicator, k) for k in indicator_ids})
         total = len(rows)
         lst = listing(page, total, {"year": y, "track": track, "region": region, "cls": cls, "q": q}, order, sorts)
         rows = [dict(r, region_name=region_name(r.get("region_code"))) for r in rows[lst.offset: lst.offset + PAGE_SIZE]]
