@@ -276,7 +276,11 @@ def test_economy_page_shows_the_indicators_of_zhizao_indicators(clients, city) -
     assert "工业经济运行" in html and "规上工业增加值" in html and "分区县比较" in html
     rows = indicators.rows(indicators.for_settings(city.settings, 2023, 2024))
     va = next(r for r in rows if r["id"] == "value_added" and r["year"] == 2024 and r["region"].endswith("00"))
-    assert catalogue.formatted("value_added", va["value"]) in html  # the same figure, the same rounding
+    # the same figure, the same rounding; from 1 亿元 on it is shown in 亿元 with separators
+    from zhizao.web import fmt
+
+    shown, unit = fmt.money_parts(va["value"]) if va["value"] >= fmt.YI else (catalogue.formatted("value_added", va["value"]), "万元")
+    assert f'{shown}<span class="unit">{unit}</span>' in html
     for chart in ("econ-va", "econ-shares", "econ-per_mu"):
         assert f'data-chart="{chart}"' in html
 
