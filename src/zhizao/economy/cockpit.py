@@ -10,6 +10,7 @@ from fastapi import HTTPException
 
 from zhizao.economy.figures import cached_rows
 from zhizao.store import publish
+from zhizao.web import fmt
 from zhizao.web.templating import fmt_num
 from zhizao.web.ui import CockpitContext, Tile, bar_option, is_city_region, line_option
 
@@ -42,7 +43,13 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
         units[r["id"]] = r.get("unit", "")
         names[r["id"]] = r.get("name", r["id"])
     last = years[-1]
-    tiles = [Tile(f"{last}年 {names[iid]}", fmt_num(by_id[iid][last], digits), units[iid], order=1 + i)
+    def figure(iid: str, digits: int) -> tuple[str, str]:
+        v = by_id[iid][last]
+        if units[iid] == "万元" and isinstance(v, int | float) and abs(v) >= fmt.YI:
+            return fmt.money_parts(v)  # 1 亿元 and more in 亿元
+        return fmt_num(v, digits), units[iid]
+
+    tiles = [Tile(f"{last}年 {names[iid]}", *figure(iid, digits), order=1 + i)
              for i, (iid, digits) in enumerate(KPI_DIGITS.items()) if last in by_id.get(iid, {})]
     if by_id.get("value_added"):
         ys = sorted(by_id["value_added"])

@@ -205,9 +205,10 @@ def value_axis(unit: str = "", pct_axis: bool = False, **extra: Any) -> dict[str
     above the axis, left-aligned, clear of a centred chart title."""
     axis: dict[str, Any] = {"type": "value", "axisLabel": {"formatter": AXIS_PCT if pct_axis else AXIS_NUM},
                             "scale": False}
+    right = extra.get("position") == "right"
     if unit:
         axis.update(name=unit, nameLocation="end", nameGap=8,
-                    nameTextStyle={"align": "left", "color": "#556"})
+                    nameTextStyle={"align": "right" if right else "left", "color": "#556"})
     axis.update(extra)
     return axis
 
