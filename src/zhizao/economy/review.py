@@ -19,6 +19,7 @@ from typing import Any
 from zhizao.economy import catalogue, charts, wording
 from zhizao.economy.catalogue import CATALOGUE, SHARES
 from zhizao.economy.indicators import Value, for_settings
+from zhizao.web import fmt
 
 
 class ReviewError(ValueError):
@@ -348,7 +349,7 @@ def basis_notes(rep: Review) -> list[dict[str, str]]:
             continue
         last = years[max(years)]
         out.append({"name": ind.name, "unit": ind.unit, "formula": ind.formula, "source": ind.source,
-                    "basis": last.basis})
+                    "basis": fmt.plain(last.basis)})  # run ids and methodology refs read as names
     return out
 
 
