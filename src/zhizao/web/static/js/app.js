@@ -149,7 +149,15 @@
   // so the page works with the data embedded by the server and needs no extra request.
   var charts = [];
   function initCharts() {
-    if (typeof echarts === "undefined") return;
+    if (!document.querySelector("[data-chart]")) return;
+    if (typeof echarts === "undefined") {
+      // a page whose charts come from a room's section: the library is fetched when needed
+      var tag = document.createElement("script");
+      tag.src = "/static/vendor/echarts/echarts.min.js";
+      tag.onload = initCharts;
+      document.head.appendChild(tag);
+      return;
+    }
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var src = document.getElementById(el.getAttribute("data-chart"));
       if (!src) return;
