@@ -401,3 +401,9 @@ def test_city_publishes_a_run_from_its_page(clients, city) -> None:  # type: ign
     runs_page = c.get("/runs").text
     row = re.search(rf'<a href="/runs/{rerun}">.*?</tr>', runs_page, re.S)
     assert row and "已发布" in row.group(0)
+
+
+def test_a_month_without_power_data_does_not_read_as_an_all_clear(clients) -> None:  # type: ignore[no-untyped-def]
+    html = clients["city"].get("/monitoring?month=2030-05").text
+    assert "2030年5月暂无用电数据" in html and "没有风险" in html
+    assert "本月监测企业均未触发预警" not in html

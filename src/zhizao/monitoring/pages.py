@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from zhizao.monitoring.lists import MonitoringError, cached, consistency_list, power_list
 from zhizao.monitoring.power import WARNINGS
 from zhizao.store import publish
+from zhizao.web import fmt
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep
 from zhizao.web.templating import render
 from zhizao.web.ui import (
@@ -91,7 +92,10 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
     return render(request, "monitoring/index.html", {
         "breadcrumbs": [("电力看经济", None)], "month": month, "region": region, "fixed_region": fixed is not None,
         "data": data, "firms": shown, "total": total, "page": lst.page, "pages": lst.pages, "counts": counts,
-        "listing": lst, "flashes": lst.flashes,
+        "listing": lst,
+        # a month nobody reported is not an all-clear
+        "flashes": lst.flashes + ([] if data["counts"].get("firms") else
+                                  [("warning", f"{fmt.month(month)}暂无用电数据，预警数为 0 不代表没有风险；请先导入该月的电力数据。")]),
         "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
         "params": lst.filters_query, "warning_names": {k: v[1] for k, v in WARNINGS.items()},
     }, user=user)
