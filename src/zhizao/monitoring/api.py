@@ -23,6 +23,13 @@ from zhizao.web.deps import ScopeDep, SettingsDep, audit_read
 router = APIRouter(tags=["电力看经济"])
 
 DENIED = "当前角色无权查看工业经济指标"
+NO_DATA = "尚未导入任何数据（数据仓库为空），请先导入各部门数据"
+
+
+def _has_data(settings: Any) -> None:
+    """A city that never imported anything has no warehouse: a Chinese 404, not a 503 "busy"."""
+    if not settings.warehouse_path.exists():
+        raise HTTPException(status_code=404, detail=NO_DATA)
 
 
 @router.get("/api/monitoring/warnings", summary="电力看经济：预警企业清单")
@@ -40,6 +47,7 @@ def get_warnings(
     if not 1 <= mon <= 12:
         raise HTTPException(status_code=422, detail=f"月份有误：{month}")
     region = scope.region_for(region, DENIED)
+    _has_data(settings)
     try:
         data = cached(settings, ("warnings", year, mon, region, everyone),
                       lambda: power_list(settings, year, mon, region, everyone=everyone))
@@ -58,6 +66,7 @@ def get_consistency(
     region: Annotated[str | None, Query(pattern=r"^\d{6}$", description="地区（6位行政区划代码）")] = None,
 ) -> dict[str, Any]:
     region = scope.region_for(region, DENIED)
+    _has_data(settings)
     try:
         data = cached(settings, ("consistency", year, region), lambda: consistency_list(settings, year, region=region))
     except MonitoringError as exc:
