@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 
+import pandas.testing as pd_testing
 import pyarrow as pa
 import pytest
 from conformance import assert_same, run_on
@@ -270,3 +271,21 @@ def test_indicators_and_review_rows(home):
     sec = review_section(home, 2022, 2024, None)
     assert sec and "专精特新中小企业2家" in sec[0]["paras"][0]
     assert dt.date.today().year >= 2024
+
+
+def test_a_rule_set_is_compiled_once_per_version_and_year(duck):
+    from zhizao.engine import compiled
+
+    compiled.clear()
+    tables = {k: duck.register(f"once_{k}", v) for k, v in city().tables().items()}
+    m = rules("miit-specialised-sme", "2022")
+    before = dict(compiled.stats)
+    first = duck.to_pandas(evaluate(tables, m, YEAR)).sort_values("credit_code").reset_index(drop=True)
+    again = duck.to_pandas(evaluate(tables, m, YEAR)).sort_values("credit_code").reset_index(drop=True)
+    assert compiled.stats["compiled"] == before["compiled"] + 1
+    assert compiled.stats["memory"] == before["memory"] + 1
+    pd_testing.assert_frame_equal(first, again)
+    # another version of the rules, or another year: compiled again
+    evaluate(tables, rules("miit-specialised-sme", "2026-04-01"), YEAR)
+    evaluate(tables, m, YEAR - 1)
+    assert compiled.stats["compiled"] == before["compiled"] + 3

@@ -8,6 +8,7 @@ threshold, gap, unit}]``, plus region, industry and the near-miss ranking fields
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,18 +17,37 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.criteria import CriteriaError, criteria_rows
+from zhizao.criteria import engine as criteria_engine
+from zhizao.criteria import model as criteria_model
 from zhizao.criteria import screen as screen_rules
+from zhizao.cultivation import codes as codes_module
+from zhizao.cultivation import measures as measures_module
 from zhizao.cultivation.codes import TITLES
 from zhizao.cultivation.measures import MEASURES, firm_table
 from zhizao.cultivation.methodology import TierMethodology
+from zhizao.engine.compiled import compiled
 
+#: the code the expression comes from (its source is part of the compiled-SQL cache key)
+_CODE = (criteria_engine, criteria_model, measures_module, codes_module, sys.modules[__name__])
+
+#: the input tables the screening reads
+INPUTS = ("enterprises", "statistics_annual", "tax", "firm_facts", "titles")
 KEEP = ("credit_code", "name", "region_code", "industry_code")
 SUMMARY = ("outcome", "met_count", "unmet_count", "unknown_count", "manual_count", "gap_score")
 
 
 def evaluate(inputs: Mapping[str, ir.Table], m: TierMethodology, year: int) -> ir.Table:
+    """The screening expression, built and compiled once per rule-set version, year and inputs
+    (:func:`zhizao.engine.compiled.compiled`: the expression does not depend on the data)."""
     if m.template or not m.criteria:
         raise CriteriaError(f"规则集 {m.ref}（{m.title}）是空模板，尚未填写认定标准，请先加载本地规则文件")
+    used = {k: inputs[k] for k in INPUTS if k in inputs}
+    return compiled(lambda: build(used, m, year), key=("tiers", m.model_dump_json(), year), inputs=used,
+                    code=_CODE)
+
+
+def build(inputs: Mapping[str, ir.Table], m: TierMethodology, year: int) -> ir.Table:
+    """The screening expression itself (measures, then the criteria engine's one expression)."""
     firms = firm_table(inputs, year)
     out = screen_rules(m.criteria, firms, as_of=m.as_of(year), measures=MEASURES, titles=inputs["titles"],
                        known_titles=set(TITLES), keep=KEEP)

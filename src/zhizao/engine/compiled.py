@@ -1,0 +1,134 @@
+"""Compiled SQL, once per rule-set version: the fixed cost of big Ibis expressions paid once.
+
+A rule set screened by the criteria engine becomes one Ibis expression of a few hundred nodes;
+building it and compiling it to SQL costs about a second per rule set (Ibis merges the nested
+selects node by node), the same every time the same rule set meets the same inputs. The
+expression does not depend on the data, only on
+
+- the rule set's content (its version), the year and any other parameter the caller names (``key``),
+- the code that builds it (``code``: the modules whose source is fingerprinted, so a changed
+  measure or engine never reuses stale SQL), the Ibis version,
+- the inputs: each input table's own SQL and schema on its backend (a table registered under
+  another name, a filtered view or another warehouse is another key).
+
+:func:`compiled` builds and compiles the expression the first time (to the inputs' backend
+dialect, remembering the SQL and schema) and returns an Ibis table over that SQL on the same
+backend (``backend.sql(query, schema=...)``); later calls skip building and compiling. Either way
+the result is an Ibis table the engine executes, on DuckDB and Spark alike. The memory cache lives as long as the process;
+with ``ZHIZAO_SQL_CACHE`` set to a directory (or ``directory`` given), the SQL is also kept there
+(one JSON file per key), so each new process (``zhizao evaluate``, a page) skips the compile too.
+Inputs with no backend (memtables only) are not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+MEMORY_ENTRIES = 256
+_memory: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
+_lock = threading.Lock()
+_code_hashes: dict[tuple[str, ...], str] = {}
+#: counters (tests and benchmarks read them): compiled, hits from memory, hits from disk
+stats = {"compiled": 0, "memory": 0, "disk": 0}
+
+
+def code_fingerprint(modules: Iterable[ModuleType]) -> str:
+    """A hash of the source files of ``modules`` (read once per process)."""
+    names = tuple(sorted(m.__name__ for m in modules))
+    if names not in _code_hashes:
+        h = hashlib.sha256()
+        for m in sorted(modules, key=lambda m: m.__name__):
+            h.update(m.__name__.encode())
+            f = getattr(m, "__file__", None)
+            h.update(Path(f).read_bytes() if f else b"")
+        _code_hashes[names] = h.hexdigest()
+    return _code_hashes[names]
+
+
+def _backend(inputs: Mapping[str, ir.Table]) -> Any | None:
+    backends = set()
+    for t in inputs.values():
+        try:
+            backends.add(t._find_backend(use_default=False))
+        except Exception:
+            return None
+    return backends.pop() if len(backends) == 1 else None
+
+
+def cache_key(key: object, inputs: Mapping[str, ir.Table], backend: Any, code: Iterable[ModuleType] = ()) -> str:
+    """The digest naming one compiled expression (see the module docstring)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([repr(key), ibis.__version__, backend.name, code_fingerprint(code)]).encode())
+    for name in sorted(inputs):
+        t = inputs[name]
+        h.update(json.dumps([name, str(backend.compile(t)), repr(t.schema())], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def _directory(directory: Path | str | None) -> Path | None:
+    d = directory or os.environ.get("ZHIZAO_SQL_CACHE")
+    return Path(d) if d else None
+
+
+def _remember(digest: str, sql: str, schema: dict[str, str]) -> None:
+    with _lock:
+        _memory[digest] = (sql, schema)
+        _memory.move_to_end(digest)
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
+
+
+def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str, ir.Table],
+             code: Iterable[ModuleType] = (), directory: Path | str | None = None) -> ir.Table:
+    """``build()`` (an expression over ``inputs``), compiled once per ``key``, code and inputs."""
+    backend = _backend(inputs)
+    if backend is None:
+        return build()
+    digest = cache_key(key, inputs, backend, code)
+    with _lock:
+        hit = _memory.get(digest)
+    if hit is not None:
+        stats["memory"] += 1
+        return backend.sql(hit[0], schema=ibis.schema(hit[1]))
+    folder = _directory(directory)
+    path = folder / f"{digest}.json" if folder else None
+    if path is not None and path.exists():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            sql, schema = saved["sql"], saved["schema"]
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged file is compiled again (and rewritten)
+        else:
+            _remember(digest, sql, schema)
+            stats["disk"] += 1
+            return backend.sql(sql, schema=ibis.schema(schema))
+    expr = build()
+    sql = str(backend.compile(expr))
+    schema = {k: str(v) for k, v in expr.schema().items()}
+    _remember(digest, sql, schema)
+    stats["compiled"] += 1
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema}, ensure_ascii=False),
+                       encoding="utf-8")
+        tmp.replace(path)
+    # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
+    return backend.sql(sql, schema=ibis.schema(schema))
+
+
+def clear() -> None:
+    """Forget the memory cache (not the directory)."""
+    with _lock:
+        _memory.clear()

@@ -1,0 +1,96 @@
+"""Compiled SQL kept per key, code and inputs (``zhizao.engine.compiled``): the second time the
+same expression meets the same inputs nothing is built or compiled, and anything that could
+change the SQL (the key, the inputs' names or schemas, a cache file gone bad) compiles again."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from zhizao.engine import compiled as cc
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    cc.clear()
+    yield
+    cc.clear()
+
+
+def _inputs(duck, name: str = "firms", revenue: tuple[float, ...] = (100.0, 600.0, 900.0)):
+    df = pd.DataFrame({"credit_code": [f"c{i}" for i in range(len(revenue))], "revenue": list(revenue)})
+    return {"firms": duck.register(name, df)}
+
+
+def _screen(inputs, threshold: float):
+    t = inputs["firms"]
+    return t.select("credit_code", big=t.revenue >= threshold).order_by("credit_code")
+
+
+def _run(duck, inputs, threshold: float, **kw):
+    builds = []
+
+    def build():
+        builds.append(1)
+        return _screen(inputs, threshold)
+
+    out = duck.to_pandas(cc.compiled(build, key=("test", threshold), inputs=inputs, **kw))
+    return out["big"].tolist(), len(builds)
+
+
+def test_the_second_evaluation_neither_builds_nor_compiles(duck):
+    inputs = _inputs(duck)
+    first, built1 = _run(duck, inputs, 500.0)
+    again, built2 = _run(duck, inputs, 500.0)
+    assert first == again == [False, True, True]
+    assert (built1, built2) == (1, 0)
+
+
+def test_the_cached_sql_reads_the_data_of_the_moment(duck):
+    assert _run(duck, _inputs(duck), 500.0)[0] == [False, True, True]
+    # the same table name and schema, new rows: the SQL is reused, the answer is the new data's
+    out, built = _run(duck, _inputs(duck, revenue=(700.0, 10.0, 10.0)), 500.0)
+    assert out == [True, False, False] and built == 0
+
+
+def test_another_key_or_another_input_compiles_again(duck):
+    inputs = _inputs(duck)
+    _run(duck, inputs, 500.0)
+    assert _run(duck, inputs, 800.0) == ([False, False, True], 1)
+    other = _inputs(duck, name="firms_b")
+    assert _run(duck, other, 500.0) == ([False, True, True], 1)
+
+
+def test_a_directory_carries_the_sql_to_a_new_process(duck, tmp_path):
+    inputs = _inputs(duck)
+    assert _run(duck, inputs, 500.0, directory=tmp_path)[1] == 1
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    cc.clear()  # a new process: nothing in memory
+    before = cc.stats["disk"]
+    assert _run(duck, inputs, 500.0, directory=tmp_path) == ([False, True, True], 0)
+    assert cc.stats["disk"] == before + 1
+
+
+def test_a_damaged_cache_file_is_compiled_again(duck, tmp_path):
+    inputs = _inputs(duck)
+    _run(duck, inputs, 500.0, directory=tmp_path)
+    (path,) = tmp_path.glob("*.json")
+    path.write_text("{not json", encoding="utf-8")
+    cc.clear()
+    assert _run(duck, inputs, 500.0, directory=tmp_path) == ([False, True, True], 1)
+    assert json.loads(path.read_text(encoding="utf-8"))["sql"].startswith(("SELECT", "WITH"))
+
+
+def test_inputs_without_a_backend_are_not_cached():
+    import ibis
+
+    inputs = {"firms": ibis.memtable({"credit_code": ["a", "b"], "revenue": [100.0, 600.0]})}
+    seen = []
+    before = dict(cc.stats)
+    for _ in range(2):
+        out = cc.compiled(lambda: _screen(inputs, 500.0), key="m", inputs=inputs).to_pandas()
+        seen.append(out["big"].tolist())
+    assert seen == [[False, True], [False, True]]
+    assert cc.stats == before
