@@ -5,6 +5,7 @@ peak memory from ``time``). Not a benchmark itself (``run_all.sh`` skips ``_*`` 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -52,12 +53,14 @@ def build_scale_warehouse(data_dir: Path, firms: int, years: Iterable[int], tabl
     return wh
 
 
-def timed_child(script: str, variant: str, warehouse: Path, repeat: int, threads: int) -> dict[str, Any]:
-    """Run ``script --child VARIANT`` in its own process under ``/usr/bin/time -v``; returns the
-    child's last JSON line plus ``peak_rss_mb``."""
+def timed_child(script: str, variant: str, warehouse: Path, repeat: int, threads: int,
+                env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``script --child VARIANT`` in its own process under ``/usr/bin/time -v`` (``env``: extra
+    environment variables); returns the child's last JSON line plus ``peak_rss_mb``."""
     cmd = ["/usr/bin/time", "-v", sys.executable, script, "--child", variant, "--warehouse", str(warehouse),
            "--repeat", str(repeat), "--threads", str(threads)]
-    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                       env={**os.environ, **env} if env else None)
     if p.returncode != 0:
         raise SystemExit(f"{variant} failed:\n{p.stderr[-3000:]}")
     out: dict[str, Any] = json.loads(p.stdout.strip().splitlines()[-1])
