@@ -15,6 +15,9 @@ tiers_app = typer.Typer(help="五企培育：接近达标、后备梯队、称�
 
 
 def register(app: typer.Typer) -> None:
+    from zhizao.cultivation.cli_lists import lists_app
+
+    tiers_app.add_typer(lists_app, name="list")
     app.add_typer(tiers_app, name="tiers")
 
 

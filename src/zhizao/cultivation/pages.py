@@ -19,6 +19,7 @@ from starlette.background import BackgroundTask
 
 from zhizao.cultivation import lists
 from zhizao.cultivation.models import STAGES
+from zhizao.cultivation.pages_lists import router as lists_router
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.pages import (
     WAREHOUSE_BUSY,
@@ -34,6 +35,7 @@ from zhizao.web.pages import (
 from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
+router.include_router(lists_router)
 ROLES = ("city", "district", "auditor")
 VIEWS = {"qualified": "符合条件", "near": "接近达标", "candidates": "后备梯队"}
 
