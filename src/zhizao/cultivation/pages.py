@@ -113,6 +113,8 @@ def overview(request: Request, user: PageUser, session: SessionDep, settings: Se
     series = {lists.TIER_NAMES[t]: [next((p["firms"] for p in pipeline if p["tier"] == t and p["year"] == yy), 0)
                                     for yy in chart_years] for t in shown}
     chart = line_option("各层级有效称号企业数（年末）", [str(v) for v in chart_years], series, "家") if pipeline else None
+    if chart:
+        chart["yAxis"]["minInterval"] = 1  # firms are counted in whole numbers
     from zhizao.cultivation import listing
 
     codes = None
@@ -127,6 +129,7 @@ def overview(request: Request, user: PageUser, session: SessionDep, settings: Se
     audit_page_read(session, user, "page.cultivation", f"tiers:{y}", request)
     return render(request, "cultivation/overview.html", {
         "breadcrumbs": [("五企培育", None)], "year": y, "years": years, "tiers": tiers, "chart": chart,
+        "charts": bool(chart),
         "expiring": expiring[:20], "expiring_total": len(expiring), "stages": stages,
         "region_label": region_name(region) if region else "全市"}, user=user)
 
