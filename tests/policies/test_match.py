@@ -184,3 +184,22 @@ def test_matching_is_the_same_on_spark(spark_engine, duck):
              for i, (c, e) in enumerate([("A", 400.0), ("C", 2000.0), ("D", 20000.0)])]
     items = ["hz23-tech-upgrade", "zj-diff-electricity"]
     assert run(spark_engine, firms, items) == run(duck, firms, items)
+
+
+def test_matching_again_reuses_the_compiled_items_and_reads_the_new_data(duck):
+    from zhizao.engine import compiled
+
+    compiled.clear()
+    items = ["hz23-tech-upgrade", "zj-diff-electricity"]
+    firms = [Firm(i, kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
+             for i, (c, e) in enumerate([("A", 400.0), ("C", 2000.0)])]
+    before = dict(compiled.stats)
+    first = run(duck, firms, items)
+    assert compiled.stats["compiled"] == before["compiled"] + 1
+    # the same tables with other rows: nothing built or compiled, the answer is the new data's
+    firms[0] = Firm(0, kwh=1e6, mujun_class="A", projects=[upgrade_project("P0", 900.0)])
+    second = run(duck, firms, items)
+    assert compiled.stats["compiled"] == before["compiled"] + 1 and compiled.stats["memory"] == before["memory"] + 1
+    p0 = [by_subject(rows, "hz23-tech-upgrade")["P0"] for rows in (first, second)]
+    assert p0[0]["eligible"] is False and p0[1]["eligible"] is True
+    assert p0[1]["expected_benefit"] == pytest.approx(72.0)

@@ -132,3 +132,29 @@ def clear() -> None:
     """Forget the memory cache (not the directory)."""
     with _lock:
         _memory.clear()
+
+
+def materialized(t: ir.Table, prefix: str) -> ir.Table:
+    """``t`` computed once on its engine, under a name fixed by its SQL (``<prefix>_<hash>``), so an
+    expression over it compiles to the same SQL in every process (and :func:`compiled` can keep
+    it): a temporary table on DuckDB, a cached DataFrame under a temporary view on Spark. Each call
+    computes ``t`` again (the data of the moment). Without a backend (memtables), ``t.cache()``."""
+    try:
+        backend = t._find_backend(use_default=False)
+    except Exception:
+        return t.cache()
+    name = f"{prefix}_{hashlib.sha256(str(backend.compile(t)).encode()).hexdigest()[:16]}"
+    if backend.name == "duckdb":
+        return backend.create_table(name, t, temp=True, overwrite=True)
+    # Spark has no temporary tables: a cached DataFrame under a session-scoped view of that name
+    # (the previous one of the same name is released)
+    df = backend._session.sql(str(backend.compile(t))).cache()
+    old = _spark_cached.pop(name, None)
+    df.createOrReplaceTempView(name)
+    if old is not None:
+        old.unpersist()
+    _spark_cached[name] = df
+    return backend.table(name)
+
+
+_spark_cached: dict[str, Any] = {}

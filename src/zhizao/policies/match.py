@@ -19,6 +19,7 @@ then keeps, per firm, subject and stacking group, only the largest eligible amou
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,10 @@ import ibis
 import ibis.expr.types as ir
 
 from zhizao import criteria as cr
+from zhizao.criteria import engine as criteria_engine
+from zhizao.criteria import model as criteria_model
+from zhizao.engine.compiled import compiled, materialized
+from zhizao.policies import catalogue as catalogue_module
 from zhizao.policies import measures as ms
 from zhizao.policies.catalogue import OP_TEXT, Catalogue, Item, Rule, mode
 
@@ -38,6 +43,9 @@ PUBLISHED_INPUTS = ("mujun_classes", "carbon_grades")
 ELIGIBLE = ("true", "false", "unknown")
 OUTPUT_COLUMNS = ("credit_code", "name", "region_code", "item_id", "subject", "eligible", "mode",
                   "expected_benefit", "reason", "gaps", "stack_group")
+
+#: the code the expression comes from (its source is part of the compiled-SQL cache key)
+_CODE = (criteria_engine, criteria_model, ms, catalogue_module, sys.modules[__name__])
 
 _GAP_TYPE = "struct<criterion: string, value: float64, threshold: float64, gap: float64, unit: string>"
 
@@ -316,8 +324,10 @@ def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None
     """Every firm and project against every item in force in ``year`` (or ``items``).
 
     ``materialize``: the firm (and project) profile is computed once on the engine
-    (``Table.cache()``, a temporary table on DuckDB, a cached DataFrame on Spark) and every item
-    reads it; otherwise each item's branch of the union would recompute the profile's joins."""
+    (:func:`zhizao.engine.compiled.materialized`: a temporary table on DuckDB, a cached DataFrame
+    on Spark, named by its SQL) and every item reads it; otherwise each item's branch of the union
+    would recompute the profile's joins. The items' expression is built and compiled once per
+    catalogue version, year and inputs (:func:`zhizao.engine.compiled.compiled`)."""
     from zhizao.policies.catalogue import declared_tables
 
     cat = catalogue or Catalogue()
@@ -328,9 +338,20 @@ def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None
     firms = firm_profile(inputs, year)
     projects = project_profile(inputs, year, firms)
     if materialize:
-        firms = firms.cache()
-        projects = projects.cache() if projects is not None else None
+        firms = materialized(firms, "zhizao_match_firms")
+        projects = materialized(projects, "zhizao_match_projects") if projects is not None else None
     titles = inputs.get("titles")
+    if not any(it.level != "project" or projects is not None for it in chosen):
+        raise ValueError(f"{year} 年度没有可匹配的政策条目")
+    used = {"firms": firms, **({"projects": projects} if projects is not None else {}),
+            **({"titles": titles} if titles is not None else {})}
+    key = ("policies.match", [it.model_dump_json() for it in chosen], year, sorted(tables))
+    return compiled(lambda: _match_items(chosen, firms, projects, titles, year, tables), key=key, inputs=used,
+                    code=_CODE)
+
+
+def _match_items(chosen: Sequence[Item], firms: ir.Table, projects: ir.Table | None, titles: ir.Table | None,
+                 year: int, tables: set[str]) -> ir.Table:
     parts = []
     for it in chosen:
         if it.level == "project":
@@ -339,8 +360,6 @@ def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None
             parts.append(match_item(it, projects, year, tables, titles))
         else:
             parts.append(match_item(it, firms, year, tables, titles))
-    if not parts:
-        raise ValueError(f"{year} 年度没有可匹配的政策条目")
     out = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     return _stack(out, {it.id: it.title for it in chosen})
 
