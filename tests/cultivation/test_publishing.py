@@ -252,3 +252,34 @@ def test_the_lists_page_shows_every_tier_list_and_drafts_one(clients, home):
     r = clients["city"].post("/cultivation/lists/draft", data={"csrf_token": token, "key": "hidden_champion",
                                                                "year": str(YEAR), "confirm": ""})
     assert r.status_code == 409 and "尚未发布隐形冠军的梯度筛选结果" in r.text
+
+
+def test_the_demo_runs_the_lists_as_a_bureau_would(tmp_path):
+    from types import SimpleNamespace
+
+    from tests.cultivation.tierdata import load_warehouse, rules
+
+    from zhizao import runs
+    from zhizao.cultivation.demo import _publish_lists
+    from zhizao.engine import connect
+    from zhizao.store.db import init_store, session_scope
+    from zhizao.store.publish import publish
+
+    s = load_settings(tmp_path / "home").ensure()
+    load_warehouse(s, city())
+    init_store(s)
+    eng = connect(s)
+    try:
+        for ref in ("miit-specialised-sme@2022", "huzhou-golden-elephant@2020", "huzhou-golden-bull@2020"):
+            publish(s, runs.execute(s, eng, "tiers", YEAR, rules(*ref.split("@"))).run_id, user="test")
+    finally:
+        eng.close()
+    said: list[str] = []
+    ctx = SimpleNamespace(settings=s, say=said.append)
+    _publish_lists(ctx, YEAR)
+    _publish_lists(ctx, YEAR)  # idempotent
+    with session_scope(s) as db:
+        got = {r.list_key: pb.summary(db, r) for r in pb.all_lists(db, YEAR)}
+    assert set(got) == {"specialised_sme", "golden"} and len(said) == 2
+    assert got["specialised_sme"]["stage"] == "announced" and got["specialised_sme"]["listed"] == 3
+    assert got["golden"]["stage"] == "notice" and got["golden"]["listed"] == 2 and got["golden"]["pending"] == 1

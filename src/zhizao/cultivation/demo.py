@@ -168,3 +168,41 @@ def run(ctx: Any) -> None:
                         break
                 if i > 30:
                     break
+    _publish_lists(ctx, year)
+
+
+def _publish_lists(ctx: Any, year: int) -> None:
+    """The year's tier lists as a bureau runs them: the 专精特新中小企业 list noticed and announced,
+    the 金象金牛 list (manual-review firms confirmed) in its notice with one objection received,
+    the others drafted. Idempotent: a year whose lists exist is left as it is."""
+    from zhizao.cultivation import publishing as pb
+    from zhizao.cultivation.lists import published_tiers, run_of
+    from zhizao.store.db import session_scope
+
+    today = dt.date.today()
+    with session_scope(ctx.settings) as s:
+        if pb.all_lists(s, year):
+            return
+        pubs = published_tiers(ctx.settings, s, year).get(year, {})
+        for key, lst in pb.LISTS.items():
+            if not all(t in pubs for t in lst.tiers):
+                continue
+            confirmed: list[str] = []
+            if key == "golden":
+                for t in lst.tiers:
+                    confirmed += [r["credit_code"] for r in run_of(ctx.settings, pubs[t])[1]
+                                  if r["outcome"] == "manual_review"]
+            rec = pb.draft(ctx.settings, s, key, year, "demo", confirmed=tuple(dict.fromkeys(confirmed)))
+            entries = pb.summary(s, rec)["entries"]
+            ctx.say(f"已拟定 {pb.titles(lst, year)['notice']}（{len(entries)} 家）")
+            if not entries:
+                continue
+            if key == "specialised_sme":
+                pb.open_notice(s, rec.id, today - dt.timedelta(days=30), "demo", days=7,
+                               contact="市经信局企业服务处 0572-2399001")
+                pb.announce(s, rec.id, f"湖经信〔{today.year}〕8号", today - dt.timedelta(days=20), "demo")
+            elif key == "golden":
+                pb.open_notice(s, rec.id, today - dt.timedelta(days=2), "demo", days=7,
+                               contact="市经信局企业服务处 0572-2399001")
+                pb.receive_objection(s, rec.id, entries[0]["credit_code"], "反映该企业近三年发生过一般安全生产事故，请核实",
+                                     today, "demo")
