@@ -30,7 +30,8 @@ YEAR = re.compile(r"(?<![\d,.])(19|20)\d{2}(?![\d,.])")
 
 @pytest.fixture(scope="module")
 def tiers_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from tests.cultivation.test_publishing import PASSWORD, YEAR as Y, city
+    from tests.cultivation.test_publishing import PASSWORD, city
+    from tests.cultivation.test_publishing import YEAR as Y
     from tests.cultivation.tierdata import code, load_warehouse, rules
     from world import add_user_fast
 
