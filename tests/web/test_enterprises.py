@@ -62,3 +62,44 @@ def test_locked_warehouse_is_a_503_in_chinese(client, world, tmp_path):
         holder.wait()
     time.sleep(0.1)
     assert client.get(f"/api/enterprises/{world.firms['a0']}", headers=world.auth("city")).status_code == 200
+
+
+def test_out_of_scope_profile_is_answered_without_opening_the_warehouse(client, world, tmp_path):
+    """The scope check comes before any profile work (issue 16: the 404 of an existing firm
+    out of scope took 5 times the missing firm's, its profile being computed first). With
+    another process writing the warehouse, a request that must read it answers 503; the
+    forbidden ones answer their 404 at once, so they never opened it."""
+    load_firms(world, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True);"
+                               " time.sleep(30)", str(world.settings.warehouse_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        a0 = world.firms["a0"]
+        assert client.get(f"/api/enterprises/{a0}", headers=world.auth("district_a")).status_code == 503
+        for who in ("district_b", "firm_b0", "bank"):
+            for page in (f"/api/enterprises/{a0}", f"/enterprises/{a0}"):
+                headers = world.auth(who) if page.startswith("/api") else {"Cookie": f"zhizao_session={world.tokens[who]}"}
+                t0 = time.perf_counter()
+                r = client.get(page, headers=headers)
+                assert r.status_code == 404, (who, page, r.status_code)
+                assert time.perf_counter() - t0 < 2.0  # a warehouse open would wait for the writer, then 503
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_district_sees_its_unpublished_firm_and_not_another_districts(client, world, tmp_path):
+    """A firm with nothing published: the district's scope comes from the warehouse's firm
+    regions (kept per warehouse state), not from the profile."""
+    import_file(world.settings, "enterprises", write_enterprises_csv(tmp_path / "e.csv", world.firms))
+    extra = tmp_path / "extra.csv"
+    code = world.firms["missing"]  # region A, never published
+    extra.write_text(f"统一社会信用代码,企业名称,行政区划代码,行业代码,成立日期\n{code},未发布企业,330102,3311,2015-05-05\n",
+                     encoding="utf-8")
+    import_file(world.settings, "enterprises", extra)
+    r = client.get(f"/api/enterprises/{code}", headers=world.auth("district_a"))
+    assert r.status_code == 200 and r.json()["enterprise"]["name"] == "未发布企业"
+    r = client.get(f"/api/enterprises/{code}", headers=world.auth("district_b"))
+    assert (r.status_code, r.json()) == (404, {"detail": "未找到该企业或记录"})

@@ -222,19 +222,25 @@ def test_auditor_reads_but_cannot_change(clients, city) -> None:  # type: ignore
     assert r.status_code == 403
 
 
-def test_upload_shows_the_reject_report(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_is_queued_and_its_job_page_shows_the_reject_report(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from zhizao.ingest import jobs
+
     c = clients["city"]
     page = c.get("/imports").text
     path = tinycity.bad_tax_file(tmp_path, city.codes)
     r = c.post("/imports", data={"csrf_token": csrf_of(page), "table": "tax", "source": "税务局"},
-               files={"file": (path.name, path.read_bytes(), "text/csv")})
-    assert r.status_code == 200
-    html = r.text
-    assert "拒收报告" in html
+               files={"file": (path.name, path.read_bytes(), "text/csv")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/imports/jobs/")
+    waiting = c.get(r.headers["location"]).text
+    assert "排队中" in waiting and 'http-equiv="refresh"' in waiting  # follows the job until it is done
+    jobs.work(city.settings, once=True)  # what the import worker does
+    html = c.get(r.headers["location"]).text
+    assert "已完成" in html and "拒收报告" in html and 'http-equiv="refresh"' not in html
     for code in ("bad_credit_code", "unknown_enterprise", "bad_number"):
         assert code in html
     assert re.search(r"读取行数</div><div class=\"value\">5<", html)
     assert re.search(r"导入行数</div><div class=\"value\">2<", html)
+    assert path.name in c.get("/imports").text  # listed among the upload jobs
 
 
 def test_runs_list_detail_and_diff(clients, city) -> None:  # type: ignore[no-untyped-def]

@@ -37,7 +37,30 @@ def _render_import(r: dict[str, Any], file: str) -> None:
             out_console.print(f"……共 {r['rows_rejected']} 行被拒绝，完整清单：zhizao rejects {r['batch_id']}")
 
 
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="处理完排队任务后退出")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="无任务时的轮询间隔（秒）")] = 1.0,
+    parent: Annotated[int | None, typer.Option("--parent", hidden=True)] = None,
+) -> None:
+    """导入任务进程：逐个导入网页上传排队的文件（zhizao serve 会自动启动一个）。"""
+    import logging
+
+    from zhizao.ingest.jobs import work
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = settings_from(ctx).ensure()
+    try:
+        ran = work(settings, once=once, poll_s=poll, parent_pid=parent)
+    except KeyboardInterrupt:
+        return
+    if once:
+        err_console.print(f"已处理 {ran} 个导入任务")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+
     @app.command("import")
     def import_cmd(
         ctx: typer.Context,

@@ -119,12 +119,28 @@ def result_hash(table: pa.Table) -> str:
 
 
 def _connect(settings: Settings, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """Reads give up at once when another process writes the warehouse (a web page answers
-    "busy" rather than hang); registering a run waits its turn."""
+    """The registry for writing (registering a run waits its turn)."""
     settings.ensure()
     con = warehouse.connect(settings.warehouse_path, wait_s=wait_s)
     ensure_registry(con)
     return con
+
+
+def _select(settings: Settings, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """A read of the registry on a read-only connection: readers in several server processes
+    share the file, and a reader never takes the write lock (a writable open for a read made
+    the other server processes answer "busy" while the cockpit listed runs). Gives up at once
+    when another process writes the warehouse (a web page answers "busy" rather than hang);
+    no warehouse or no registry yet: no rows."""
+    if not Path(settings.warehouse_path).exists():
+        return []
+    con = warehouse.connect(settings.warehouse_path, read_only=True, wait_s=0.0)
+    try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs'").fetchone()[0]:  # type: ignore[index]
+            return []
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
 
 
 def _next_id(con: duckdb.DuckDBPyConnection, method: str, year: int) -> str:
@@ -285,24 +301,15 @@ _COLS = ("run_id, method, year, methodology_name, methodology_version, methodolo
 
 
 def get(settings: Settings, run_id: str) -> Run:
-    con = _connect(settings)
-    try:
-        r = con.execute(f"SELECT {_COLS} FROM runs WHERE run_id = ?", [run_id]).fetchone()
-    finally:
-        con.close()
-    if r is None:
+    found = _select(settings, f"SELECT {_COLS} FROM runs WHERE run_id = ?", [run_id])
+    if not found:
         raise RunError(f"找不到运行记录: {run_id}")
-    return _row_to_run(r)
+    return _row_to_run(found[0])
 
 
 def list_runs(settings: Settings, method: str | None = None, year: int | None = None) -> list[Run]:
-    con = _connect(settings)
-    try:
-        sql = f"SELECT {_COLS} FROM runs WHERE (? IS NULL OR method = ?) AND (? IS NULL OR year = ?) ORDER BY created_at, run_id"
-        rows = con.execute(sql, [method, method, year, year]).fetchall()
-    finally:
-        con.close()
-    return [_row_to_run(r) for r in rows]
+    sql = f"SELECT {_COLS} FROM runs WHERE (? IS NULL OR method = ?) AND (? IS NULL OR year = ?) ORDER BY created_at, run_id"
+    return [_row_to_run(r) for r in _select(settings, sql, [method, method, year, year])]
 
 
 def results(settings: Settings, run_id: str) -> pa.Table:

@@ -7,6 +7,7 @@ SQLite in the home directory by default (``settings.store_url``); PostgreSQL by 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,46 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 from zhizao.settings import Settings
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
+_own_engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+def pool_options(url: str) -> dict[str, int]:
+    """The shared pool's size (``ZHIZAO_STORE_POOL_SIZE``, ``ZHIZAO_STORE_POOL_OVERFLOW``) and how
+    long a checkout waits for a free connection (``ZHIZAO_STORE_POOL_TIMEOUT`` seconds)."""
+    return {"pool_size": max(1, _env_int("ZHIZAO_STORE_POOL_SIZE", 8)),
+            "max_overflow": max(0, _env_int("ZHIZAO_STORE_POOL_OVERFLOW", 8)),
+            "pool_timeout": _env_int("ZHIZAO_STORE_POOL_TIMEOUT", 30)}
+
+
+def request_session_limit() -> int:
+    """How many web requests may hold a store session at once (the others wait on the event
+    loop, holding no thread): the pool's capacity less a reserve for the short sessions opened
+    and closed within one thread (token checks, audit entries of the hot path).
+
+    Why: a request's session holds its connection until the request ends, and between the
+    endpoint and the end the request needs the thread pool once more (the response is
+    validated there). Had as many requests as the pool has connections a session, the thread
+    pool's every thread could be waiting for a connection that only a request waiting for a
+    thread could return: the server stalled (pool timeout after pool timeout). Fewer sessions
+    than connections means a waiting thread always gets one from a request that needs no
+    further thread to give it back."""
+    o = pool_options("")
+    capacity = o["pool_size"] + o["max_overflow"]
+    return max(1, capacity - min(4, capacity // 2))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -42,12 +77,34 @@ def engine_for(url: str) -> Engine:
         if eng is None:
             if url.startswith("sqlite"):
                 eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
-                                    pool_size=8, max_overflow=16)
+                                    **pool_options(url))
                 event.listen(eng, "connect", _sqlite_pragmas)
             else:
-                eng = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+                eng = create_engine(url, pool_pre_ping=True, **pool_options(url))
             _engines[url] = eng
             _factories[url] = sessionmaker(eng, expire_on_commit=False)
+        return eng
+
+
+def own_connection_engine(url: str) -> Engine:
+    """An engine giving each thread a connection of its own, outside the shared pool.
+
+    For code on the server's event loop (the hot single-firm lookup): a checkout from the
+    shared pool may wait for a connection that a request in the thread pool holds, and that
+    request can only give it back when the event loop runs again. Waiting on the loop for the
+    pool therefore stalled the whole server until the pool timeout (30 s), request after
+    request, once the thread pool held every connection (the load test's stall after ~100
+    lookups). The loop thread's own connection never waits."""
+    with _lock:
+        eng = _own_engines.get(url)
+        if eng is None:
+            if url.startswith("sqlite"):
+                eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                                    poolclass=SingletonThreadPool, pool_size=4)
+                event.listen(eng, "connect", _sqlite_pragmas)
+            else:
+                eng = create_engine(url, poolclass=SingletonThreadPool, pool_size=4)
+            _own_engines[url] = eng
         return eng
 
 
@@ -59,11 +116,12 @@ def session_factory(url: str) -> sessionmaker[Session]:
 def dispose(url: str | None = None) -> None:
     """Close pooled connections (all engines, or one URL's): tests and forked workers need it."""
     with _lock:
-        for u in [url] if url else list(_engines):
-            eng = _engines.pop(u, None)
+        for u in [url] if url else list(_engines.keys() | _own_engines.keys()):
             _factories.pop(u, None)
-            if eng is not None:
-                eng.dispose()
+            for engines in (_engines, _own_engines):
+                eng = engines.pop(u, None)
+                if eng is not None:
+                    eng.dispose()
 
 
 @contextmanager

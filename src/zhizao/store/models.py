@@ -182,3 +182,37 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(256))
     detail: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class ImportJob(Base):
+    """A department file uploaded through the web, waiting for (or done by) the import worker
+    (``zhizao worker``, started by ``zhizao serve``): the request stores the file and this row,
+    and answers at once; the worker imports it (atomically, as ``zhizao import``) and records
+    the outcome here. See :mod:`zhizao.ingest.jobs`."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    file_path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    source: Mapped[str | None] = mapped_column(String(64))
+    sheet: Mapped[str | None] = mapped_column(String(64))
+    #: queued, running, done, failed
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    #: the importer's stage while running: read, validate, commit
+    stage: Mapped[str | None] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: the worker holding the job (host:pid) and when it last said it is alive
+    worker: Mapped[str | None] = mapped_column(String(128))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+    #: the import's JSON (CONTRACT.md keys, the first rejects, warnings) once done
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_import_jobs_status", "status", "id"),)

@@ -19,7 +19,7 @@ from zhizao import capabilities
 from zhizao.cliutil import dumps
 from zhizao.settings import Settings
 from zhizao.store import audit
-from zhizao.store.db import engine_for, page, session_scope
+from zhizao.store.db import own_connection_engine, page, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
 
@@ -179,21 +179,30 @@ _PAYLOAD_SQL = ("SELECT payload, region_code FROM published_results WHERE method
 
 
 def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
-    """The hot path's lookup: one indexed read on a pooled DBAPI connection.
+    """The hot path's lookup: one indexed read on the calling thread's own DBAPI connection
+    (:func:`zhizao.store.db.own_connection_engine`: never waits for the shared pool, so it may
+    run on the server's event loop).
 
     Same query as :func:`published_payload`, but without SQLAlchemy's result machinery, which
     costs several times the read itself (measured in bench/api_load.py's setting)."""
-    engine = engine_for(url)
+    engine = own_connection_engine(url)
     sql = _PAYLOAD_SQL.format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
-    conn = engine.raw_connection()
-    try:
-        cur = conn.cursor()
-        cur.execute(sql, (method, year, credit_code))
-        row = cur.fetchone()
-        cur.close()
-    finally:
-        conn.close()  # back to the pool
-    return None if row is None else (row[0], row[1])
+    for attempt in (1, 2):
+        conn = engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, (method, year, credit_code))
+            row = cur.fetchone()
+            cur.close()
+        except Exception:
+            conn.invalidate()  # a dropped connection (a restarted database): open a new one once
+            if attempt == 2:
+                raise
+            continue
+        finally:
+            conn.close()  # kept for this thread (the pool ends its transaction)
+        return None if row is None else (row[0], row[1])
+    return None
 
 
 def published_payload(session: Session, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:

@@ -90,22 +90,23 @@ def _registry_call(fn: Any, *args: Any) -> Any:
 async def run_diff(run_id: RunId, other_id: RunId, user: Reader, settings: SettingsDep, session: SessionDep,
                    request: Request) -> dict[str, Any]:
     """比较两次运行：等级或类别变动的企业及相关数值。"""
+    # everything touching the warehouse or the store runs in the thread pool: the event loop never waits
     for rid in (run_id, other_id):
-        if not _runs(settings, None, None, rid):
+        if not await run_in_threadpool(_runs, settings, None, None, rid):
             raise HTTPException(404, f"{RUN_NOT_FOUND}: {rid}")
     try:
         d: dict[str, Any] = await run_in_threadpool(_registry_call, diff_runs, settings, run_id, other_id)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     if user.role == "auditor":
-        audit(session, user, "read.run.diff", f"{run_id}..{other_id}", request=request)
+        await run_in_threadpool(audit, session, user, "read.run.diff", f"{run_id}..{other_id}", None, request)
     return d
 
 
 @router.post("/{run_id}/publish", responses={404: {"description": RUN_NOT_FOUND}})
 async def run_publish(run_id: RunId, user: Publisher, settings: SettingsDep, request: Request) -> dict[str, Any]:
     """发布一次运行（市级）：其结果成为该方法、年度对外提供的结果。"""
-    if not _runs(settings, None, None, run_id):
+    if not await run_in_threadpool(_runs, settings, None, None, run_id):
         raise HTTPException(404, RUN_NOT_FOUND)
     try:
         result: dict[str, Any] = await run_in_threadpool(_registry_call, publish, settings, run_id, user)

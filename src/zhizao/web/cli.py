@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +22,9 @@ def serve(
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="是否记录访问日志")] = True,
     access_log_file: Annotated[str | None, typer.Option(
         "--access-log-file", help="访问日志文件（默认 <数据目录>/logs/access.log；“-” 表示输出到终端）")] = None,
+    import_worker: Annotated[bool, typer.Option(
+        "--import-worker/--no-import-worker",
+        help="同时启动导入任务进程（网页上传的文件由它导入；另行运行 zhizao worker 时可关闭）")] = True,
 ) -> None:
     """启动 API 与网页服务。"""
     import uvicorn
@@ -48,12 +53,64 @@ def serve(
     log_file = None if access_log_file == "-" else Path(access_log_file or settings.home / "logs" / "access.log")
     where = f"，访问日志 {log_file}" if access_log and log_file else ""
     err_console.print(f"智造服务：http://{host}:{port}（数据目录 {settings.home}，{workers} 个工作进程{where}）")
-    uvicorn.run("zhizao.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                access_log=access_log, log_level="info", proxy_headers=False,
-                log_config=log_config(log_file if access_log else None),
-                # importing the app (Ibis, DuckDB, the rooms) can take many seconds on a busy machine:
-                # do not let the supervisor declare a worker dead while it is still starting
-                timeout_worker_healthcheck=120)
+    supervisor = None
+    if import_worker and os.environ.get("ZHIZAO_IMPORT_WORKER", "1") != "0":
+        supervisor = WorkerSupervisor(settings.home, Path(settings.home) / "logs" / "worker.log")
+        supervisor.start()
+    try:
+        uvicorn.run("zhizao.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    access_log=access_log, log_level="info", proxy_headers=False,
+                    log_config=log_config(log_file if access_log else None),
+                    # importing the app (Ibis, DuckDB, the rooms) can take many seconds on a busy machine:
+                    # do not let the supervisor declare a worker dead while it is still starting
+                    timeout_worker_healthcheck=120)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+
+
+class WorkerSupervisor:
+    """The import worker (``zhizao worker``) beside the web workers: started with the server,
+    started again if it dies (a killed worker's job is queued again by the next one), stopped
+    with the server; it also stops by itself when the server process is gone."""
+
+    def __init__(self, home: Path, log: Path) -> None:
+        import threading
+
+        self.home, self.log = home, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="import-worker-supervisor", daemon=True)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            return subprocess.Popen([sys.executable, "-m", "zhizao", "--home", str(self.home), "worker",
+                                     "--parent", str(os.getpid())], stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.proc = self._spawn()
+            while self.proc.poll() is None:
+                if self._stop.wait(0.5):
+                    return
+            if not self._stop.wait(2.0):  # it died: start another after a pause
+                err_console.print(f"导入任务进程已退出（代码 {self.proc.returncode}），正在重新启动")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def default_workers() -> int:

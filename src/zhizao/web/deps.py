@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from zhizao.settings import Settings
 from zhizao.store import audit as _audit
-from zhizao.store.db import session_factory
+from zhizao.store.db import request_session_limit, session_factory
 from zhizao.store.models import Consent, PublishedResult
 from zhizao.web.auth import SESSION_COOKIE, AuthConfig, CurrentUser, cached_user, resolve_token, secret_key
 
@@ -59,7 +59,8 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+#: one Depends object, so every route shares its limit (see :func:`request_session_limit`)
+SessionDep = Annotated[Session, Depends(get_session, max_concurrency=request_session_limit())]
 
 
 def client_ip(request: Request) -> str | None:

@@ -173,6 +173,12 @@ def _back(credit_code: str, msg: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/enterprises/{credit_code}?msg={msg}{anchor}", status_code=303)
 
 
+def _file_and_commit(session: Any, *args: Any) -> None:
+    """File and commit in one thread hop: the event loop never waits on the store."""
+    file_objection(session, *args)
+    session.commit()
+
+
 @router.post("/enterprises/{credit_code}/objections")
 async def file_objection_form(request: Request, credit_code: str, user: PageUser, session: SessionDep,
                               settings: SettingsDep, csrf_token: str = Form(""), target: str = Form(""),
@@ -185,13 +191,12 @@ async def file_objection_form(request: Request, credit_code: str, user: PageUser
     if not year_s.isdigit():
         return _back(credit_code, "bad_input")
     try:
-        await run_in_threadpool(file_objection, session, settings, user, method, int(year_s), subject, content,
+        await run_in_threadpool(_file_and_commit, session, settings, user, method, int(year_s), subject, content,
                                 evidence, request)
     except HTTPException as exc:
         if exc.status_code in (404, 422):  # nothing published to dispute, or the form incomplete
             return _back(credit_code, "bad_input")
         raise PageError(status_code=exc.status_code, detail=exc.detail) from exc
-    session.commit()
     return _back(credit_code, "objection_filed", "#objections")
 
 

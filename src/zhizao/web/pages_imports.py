@@ -1,18 +1,18 @@
-"""数据导入: the batches, a batch's reject report, and the upload form (the same import as the
-API's and ``zhizao import``: :func:`zhizao.web.uploads.import_upload`)."""
+"""数据导入: the batches, a batch's reject report, the upload form and the upload's job page
+(the upload is queued for the import worker as the API's is — :func:`zhizao.web.uploads.queue_upload` —
+and the job page follows it until its reject report is there)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import audit_page_read, forbid, not_found
-from zhizao.web.uploads import import_upload, safe_name
+from zhizao.web.uploads import queue_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,9 +36,30 @@ def _batches(settings: Any) -> list[dict[str, Any]]:
 def imports_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
     audit_page_read(session, user, "page.imports", "imports", request)
+    from zhizao.ingest import jobs
+
     return render(request, "imports.html", {
         "breadcrumbs": [("数据导入", None)], "batches": _batches(settings), "tables": _contract_tables(),
-        "result": None, "can_upload": user_attr(user, "role") == "city",
+        "result": None, "can_upload": user_attr(user, "role") == "city", "jobs": jobs.recent(settings, 10),
+    }, user=user)
+
+
+@router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: int, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """An upload's job: queued or running (the page reloads itself every 2 s), then its result and
+    reject report, or why the file was refused."""
+    forbid(user, "city", "auditor")
+    from zhizao.ingest import jobs
+
+    job = jobs.get(settings, job_id)
+    if job is None:
+        raise not_found()
+    audit_page_read(session, user, "page.import_job", f"job:{job_id}", request)
+    tables = dict(_contract_tables())
+    return render(request, "import_job.html", {
+        "breadcrumbs": [("数据导入", "/imports"), (f"导入任务 {job_id}", None)], "job": job,
+        "result": job["result"], "table_label": tables.get(job["table"], job["table"]),
+        "refresh": job["status"] in ("queued", "running"),
     }, user=user)
 
 
@@ -63,27 +84,23 @@ def batch_page(request: Request, batch_id: int, user: PageUser, session: Session
 
 
 @router.post("/imports", response_class=HTMLResponse)
-async def upload(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                 csrf_token: str = Form(""), table: str = Form(""), source: str = Form(""),
-                 file: UploadFile | None = File(None)) -> Response:
+def upload(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+           csrf_token: str = Form(""), table: str = Form(""), source: str = Form(""),
+           file: UploadFile | None = File(None)) -> Response:
+    """Store the file and queue it (at once, whatever its size), then follow the job's page."""
     forbid(user, "city")
     verify_csrf(request, csrf_token)
-    from zhizao.ingest import IngestError
-
     tables = dict(_contract_tables())
     if table not in tables or file is None or not file.filename:
         return RedirectResponse("/imports?msg=bad_input", status_code=303)
-    error = None
-    result = None
     try:
-        result = (await run_in_threadpool(import_upload, settings, session, user, table, file,
-                                          source.strip() or "网页上传", None, request)).to_dict()
-    except IngestError as exc:  # a file-level error (missing columns, unreadable file) is shown to the user
-        error = str(exc)
+        job = queue_upload(settings, session, user, table, file, source.strip() or "网页上传", None, request)
     except HTTPException as exc:  # not a data file, or too large
-        error = str(exc.detail)
-    return render(request, "imports.html", {
-        "breadcrumbs": [("数据导入", "/imports"), ("导入结果", None)], "batches": _batches(settings),
-        "tables": list(tables.items()), "result": result, "error": error, "file_name": safe_name(file.filename),
-        "table_label": tables.get(table, table), "can_upload": True, "table_name": table,
-    }, user=user, status_code=200 if error is None else 400)
+        from zhizao.ingest import jobs
+
+        return render(request, "imports.html", {
+            "breadcrumbs": [("数据导入", "/imports"), ("上传失败", None)], "batches": _batches(settings),
+            "tables": list(tables.items()), "result": None, "error": str(exc.detail), "can_upload": True,
+            "jobs": jobs.recent(settings, 10), "table_name": table,
+        }, user=user, status_code=400)
+    return RedirectResponse(f"/imports/jobs/{job['job_id']}", status_code=303)

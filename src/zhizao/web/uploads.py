@@ -51,26 +51,20 @@ def save_upload(settings: Settings, upload: UploadFile, kind: str, limit: int = 
     return dest
 
 
-def import_upload(settings: Settings, session: Any, user: Any, table: str, upload: UploadFile,
-                  source: str | None, sheet: str | None, request: Request | None) -> Any:
-    """Receive a department data file and import it (``zhizao import``): the API's and the page's
-    way, with the same checks and audit entries. 404: an unknown table; 422: not a CSV/XLSX
-    file; 413: too large; :class:`zhizao.ingest.IngestError` when the whole file is refused."""
+def queue_upload(settings: Settings, session: Any, user: Any, table: str, upload: UploadFile,
+                 source: str | None, sheet: str | None, request: Request | None) -> dict[str, Any]:
+    """Receive a department data file and queue it for the import worker
+    (:mod:`zhizao.ingest.jobs`): the API's and the page's way, with the same checks and audit
+    entries. Returns the job at once (the import runs off the request path). 404: an unknown
+    table; 422: not a CSV/XLSX file; 413: too large."""
     from zhizao.contract import TABLES
-    from zhizao.ingest import IngestError, import_file
+    from zhizao.ingest import jobs
     from zhizao.web.deps import audit
 
     if table not in TABLES:
         raise HTTPException(404, f"未知数据表：{table}（可用：{'、'.join(TABLES)}）")
     check_data_file(upload)
-    path = save_upload(settings, upload, "imports")
-    try:
-        result = import_file(settings, table, path, source or None, sheet or None)
-    except IngestError as exc:
-        audit(session, user, "import.failed", table, {"file": path.name, "error": str(exc)}, request)
-        raise
-    audit(session, user, "import", table, {"file": path.name, "batch_id": result.batch_id,
-                                            "rows_loaded": result.rows_loaded,
-                                            "rows_rejected": result.rows_rejected,
-                                            "duplicate_of": result.duplicate_of}, request)
-    return result
+    path = save_upload(settings, upload, "imports", settings.limits.upload_bytes)
+    job = jobs.submit(settings, table, path, path.name, source or None, sheet or None, getattr(user, "username", None))
+    audit(session, user, "import.queued", table, {"file": path.name, "job_id": job["job_id"]}, request)
+    return job

@@ -106,7 +106,11 @@ def test_city_uploads_a_file_and_sees_the_reject_report(login, city, tmp_path) -
     s.page.fill("input[name=source]", "税务局")
     s.page.set_input_files("input[name=file]", str(path))
     s.page.click("form[action='/imports'] button[type=submit]")
-    s.page.wait_for_selector("#rejects")
+    s.page.wait_for_selector("#import-job")  # the job page: queued until the worker takes it
+    from zhizao.ingest import jobs
+
+    jobs.work(city.settings, once=True)  # what the import worker does
+    s.page.wait_for_selector("#rejects", timeout=15_000)  # the page reloads itself every 2 s
     rows = s.page.locator("#rejects tbody tr")
     assert rows.count() == 3
     text = s.page.inner_text("#rejects")
