@@ -1,4 +1,4 @@
-"""Reading the runs registry never takes the warehouse's write lock (issue 16: the cockpit
+"""Reading the runs registry (and the gate's releases) never takes the warehouse's write lock (issue 16: the cockpit
 listed runs through a writable connection, so every other server process answered "busy")."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from zhizao import runs
+from zhizao.runs.gate import releases
 from zhizao.runs.registry import _connect
 from zhizao.settings import Settings
 
@@ -26,6 +27,7 @@ def test_runs_are_listed_while_another_process_reads_the_warehouse(settings: Set
         assert reader.stdout is not None and reader.stdout.readline().strip() == "held"
         assert runs.list_runs(settings) == []
         assert runs.list_runs(settings, "carbon", 2024) == []
+        assert releases(settings, "carbon", 2024) == []  # the gate's releases (the runs pages) too
     finally:
         reader.communicate("\n", timeout=30)
 
