@@ -45,12 +45,12 @@ def _free_port() -> int:
 @pytest.fixture
 def small_pool_server(settings: Settings) -> Iterator[tuple[str, World]]:
     """``zhizao serve`` (one worker) over a built world, its store pool two connections with no
-    overflow and a 5 s checkout timeout (the default 30 s would only make a stall longer)."""
+    overflow and a 10 s checkout timeout (the default 30 s would only make a stall longer)."""
     init_store(settings)
     world = build_world(settings)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "ZHIZAO_STORE_URL"}
-    env.update(ZHIZAO_STORE_POOL_SIZE="2", ZHIZAO_STORE_POOL_OVERFLOW="0", ZHIZAO_STORE_POOL_TIMEOUT="5",
+    env.update(ZHIZAO_STORE_POOL_SIZE="2", ZHIZAO_STORE_POOL_OVERFLOW="0", ZHIZAO_STORE_POOL_TIMEOUT="10",
                ZHIZAO_IMPORT_WORKER="0")
     log = open(Path(settings.home) / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "zhizao", "--home", str(settings.home), "serve", "--port",
@@ -104,7 +104,8 @@ def test_concurrent_lookups_lists_and_profiles_never_stall_a_small_pool(small_po
     base, world = small_pool_server
     statuses, wall, slowest = asyncio.run(_burst(base, world, rounds=50))
     # 200 requests at once over 2 connections: every one answered (the bank's unconsented read is
-    # the scope's 404), none waited out the 5 s pool timeout. The old server: 500s after 5 s each.
+    # the scope's 404), none waited out the pool timeout. The old server: 37 answered 500, each after
+    # the timeout. (On a quiet machine the burst takes about 2 s; the bounds leave room for a loaded one.)
     assert statuses == Counter({200: 150, 404: 50}), statuses
-    assert slowest < 5.0, f"a request waited {slowest:.1f} s (the pool timeout is 5 s)"
-    assert wall < 10.0
+    assert slowest < 10.0, f"a request waited {slowest:.1f} s (the pool timeout is 10 s)"
+    assert wall < 30.0

@@ -190,6 +190,7 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
                 if read_only:
                     read_only = False
                     continue
+                close_shared_readers(path)  # this process's web reads hold it read-only: let them go
                 if time.monotonic() > deadline:
                     raise WarehouseBusy(f"无法写入数据仓库 {path}：本进程正以只读方式使用它") from None
                 time.sleep(0.2)
@@ -204,3 +205,144 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
         ensure_schema(con)
     return con
 
+
+
+# ---------------------------------------------------------------- the server's shared reader
+
+
+class SharedReader:
+    """One read-only connection to a warehouse file per process, shared by the web requests of
+    that process: each request reads through a cursor of its own (:meth:`cursor`).
+
+    Opening the file costs far more than a firm's reads (about 100 ms against 10–20 ms on the
+    demo city: DuckDB loads the catalogue each time), and the profile and the firm lists opened
+    it per request. The shared connection stays open between requests and is closed:
+
+    - as soon as a writer of another process waits (``<warehouse>.writer-waiting``) and no
+      request of this process reads: new reads meanwhile answer "busy" (:class:`WarehouseBusy`)
+      so that the writer gets its turn (writers first, as :func:`connect`); a watcher thread
+      closes it even when no request comes;
+    - when a writer of this process asks (:func:`connect` opening for writing);
+    - when the file was replaced (``zhizao restore``): the next read opens the new one.
+
+    While it is open, DuckDB's per-process instance cache also serves the other read-only
+    opens of the same file (the rooms' engines) without loading the catalogue again."""
+
+    POLL_S = 0.1
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._users = 0
+        self._closing = False
+        self._watcher: threading.Thread | None = None
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_dev)
+
+    def _close_if_idle(self) -> None:  # under the lock
+        if self._con is not None and self._users == 0:
+            self._con.close()
+            self._con, self._stamp, self._closing = None, None, False
+
+    def request_close(self) -> None:
+        """Close as soon as no request of this process reads (a writer of this process waits)."""
+        with self._lock:
+            if self._con is not None:
+                self._closing = True
+                self._close_if_idle()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.POLL_S)
+            with self._lock:
+                if self._con is None:
+                    self._watcher = None
+                    return
+                if self._closing or writer_waiting(self.path) or self._file_stamp() != self._stamp:
+                    self._closing = True
+                    self._close_if_idle()
+
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        import threading
+
+        with self._lock:
+            if self._con is not None and (self._closing or self._file_stamp() != self._stamp
+                                          or writer_waiting(self.path)):
+                self._closing = True
+                self._close_if_idle()
+                if self._con is not None:  # requests still read: the writer goes first, this one waits not
+                    raise WarehouseBusy(f"数据仓库 {self.path} 正在等待写入，请稍后再试")
+            if self._con is None:
+                if writer_waiting(self.path):
+                    raise WarehouseBusy(f"数据仓库 {self.path} 正在等待写入，请稍后再试")
+                try:
+                    self._con = duckdb.connect(str(self.path), read_only=True)
+                except duckdb.IOException as exc:  # another process writes it
+                    raise WarehouseBusy(f"无法打开数据仓库 {self.path}：正被其他程序占用（{exc}）") from None
+                except duckdb.ConnectionException as exc:  # this process writes it
+                    raise WarehouseBusy(f"无法打开数据仓库 {self.path}：本进程正在写入（{exc}）") from None
+                self._stamp = self._file_stamp()
+                if self._watcher is None:
+                    self._watcher = threading.Thread(target=self._watch, name="warehouse-reader-watch",
+                                                     daemon=True)
+                    self._watcher.start()
+            self._users += 1
+            return self._con.cursor()
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing or writer_waiting(self.path):
+                self._closing = True
+                self._close_if_idle()
+
+    def cursor(self) -> _Cursor:
+        """``with reader.cursor() as con:`` a connection of the shared database instance, for one
+        request's reads (:class:`WarehouseBusy` while a writer has or waits for the file)."""
+        return _Cursor(self)
+
+
+class _Cursor:
+    def __init__(self, reader: SharedReader) -> None:
+        self.reader = reader
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con = self.reader._acquire()
+        return self.con
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.con is not None:
+                self.con.close()
+        finally:
+            self.reader._release()
+
+
+_SHARED: dict[str, SharedReader] = {}
+
+
+def shared_reader(path: Path | str) -> SharedReader:
+    """The process's :class:`SharedReader` of the warehouse at ``path``."""
+    key = str(Path(path).resolve())
+    reader = _SHARED.get(key)
+    if reader is None:
+        reader = _SHARED.setdefault(key, SharedReader(Path(key)))
+    return reader
+
+
+def close_shared_readers(path: Path | str | None = None) -> None:
+    """Ask this process's shared readers (of ``path``, or all) to close once idle."""
+    key = None if path is None else str(Path(path).resolve())
+    for k, reader in list(_SHARED.items()):
+        if key is None or k == key:
+            reader.request_close()

@@ -1,9 +1,11 @@
 """一企一档: a firm's data by department and year, read from the DuckDB warehouse.
 
-The warehouse is opened read-only for each request and closed at once: the command line must
-be able to import and evaluate between requests, and DuckDB lets one writing process exclude
-all others. While the CLI holds the write lock, :class:`WarehouseBusy` is raised and the web
-layer answers a Chinese 503.
+Reads go through the process's shared read-only connection
+(:func:`zhizao.engine.warehouse.shared_reader`: opening the file per request cost more than
+the reads), which steps aside as soon as a writer (an import, a run) waits: the command line
+and the import worker can write between requests, and DuckDB lets one writing process exclude
+all others. While a writer has or waits for the file, :class:`WarehouseBusy` is raised and the
+web layer answers a Chinese 503.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from zhizao.engine.warehouse import WarehouseBusy, connect
+from zhizao.engine.warehouse import WarehouseBusy, shared_reader
 from zhizao.settings import Settings
 
 #: how long a page waits for a writer (an import, a run) before answering 503
@@ -28,12 +30,8 @@ def warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
     if not settings.warehouse_path.exists():
         yield None
         return
-    # the one warehouse opener: it lets a waiting writer (an import, a run) go first
-    con = connect(settings.warehouse_path, read_only=True, wait_s=WEB_WAIT_S)
-    try:
+    with shared_reader(settings.warehouse_path).cursor() as con:
         yield con
-    finally:
-        con.close()
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
