@@ -227,7 +227,10 @@ class PgCluster:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.send_signal(signal.SIGINT)
+            # pg_ctl stops the postgres process itself (a signal to `runuser` did not reach it: the
+            # cluster outlived the bench)
+            subprocess.run([*self._as_postgres(), str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "stop",
+                            "-m", "fast", "-w"], capture_output=True, check=False)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
