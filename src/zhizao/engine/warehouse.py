@@ -271,7 +271,18 @@ class SharedReader:
                     self._closing = True
                     self._close_if_idle()
 
-    def _acquire(self) -> duckdb.DuckDBPyConnection:
+    def _acquire(self, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+        """A cursor, waiting up to ``wait_s`` while a writer has or waits for the file."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                return self._try_acquire()
+            except WarehouseBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _try_acquire(self) -> duckdb.DuckDBPyConnection:
         import threading
 
         with self._lock:
@@ -305,19 +316,21 @@ class SharedReader:
                 self._closing = True
                 self._close_if_idle()
 
-    def cursor(self) -> _Cursor:
+    def cursor(self, wait_s: float = 0.0) -> _Cursor:
         """``with reader.cursor() as con:`` a connection of the shared database instance, for one
-        request's reads (:class:`WarehouseBusy` while a writer has or waits for the file)."""
-        return _Cursor(self)
+        request's reads (:class:`WarehouseBusy` while a writer has or waits for the file longer
+        than ``wait_s``)."""
+        return _Cursor(self, wait_s)
 
 
 class _Cursor:
-    def __init__(self, reader: SharedReader) -> None:
+    def __init__(self, reader: SharedReader, wait_s: float) -> None:
         self.reader = reader
+        self.wait_s = wait_s
         self.con: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.con = self.reader._acquire()
+        self.con = self.reader._acquire(self.wait_s)
         return self.con
 
     def __exit__(self, *exc: object) -> None:

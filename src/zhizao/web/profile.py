@@ -30,7 +30,7 @@ def warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
     if not settings.warehouse_path.exists():
         yield None
         return
-    with shared_reader(settings.warehouse_path).cursor() as con:
+    with shared_reader(settings.warehouse_path).cursor(wait_s=WEB_WAIT_S) as con:
         yield con
 
 
