@@ -58,7 +58,7 @@ def job_page(request: Request, job_id: int, user: PageUser, session: SessionDep,
     tables = dict(_contract_tables())
     return render(request, "import_job.html", {
         "breadcrumbs": [("数据导入", "/imports"), (f"导入任务 {job_id}", None)], "job": job,
-        "result": job["result"], "table_label": tables.get(job["table"], job["table"]),
+        "result": job["result"], "table_label": tables.get(job["table"], job["table"]), "table_name": job["table"],
         "refresh": job["status"] in ("queued", "running"),
     }, user=user)
 
