@@ -116,11 +116,14 @@ def run(ctx: Any) -> None:
                      region_code=r["region_code"], subject=r["subject"] or "", claimed=r["expected_benefit"],
                      today=D(year + 1, 3, 10 + i))
         if i % 3 == 0:
-            wf.decide_application(ctx.settings, a["id"], "accepted", "材料齐全，予以支持", BY,
-                                  today=D(year + 1, 4, 1))
+            # the bureau fixes the amount on review: the claim where the firm stated one, otherwise
+            # the amount the reviewers settle on (this demo's: 20 万元)
+            approved = r["expected_benefit"] if r["expected_benefit"] else 20.0
+            d = wf.decide_application(ctx.settings, a["id"], "accepted", "材料齐全，予以支持", BY,
+                                      approved=approved, today=D(year + 1, 4, 1))
             with session_scope(ctx.settings) as s:
                 ok = wf.has_consent(s, r["credit_code"], "payout", D(year + 1, 5, 6))
-            if ok:
+            if ok and d.get("approved"):
                 wf.pay_application(ctx.settings, a["id"], BY, paid_on=D(year + 1, 5, 6))
         elif i % 3 == 1:
             wf.decide_application(ctx.settings, a["id"], "rejected", "未取得“标杆示范”认定", BY,
