@@ -130,3 +130,13 @@ def test_api_matches_and_ledger_in_scope(city):
     assert [f["credit_code"] for f in led["firms"]] == [CODES[0]]
     assert c.get("/api/policies/2024/ledger", headers=h["bank"]).status_code == 404
     assert c.get("/api/policies/items", headers=h["firm"]).json()["items"]
+
+
+def test_the_firm_profile_lists_the_policies_it_gets(city):
+    s, app, _ = city
+    c = login(app, "firm0")
+    r = c.get(f"/enterprises/{CODES[0]}")
+    assert r.status_code == 200, r.text[:300]
+    section = r.text.split('id="policies"', 1)[1]
+    assert "营业收入首次突破奖励" in section and "20.00" in section
+    assert "技术改造项目设备投资奖励" in section and "160.00" in section
