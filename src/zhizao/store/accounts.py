@@ -44,6 +44,7 @@ def _dummy() -> str:
 
 ROLE_TITLES = {"city": "市级", "district": "区县", "enterprise": "企业", "bank": "银行", "auditor": "审计"}
 MIN_PASSWORD = 8
+MAX_PASSWORD = 256
 
 
 class AccountError(ValueError):
@@ -89,10 +90,17 @@ def validate(u: NewUser) -> None:
         raise AccountError("只有企业用户可以指定统一社会信用代码")
 
 
-def add_user(session: Session, u: NewUser, password: str) -> User:
-    validate(u)
+def check_password(password: str) -> None:
+    """The password rule of every account (CLI and web alike)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"密码不超过 {MAX_PASSWORD} 位")
+
+
+def add_user(session: Session, u: NewUser, password: str) -> User:
+    validate(u)
+    check_password(password)
     if session.scalar(select(User.id).where(User.username == u.username)) is not None:
         raise AccountError(f"用户已存在: {u.username}")
     user = User(username=u.username, password_hash=hash_password(password), role=u.role,
@@ -117,11 +125,44 @@ def set_active(session: Session, username: str, active: bool) -> User:
         raise AccountError(f"找不到用户: {username}")
     user.active = active
     if not active:
-        from zhizao.store.models import utcnow
+        _revoke_tokens(user)
+    return user
 
-        for t in user.tokens:
-            if t.revoked_at is None:
-                t.revoked_at = utcnow()
+
+def _revoke_tokens(user: User) -> None:
+    from zhizao.store.models import utcnow
+
+    for t in user.tokens:
+        if t.revoked_at is None:
+            t.revoked_at = utcnow()
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """A new password set by the administrator (a reset): every login of the account ends."""
+    user = get_user(session, username)
+    if user is None:
+        raise AccountError(f"找不到用户: {username}")
+    check_password(password)
+    user.password_hash = hash_password(password)
+    _revoke_tokens(user)
+    return user
+
+
+def change_password(session: Session, username: str, old: str, new: str, keep_token_hash: str | None = None) -> User:
+    """A user changes their own password (the old one must match); their other logins end,
+    the one with ``keep_token_hash`` (the session making the change) stays."""
+    user = get_user(session, username)
+    if user is None or not user.active or not verify_password(user.password_hash, old):
+        raise AccountError("原密码不正确")
+    check_password(new)
+    if new == old:
+        raise AccountError("新密码不能与原密码相同")
+    user.password_hash = hash_password(new)
+    from zhizao.store.models import utcnow
+
+    for t in user.tokens:
+        if t.revoked_at is None and t.token_hash != keep_token_hash:
+            t.revoked_at = utcnow()
     return user
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from zhizao.cliutil import dumps
@@ -19,13 +20,45 @@ def record(session: Session, action: str, *, username: str | None = None, role: 
                            detail=dumps(detail) if detail is not None else None, ip=ip))
 
 
-def entries(session: Session, *, username: str | None = None, action: str | None = None,
-            target: str | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[AuditEntry]]:
-    q = select(AuditEntry)
+def conditions(*, username: str | None = None, action: str | None = None, target: str | None = None,
+               since: dt.date | None = None, until: dt.date | None = None,
+               firm: str | None = None) -> list[ColumnElement[bool]]:
+    """The filters of the audit log: exact user, action (a trailing ``.`` or ``*`` matches the
+    family, e.g. ``export.``), target; the days ``since``..``until`` (inclusive, UTC); ``firm``: a
+    credit code (or part of one) named in the target or the detail."""
+    out: list[ColumnElement[bool]] = []
     if username:
-        q = q.where(AuditEntry.username == username)
+        out.append(AuditEntry.username == username)
     if action:
-        q = q.where(AuditEntry.action == action)
+        if action.endswith((".", "*")):
+            out.append(AuditEntry.action.startswith(action.rstrip("*"), autoescape=True))
+        else:
+            out.append(AuditEntry.action == action)
     if target:
-        q = q.where(AuditEntry.target == target)
+        out.append(AuditEntry.target == target)
+    if since:
+        out.append(AuditEntry.at >= dt.datetime.combine(since, dt.time.min))
+    if until:
+        out.append(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    if firm:
+        out.append(or_(AuditEntry.target.contains(firm, autoescape=True),
+                       AuditEntry.detail.contains(firm, autoescape=True)))
+    return out
+
+
+def entries(session: Session, *, username: str | None = None, action: str | None = None,
+            target: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+            firm: str | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[AuditEntry]]:
+    """One page of the log, newest first, and the number of entries the filters match."""
+    q = select(AuditEntry).where(*conditions(username=username, action=action, target=target, since=since,
+                                             until=until, firm=firm))
     return page(session, q, (AuditEntry.id.desc(),), limit, offset)
+
+
+def actions(session: Session) -> list[str]:
+    """Every action recorded so far (the audit page's filter list)."""
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def usernames(session: Session) -> list[str]:
+    return [u for u in session.scalars(select(AuditEntry.username).distinct().order_by(AuditEntry.username)) if u]

@@ -9,7 +9,7 @@ import typer
 
 from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
 
-users_app = typer.Typer(help="账户：添加、列出、停用", no_args_is_help=True)
+users_app = typer.Typer(help="账户：添加、列出、停用、启用、重置密码", no_args_is_help=True)
 
 
 def _read_password(confirm: bool) -> str:
@@ -107,6 +107,26 @@ def users_disable(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> No
 def users_enable(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     """重新启用账户。"""
     _set_active(ctx, name, True, as_json)
+
+
+@users_app.command("passwd")
+def users_passwd(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+    """重置账户密码（新密码从标准输入读取；其登录令牌同时作废）。"""
+    from zhizao.store import audit
+    from zhizao.store.accounts import AccountError, describe, set_password
+    from zhizao.store.db import init_store, session_scope
+
+    settings = settings_from(ctx)
+    password = _read_password(confirm=True)
+    init_store(settings)
+    try:
+        with session_scope(settings) as s:
+            user = set_password(s, name, password)
+            audit.record(s, "user.password_reset", target=name, detail={"via": "cli"})
+            data = describe(user)
+    except AccountError as exc:
+        fail(str(exc))
+    emit(data, as_json, lambda d: out_console.print(f"用户 {d['username']} 的密码已重置"))
 
 
 def publish_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="运行编号")],

@@ -32,6 +32,7 @@ API_ROUTERS = (
     "zhizao.web.api_objections",
     "zhizao.web.api_consents",
     "zhizao.web.api_audit",
+    "zhizao.web.api_accounts",
 )
 PAGE_ROUTERS = (
     "zhizao.web.pages_auth",
@@ -39,6 +40,8 @@ PAGE_ROUTERS = (
     "zhizao.web.pages_enterprises",
     "zhizao.web.pages_imports",
     "zhizao.web.pages_runs",
+    "zhizao.web.pages_audit",
+    "zhizao.web.pages_accounts",
 )
 
 

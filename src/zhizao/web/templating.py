@@ -43,6 +43,8 @@ CORE_NAV: list[rooms.NavEntry] = [
     rooms.NavEntry("驾驶舱", "/", ("city", "district", "auditor"), order=0),
     rooms.NavEntry("数据导入", "/imports", ("city", "auditor"), order=900),
     rooms.NavEntry("评价运行", "/runs", ("city", "auditor"), order=910),
+    rooms.NavEntry("审计日志", "/audit", ("city", "auditor"), order=950),
+    rooms.NavEntry("账户管理", "/accounts", ("city",), order=960),
 ]
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     (e.label, e.path, e.roles) for e in sorted([*CORE_NAV, *rooms.nav_entries()], key=lambda e: e.order)]
@@ -62,6 +64,11 @@ FLASH = {
     "csrf": ("error", "表单已过期，请刷新页面后重试。"),
     "bad_input": ("error", "提交的内容不完整或格式不正确。"),
     "workflow_done": ("success", "亩均评价流程已更新。"),
+    "account_added": ("success", "账户已新增。"),
+    "account_disabled": ("success", "账户已停用，其登录已失效。"),
+    "account_enabled": ("success", "账户已启用。"),
+    "password_reset": ("success", "密码已重置，该账户需用新密码重新登录。"),
+    "password_changed": ("success", "密码已修改，其他设备上的登录已失效。"),
 }
 
 GRADE_CSS = {1: "grade-1", 2: "grade-2", 3: "grade-3", 4: "grade-4", 5: "grade-5"}
