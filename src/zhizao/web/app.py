@@ -42,6 +42,7 @@ PAGE_ROUTERS = (
     "zhizao.web.pages_runs",
     "zhizao.web.pages_audit",
     "zhizao.web.pages_accounts",
+    "zhizao.web.pages_objections",
 )
 
 

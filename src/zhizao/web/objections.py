@@ -9,7 +9,9 @@ the methods that accept objections are the rooms that declare a procedure.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,8 @@ class ObjectionProcedure:
     title: str
     file: Filer | None = None
     decide: Decider | None = None
+    #: days the bureau has to answer (None: :func:`reply_days`, the platform's setting)
+    reply_days: int | None = None
 
 
 def procedures() -> dict[str, ObjectionProcedure]:
@@ -52,6 +56,28 @@ def procedures() -> dict[str, ObjectionProcedure]:
             raise rooms.RoomError(f"{room.objections} 不是 ObjectionProcedure")
         out[rooms.method_name(room)] = proc
     return out
+
+
+#: the days the bureau has to answer an objection when the room's procedure states none. DEFAULT
+#: 15 calendar days (no published rule was found; the results notice itself lasts 3–7 days,
+#: METHODS.md §2); a deployment sets ``ZHIZAO_OBJECTION_REPLY_DAYS``.
+DEFAULT_REPLY_DAYS = 15
+
+
+def reply_days(method: str | None = None) -> int:
+    proc = procedures().get(method or "")
+    if proc is not None and proc.reply_days:
+        return proc.reply_days
+    try:
+        days = int(os.environ.get("ZHIZAO_OBJECTION_REPLY_DAYS") or DEFAULT_REPLY_DAYS)
+    except ValueError:
+        days = DEFAULT_REPLY_DAYS
+    return max(1, days)
+
+
+def reply_deadline(o: Objection) -> dt.date:
+    """The day by which the bureau answers ``o`` (its filing day plus :func:`reply_days`)."""
+    return (o.filed_at + dt.timedelta(days=reply_days(o.method))).date()
 
 
 def title_of(method: str) -> str:
