@@ -67,7 +67,8 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
     ctx: dict[str, Any] = {"breadcrumbs": [("碳效码", None)], "year": y, "years": years, "region": region,
                            "industry": industry, "grade": grade, "q": q, "rows": [], "total": 0, "page": 1,
                            "pages": 1, "charts": {}, "regions": [], "divisions": [],
-                           "fixed_region": region_scope(user) is not None}
+                           "fixed_region": region_scope(user) is not None,
+                           "is_bank": user_attr(user, "role") == "bank"}
     if y is not None:
         f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
         order = SORTS.parse(sort)
@@ -87,7 +88,9 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int
         rkeys = sorted(k for k in by_r if k)
         dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
         charts = {}
-        if total:
+        # a bank sees the firms that authorised it, one by one: distributions over a handful of
+        # firms (one, often) are no statistics and would hint at firms it may not see
+        if total and user_attr(user, "role") != "bank":
             charts["dist_grade"] = pie_option("碳效等级分布（当前筛选）", {f"{g}级": sel.get(str(g), 0) for g in range(1, 6)},
                                               GRADE_COLOURS)
             charts["dist_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from zhizao.store.models import Consent, User
 from zhizao.web.auth import CurrentUser
-from zhizao.web.consents import ConsentIn, grant, revoke
+from zhizao.web.consents import ConsentIn, consents_for, grant, revoke
 from zhizao.web.deps import ApiUser, SessionDep, audit, require_roles
 
 router = APIRouter(prefix="/api/consents", tags=["授权"])
@@ -46,17 +45,6 @@ def out(c: Consent) -> ConsentOut:
                       bank_name=c.bank.display_name, scope=c.scope, valid_from=c.valid_from, valid_to=c.valid_to,
                       granted_by=c.granted_by, granted_at=c.granted_at, revoked_at=c.revoked_at,
                       active=c.revoked_at is None and c.valid_from <= today <= c.valid_to)
-
-
-def consents_for(session: Session, user: CurrentUser) -> list[Consent]:
-    q = select(Consent)
-    if user.role == "enterprise":
-        q = q.where(Consent.credit_code == user.credit_code)
-    elif user.role == "bank":
-        q = q.where(Consent.bank_user_id == user.id)
-    elif user.role not in ("city", "auditor"):
-        raise HTTPException(403, "当前角色无权查看授权")
-    return list(session.scalars(q.order_by(Consent.id.desc())))
 
 
 @router.get("", response_model=list[ConsentOut])

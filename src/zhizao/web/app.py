@@ -43,6 +43,7 @@ PAGE_ROUTERS = (
     "zhizao.web.pages_audit",
     "zhizao.web.pages_accounts",
     "zhizao.web.pages_objections",
+    "zhizao.web.pages_consents",
 )
 
 

@@ -58,3 +58,32 @@ def revoke(session: Session, user: CurrentUser, consent_id: int, request: Reques
         audit(session, user, "consent.revoke", user.credit_code, {"consent_id": c.id, "bank": c.bank.username},
               request)
     return c
+
+
+def consents_for(session: Session, user: CurrentUser) -> list[Consent]:
+    """The consents a user may list: a firm its own, a bank those granted to it, the city and
+    auditors all (403 for anyone else). Newest first."""
+    q = select(Consent)
+    if user.role == "enterprise":
+        q = q.where(Consent.credit_code == user.credit_code)
+    elif user.role == "bank":
+        q = q.where(Consent.bank_user_id == user.id)
+    elif user.role not in ("city", "auditor"):
+        raise HTTPException(403, "当前角色无权查看授权")
+    return list(session.scalars(q.order_by(Consent.id.desc())))
+
+
+#: what a consent lets the bank read, as the firm granted it
+PURPOSES = {"carbon": "查询本企业碳效码评价结果（用于绿色信贷）"}
+
+
+def state(c: Consent, today: dt.date | None = None) -> str:
+    """有效 / 未生效 / 已过期 / 已撤销."""
+    today = today or dt.date.today()
+    if c.revoked_at is not None:
+        return "已撤销"
+    if c.valid_from > today:
+        return "未生效"
+    if c.valid_to < today:
+        return "已过期"
+    return "有效"

@@ -43,6 +43,7 @@ CORE_NAV: list[rooms.NavEntry] = [
     rooms.NavEntry("驾驶舱", "/", ("city", "district", "auditor"), order=0),
     rooms.NavEntry("数据导入", "/imports", ("city", "auditor"), order=900),
     rooms.NavEntry("评价运行", "/runs", ("city", "auditor"), order=910),
+    rooms.NavEntry("授权企业", "/consents", ("bank",), order=15),
     rooms.NavEntry("异议处理", "/objections", ("city", "district", "auditor"), order=940),
     rooms.NavEntry("审计日志", "/audit", ("city", "auditor"), order=950),
     rooms.NavEntry("账户管理", "/accounts", ("city",), order=960),
