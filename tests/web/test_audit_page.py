@@ -98,3 +98,14 @@ def test_the_api_takes_the_same_filters(client: TestClient, world: World) -> Non
     with session_scope(world.settings) as s:
         total, _ = audit_log.entries(s, action="export.")
         assert total == s.scalar(select(func.count()).where(AuditEntry.action.like("export.%")))
+
+
+def test_the_pager_jumps_to_a_page_keeping_the_filters(client: TestClient, world: World) -> None:
+    seed(world)
+    browse(client, world, "auditor")
+    html = client.get("/audit", params={"username": "city", "action": "export.carbon"}).text
+    jump = html.split('<form class="jump"', 1)[1].split("</form>", 1)[0]
+    assert 'name="username" value="city"' in jump and 'name="action" value="export.carbon"' in jump
+    assert 'name="page"' in jump and 'max="3"' in jump
+    r = client.get("/audit", params={"username": "city", "action": "export.carbon", "page": 999})
+    assert "第 3 / 3 页" in r.text  # a page past the end shows the last one

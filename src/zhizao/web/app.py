@@ -44,6 +44,7 @@ PAGE_ROUTERS = (
     "zhizao.web.pages_accounts",
     "zhizao.web.pages_objections",
     "zhizao.web.pages_consents",
+    "zhizao.web.pages_search",
 )
 
 

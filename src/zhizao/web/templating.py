@@ -181,11 +181,19 @@ def carbon_tile(credit_code: str, grade: Any) -> Markup:
     return Markup(f'<div class="carbon-tile {css}" role="img" aria-label="碳效码 {label}">{"".join(cells)}</div>')
 
 
+def query_pairs(params: Any) -> list[tuple[str, str]]:
+    """The fields of a query string (``a=1&b=2``), without ``page`` (a jump form's hidden inputs)."""
+    from urllib.parse import parse_qsl
+
+    return [(k, v) for k, v in parse_qsl(str(params or ""), keep_blank_values=False) if k != "page"]
+
+
 for _name in ("num", "count", "money", "pct", "ratio_pct", "signed_pct", "change", "date", "datetime", "month",
               "industry", "division", "region", "table_title", "methodology", "method_title", "run_label", "engine", "plain"):
     templates.env.filters[_name] = getattr(fmt, _name)
 templates.env.globals["field_label"] = fmt.field_label
 templates.env.globals["column_header"] = fmt.column_header
+templates.env.filters["query_pairs"] = query_pairs
 templates.env.filters["tojson_script"] = tojson_script
 templates.env.globals["carbon_tile"] = carbon_tile
 templates.env.globals["GRADE_CSS"] = GRADE_CSS
