@@ -152,6 +152,32 @@ def register(app: typer.Typer) -> None:
 
         emit({"tables": counts}, as_json, render)
 
+    @app.command("template")
+    def template_cmd(
+        table: Annotated[str | None, typer.Argument(help="数据表（如 tax、energy；--all 时省略）")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="输出文件；--all 时为输出目录")] = None,
+        all_tables: Annotated[bool, typer.Option("--all", help="为每张数据表各生成一个模板")] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """生成可供部门填写的导入模板（XLSX：中文表头与单位、下拉选项、填写示例、说明）。"""
+        from zhizao.contract import TABLES
+        from zhizao.contract.templates import file_name, write_all, write_template
+
+        if all_tables:
+            if table:
+                fail("--all 与数据表名不能同时使用")
+            paths = write_all(out or Path("templates"))
+            emit({"templates": [str(p) for p in paths]}, as_json,
+                 lambda d: out_console.print(f"[green]已生成[/] {len(d['templates'])} 个导入模板 → {out or 'templates'}"))
+            return
+        if not table:
+            fail("请指定数据表，或使用 --all")
+        if table not in TABLES:
+            fail(f"未知的数据表：{table}（可用：{'、'.join(TABLES)}）")
+        path = write_template(table, out or Path(file_name(table)))
+        emit({"table": table, "template": str(path)}, as_json,
+             lambda d: out_console.print(f"[green]已生成[/] {TABLES[table].title}导入模板 → {d['template']}"))
+
     @app.command("rejects")
     def rejects_cmd(
         ctx: typer.Context,

@@ -63,6 +63,29 @@ def job_page(request: Request, job_id: int, user: PageUser, session: SessionDep,
     }, user=user)
 
 
+@router.get("/imports/templates/{table}.xlsx")
+def template_download(request: Request, table: str, user: PageUser, session: SessionDep) -> Response:
+    """The fill-in template of a contract table (the same as ``zhizao template TABLE``)."""
+    forbid(user, "city", "district", "auditor")
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from starlette.background import BackgroundTask
+
+    from zhizao.contract.templates import file_name, write_template
+
+    if table not in dict(_contract_tables()):
+        raise not_found()
+    audit_page_read(session, user, "export.template", f"template:{table}", request)
+    folder = Path(tempfile.mkdtemp())
+    path = write_template(table, folder / "template.xlsx")
+    return FileResponse(path, filename=file_name(table),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
 @router.get("/imports/{batch_id}", response_class=HTMLResponse)
 def batch_page(request: Request, batch_id: int, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
     forbid(user, "city", "auditor")
