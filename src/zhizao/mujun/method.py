@@ -412,6 +412,7 @@ def to_rows(table: pa.Table) -> list[dict[str, Any]]:
             "adjustment": r.get("adjustment"),
             "score": r["score"],
             "rank": r["rank"],
+            "ranked_units": r.get("ranked_units"),
             "class": r["class"],
             "managed_as": r.get("managed_as"),
             "status": r["status"],

@@ -80,8 +80,11 @@ def profile_section(ctx: ProfileContext) -> Section | None:
         return None
     ys = [r["year"] for r in hist]
     chart = line_option("亩均效益综合得分", ys, {"综合得分": [r.get("score") for r in hist]})
+    from zhizao.mujun.explain import explain
+
     return Section(title=f"亩均效益评价（{hist[-1]['year']}年）", template="mujun/profile.html", order=20, anchor="mujun",
-                   context={"mujun": hist[-1], "hist": hist, "chart": chart, "indicator_names": mujun_labels()[0]})
+                   context={"mujun": hist[-1], "hist": hist, "chart": chart, "indicator_names": mujun_labels()[0],
+                            "why": explain(ctx.session, ctx.settings, hist[-1])})
 
 
 # ----------------------------------------------------------------------------- the cockpit
