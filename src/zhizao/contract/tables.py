@@ -352,3 +352,24 @@ def _add_room_tables() -> None:
 
 
 _add_room_tables()
+
+
+def source_label(table: str, field: str) -> str:
+    """A table's column as a department reads it: ``统计年报·工业增加值（万元）`` (the names
+    themselves when the contract has no such column)."""
+    from zhizao.contract import units as _units
+
+    t = TABLES.get(table)
+    if t is None:
+        return f"{table}·{field}"
+    try:
+        c = t.column(field)
+    except KeyError:
+        return f"{t.title}·{field}"
+    unit = ""
+    if c.unit_family and c.unit_family != "ratio":
+        canonical = _units.FAMILIES[c.unit_family].canonical
+        unit = {"t": "吨", "kWh": "千瓦时", "m³": "立方米", "GJ": "吉焦"}.get(canonical, canonical)
+    elif t.row_unit and field == t.row_unit[1] and table == "energy":
+        unit = "千瓦时"  # the electricity rows the checks compare
+    return f"{t.title}·{c.header}" + (f"（{unit}）" if unit else "")

@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from zhizao.monitoring.lists import MonitoringError, cached, consistency_list, power_list
 from zhizao.monitoring.power import WARNINGS
 from zhizao.store import publish
 from zhizao.web import fmt
-from zhizao.web.deps import PageUser, SessionDep, SettingsDep
+from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
 from zhizao.web.templating import render
 from zhizao.web.ui import (
     PAGE_SIZE,
@@ -37,6 +37,12 @@ from zhizao.web.ui import (
     sort_rows,
 )
 
+
+def industry_name(code: str | None) -> str:
+    from zhizao.codes import industries
+
+    return (industries.name(code) or "") if code else ""
+
 router = APIRouter(include_in_schema=False)
 
 #: the warning list's sortable columns (the whole month's list is sorted, then paged)
@@ -52,17 +58,24 @@ def default_year(session: Any) -> int:
     return max(years) if years else dt.date.today().year - 1
 
 
-@router.get("/monitoring", response_class=HTMLResponse)
-def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                    month: str = "", region: str = "", page: int = 1, sort: str = "") -> Response:
-    forbid(user, *READ_ROLES)
+def _month_region(session: Any, user: Any, month: str, region: str) -> tuple[str, int, int, str]:
+    """The page's month (default: December of the latest published year) and region (a district
+    user's own, whatever is asked)."""
     if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
         month = f"{default_year(session)}-12"
     year, mon = int(month[:4]), int(month[5:])
     if not 1 <= mon <= 12:
         raise PageError(status_code=400, detail=f"月份有误：{month}")
     fixed = region_scope(user)
-    region = fixed or (region if re.fullmatch(r"\d{6}", region or "") else "")
+    return month, year, mon, fixed or (region if re.fullmatch(r"\d{6}", region or "") else "")
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                    month: str = "", region: str = "", page: int = 1, sort: str = "") -> Response:
+    forbid(user, *READ_ROLES)
+    month, year, mon, region = _month_region(session, user, month, region)
+    fixed = region_scope(user)
     try:
         data = cached(settings, ("power", year, mon, region or None),
                 lambda: power_list(settings, year, mon, region or None))
@@ -99,3 +112,65 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
         "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
         "params": lst.filters_query, "warning_names": {k: v[1] for k, v in WARNINGS.items()},
     }, user=user)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(request: Request, user: Any, session: Any, kind: str, month: str, region: str, write: Any) -> Response:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from starlette.background import BackgroundTask
+
+    folder = Path(tempfile.mkdtemp())
+    path, name, rows = write(folder / "list.xlsx")
+    audit(session, user, f"export.monitoring_{kind}", f"monitoring:{month}", request=request,
+          detail={"region": region or None, "rows": rows})
+    return FileResponse(path, filename=name, media_type=XLSX,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+NAMES = {"region": region_name, "industry": lambda c: f"{c} {industry_name(c)}" if c else "—"}
+
+
+@router.get("/monitoring/warnings.xlsx")
+def warnings_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                    month: str = "", region: str = "") -> Response:
+    """The month's warning list of the page's filters (month, district) as a spreadsheet."""
+    from zhizao.monitoring.export import write_warnings
+
+    forbid(user, *READ_ROLES)
+    month, year, mon, region = _month_region(session, user, month, region)
+    try:
+        data = cached(settings, ("power", year, mon, region or None),
+                      lambda: power_list(settings, year, mon, region or None))
+    except MonitoringError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    where = region_name(region) if region else "全市"
+    title = f"{year}年{mon}月 用电预警企业名单（{where}）"
+    notes = ["用电指数 = 本月用电量 ÷ 上年同月用电量 × 100。", f"共 {len(data['firms']):,} 家企业。"]
+    return _xlsx(request, user, session, "warnings", month, region, lambda p: (
+        write_warnings(p, data, NAMES, title, notes), f"用电预警名单-{month}-{where}.xlsx", len(data["firms"])))
+
+
+@router.get("/monitoring/conflicts.xlsx")
+def conflicts_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                     month: str = "", region: str = "") -> Response:
+    """The year's 数据打架 list of the page's filters (the month's year, district) as a spreadsheet."""
+    from zhizao.monitoring.export import write_conflicts
+
+    forbid(user, *READ_ROLES)
+    month, year, _mon, region = _month_region(session, user, month, region)
+    try:
+        checks = cached(settings, ("consistency", year, region or None),
+                        lambda: consistency_list(settings, year, region=region or None))
+    except MonitoringError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    where = region_name(region) if region else "全市"
+    title = f"{year}年 跨部门数据不一致清单（{where}）"
+    notes = ["同一数据由两个部门报送、相差超过容差的企业；请据导入批次联系报送部门核实。",
+             f"共 {len(checks['failures']):,} 条。"]
+    return _xlsx(request, user, session, "conflicts", month, region, lambda p: (
+        write_conflicts(p, checks, NAMES, title, notes), f"数据打架清单-{year}-{where}.xlsx", len(checks["failures"])))

@@ -30,6 +30,15 @@ def _tracks(methodology: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _region_name(code: Any) -> str:
+    from zhizao.codes import regions
+
+    try:
+        return (regions.name(str(code)) or str(code)) if code else ""
+    except Exception:  # a retired or unknown code stays as written
+        return str(code)
+
+
 def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], year: int,
                   title: str = "") -> list[Sheet]:
     """One sheet per track, ranked within region; then a summary of classes by track and region."""
@@ -39,7 +48,8 @@ def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], ye
         trows.sort(key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0,
                                   r["credit_code"]))
         cols: list[tuple[str, str, str | None]] = [
-            ("region_code", "行政区划代码", None), ("rank", "排名", "0"), ("class", "分类", None),
+            ("region_code", "行政区划代码", None), ("region_name", "区县", None), ("rank", "排名", "0"),
+            ("class", "分类", None),
             ("credit_code", "统一社会信用代码", None), ("name", "企业名称", None),
             ("land_mu", "用地面积（亩）", "0.00"),
         ]
@@ -47,12 +57,14 @@ def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], ye
         for r in trows:
             f = {k: v for k, v in r.items() if not isinstance(v, dict)}
             f["status"] = STATUS_TITLES.get(str(r.get("status")), r.get("status"))
+            f["region_name"] = _region_name(r.get("region_code"))
             for i, _, _ in tr["indicators"]:
                 f[f"ind.{i}"] = (r.get("indicators") or {}).get(i)
                 f[f"pts.{i}"] = (r.get("indicator_scores") or {}).get(i)
             flat.append(f)
         for i, t, unit in tr["indicators"]:
-            cols.append((f"ind.{i}", f"{t}（{unit}）" if unit else t, "0.0000"))
+            # a share without a unit (R&D 经费占比) reads as a percentage
+            cols.append((f"ind.{i}", f"{t}（{unit}）" if unit else f"{t}（%）", "#,##0.0000" if unit else "0.00%"))
         for i, t, _ in tr["indicators"]:
             cols.append((f"pts.{i}", f"{t}得分", "0.00"))
         cols += [("adjustment", "加减分", "0.00"), ("score", "综合得分", "0.00"), ("status", "评价状态", None),

@@ -275,3 +275,41 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
     return FileResponse(out, filename=f"{year}年度用地面积公示.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/mujun/export.xlsx")
+def results_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                   year: int | None = None, track: str = "", region: str = "", cls: str = "",
+                   q: str = "") -> Response:
+    """The year's 亩均 results of the page's filters (district, class, firm; the track when one is
+    chosen) as the county lists: one sheet per track, ranked, indicators with units and points."""
+    forbid(user, "city", "district", "auditor")
+    from zhizao.mujun.explain import methodology_of
+    from zhizao.mujun.export import write_county_lists
+
+    y, _ = pick_year(session, "mujun", year)
+    pub = publish.published_run(session, "mujun", y) if y is not None else None
+    if y is None or pub is None:
+        raise not_found()
+    region = region_scope(user) or region.strip()
+    f = filters(scope_of(user, session), "mujun", region, None, cls.strip(), q.strip())
+    rows = _rows_in_scope(session, y, f, (region_scope(user), region, cls.strip(), q.strip(), user_attr(user, "role")))
+    if track:
+        rows = [r for r in rows if str(r.get("track")) == track]
+    m = methodology_of(settings, pub.run_id, y)
+    where = region_name(region) if region else "全市"
+    audit(session, user, "export.mujun", f"mujun:{y}", request=request,
+          detail={"run_id": pub.run_id, "rows": len(rows), "region": region or None, "class": cls or None,
+                  "track": track or None})
+    folder = Path(tempfile.mkdtemp())
+    out = write_county_lists(folder / "mujun.xlsx", rows, m.model_dump(mode="json"), y,
+                             title=f"{where}；{m.title}")
+    return FileResponse(out, filename=f"{y}年度亩均效益评价结果-{where}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+# the results notice (结果公示) is its own module; its routes are this room's pages too
+from zhizao.mujun.notice import router as _notice_router  # noqa: E402
+
+router.include_router(_notice_router)
