@@ -66,7 +66,7 @@ def test_the_export_holds_the_filtered_rows_with_chinese_headers(client: TestCli
     r = client.get("/audit/export.xlsx", params={"username": "city", "since": "2025-03-01", "until": "2025-03-01"})
     assert r.status_code == 200
     header, body = table_after(sheet_rows(r.content), "序号")
-    assert header[:5] == ["序号", "时间（UTC）", "用户", "角色", "操作"]
+    assert header[:5] == ["序号", "时间（北京时间）", "用户", "角色", "操作"]
     assert len(body) == 40
     assert {row[4] for row in body} == {"导出碳效码清单"}
     assert {row[3] for row in body} == {"市经信局"}
@@ -109,3 +109,12 @@ def test_the_pager_jumps_to_a_page_keeping_the_filters(client: TestClient, world
     assert 'name="page"' in jump and 'max="3"' in jump
     r = client.get("/audit", params={"username": "city", "action": "export.carbon", "page": 999})
     assert "第 3 / 3 页" in r.text  # a page past the end shows the last one
+
+
+def test_times_and_day_filters_are_beijing_time(client: TestClient, world: World) -> None:
+    with session_scope(world.settings) as s:  # 20:30 UTC on 1 March is 04:30 on 2 March in Beijing
+        s.add(AuditEntry(at=dt.datetime(2025, 3, 1, 20, 30), username="night", role="city", action="export.carbon"))
+    browse(client, world, "auditor")
+    html = client.get("/audit", params={"username": "night", "since": "2025-03-02", "until": "2025-03-02"}).text
+    assert "共 1 条" in html and "2025-03-02 04:30:00" in html
+    assert "共 0 条" in client.get("/audit", params={"username": "night", "until": "2025-03-01"}).text

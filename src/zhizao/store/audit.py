@@ -22,10 +22,12 @@ def record(session: Session, action: str, *, username: str | None = None, role: 
 
 def conditions(*, username: str | None = None, action: str | None = None, target: str | None = None,
                since: dt.date | None = None, until: dt.date | None = None,
-               firm: str | None = None) -> list[ColumnElement[bool]]:
+               firm: str | None = None, utc_offset_h: int = 0) -> list[ColumnElement[bool]]:
     """The filters of the audit log: exact user, action (a trailing ``.`` or ``*`` matches the
-    family, e.g. ``export.``), target; the days ``since``..``until`` (inclusive, UTC); ``firm``: a
-    credit code (or part of one) named in the target or the detail."""
+    family, e.g. ``export.``), target; the days ``since``..``until`` (inclusive, as calendar days
+    ``utc_offset_h`` hours ahead of UTC: 8 for Beijing time; entries are stored in UTC); ``firm``:
+    a credit code (or part of one) named in the target or the detail."""
+    shift = dt.timedelta(hours=utc_offset_h)
     out: list[ColumnElement[bool]] = []
     if username:
         out.append(AuditEntry.username == username)
@@ -37,9 +39,9 @@ def conditions(*, username: str | None = None, action: str | None = None, target
     if target:
         out.append(AuditEntry.target == target)
     if since:
-        out.append(AuditEntry.at >= dt.datetime.combine(since, dt.time.min))
+        out.append(AuditEntry.at >= dt.datetime.combine(since, dt.time.min) - shift)
     if until:
-        out.append(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        out.append(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min) - shift)
     if firm:
         out.append(or_(AuditEntry.target.contains(firm, autoescape=True),
                        AuditEntry.detail.contains(firm, autoescape=True)))
@@ -48,10 +50,11 @@ def conditions(*, username: str | None = None, action: str | None = None, target
 
 def entries(session: Session, *, username: str | None = None, action: str | None = None,
             target: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
-            firm: str | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[AuditEntry]]:
+            firm: str | None = None, utc_offset_h: int = 0, limit: int = 100,
+            offset: int = 0) -> tuple[int, list[AuditEntry]]:
     """One page of the log, newest first, and the number of entries the filters match."""
     q = select(AuditEntry).where(*conditions(username=username, action=action, target=target, since=since,
-                                             until=until, firm=firm))
+                                             until=until, firm=firm, utc_offset_h=utc_offset_h))
     return page(session, q, (AuditEntry.id.desc(),), limit, offset)
 
 

@@ -50,7 +50,7 @@ def action_name(action: str | None) -> str:
 
 
 #: the prefix of a target (``carbon:2024``) → what it names
-TARGETS = {"carbon": "碳效码", "mujun": "亩均评价", "enterprise": "企业", "batch": "导入批次", "monitoring": "电力看经济",
+TARGETS = {"cockpit": "驾驶舱", "consents": "授权", "search": "企业检索", "template": "导入模板", "carbon": "碳效码", "mujun": "亩均评价", "enterprise": "企业", "batch": "导入批次", "monitoring": "电力看经济",
            "economy": "工业经济运行", "run": "评价运行", "audit": "审计日志", "imports": "数据导入", "objections": "异议",
            "greenfactory": "绿色工厂", "cultivation": "梯队培育", "projects": "项目", "policies": "政策"}
 
@@ -60,28 +60,73 @@ def target_name(target: str | None) -> str:
         return ""
     head, sep, rest = target.partition(":")
     if sep and head in TARGETS:
-        return f"{TARGETS[head]} {rest}"
+        return f"{TARGETS[head]} {WORDS.get(rest, rest)}"
     return TARGETS.get(target, target)
 
 
-def row(e: AuditEntry) -> dict[str, Any]:
-    """One entry for the page and the export: Chinese action and role, the detail as text."""
+#: detail keys and code words → Chinese (an unknown key shows as 其他)
+WORDS = {
+    "run_id": "运行编号", "days": "天数", "open": "开始", "close": "截止", "until": "截止", "since": "起始",
+    "rows": "行数", "method": "事项", "year": "年度", "region": "区县", "region_code": "区县", "credit_code": "企业",
+    "codes": "企业", "username": "用户", "action": "操作", "firm": "企业", "page": "页码", "counts": "统计",
+    "batches": "导入批次", "methodology": "方法论", "status": "状态", "bank": "银行", "consent_id": "授权编号",
+    "valid_from": "起始日期", "valid_to": "截止日期", "evidence_sha256": "材料校验值", "via": "途径", "q": "检索词",
+    "found": "结果数", "role": "角色", "class": "分类", "track": "评价组别", "forced": "提前评价", "held": "待核企业",
+    "firms": "企业数", "graded": "已评价", "ungraded": "未评级", "not_evaluated": "不参评", "exempt": "不定等级",
+    "insufficient_data": "数据不全", "pending": "待处理", "accepted": "已采纳", "rejected": "未采纳",
+    "correction_run_id": "更正运行", "offset": "起始行", "table": "数据表", "file": "文件", "source": "来源",
+    "batch_id": "批次", "rows_loaded": "导入行数", "rows_rejected": "拒收行数", "error": "错误", "reason": "原因",
+    "cli": "命令行", "web": "网页", "carbon": "碳效码", "mujun": "亩均评价", "city": "全市", "month": "月份",
+    "objection_id": "异议编号", "decision": "结论", "ip": "来源地址", "count": "数量", "total": "合计",
+}
+
+
+def _word(k: Any) -> str:
+    return WORDS.get(str(k), str(k) if not str(k).isascii() or str(k).isdigit() or len(str(k)) <= 2 else "其他")
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dict):
+        return "，".join(f"{_word(k)} {_value(x)}" for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, list):
+        return f"{len(v)} 项" if len(v) > 5 else "、".join(_value(x) for x in v)
+    text = str(v)
+    if len(text) >= 16 and text[4:5] == "-" and text[10:11] == "T":  # an ISO timestamp
+        return text[:16].replace("T", " ")
+    if len(text) == 6 and text.isdigit():
+        from zhizao.web.ui import region_name
+
+        return region_name(text)
+    return WORDS.get(text, text)
+
+
+def detail_text(detail: Any) -> str:
+    if isinstance(detail, dict):
+        parts = []
+        for k, v in detail.items():
+            if v in (None, "", [], {}):
+                continue
+            inner = _value(v)
+            parts.append(f"{_word(k)}：（{inner}）" if isinstance(v, dict) else f"{_word(k)}：{inner}")
+        return "；".join(parts)
+    return _value(detail) if detail is not None else ""
+
+
+def row(e: AuditEntry, utc_offset_h: int = 0) -> dict[str, Any]:
+    """One entry for the page and the export: Chinese action, role and detail; the time
+    ``utc_offset_h`` hours ahead of UTC (the log keeps UTC)."""
+    import datetime as dt
+
     detail: Any = None
     if e.detail:
         try:
             detail = json.loads(e.detail)
         except ValueError:
             detail = e.detail
-    if isinstance(detail, dict):
-        text = "；".join(f"{k}：{_short(v)}" for k, v in detail.items() if v not in (None, "", [], {}))
-    else:
-        text = _short(detail) if detail is not None else ""
-    return {"id": e.id, "at": e.at, "username": e.username or "—", "role": ROLE_NAMES.get(e.role or "", e.role or "—"),
-            "action": action_name(e.action), "action_code": e.action, "target": target_name(e.target), "detail": text,
-            "ip": e.ip or ""}
-
-
-def _short(v: Any) -> str:
-    if isinstance(v, list):
-        return f"{len(v)} 项" if len(v) > 5 else "、".join(str(x) for x in v)
-    return str(v)
+    at = e.at + dt.timedelta(hours=utc_offset_h) if e.at else None
+    role = ROLE_NAMES.get(e.role or "", e.role or "") or ("命令行" if e.username else "—")
+    return {"id": e.id, "at": at, "username": e.username or "—", "role": role,
+            "action": action_name(e.action), "action_code": e.action, "target": target_name(e.target),
+            "detail": detail_text(detail), "ip": e.ip or ""}

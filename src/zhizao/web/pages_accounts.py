@@ -45,7 +45,8 @@ def _accounts_page(request: Request, user: Any, session: Any, error: str = "", f
     names = _firm_names(session, [u.credit_code for u in users if u.credit_code])
     rows = [{"username": u.username, "display_name": u.display_name or "", "role": ROLE_NAMES.get(u.role, u.role),
              "scope": region_name(u.region_code) if u.region_code else
-             (names.get(u.credit_code, "") + f"（{u.credit_code}）" if u.credit_code else "全市"),
+             (names.get(u.credit_code, "") + f"（{u.credit_code}）" if u.credit_code else
+              "已授权企业的碳效码" if u.role == "bank" else "全市"),
              "active": u.active, "created_at": u.created_at, "self": u.username == user.username} for u in users]
     return render(request, "accounts.html", {
         "breadcrumbs": [("账户管理", None)], "rows": rows, "error": error, "form": form or {},

@@ -45,6 +45,10 @@ def _filters(user: str, action: str, since: str, until: str, firm: str) -> dict[
             "firm": firm.strip().upper() or None}
 
 
+#: the page and its export show and filter Beijing time (the log is kept in UTC)
+BEIJING = 8
+
+
 def _action_choices(session: Any) -> list[tuple[str, str]]:
     recorded = audit_log.actions(session)
     families = sorted({a.split(".", 1)[0] for a in recorded})
@@ -58,11 +62,12 @@ def audit_page(request: Request, user: PageUser, session: SessionDep, username: 
                since: str = "", until: str = "", firm: str = "", page: int = 1) -> Response:
     forbid(user, "auditor", "city")
     f = _filters(username, action, since, until, firm)
-    total, _ = audit_log.entries(session, **f, limit=1, offset=0)
+    total, _ = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=1, offset=0)
     pages = pages_of(total)
     page = max(1, min(page, pages))
-    _, entries = audit_log.entries(session, **f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    rows = [row(e) for e in entries]
+    _, entries = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=PAGE_SIZE,
+                                   offset=(page - 1) * PAGE_SIZE)
+    rows = [row(e, BEIJING) for e in entries]
     audit_page_read(session, user, "page.audit", "audit", request,
                     detail={k: (str(v) if v else None) for k, v in f.items()} | {"page": page})
     params = query_string(username=username, action=action, since=f["since"], until=f["until"], firm=firm)
@@ -75,7 +80,7 @@ def audit_page(request: Request, user: PageUser, session: SessionDep, username: 
 
 
 COLUMNS: list[tuple[str, str, str | None]] = [
-    ("id", "序号", "0"), ("at", "时间（UTC）", None), ("username", "用户", None), ("role", "角色", None),
+    ("id", "序号", "0"), ("at", "时间（北京时间）", None), ("username", "用户", None), ("role", "角色", None),
     ("action", "操作", None), ("target", "对象", None), ("detail", "详情", None), ("ip", "来源地址", None),
 ]
 
@@ -86,8 +91,8 @@ def audit_export(request: Request, user: PageUser, session: SessionDep, username
     """The filtered log as a spreadsheet (newest first, at most :data:`EXPORT_LIMIT` rows)."""
     forbid(user, "auditor", "city")
     f = _filters(username, action, since, until, firm)
-    total, entries = audit_log.entries(session, **f, limit=EXPORT_LIMIT, offset=0)
-    rows = [row(e) for e in entries]
+    total, entries = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=EXPORT_LIMIT, offset=0)
+    rows = [row(e, BEIJING) for e in entries]
     for r in rows:
         r["at"] = r["at"].strftime("%Y-%m-%d %H:%M:%S") if r["at"] else ""
     labels = {"username": "用户", "action": "操作", "since": "起始日期", "until": "截止日期", "firm": "企业"}

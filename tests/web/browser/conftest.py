@@ -78,6 +78,8 @@ class Session:
     def __init__(self, browser, base: str, username: str, viewport: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
         self.base = base
         self.context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
+        # a shared two-core machine under load: waits measured in tens of seconds are no failure
+        self.context.set_default_timeout(90_000)
         self.page = self.context.new_page()
         # the first cockpit of a session computes every room's tiles: on a loaded test machine
         # that can take longer than Playwright's default 30 s
