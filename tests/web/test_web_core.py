@@ -27,7 +27,7 @@ def login(client: TestClient, username: str, next_url: str = "") -> None:
     assert r.status_code == 303, r.text
 
 
-@pytest.mark.parametrize("path", ["/audit", "/admin", "/carbn", "/enterprises/x/y/z"])
+@pytest.mark.parametrize("path", ["/auditing", "/admin", "/carbn", "/enterprises/x/y/z"])
 def test_unknown_pages_answer_a_chinese_404_page(client, world, path):  # type: ignore[no-untyped-def]
     login(client, "city")
     r = client.get(path)
