@@ -133,7 +133,7 @@ def test_api_matches_and_ledger_in_scope(city):
 
 
 def test_the_firm_profile_lists_the_policies_it_gets(city):
-    s, app, _ = city
+    _, app, _ = city
     c = login(app, "firm0")
     r = c.get(f"/enterprises/{CODES[0]}")
     assert r.status_code == 200, r.text[:300]
