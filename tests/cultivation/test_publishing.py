@@ -16,6 +16,9 @@ from typer.testing import CliRunner
 from zhizao.cultivation import publishing as pb
 from zhizao.settings import Settings, load_settings
 
+#: the tests build on each other (draft → notice → objections → announcement): one worker, in order
+pytestmark = pytest.mark.xdist_group("cultivation-publishing")
+
 YEAR = 2024
 PASSWORD = "correct-horse"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

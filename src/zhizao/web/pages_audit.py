@@ -69,7 +69,7 @@ def audit_page(request: Request, user: PageUser, session: SessionDep, username: 
                                    offset=(page - 1) * PAGE_SIZE)
     rows = [row(e, BEIJING) for e in entries]
     audit_page_read(session, user, "page.audit", "audit", request,
-                    detail={k: (str(v) if v else None) for k, v in f.items()} | {"page": page})
+                    detail={k: str(v) for k, v in f.items() if v} | {"page": page})
     params = query_string(username=username, action=action, since=f["since"], until=f["until"], firm=firm)
     return render(request, "audit.html", {
         "breadcrumbs": [("审计日志", None)], "rows": rows, "total": total, "page": page, "pages": pages,

@@ -86,7 +86,7 @@ def test_a_draft_objection_survives_the_session_ending(login, city, viewport) ->
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("path", ["/audit", "/admin", "/carbn"])
+@pytest.mark.parametrize("path", ["/auditing", "/admin", "/carbn"])
 def test_an_unknown_path_is_a_chinese_404_page(login, city, path, viewport) -> None:  # type: ignore[no-untyped-def]
     s = login(city.users["city"], viewport=viewport)
     resp = s.goto(path)
