@@ -16,31 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from serving import zhizao_serve
 from world import YEAR, World, build_world
 
 from zhizao.settings import Settings
 from zhizao.store.db import init_store
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port
 
 
 @pytest.fixture
@@ -49,34 +35,10 @@ def small_pool_server(settings: Settings) -> Iterator[tuple[str, World]]:
     overflow and a 10 s checkout timeout (the default 30 s would only make a stall longer)."""
     init_store(settings)
     world = build_world(settings)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "ZHIZAO_STORE_URL"}
-    env.update(ZHIZAO_STORE_POOL_SIZE="2", ZHIZAO_STORE_POOL_OVERFLOW="0", ZHIZAO_STORE_POOL_TIMEOUT="10",
-               ZHIZAO_IMPORT_WORKER="0")
-    log = open(Path(settings.home) / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "zhizao", "--home", str(settings.home), "serve", "--port",
-                               str(port), "--workers", "1", "--no-access-log"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert server.poll() is None, (Path(settings.home) / "serve.log").read_text()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+    with zhizao_serve(settings.home, "--no-access-log", stop_timeout=20,
+                      env={"ZHIZAO_STORE_POOL_SIZE": "2", "ZHIZAO_STORE_POOL_OVERFLOW": "0",
+                           "ZHIZAO_STORE_POOL_TIMEOUT": "10", "ZHIZAO_IMPORT_WORKER": "0"}) as base:
         yield base, world
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 async def _burst(base: str, world: World, rounds: int) -> tuple[Counter[int], float, float]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from serving import zhizao_serve
 from world import YEAR, World, build_world, credit_code
 
 from zhizao.ingest import list_batches
@@ -28,33 +26,8 @@ HEADER = "统一社会信用代码,企业名称,行政区划代码,行业代码,
 def served(settings: Settings) -> Iterator[tuple[str, World]]:
     init_store(settings)
     world = build_world(settings)
-    s = __import__("socket").socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    env = {k: v for k, v in os.environ.items() if k not in ("ZHIZAO_STORE_URL", "ZHIZAO_IMPORT_WORKER")}
-    log = open(Path(settings.home) / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "zhizao", "--home", str(settings.home), "serve", "--port",
-                               str(port), "--workers", "1", "--no-access-log"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+    with zhizao_serve(settings.home, "--no-access-log", drop=("ZHIZAO_STORE_URL", "ZHIZAO_IMPORT_WORKER")) as base:
         yield base, world
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def test_a_worker_killed_mid_import_is_restarted_and_finishes_the_job(served: tuple[str, World],

@@ -124,7 +124,7 @@ def carbon_export(request: Request, user: PageUser, session: SessionDep, setting
     try:
         table = registry.results(settings, pub.run_id)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     region = region_scope(user) or region.strip()
     mask = pa.array([True] * table.num_rows)
     scope = scope_of(user, session)

@@ -64,7 +64,7 @@ def explanation(settings: Any, run_id: str | None, year: int, credit_code: str) 
         return _EXPLANATIONS.get(settings, ("explain", run_id, year, credit_code),
                                  lambda: _explain(settings, run_id, year, credit_code))
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
 
 
 def _explain(settings: Any, run_id: str, year: int, credit_code: str) -> dict[str, Any] | None:

@@ -55,7 +55,7 @@ def _warehouse(settings: Any) -> Any:
     try:
         return connect(settings.warehouse_path, read_only=True, wait_s=0.0)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
 
 
 def _in_scope(rows: list[dict[str, Any]], region: str | None) -> list[dict[str, Any]]:

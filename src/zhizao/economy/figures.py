@@ -74,5 +74,5 @@ def cached_rows(settings: Any, y1: int, y2: int, region: str | None) -> list[dic
     try:
         found = _ROWS.get(settings, ("rows", y1, y2), lambda: rows(settings, y1, y2))
     except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse
-        raise busy() from exc
+        raise busy(exc) from exc
     return found if region is None else [r for r in found if r["region"] == region]

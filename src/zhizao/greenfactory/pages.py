@@ -126,7 +126,7 @@ def _ladder(settings: Any, session: Any, year: int | None) -> Any:
     try:
         return ladder.load(settings, y)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
 
 
 def _in_region(rows: list[dict[str, Any]], region: str | None) -> list[dict[str, Any]]:

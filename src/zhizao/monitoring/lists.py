@@ -119,4 +119,4 @@ def cached(settings: Any, key: tuple[Any, ...], compute: Callable[[], dict[str, 
     try:
         return _LISTS.get(settings, key, compute)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc

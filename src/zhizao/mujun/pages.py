@@ -253,7 +253,7 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
     try:
         eng = connect(settings, "duckdb", read_only=True)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     try:
         expr = land_notice(eng.tables(("land", "enterprises")), year)
         region = region_scope(user)

@@ -111,7 +111,7 @@ def _firm_context(settings: Any, session: Any, code: str, year: int | None) -> d
         try:
             led = ledger(settings, year, credit_code=code, prepared=True)
         except WAREHOUSE_BUSY as exc:
-            raise busy() from exc
+            raise busy(exc) from exc
     titles = _titles()
     for a in apps:
         a["title"] = titles.get(a["item_id"], a["item_id"])
@@ -154,7 +154,7 @@ def policies_page(request: Request, user: PageUser, session: SessionDep, setting
         try:
             led = ledger(settings, y, region=region or None, prepared=True)
         except WAREHOUSE_BUSY as exc:
-            raise busy() from exc
+            raise busy(exc) from exc
     audit_page_read(session, user, "read.policies", f"policies:{y}", request)
     for a in apps + tickets:
         a["title"] = titles.get(a.get("item_id") or "", "")

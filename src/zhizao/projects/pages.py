@@ -99,7 +99,7 @@ def _engine(settings: Any) -> Any:
     try:
         return connect(settings, "duckdb", read_only=True)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
 
 
 def _has_projects(eng: Any) -> bool:
@@ -303,7 +303,7 @@ def _project_or_404(settings: Any, user: Any, project_id: str) -> dict[str, Any]
     try:
         p = edits.project(settings, project_id)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     if p is None or not edits.can_see(user, p):
         raise not_found()
     return p
@@ -438,7 +438,7 @@ def project_edit(request: Request, project_id: str, user: PageUser, session: Ses
     except edits.EditError as exc:
         return _after_post(project_id, str(exc), "")
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     return _after_post(project_id, None, ok)
 
 
@@ -494,7 +494,7 @@ def agenda_file(request: Request, fmt: str, user: PageUser, session: SessionDep,
     except query.ProjectsError:
         raise not_found() from None
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     audit(session, user, f"export.projects_agenda_{fmt}", f"projects:{reg or 'city'}", request=request,
           detail={"as_of": day.isoformat(), "stalls": len(data["stalls"]), "issues": len(data["issues"])})
     folder = Path(tempfile.mkdtemp())

@@ -36,7 +36,7 @@ def runs_page(request: Request, user: PageUser, session: SessionDep, settings: S
     try:
         runs = list(reversed(list_runs(settings, method or None, year)))
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     audit_page_read(session, user, "page.runs", "runs", request)
     current = _publications(session)
     return render(request, "runs.html", {
@@ -56,7 +56,7 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
     try:
         d = diff(settings, a, b)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     except (RunError, ValueError) as exc:
         raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
     return render(request, "run_diff.html", {
@@ -78,7 +78,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
         held = held_firms(settings, run_id)
         released = gate_releases(settings, run.method, run.year)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     except RunError as exc:
         raise not_found() from exc
     audit_page_read(session, user, "page.run", f"run:{run_id}", request)
@@ -105,7 +105,7 @@ def publish_run(request: Request, run_id: str, user: PageUser, session: SessionD
         session.close()  # publishing writes through its own session; do not hold a read transaction open
         publish_results(settings, run_id, user=user)
     except WAREHOUSE_BUSY as exc:
-        raise busy() from exc
+        raise busy(exc) from exc
     except RunError as exc:
         raise not_found() from exc
     except HeldFirms as exc:

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,10 +72,11 @@ def not_found() -> PageError:
     return PageError(status_code=404, detail=ERROR_TEXT[404][1])
 
 
-def busy() -> HTTPException:
-    """The Chinese 503 of a warehouse being written (the page can be reloaded in a moment); raised
-    while handling :class:`WarehouseMissing` (nothing imported yet), a Chinese 404 instead."""
-    if isinstance(sys.exc_info()[1], WarehouseMissing):
+def busy(exc: BaseException) -> HTTPException:
+    """The page's answer to ``exc``, one of :data:`WAREHOUSE_BUSY`: the Chinese 503 of a warehouse
+    being written (the page can be reloaded in a moment), or for :class:`WarehouseMissing`
+    (nothing imported yet) a Chinese 404."""
+    if isinstance(exc, WarehouseMissing):
         return HTTPException(status_code=404, detail=MISSING_TEXT)
     return HTTPException(status_code=503, detail=BUSY_TEXT, headers={"Retry-After": "5"})
 

@@ -3,7 +3,6 @@ Chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -12,16 +11,11 @@ from pathlib import Path
 
 import pytest
 import tinycity
+from serving import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +43,7 @@ def server(city: tinycity.City) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
+    with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
         assert r.status == 200
     try:
         yield base
