@@ -1,12 +1,17 @@
 """What the evaluation benchmarks share: a warehouse built from the scale city's Parquet files,
-and a variant timed in its own process under ``/usr/bin/time -v`` (wall time from the child,
-peak memory from ``time``). Not a benchmark itself (``run_all.sh`` skips ``_*`` files)."""
+a variant timed in its own process under ``/usr/bin/time -v`` (wall time from the child, peak
+memory from ``time``), the driver that interleaves the variants' processes and summarises their
+times, and the machine as the results files state it. Not a benchmark itself (``run_all.sh``
+skips ``_*`` files)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -101,3 +106,164 @@ def time_variant(variant: str, warehouse: Path, repeat: int, threads: int, expr:
         con.close()
     assert table is not None
     return times, table, compile_s
+
+
+# ----------------------------------------------------------------------------- the driver of an Ibis-vs-SQL benchmark
+def standard_args(default_size: int, size: str = "firms",
+                  variants: Sequence[str] = ("ibis", "sql")) -> argparse.ArgumentParser:
+    """The options every evaluation benchmark takes: ``--<size>`` (``--firms`` unless the unit is
+    another, e.g. ``projects``), ``--repeat``, ``--threads``, ``--data`` (where the generated data
+    goes; default ``bench/data/<name>-<size>``), ``--record``, and the internal ``--child VARIANT``
+    ``--warehouse PATH`` with which a timed child process is started. A script adds its own."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument(f"--{size}", type=int, default=default_size)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--record", action="store_true")
+    ap.add_argument("--child", choices=tuple(variants))
+    ap.add_argument("--warehouse", type=Path)
+    return ap
+
+
+def child_mode(a: argparse.Namespace, run_variant: Callable[[str, Path, int, int], dict[str, Any]]) -> bool:
+    """In a child started by :func:`timed_child`: run the one variant, print its result as one JSON
+    line and say so (the caller returns); in the parent: ``False``."""
+    if not a.child:
+        return False
+    print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    return True
+
+
+def row_counts(db: Path, tables: Iterable[str], prefix: str = "") -> dict[str, int]:
+    """Rows of each table (``prefix`` + name) of a DuckDB file, read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {prefix}{t}").fetchone()[0] for t in tables}  # type: ignore[index]
+    finally:
+        con.close()
+
+
+#: what a child reports as lists over its repetitions, concatenated over the processes
+SERIES = ("times", "compile", "process")
+
+
+def interleave(script: str, warehouse: Path, variants: Sequence[str], repeat: int, threads: int, *,
+               env: dict[str, dict[str, str]] | None = None,
+               consistent: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None,
+               ) -> tuple[dict[str, dict[str, Any]], tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Time the variants interleaved, one repetition per process (``timed_child``): ``repeat``
+    rounds of every variant in order, so that a drift of the load on a shared machine is charged
+    to all variants alike rather than to the one that ran last. ``env``: extra environment per
+    variant. Per variant: the first child's output with :data:`SERIES` concatenated over the
+    processes (``process`` is each child's wall time from start to exit, measured here) and
+    ``peak_rss_mb`` the largest; ``consistent(first, later)`` must hold for every later
+    repetition (e.g. the same checks). Also returns the load averages before and after."""
+    results: dict[str, dict[str, Any]] = {}
+    load_before = os.getloadavg()
+    for _ in range(repeat):
+        for v in variants:
+            t0 = time.perf_counter()
+            r = timed_child(script, v, warehouse, 1, threads, env=(env or {}).get(v))
+            r["process"] = [time.perf_counter() - t0]
+            if v not in results:
+                results[v] = r
+                continue
+            acc = results[v]
+            for k in SERIES:
+                if k in r:
+                    acc[k] = acc.get(k, []) + r[k]
+            acc["peak_rss_mb"] = max(acc["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
+            assert consistent is None or consistent(acc, r), f"{v}: a repetition gave other results"
+    return results, (load_before, os.getloadavg())
+
+
+def same_checks(first: dict[str, Any], later: dict[str, Any]) -> bool:
+    """The ``consistent`` of :func:`interleave` for variants whose checks are exact."""
+    return bool(first["check"] == later["check"])
+
+
+def summarise(results: dict[str, dict[str, Any]], process: bool = False) -> dict[str, dict[str, Any]]:
+    """Per variant: min, median and every time (s, 3 decimals) and the peak RSS (MB); with
+    ``process`` also the median whole-process time."""
+    out = {}
+    for v, r in results.items():
+        s = {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
+             "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1)}
+        if process:
+            s["process_median_s"] = round(statistics.median(r["process"]), 3)
+        out[v] = s
+    return out
+
+
+def ratios(summary: dict[str, Any], variant: str = "ibis", base: str = "sql", process: bool = False) -> dict[str, float]:
+    """``variant`` against ``base`` in a :func:`summarise` result: ``ratio_median``, ``ratio_min``
+    (and ``ratio_process`` of the whole-process medians)."""
+    a, b = summary[variant], summary[base]
+    out = {"ratio_median": round(a["median_s"] / b["median_s"], 3), "ratio_min": round(a["min_s"] / b["min_s"], 3)}
+    if process:
+        out["ratio_process"] = round(a["process_median_s"] / b["process_median_s"], 3)
+    return out
+
+
+def finish(summary: dict[str, Any], same: bool, a: argparse.Namespace,
+           record: Callable[[dict[str, Any], argparse.Namespace], None], detail: Any = None) -> None:
+    """Print the summary; stop with an error if the variants disagree (printing ``detail``), else
+    record the results file when ``--record`` was given."""
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    if not same:
+        if detail is not None:
+            print(json.dumps(detail, ensure_ascii=False, indent=1))
+        raise SystemExit("the two variants disagree")
+    if a.record:
+        record(summary, a)
+
+
+# ----------------------------------------------------------------------------- the machine, for the results files
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (else what ``platform`` knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def mem_total_kb() -> int:
+    """``MemTotal`` from ``/proc/meminfo`` in kB (0 if unknown)."""
+    try:
+        return int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
+                        if x.startswith("MemTotal")).split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0
+
+
+def machine_line() -> str:
+    """``2 cores (AMD EPYC), 24 GB RAM, Linux 6.1``: the machine as the results files state it."""
+    return (f"{os.cpu_count()} cores ({cpu_model()}), {mem_total_kb() / 1024 / 1024:.0f} GB RAM, "
+            f"{platform.system()} {platform.release()}")
+
+
+def write_result(name: str, text: str) -> Path:
+    """Write ``bench/results/<name>`` and say so on stderr."""
+    out = Path(__file__).resolve().parent / "results" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"recorded {out}", file=sys.stderr)
+    return out
+
+
+def warm_sql_cache(script: str, data: Path, warehouse: Path, threads: int) -> dict[str, str]:
+    """An emptied compiled-SQL cache directory (``data/sql-cache``), filled by one untimed run of
+    the ``ibis-warm`` variant: the environment of that variant's timed runs (the cache as a second
+    ``zhizao evaluate`` of the same methodology versions finds it)."""
+    import shutil
+
+    cache = data / "sql-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    os.environ.pop("ZHIZAO_SQL_CACHE", None)
+    env = {"ZHIZAO_SQL_CACHE": str(cache)}
+    timed_child(script, "ibis-warm", warehouse, 1, threads, env=env)
+    return env

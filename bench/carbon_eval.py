@@ -22,16 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import statistics
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-from _common import build_scale_warehouse, time_variant, timed_child
+from _common import (
+    build_scale_warehouse,
+    child_mode,
+    finish,
+    interleave,
+    machine_line,
+    ratios,
+    standard_args,
+    summarise,
+    time_variant,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -194,23 +202,11 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     return out
 
 
-def _child(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
-    return timed_child(__file__, variant, warehouse, repeat, threads)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--firms", type=int, default=500_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--child", choices=("ibis", "sql"))
+    ap = standard_args(500_000)
     ap.add_argument("--note", default="", help="a remark recorded with the results (e.g. machine load)")
-    ap.add_argument("--warehouse", type=Path)
     a = ap.parse_args()
-    if a.child:
-        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    if child_mode(a, run_variant):
         return
     data = a.data or ROOT / "data" / f"carbon-{a.firms}"
     data.mkdir(parents=True, exist_ok=True)
@@ -222,58 +218,31 @@ def main() -> None:
     energy_rows = con.execute(f"SELECT count(*) FROM energy WHERE year(month) = {YEAR}").fetchone()[0]  # type: ignore[index]
     firms = con.execute("SELECT count(*) FROM enterprises").fetchone()[0]  # type: ignore[index]
     con.close()
-    # interleaved, one repetition per process: a load change on the machine hits both variants alike
-    results: dict[str, dict] = {}
-    load_before = os.getloadavg()[0]
-    for _ in range(a.repeat):
-        for v in ("sql", "ibis"):
-            r = _child(v, wh, 1, a.threads)
-            acc = results.setdefault(v, {"times": [], "peak_rss_mb": 0.0, "compile": []})
-            acc["times"] += r["times"]
-            acc["compile"] += r.get("compile", [])
-            acc["peak_rss_mb"] = max(acc["peak_rss_mb"], r["peak_rss_mb"] or 0.0)
-            acc["check"] = r["check"]
+    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads)
     ci, cs = results["ibis"]["check"], results["sql"]["check"]
     same = (ci["rows"] == cs["rows"] and ci["graded"] == cs["graded"] and ci["grades"] == cs["grades"]
             and ci["columns"] == cs["columns"] and abs(ci["sum_k"] - cs["sum_k"]) <= 1e-6 * max(1, abs(cs["sum_k"]))
             and abs(ci["sum_emissions_t"] - cs["sum_emissions_t"]) <= 1e-6 * abs(cs["sum_emissions_t"]))
+    stats = summarise(results)
+    for v, r in results.items():
+        stats[v]["build_compile_s"] = [round(x, 3) for x in r.get("compile", [])]
     summary = {
         "firms": firms, "energy_rows": energy_rows, "setup_s": setup_s, "generate_s": generate_s, "same_results": same,
-        "check": cs,
-        **{v: {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
-               "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1),
-               "build_compile_s": [round(x, 3) for x in r["compile"]]}
-           for v, r in results.items()},
+        "check": cs, **stats,
+        "load_avg_1min": [round(load_before[0], 1), round(load_after[0], 1)], "note": a.note,
     }
-    summary["load_avg_1min"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
-    summary["note"] = a.note
-    summary["ratio_median"] = round(summary["ibis"]["median_s"] / summary["sql"]["median_s"], 3)
-    summary["ratio_min"] = round(summary["ibis"]["min_s"] / summary["sql"]["min_s"], 3)
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
-    if not same:
-        raise SystemExit("the two variants disagree")
-    if a.record:
-        record(summary, a)
+    summary.update(ratios(summary))
+    finish(summary, same, a, record)
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                          if x.startswith("MemTotal")).split()[1])
-    except (OSError, StopIteration):
-        mem_kb = 0
     import ibis
 
     g = s["check"]["grades"]
     text = f"""# Benchmark: annual 工业碳效码 evaluation, {s['firms']:,} firms
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GB RAM, {platform.system()} {platform.release()}
+- Machine: {machine_line()}
 - Load: 1-minute load average {s['load_avg_1min'][0]} at the start, {s['load_avg_1min'][1]} at the end
   (other work was running on the machine: timings are noisy; compare the variants within this run). {s['note']}
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -304,10 +273,7 @@ Rerun (from the repository root, venv active; the first run generates the data u
 
     python bench/carbon_eval.py --firms {s['firms']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    out = ROOT / "results" / "carbon_eval.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"recorded {out}", file=sys.stderr)
+    write_result("carbon_eval.md", text)
 
 
 if __name__ == "__main__":

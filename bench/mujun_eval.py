@@ -27,16 +27,26 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import platform
-import statistics
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-from _common import build_scale_warehouse, time_variant, timed_child
+from _common import (
+    build_scale_warehouse,
+    child_mode,
+    finish,
+    interleave,
+    machine_line,
+    ratios,
+    row_counts,
+    same_checks,
+    standard_args,
+    summarise,
+    time_variant,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -316,77 +326,31 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     return {"variant": variant, "times": times, "check": check}
 
 
-def _child(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
-    return timed_child(__file__, variant, warehouse, repeat, threads)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--firms", type=int, default=500_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--child", choices=("ibis", "sql"))
-    ap.add_argument("--warehouse", type=Path)
-    a = ap.parse_args()
-    if a.child:
-        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    a = standard_args(500_000).parse_args()
+    if child_mode(a, run_variant):
         return
     data = a.data or ROOT / "data" / f"mujun-{a.firms}"
     data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     wh = build_warehouse(data, a.firms)
     setup_s = time.perf_counter() - t0
-    con = duckdb.connect(str(wh), read_only=True)
-    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
-    con.close()
-    load_before = os.getloadavg()[0]
-    # interleaved, one repetition per process: on a shared machine the load drifts, and running
-    # all of one variant before the other would charge the drift to one of them
-    results: dict[str, dict] = {}
-    for _ in range(a.repeat):
-        for v in ("sql", "ibis"):
-            r = _child(v, wh, 1, a.threads)
-            if v in results:
-                results[v]["times"] += r["times"]
-                results[v]["peak_rss_mb"] = max(results[v]["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
-                assert results[v]["check"] == r["check"]
-            else:
-                results[v] = r
-    load_after = os.getloadavg()[0]
+    sizes = row_counts(wh, TABLES)
+    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads,
+                                                    consistent=same_checks)
     ci, cs = results["ibis"]["check"], results["sql"]["check"]
     same = (all(ci[k] == cs[k] for k in ("rows", "status", "classes", "tracks", "merged_units",
                                          "firm_classes_sha256", "columns"))
             and abs(ci["sum_score"] - cs["sum_score"]) <= 1e-6 * max(1.0, abs(cs["sum_score"])))
     summary = {
         "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": cs,
-        "load": [round(load_before, 2), round(load_after, 2)],
-        **{v: {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
-               "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1)}
-           for v, r in results.items()},
+        "load": [round(load_before[0], 2), round(load_after[0], 2)], **summarise(results),
     }
-    summary["ratio_median"] = round(summary["ibis"]["median_s"] / summary["sql"]["median_s"], 3)
-    summary["ratio_min"] = round(summary["ibis"]["min_s"] / summary["sql"]["min_s"], 3)
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
-    if not same:
-        print(json.dumps({"ibis": ci}, ensure_ascii=False, indent=1))
-        raise SystemExit("the two variants disagree")
-    if a.record:
-        record(summary, a)
+    summary.update(ratios(summary))
+    finish(summary, same, a, record, detail={"ibis": ci})
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                          if x.startswith("MemTotal")).split()[1])
-    except (OSError, StopIteration):
-        mem_kb = 0
     import ibis
 
     c = s["check"]
@@ -394,7 +358,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: annual 亩均效益综合评价, {sz['enterprises']:,} firms
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GB RAM, {platform.system()} {platform.release()};
+- Machine: {machine_line()};
   load average {s['load'][0]} before and {s['load'][1]} after the timed runs (the machine is shared:
   other jobs were running, so absolute times are inflated; the ratio is what this measures)
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -429,10 +393,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 """
     # the reference size keeps its file; another size is recorded beside it
     name = "mujun_eval.md" if sz["enterprises"] == 500_000 else f"mujun_eval_{sz['enterprises'] // 1000}k.md"
-    out = ROOT / "results" / name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"recorded {out}", file=sys.stderr)
+    write_result(name, text)
 
 
 if __name__ == "__main__":

@@ -29,18 +29,25 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import platform
-import shutil
-import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from _common import timed_child
+from _common import (
+    child_mode,
+    finish,
+    interleave,
+    machine_line,
+    ratios,
+    row_counts,
+    standard_args,
+    summarise,
+    warm_sql_cache,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2024
@@ -353,87 +360,40 @@ def _by_eligible(rows: list[list[str]]) -> dict[str, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--firms", type=int, default=500_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--child", choices=VARIANTS)
-    ap.add_argument("--warehouse", type=Path)
-    a = ap.parse_args()
-    if a.child:
-        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    a = standard_args(500_000, variants=VARIANTS).parse_args()
+    if child_mode(a, run_variant):
         return
-    data = ROOT / "data" / f"policies-{a.firms}"
+    data = a.data or ROOT / "data" / f"policies-{a.firms}"
     data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     path = build(data / "policies.duckdb", a.firms)
     setup_s = time.perf_counter() - t0
-    con = duckdb.connect(str(path), read_only=True)
-    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-             for t in ("enterprises", "statistics_annual", "tax", "energy", "land", "mujun_classes", "carbon_grades")}
-    con.close()
-    cache = data / "sql-cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    os.environ.pop("ZHIZAO_SQL_CACHE", None)
-    env_warm = {"ZHIZAO_SQL_CACHE": str(cache)}
-    timed_child(__file__, "ibis-warm", path, 1, a.threads, env=env_warm)  # fills the cache (not timed)
-    load_before = os.getloadavg()
-    results: dict[str, dict[str, Any]] = {}
-    for _ in range(a.repeat):
-        for v in VARIANTS:
-            t0 = time.perf_counter()
-            r = timed_child(__file__, v, path, 1, a.threads, env=env_warm if v == "ibis-warm" else None)
-            r["process"] = [time.perf_counter() - t0]
-            if v in results:
-                results[v]["times"] += r["times"]
-                results[v]["process"] += r["process"]
-                results[v]["peak_rss_mb"] = max(results[v]["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
-                assert results[v]["check"] == r["check"] and _close(results[v]["rows"], r["rows"])
-            else:
-                results[v] = r
-    load_after = os.getloadavg()
+    sizes = row_counts(path, ("enterprises", "statistics_annual", "tax", "energy", "land", "mujun_classes",
+                              "carbon_grades"))
+    env_warm = warm_sql_cache(__file__, data, path, a.threads)
+    results, (load_before, load_after) = interleave(
+        __file__, path, VARIANTS, a.repeat, a.threads, env={"ibis-warm": env_warm},
+        consistent=lambda first, r: first["check"] == r["check"] and _close(first["rows"], r["rows"]))
     same = all(results[v]["check"] == results["sql"]["check"] and _close(results[v]["rows"], results["sql"]["rows"])
                for v in VARIANTS)
     s: dict[str, Any] = {
         "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": results["sql"]["check"],
         "load": [[round(x, 2) for x in load_before], [round(x, 2) for x in load_after]],
-        **{v: {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
-               "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1),
-               "process_median_s": round(statistics.median(r["process"]), 3)}
-           for v, r in results.items()},
+        **summarise(results, process=True),
     }
     for v in ("ibis", "ibis-warm"):
-        s[v]["ratio_median"] = round(s[v]["median_s"] / s["sql"]["median_s"], 3)
-        s[v]["ratio_min"] = round(s[v]["min_s"] / s["sql"]["min_s"], 3)
-        s[v]["ratio_process"] = round(s[v]["process_median_s"] / s["sql"]["process_median_s"], 3)
-    print(json.dumps(s, ensure_ascii=False, indent=1))
-    if not same:
-        print(json.dumps({v: results[v]["check"] for v in VARIANTS}, ensure_ascii=False, indent=1))
-        raise SystemExit("the two variants disagree")
-    if a.record:
-        record(s, a)
+        s[v].update(ratios(s, v, process=True))
+    finish(s, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
 
 
 def record(s: dict[str, Any], a: argparse.Namespace) -> None:
-    cpu = platform.processor() or platform.machine()
-    mem_kb = 0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                          if x.startswith("MemTotal")).split()[1])
-    except (OSError, StopIteration):
-        pass
     import ibis
 
     sz, c = s["sizes"], s["check"]
     text = f"""# Benchmark: 免申即享 matching, {sz['enterprises']:,} firms × 50 policy items
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GB RAM, {platform.system()} {platform.release()};
+- Machine: {machine_line()};
   load average (1, 5, 15 min) {s['load'][0]} before and {s['load'][1]} after the timed runs — the
   machine is shared by several engineers' jobs, so absolute times are inflated; the ratio is what
   this measures
@@ -470,10 +430,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 
     python bench/policies_match.py --firms {sz['enterprises']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    out = ROOT / "results" / "policies_match.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"recorded {out}", file=sys.stderr)
+    write_result("policies_match.md", text)
 
 
 if __name__ == "__main__":

@@ -28,17 +28,25 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
-import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from _common import timed_child
+from _common import (
+    child_mode,
+    finish,
+    interleave,
+    machine_line,
+    ratios,
+    row_counts,
+    same_checks,
+    standard_args,
+    summarise,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parent
 AS_OF = dt.date(2024, 6, 30)
@@ -324,73 +332,28 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     return {"variant": variant, "times": times, "check": check}
 
 
-def _child(variant: str, warehouse: Path, repeat: int, threads: int) -> dict:
-    return timed_child(__file__, variant, warehouse, repeat, threads)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--projects", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--child", choices=("ibis", "sql"))
-    ap.add_argument("--warehouse", type=Path)
-    a = ap.parse_args()
-    if a.child:
-        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    a = standard_args(1_000_000, size="projects").parse_args()
+    if child_mode(a, run_variant):
         return
     data = a.data or ROOT / "data" / f"projects-{a.projects}"
     data.mkdir(parents=True, exist_ok=True)
     wh = build_warehouse(data, a.projects)
     setup_s = json.loads((data / "setup.json").read_text())["setup_s"]
-    con = duckdb.connect(str(wh), read_only=True)
-    sizes = {t: con.execute(f"SELECT count(*) FROM fact_{t}").fetchone()[0]  # type: ignore[index]
-             for t in ("projects", "project_milestones", "project_disposals", "project_investment")}
-    con.close()
-    load_before = os.getloadavg()[0]
-    results: dict[str, dict] = {}
-    for _ in range(a.repeat):
-        for v in ("sql", "ibis"):
-            r = _child(v, wh, 1, a.threads)
-            if v in results:
-                results[v]["times"] += r["times"]
-                results[v]["peak_rss_mb"] = max(results[v]["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
-                assert results[v]["check"] == r["check"]
-            else:
-                results[v] = r
-    load_after = os.getloadavg()[0]
+    sizes = row_counts(wh, ("projects", "project_milestones", "project_disposals", "project_investment"), prefix="fact_")
+    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads,
+                                                    consistent=same_checks)
     ci, cs = results["ibis"]["check"], results["sql"]["check"]
     same = ci == cs
     summary = {
         "sizes": sizes, "setup_s": setup_s, "same_results": same, "check": cs,
-        "load": [round(load_before, 2), round(load_after, 2)],
-        **{v: {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
-               "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1)}
-           for v, r in results.items()},
+        "load": [round(load_before[0], 2), round(load_after[0], 2)], **summarise(results),
     }
-    summary["ratio_median"] = round(summary["ibis"]["median_s"] / summary["sql"]["median_s"], 3)
-    summary["ratio_min"] = round(summary["ibis"]["min_s"] / summary["sql"]["min_s"], 3)
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
-    if not same:
-        print(json.dumps({"ibis": ci}, ensure_ascii=False, indent=1))
-        raise SystemExit("the two variants disagree")
-    if a.record:
-        record(summary, a)
+    summary.update(ratios(summary))
+    finish(summary, same, a, record, detail={"ibis": ci})
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                          if x.startswith("MemTotal")).split()[1])
-    except (OSError, StopIteration):
-        mem_kb = 0
     import ibis
 
     c = s["check"]
@@ -398,7 +361,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: project lifecycle and 破五未 account, {sz['projects']:,} projects × 6 milestones
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GB RAM, {platform.system()} {platform.release()};
+- Machine: {machine_line()};
   load average {s['load'][0]} before and {s['load'][1]} after the timed runs (the machine is shared:
   other jobs were running, so absolute times are inflated; the ratio is what this measures)
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -428,10 +391,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 
     python bench/projects_status.py --projects {sz['projects']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    out = ROOT / "results" / "projects_status.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"recorded {out}", file=sys.stderr)
+    write_result("projects_status.md", text)
 
 
 if __name__ == "__main__":

@@ -31,16 +31,24 @@ import argparse
 import hashlib
 import json
 import os
-import platform
-import shutil
-import statistics
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-from _common import build_scale_warehouse, timed_child
+from _common import (
+    build_scale_warehouse,
+    child_mode,
+    cpu_model,
+    finish,
+    interleave,
+    ratios,
+    row_counts,
+    standard_args,
+    summarise,
+    warm_sql_cache,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2024
@@ -254,17 +262,8 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--firms", type=int, default=500_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--child", choices=VARIANTS)
-    ap.add_argument("--warehouse", type=Path)
-    a = ap.parse_args()
-    if a.child:
-        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+    a = standard_args(500_000, variants=VARIANTS).parse_args()
+    if child_mode(a, run_variant):
         return
     data = a.data or ROOT / "data" / f"tiers-{a.firms}"
     data.mkdir(parents=True, exist_ok=True)
@@ -272,56 +271,26 @@ def main() -> None:
     wh = build_scale_warehouse(data, a.firms, (YEAR - 2, YEAR - 1, YEAR), ("enterprises", "statistics_annual", "tax"),
                                adjust=add_facts_and_titles)
     setup_s = time.perf_counter() - t0
-    con = duckdb.connect(str(wh), read_only=True)
-    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
-    con.close()
-    cache = data / "sql-cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    os.environ.pop("ZHIZAO_SQL_CACHE", None)
-    env_warm = {"ZHIZAO_SQL_CACHE": str(cache)}
-    timed_child(__file__, "ibis-warm", wh, 1, a.threads, env=env_warm)  # fills the cache (not timed)
-    load_before = os.getloadavg()[0]
-    results: dict[str, dict] = {}
-    for _ in range(a.repeat):  # interleaved: load drift is shared by the variants
-        for v in VARIANTS:
-            t0 = time.perf_counter()
-            r = timed_child(__file__, v, wh, 1, a.threads, env=env_warm if v == "ibis-warm" else None)
-            r["process"] = [time.perf_counter() - t0]
-            if v in results:
-                results[v]["times"] += r["times"]
-                results[v]["process"] += r["process"]
-                results[v]["peak_rss_mb"] = max(results[v]["peak_rss_mb"] or 0, r["peak_rss_mb"] or 0)
-            else:
-                results[v] = r
-    load_after = os.getloadavg()[0]
+    sizes = row_counts(wh, TABLES)
+    env_warm = warm_sql_cache(__file__, data, wh, a.threads)
+    results, (load_before, load_after) = interleave(__file__, wh, VARIANTS, a.repeat, a.threads,
+                                                    env={"ibis-warm": env_warm})
     same = all(results[v]["check"] == results["sql"]["check"] for v in VARIANTS)
+    stats = summarise(results, process=True)
+    for v, r in results.items():
+        stats[v]["process_s"] = [round(x, 3) for x in r["process"]]
     summary = {
         "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": results["sql"]["check"],
-        "rulesets": len(results["sql"]["check"]), "load": [round(load_before, 2), round(load_after, 2)],
-        **{v: {"min_s": round(min(r["times"]), 3), "median_s": round(statistics.median(r["times"]), 3),
-               "times_s": [round(x, 3) for x in r["times"]], "peak_rss_mb": round(r["peak_rss_mb"] or 0, 1),
-               "process_median_s": round(statistics.median(r["process"]), 3),
-               "process_s": [round(x, 3) for x in r["process"]]}
-           for v, r in results.items()},
+        "rulesets": len(results["sql"]["check"]), "load": [round(load_before[0], 2), round(load_after[0], 2)],
+        **stats,
     }
     for v in ("ibis", "ibis-warm"):
-        summary[v]["ratio_median"] = round(summary[v]["median_s"] / summary["sql"]["median_s"], 3)
-        summary[v]["ratio_min"] = round(summary[v]["min_s"] / summary["sql"]["min_s"], 3)
-        summary[v]["ratio_process"] = round(summary[v]["process_median_s"] / summary["sql"]["process_median_s"], 3)
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
-    if not same:
-        print(json.dumps({v: results[v]["check"] for v in VARIANTS}, ensure_ascii=False, indent=1))
-        raise SystemExit("the two variants disagree")
-    if a.record:
-        record(summary, a)
+        summary[v].update(ratios(summary, v, process=True))
+    finish(summary, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
+    cpu = cpu_model()
     rows = "\n".join(f"| `{ref}` | {c['rows']:,} | " + ", ".join(f"{k} {v:,}" for k, v in c["outcome"].items()) + " |"
                      for ref, c in s["check"].items())
     names = {"sql": "plain DuckDB SQL", "ibis": "Ibis (zhizao), compiled in the process",
@@ -330,8 +299,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
         f"| {names[v]} | {s[v]['median_s']} | {s[v]['min_s']} | {s[v]['times_s']} | {s[v]['process_median_s']} | "
         f"{s[v]['peak_rss_mb']} | " + (f"{s[v]['ratio_median']}× / {s[v]['ratio_process']}×" if v != "sql" else "1") + " |"
         for v in VARIANTS)
-    out = ROOT / "results" / "tiers_screen.md"
-    out.write_text(f"""# Tier screening: {a.firms:,} firms × {s['rulesets']} rule sets
+    write_result("tiers_screen.md", f"""# Tier screening: {a.firms:,} firms × {s['rulesets']} rule sets
 
 Every shipped tier rule set (the eagle template has no criteria) screened one after the other,
 Ibis (`zhizao.cultivation.evaluate`, the criteria engine) against the same measures and rules as
@@ -357,8 +325,7 @@ Target ≤ 1.5× (function time).
 {rows}
 
 Command: `python bench/tiers_screen.py --firms {a.firms} --repeat {a.repeat} --record`
-""", encoding="utf-8")
-    print(f"recorded {out}", file=sys.stderr)
+""")
 
 
 if __name__ == "__main__":
