@@ -15,11 +15,29 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
+
+
+@contextmanager
+def new_duckdb(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new DuckDB file built under a temporary name, checkpointed and renamed to
+    ``path`` when the block ends without error: an interrupted build leaves no ``path`` and is redone."""
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    tmp.rename(path)
 
 
 def build_scale_warehouse(data_dir: Path, firms: int, years: Iterable[int], tables: Sequence[str],
@@ -41,19 +59,12 @@ def build_scale_warehouse(data_dir: Path, firms: int, years: Iterable[int], tabl
         manifest = write_scale_city(src, firms, seed=1, years=tuple(years), memory_limit="3GB")
         print(f"generated in {time.perf_counter() - t0:.0f} s: "
               + ", ".join(f"{k} {v['rows']:,}" for k, v in manifest["tables"].items()), file=sys.stderr)
-    tmp = wh.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
+    with new_duckdb(wh) as con:
         ensure_schema(con)
         for batch, name in enumerate(tables, start=1):
             con.execute(fact_insert_sql(name, src / f"{name}.parquet", batch))
         if adjust is not None:
             adjust(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(wh)
     (data_dir / "setup.json").write_text(json.dumps({"setup_s": round(time.perf_counter() - started, 1)}))
     return wh
 
@@ -74,37 +85,53 @@ def timed_child(script: str, variant: str, warehouse: Path, repeat: int, threads
     return out
 
 
-def time_variant(variant: str, warehouse: Path, repeat: int, threads: int, expr: Callable[[Any], Any], sql: str,
-                 compile_too: bool = False) -> tuple[list[float], Any, list[float]]:
-    """Time ``repeat`` runs of one variant in this process: ``ibis`` executes ``expr(engine)`` on a
-    read-only DuckDB engine over the warehouse, ``sql`` runs the hand-written query. Returns the
-    times, the last result (Arrow) and, with ``compile_too``, the time of building and compiling
-    the Ibis expression alone (measured after each timed run, so it warms nothing up)."""
+def run_timed(variant: str, warehouse: Path, repeat: int, threads: int, ibis_job: Callable[[Any], T],
+              sql_job: Callable[[duckdb.DuckDBPyConnection], T],
+              after: Callable[[Any], None] | None = None) -> tuple[list[float], T]:
+    """Time ``repeat`` runs of one variant in this process: an ``ibis…`` variant runs
+    ``ibis_job(engine)`` on a read-only DuckDB engine over the warehouse, ``sql`` runs
+    ``sql_job(connection)`` on a plain read-only DuckDB connection (both with ``threads``).
+    ``after(engine)`` runs after each timed Ibis run, untimed. Returns the times and the last result."""
     times: list[float] = []
-    compile_s: list[float] = []
-    table = None
-    if variant == "ibis":
+    out: T | None = None
+    if variant.startswith("ibis"):
         from zhizao.engine.duckdb_engine import DuckDBEngine
 
         eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
         for _ in range(repeat):
             t0 = time.perf_counter()
-            table = eng.to_pyarrow(expr(eng))
+            out = ibis_job(eng)
             times.append(time.perf_counter() - t0)
-            if compile_too:
-                t0 = time.perf_counter()
-                eng.con.compile(expr(eng))
-                compile_s.append(time.perf_counter() - t0)
+            if after is not None:
+                after(eng)
         eng.close()
     else:
         con = duckdb.connect(str(warehouse), read_only=True)
         con.execute(f"SET threads = {threads}")
         for _ in range(repeat):
             t0 = time.perf_counter()
-            table = con.sql(sql).to_arrow_table()
+            out = sql_job(con)
             times.append(time.perf_counter() - t0)
         con.close()
-    assert table is not None
+    assert out is not None
+    return times, out
+
+
+def time_variant(variant: str, warehouse: Path, repeat: int, threads: int, expr: Callable[[Any], Any], sql: str,
+                 compile_too: bool = False) -> tuple[list[float], Any, list[float]]:
+    """:func:`run_timed` of one result: ``ibis`` executes ``expr(engine)`` to Arrow, ``sql`` runs
+    the hand-written query to Arrow. Returns the times, the last result (Arrow) and, with
+    ``compile_too``, the time of building and compiling the Ibis expression alone (measured after
+    each timed run, so it warms nothing up)."""
+    compile_s: list[float] = []
+
+    def compile_alone(eng: Any) -> None:
+        t0 = time.perf_counter()
+        eng.con.compile(expr(eng))
+        compile_s.append(time.perf_counter() - t0)
+
+    times, table = run_timed(variant, warehouse, repeat, threads, lambda eng: eng.to_pyarrow(expr(eng)),
+                             lambda con: con.sql(sql).to_arrow_table(), after=compile_alone if compile_too else None)
     return times, table, compile_s
 
 
@@ -126,13 +153,18 @@ def standard_args(default_size: int, size: str = "firms",
     return ap
 
 
-def child_mode(a: argparse.Namespace, run_variant: Callable[[str, Path, int, int], dict[str, Any]]) -> bool:
-    """In a child started by :func:`timed_child`: run the one variant, print its result as one JSON
-    line and say so (the caller returns); in the parent: ``False``."""
-    if not a.child:
-        return False
-    print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
-    return True
+def start(ap: argparse.ArgumentParser, run_variant: Callable[[str, Path, int, int], dict[str, Any]], name: str,
+          size: str = "firms") -> argparse.Namespace | None:
+    """Parse the options. In a child started by :func:`timed_child`: run the one variant, print its
+    result as one JSON line and return ``None`` (the script ends). In the parent: the options, with
+    ``data`` defaulting to ``bench/data/<name>-<size>``, created."""
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(run_variant(a.child, a.warehouse, a.repeat, a.threads)))
+        return None
+    a.data = a.data or Path(__file__).resolve().parent / "data" / f"{name}-{getattr(a, size)}"
+    a.data.mkdir(parents=True, exist_ok=True)
+    return a
 
 
 def row_counts(db: Path, tables: Iterable[str], prefix: str = "") -> dict[str, int]:
@@ -183,6 +215,16 @@ def same_checks(first: dict[str, Any], later: dict[str, Any]) -> bool:
     return bool(first["check"] == later["check"])
 
 
+def agree_within(*approx: str, rel: float = 1e-6) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+    """The ``agree`` of :func:`compare` for checks equal in every key but the floating sums named in
+    ``approx``, which may differ by ``rel`` relative (of at least 1)."""
+    def agree(ci: dict[str, Any], cs: dict[str, Any]) -> bool:
+        return (ci.keys() == cs.keys() and all(ci[k] == cs[k] for k in cs if k not in approx)
+                and all(abs(ci[k] - cs[k]) <= rel * max(1.0, abs(cs[k])) for k in approx))
+
+    return agree
+
+
 def summarise(results: dict[str, dict[str, Any]], process: bool = False) -> dict[str, dict[str, Any]]:
     """Per variant: min, median and every time (s, 3 decimals) and the peak RSS (MB); with
     ``process`` also the median whole-process time."""
@@ -217,6 +259,24 @@ def finish(summary: dict[str, Any], same: bool, a: argparse.Namespace,
         raise SystemExit("the two variants disagree")
     if a.record:
         record(summary, a)
+
+
+def compare(script: str, warehouse: Path, a: argparse.Namespace, head: dict[str, Any],
+            agree: Callable[[dict[str, Any], dict[str, Any]], bool],
+            record: Callable[[dict[str, Any], argparse.Namespace], None]) -> None:
+    r"""The common course of an Ibis-vs-SQL benchmark after its setup: ``sql`` and ``ibis``
+    :func:`interleave`\ d (every repetition of a variant with the same checks), then the summary —
+    ``head``, whether ``agree(ibis check, sql check)``, the SQL variant's check, the 1-minute load
+    before and after, each variant's times (:func:`summarise`) and the Ibis / SQL :func:`ratios` —
+    printed and, with ``--record``, recorded (:func:`finish`)."""
+    results, (load_before, load_after) = interleave(script, warehouse, ("sql", "ibis"), a.repeat, a.threads,
+                                                    consistent=same_checks)
+    ci, cs = results["ibis"]["check"], results["sql"]["check"]
+    same = agree(ci, cs)
+    summary = {**head, "same_results": same, "check": cs, "load": [round(load_before[0], 2), round(load_after[0], 2)],
+               **summarise(results)}
+    summary.update(ratios(summary))
+    finish(summary, same, a, record, detail={"ibis": ci})
 
 
 # ----------------------------------------------------------------------------- the machine, for the results files

@@ -26,118 +26,15 @@ Run: ``python bench/api_load.py [--firms 50000] [--duration 30] [--store both] [
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from _serve import YEAR, grant, load_args, machine, service, stores, watch_load
+
 ROOT = Path(__file__).resolve().parent
-REPO = ROOT.parent
-YEAR = 2024
-PASSWORD = "bench-password-123"
-
-
-def zhizao(home: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
-    exe = Path(sys.executable).with_name("zhizao")
-    cmd = [str(exe) if exe.exists() else "zhizao", "--home", str(home), *args]
-    r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False, env=env)
-    if r.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr}")
-    return r.stdout
-
-
-def synthetic_run(home: Path, firms: int, store_url: str | None = None) -> tuple[str, list[str]]:
-    """Register a carbon run of ``firms`` synthetic firms (vectorised with numpy/Arrow)."""
-    import numpy as np
-    import pyarrow as pa
-
-    from zhizao import runs
-    from zhizao.codes.credit_code import ALPHABET, WEIGHTS
-    from zhizao.methodology import find
-    from zhizao.settings import load_settings
-
-    rng = np.random.default_rng(7)
-    idx = np.arange(firms)
-    # 17 characters: authority 9, type 1, region, then a base-31 serial; check character computed vectorised
-    regions = np.array(["330102", "330105", "330106", "330108", "330109", "330110"])
-    region = regions[idx % len(regions)]
-    digits = np.stack([(idx // 31**k) % 31 for k in range(8)][::-1], axis=1)
-    alpha = np.array(list(ALPHABET))
-    body = np.array(["91" + r + "M" for r in region])
-    serial = np.array(["".join(row) for row in alpha[digits]])
-    first17 = np.char.add(body, serial)
-    table31 = np.zeros(256, dtype=np.int64)
-    table31[[ord(c) for c in ALPHABET]] = np.arange(31)
-    values = table31[np.frombuffer("".join(first17.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 17)]
-    check = alpha[(31 - (values @ np.array(WEIGHTS)) % 31) % 31]
-    codes = np.char.add(first17, check)
-    grade = rng.integers(1, 6, firms)
-    va = rng.uniform(100, 50_000, firms).round(2)
-    intensity = rng.uniform(0.05, 3.0, firms).round(4)
-    bench = rng.uniform(0.5, 1.5, firms).round(4)
-    colours = np.array(["深绿", "绿", "黄", "橙", "红"])
-    levels = np.array(["领先", "先进", "平均", "落后", "严重落后"])
-    table = pa.table({
-        "credit_code": codes, "name": np.char.add("基准测试企业", idx.astype(str)), "region_code": region,
-        "industry_code": np.where(idx % 2 == 0, "3311", "2611"), "year": np.full(firms, YEAR),
-        "emissions_t": (va * intensity).round(2), "value_added": va, "intensity": intensity,
-        "benchmark_intensity": bench, "k_value": (intensity / bench).round(4), "level": levels[grade - 1],
-        "grade": grade, "colour": colours[grade - 1], "neutrality_rate": rng.uniform(0, 0.2, firms).round(4),
-        "status": np.full(firms, "graded"), "reason": pa.nulls(firms, pa.string()),
-    })
-    settings = load_settings(home).ensure()
-    if store_url:
-        import dataclasses
-
-        settings = dataclasses.replace(settings, store_url=store_url)
-    run = runs.register(settings, "carbon", YEAR, find(None, "carbon", YEAR), "duckdb", [], table, 0.0,
-                        {"firms": firms}, ["基准测试用合成数据"])
-    return run.run_id, codes.tolist()
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return int(port)
-
-
-def wait_up(url: str, timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server did not come up at {url}")
-
-
-def login(base: str, username: str = "bench") -> str:
-    req = urllib.request.Request(f"{base}/api/auth/login", method="POST",
-                                 data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return str(json.loads(r.read())["token"])
-
-
-def grant(base: str, firm_token: str, bank: str) -> None:
-    body = {"bank_username": bank, "valid_from": f"{YEAR}-01-01", "valid_to": f"{YEAR + 4}-12-31"}
-    req = urllib.request.Request(f"{base}/api/consents", method="POST", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {firm_token}"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 201
 
 
 HEADER_LUA = """
@@ -185,66 +82,6 @@ def parse_wrk(out: str) -> dict:
             "socket_errors": sock.group(1).strip() if sock else ""}
 
 
-def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
-    return f"{os.cpu_count()} CPU ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}"
-
-
-class PgCluster:
-    """A throw-away PostgreSQL cluster on 127.0.0.1, as scripts/test.sh starts one."""
-
-    def __init__(self) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")
-                                                                              if x.isdigit()])
-        if not bins:
-            raise SystemExit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
-        self.bin = bins[-1]
-        self.dir = Path(tempfile_dir())
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def _as_postgres(self) -> list[str]:
-        return ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-
-    def start(self) -> str:
-        if os.getuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        subprocess.run([*self._as_postgres(), str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "zhizao",
-                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-        log = open(self.dir / "log", "wb")
-        self.proc = subprocess.Popen([*self._as_postgres(), str(self.bin / "postgres"), "-D", str(self.dir / "data"),
-                                      "-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.dir),
-                                      "-c", "max_connections=200"], stdout=log, stderr=log)
-        for _ in range(100):
-            if subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"]).returncode == 0:
-                break
-            time.sleep(0.2)
-        subprocess.run([str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "zhizao", "bench"],
-                       check=True)
-        return f"postgresql+psycopg://zhizao@127.0.0.1:{self.port}/bench"
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            # pg_ctl stops the postgres process itself (a signal to `runuser` did not reach it: the
-            # cluster outlived the bench)
-            subprocess.run([*self._as_postgres(), str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "stop",
-                            "-m", "fast", "-w"], capture_output=True, check=False)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def tempfile_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="zhizao-bench-pg.")
-
-
 ENDPOINTS = (
     ("grade", "grade lookup `GET /api/carbon/{year}/{code}` (city bearer, rotating codes)"),
     ("bank", "bank's audited read `GET /api/carbon/{year}/{code}` (bank bearer, consenting firm)"),
@@ -256,39 +93,17 @@ TARGETS = {"grade": (3000, 50), "bank": (1000, None), "carbon_page": (200, 500),
 
 
 def measure(store: str, firms: int, duration: int) -> dict:
-    home = ROOT / "data" / "api_load" / store
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    cluster = PgCluster() if store == "postgres" else None
-    env = os.environ.copy()
-    env.pop("ZHIZAO_STORE_URL", None)
-    server = None
-    try:
-        if cluster is not None:
-            env["ZHIZAO_STORE_URL"] = cluster.start()
-        t0 = time.perf_counter()
-        run_id, codes = synthetic_run(home, firms, env.get("ZHIZAO_STORE_URL"))
-        t_run = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pub = json.loads(zhizao(home, "publish", run_id, "--json", env=env))
-        t_pub = time.perf_counter() - t0
-        firm = codes[0]
-        zhizao(home, "users", "add", "bench", "--role", "city", "--json", stdin=PASSWORD + "\n", env=env)
-        zhizao(home, "users", "add", "firm", "--role", "enterprise", "--credit-code", firm, "--json",
-               stdin=PASSWORD + "\n", env=env)
-        zhizao(home, "users", "add", "bank", "--role", "bank", "--json", stdin=PASSWORD + "\n", env=env)
-        print(f"[{store}] registered {run_id} in {t_run:.1f} s; published {pub['rows']:,} rows in {t_pub:.1f} s",
-              file=sys.stderr)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        exe = Path(sys.executable).with_name("zhizao")
-        # the server's own log in a file: an unread pipe fills up and stalls the server
-        server_log = open(home / "server.log", "w")
-        server = subprocess.Popen([str(exe), "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, stdout=server_log, stderr=server_log, text=True)
-        wait_up(f"{base}/healthz")
-        city, bank = login(base), login(base, "bank")
-        grant(base, login(base, "firm"), "bank")
+    with service("api_load", store, firms) as svc:
+        firm = svc.codes[0]
+        svc.add_user("bench", "--role", "city")
+        svc.add_user("firm", "--role", "enterprise", "--credit-code", firm)
+        svc.add_user("bank", "--role", "bank")
+        print(f"[{store}] registered {svc.run_id} in {svc.register_s:.1f} s; published {svc.published_rows:,} rows "
+              f"in {svc.publish_s:.1f} s", file=sys.stderr)
+        base = svc.serve()
+        city, bank = svc.login("bench"), svc.login("bank")
+        grant(base, svc.login("firm"), "bank")
+        home, codes = svc.home, svc.codes
         sample = codes[:: max(1, len(codes) // 5000)][:5000]
         scripts = {}
         scripts["grade"] = home / "grade.lua"
@@ -305,22 +120,11 @@ def measure(store: str, firms: int, duration: int) -> dict:
                 print(warm["raw"], file=sys.stderr)
         results = {}
         for name, _label in ENDPOINTS:
-            before = os.getloadavg()[0]
-            r = run_wrk(urls[name], duration, scripts.get(name))
-            results[name] = r | {"load_before": before, "load_after": os.getloadavg()[0]}
+            r = results[name] = watch_load(lambda name=name: run_wrk(urls[name], duration, scripts.get(name)))
             print(f"[{store}] {name}: {r['rps']:,.0f}/s p99 {r['p99']} ms non-2xx {r['non_2xx']} {r['socket_errors']} "
-                  f"(load {before:.1f} → {os.getloadavg()[0]:.1f})", file=sys.stderr)
-        return {"store": store, "run_id": run_id, "rows": pub["rows"], "publish_s": t_pub, "results": results}
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if cluster is not None:
-            cluster.stop()
+                  f"(load {r['load_before']:.1f} → {r['load_after']:.1f})", file=sys.stderr)
+        return {"store": store, "run_id": svc.run_id, "rows": svc.published_rows, "publish_s": svc.publish_s,
+                "results": results}
 
 
 def met(name: str, r: dict) -> bool:
@@ -330,19 +134,10 @@ def met(name: str, r: dict) -> bool:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--firms", type=int, default=50_000)
-    ap.add_argument("--duration", type=int, default=30)
-    ap.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
-    ap.add_argument("--record", action="store_true")
-    args = ap.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian package `wrk`: apt-get install wrk)")
-    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a killed bench still stops its server and cluster
+    args = load_args(50_000, 30, (__doc__ or "").splitlines()[0]).parse_args()
     from zhizao.web.cli import default_workers
 
-    done = [measure(store, args.firms, args.duration) for store in stores]
+    done = [measure(store, args.firms, args.duration) for store in stores(args)]
     if args.record:
         today = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         cmd = f"python bench/api_load.py --firms {args.firms} --duration {args.duration} --store {args.store} --record"

@@ -28,18 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import (
-    build_scale_warehouse,
-    child_mode,
-    finish,
-    interleave,
-    machine_line,
-    ratios,
-    standard_args,
-    summarise,
-    time_variant,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -48,7 +37,7 @@ TABLES = ("enterprises", "statistics_annual", "energy", "zero_carbon")
 
 # ----------------------------------------------------------------------------- setup
 def build_warehouse(data_dir: Path, firms: int) -> Path:
-    return build_scale_warehouse(data_dir, firms, (YEAR,), TABLES)
+    return common.build_scale_warehouse(data_dir, firms, (YEAR,), TABLES)
 
 
 # ----------------------------------------------------------------------------- the hand-written SQL
@@ -182,7 +171,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     from zhizao.methodology import find
 
     m = find(None, "carbon", YEAR)
-    times, table, compile_s = time_variant(variant, warehouse, repeat, threads,
+    times, table, compile_s = common.time_variant(variant, warehouse, repeat, threads,
                                            lambda eng: evaluate(eng.tables(TABLES), m, YEAR), hand_sql(m, YEAR),
                                            compile_too=True)
     import pyarrow.compute as pc
@@ -203,13 +192,12 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    ap = standard_args(500_000)
+    ap = common.standard_args(500_000)
     ap.add_argument("--note", default="", help="a remark recorded with the results (e.g. machine load)")
-    a = ap.parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(ap, run_variant, "carbon")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"carbon-{a.firms}"
-    data.mkdir(parents=True, exist_ok=True)
+    data = a.data
     wh = build_warehouse(data, a.firms)
     setup_s = json.loads((data / "setup.json").read_text())["setup_s"] if (data / "setup.json").exists() else None
     manifest = data / "parquet" / "manifest.json"
@@ -218,12 +206,12 @@ def main() -> None:
     energy_rows = con.execute(f"SELECT count(*) FROM energy WHERE year(month) = {YEAR}").fetchone()[0]  # type: ignore[index]
     firms = con.execute("SELECT count(*) FROM enterprises").fetchone()[0]  # type: ignore[index]
     con.close()
-    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads)
+    results, (load_before, load_after) = common.interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads)
     ci, cs = results["ibis"]["check"], results["sql"]["check"]
     same = (ci["rows"] == cs["rows"] and ci["graded"] == cs["graded"] and ci["grades"] == cs["grades"]
             and ci["columns"] == cs["columns"] and abs(ci["sum_k"] - cs["sum_k"]) <= 1e-6 * max(1, abs(cs["sum_k"]))
             and abs(ci["sum_emissions_t"] - cs["sum_emissions_t"]) <= 1e-6 * abs(cs["sum_emissions_t"]))
-    stats = summarise(results)
+    stats = common.summarise(results)
     for v, r in results.items():
         stats[v]["build_compile_s"] = [round(x, 3) for x in r.get("compile", [])]
     summary = {
@@ -231,8 +219,8 @@ def main() -> None:
         "check": cs, **stats,
         "load_avg_1min": [round(load_before[0], 1), round(load_after[0], 1)], "note": a.note,
     }
-    summary.update(ratios(summary))
-    finish(summary, same, a, record)
+    summary.update(common.ratios(summary))
+    common.finish(summary, same, a, record)
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
@@ -242,7 +230,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: annual 工业碳效码 evaluation, {s['firms']:,} firms
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {machine_line()}
+- Machine: {common.machine_line()}
 - Load: 1-minute load average {s['load_avg_1min'][0]} at the start, {s['load_avg_1min'][1]} at the end
   (other work was running on the machine: timings are noisy; compare the variants within this run). {s['note']}
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -273,7 +261,7 @@ Rerun (from the repository root, venv active; the first run generates the data u
 
     python bench/carbon_eval.py --firms {s['firms']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    write_result("carbon_eval.md", text)
+    common.write_result("carbon_eval.md", text)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from _common import build_scale_warehouse
+from _common import build_scale_warehouse, cpu_model
 
 ROOT = Path(__file__).resolve().parent
 YEARS = (2022, 2023)
@@ -171,7 +171,7 @@ def main() -> None:
         "",
         f"Recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit `{_commit()}`.",
         "",
-        f"- Machine: {_cpu()}, {os.cpu_count()} cores, Linux {platform.release()}",
+        f"- Machine: {cpu_model()}, {os.cpu_count()} cores, Linux {platform.release()}",
         f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}",
         f"- Load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the timed runs: the machine "
         "was shared, so compare the two variants of the same run (they alternate), not absolute times",
@@ -206,16 +206,6 @@ def _commit() -> str:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

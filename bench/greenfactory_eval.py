@@ -31,19 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import (
-    child_mode,
-    finish,
-    interleave,
-    machine_line,
-    ratios,
-    row_counts,
-    same_checks,
-    standard_args,
-    summarise,
-    time_variant,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2025
@@ -68,10 +56,7 @@ def build_warehouse(data_dir: Path, firms: int) -> Path:
     if wh.exists():
         return wh
     m = _methodology()
-    tmp = wh.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
+    with common.new_duckdb(wh) as con:
         ensure_schema(con)
         con.execute("SELECT setseed(0.36132)")
         con.execute(f"""CREATE TEMP TABLE f AS SELECT i,
@@ -118,10 +103,6 @@ def build_warehouse(data_dir: Path, firms: int) -> Path:
         ins("green_requirements", " UNION ALL ".join(
             f"SELECT credit_code, {YEAR} AS year, '{r}' AS requirement, random() > 0.01 AS met FROM f"
             for r in REQUIREMENTS))
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(wh)
     return wh
 
 
@@ -254,7 +235,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     from zhizao.greenfactory import evaluate
 
     m = _methodology()
-    times, table, _ = time_variant(variant, warehouse, repeat, threads,
+    times, table, _ = common.time_variant(variant, warehouse, repeat, threads,
                                    lambda eng: evaluate(eng.tables(TABLES), m, YEAR), hand_sql(m, YEAR))
     import pyarrow.compute as pc
 
@@ -276,26 +257,14 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    a = standard_args(500_000).parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(common.standard_args(500_000), run_variant, "greenfactory")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"greenfactory-{a.firms}"
-    data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    wh = build_warehouse(data, a.firms)
-    setup_s = time.perf_counter() - t0
-    sizes = row_counts(wh, TABLES)
-    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads,
-                                                    consistent=same_checks)
-    ci, cs = results["ibis"]["check"], results["sql"]["check"]
-    same = (all(ci[k] == cs[k] for k in ("rows", "status", "stars", "derived_differs", "firm_stars_sha256", "columns"))
-            and abs(ci["sum_score"] - cs["sum_score"]) <= 1e-6 * max(1.0, abs(cs["sum_score"])))
-    summary = {
-        "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": cs,
-        "load": [round(load_before[0], 2), round(load_after[0], 2)], **summarise(results),
-    }
-    summary.update(ratios(summary))
-    finish(summary, same, a, record, detail={"ibis": ci})
+    wh = build_warehouse(a.data, a.firms)
+    setup_s = round(time.perf_counter() - t0, 1)
+    head = {"sizes": common.row_counts(wh, TABLES), "setup_s": setup_s}
+    common.compare(__file__, wh, a, head, common.agree_within("sum_score"), record)
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
@@ -306,7 +275,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: 星级绿色工厂 scoring, {sz['enterprises']:,} firms × 15 supplied indicators
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {machine_line()};
+- Machine: {common.machine_line()};
   load average {s['load'][0]} before and {s['load'][1]} after the timed runs (a shared machine: other jobs
   were running, absolute times are inflated; the ratio of the interleaved variants is what this measures)
 - Software: Python {sys.version.split()[0]}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}
@@ -332,7 +301,7 @@ stars {c['stars']}, Σscore {c['sum_score']:,}, {c['derived_differs']:,} firms w
 differs from the derived one beyond the tolerance, identical (credit code, status, stars) of every firm
 (sha256 `{c['firm_stars_sha256'][:16]}…`).
 """
-    write_result("greenfactory_eval.md", text)
+    common.write_result("greenfactory_eval.md", text)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from _common import cpu_model, mem_total_kb
 from zhizao.codes.credit_code import make
 from zhizao.ingest import import_file
 from zhizao.settings import load_settings
@@ -120,21 +121,9 @@ def bare_read(csv: Path, db: Path) -> float:
 
 
 def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu or platform.processor()}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}"
+    kb = mem_total_kb()
+    mem = f"{kb / 1024 / 1024:.0f} GiB RAM" if kb else ""
+    return f"{cpu_model()}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}"
 
 
 def load_average() -> str:

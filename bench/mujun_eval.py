@@ -33,20 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import (
-    build_scale_warehouse,
-    child_mode,
-    finish,
-    interleave,
-    machine_line,
-    ratios,
-    row_counts,
-    same_checks,
-    standard_args,
-    summarise,
-    time_variant,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2023
@@ -78,7 +65,7 @@ def _leases_and_shared_parcels(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_warehouse(data_dir: Path, firms: int) -> Path:
     # the carbon benchmark's generated city is reused when present
-    return build_scale_warehouse(data_dir, firms, (YEAR,), TABLES, src=ROOT / "data" / f"carbon-{firms}" / "parquet",
+    return common.build_scale_warehouse(data_dir, firms, (YEAR,), TABLES, src=ROOT / "data" / f"carbon-{firms}" / "parquet",
                                  adjust=_leases_and_shared_parcels)
 
 
@@ -304,7 +291,7 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     from zhizao.mujun import evaluate
 
     m = find(METHODOLOGY, "mujun", YEAR)
-    times, table, _ = time_variant(variant, warehouse, repeat, threads,
+    times, table, _ = common.time_variant(variant, warehouse, repeat, threads,
                                    lambda eng: evaluate(eng.tables(INPUTS), m, YEAR), hand_sql(m, YEAR))
     import pyarrow.compute as pc
 
@@ -327,27 +314,14 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    a = standard_args(500_000).parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(common.standard_args(500_000), run_variant, "mujun")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"mujun-{a.firms}"
-    data.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    wh = build_warehouse(data, a.firms)
-    setup_s = time.perf_counter() - t0
-    sizes = row_counts(wh, TABLES)
-    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads,
-                                                    consistent=same_checks)
-    ci, cs = results["ibis"]["check"], results["sql"]["check"]
-    same = (all(ci[k] == cs[k] for k in ("rows", "status", "classes", "tracks", "merged_units",
-                                         "firm_classes_sha256", "columns"))
-            and abs(ci["sum_score"] - cs["sum_score"]) <= 1e-6 * max(1.0, abs(cs["sum_score"])))
-    summary = {
-        "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": cs,
-        "load": [round(load_before[0], 2), round(load_after[0], 2)], **summarise(results),
-    }
-    summary.update(ratios(summary))
-    finish(summary, same, a, record, detail={"ibis": ci})
+    wh = build_warehouse(a.data, a.firms)
+    setup_s = round(time.perf_counter() - t0, 1)
+    head = {"sizes": common.row_counts(wh, TABLES), "setup_s": setup_s}
+    common.compare(__file__, wh, a, head, common.agree_within("sum_score"), record)
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
@@ -358,7 +332,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: annual 亩均效益综合评价, {sz['enterprises']:,} firms
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {machine_line()};
+- Machine: {common.machine_line()};
   load average {s['load'][0]} before and {s['load'][1]} after the timed runs (the machine is shared:
   other jobs were running, so absolute times are inflated; the ratio is what this measures)
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -393,7 +367,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 """
     # the reference size keeps its file; another size is recorded beside it
     name = "mujun_eval.md" if sz["enterprises"] == 500_000 else f"mujun_eval_{sz['enterprises'] // 1000}k.md"
-    write_result(name, text)
+    common.write_result(name, text)
 
 
 if __name__ == "__main__":

@@ -36,18 +36,7 @@ from typing import Any
 
 import duckdb
 
-from _common import (
-    child_mode,
-    finish,
-    interleave,
-    machine_line,
-    ratios,
-    row_counts,
-    standard_args,
-    summarise,
-    warm_sql_cache,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2024
@@ -125,11 +114,9 @@ def ruleset() -> dict[str, Any]:
 def build(path: Path, firms: int) -> Path:
     if path.exists():
         return path
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    r = "','".join(REGIONS)
-    con.execute(f"""
+    with common.new_duckdb(path) as con:
+        r = "','".join(REGIONS)
+        con.execute(f"""
       CREATE TABLE enterprises AS SELECT printf('91330500MA%08d', i) AS credit_code, printf('企业%d', i) AS name,
         (['{r}'])[1 + (hash(i) % 5)::INT] AS region_code, '3670' AS industry_code, DATE '2010-01-01' AS founded_on
       FROM range({firms}) t(i);
@@ -152,10 +139,7 @@ def build(path: Path, firms: int) -> Path:
         FROM enterprises WHERE hash(credit_code || 'x') % 10 <> 0;
       CREATE TABLE carbon_grades AS SELECT credit_code, 1 + (hash(credit_code || 'g') % 5)::BIGINT AS grade
         FROM enterprises WHERE hash(credit_code || 'y') % 8 <> 0;
-      CHECKPOINT;
-    """)
-    con.close()
-    tmp.rename(path)
+        """)
     return path
 
 
@@ -360,18 +344,17 @@ def _by_eligible(rows: list[list[str]]) -> dict[str, int]:
 
 
 def main() -> None:
-    a = standard_args(500_000, variants=VARIANTS).parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(common.standard_args(500_000, variants=VARIANTS), run_variant, "policies")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"policies-{a.firms}"
-    data.mkdir(parents=True, exist_ok=True)
+    data = a.data
     t0 = time.perf_counter()
     path = build(data / "policies.duckdb", a.firms)
     setup_s = time.perf_counter() - t0
-    sizes = row_counts(path, ("enterprises", "statistics_annual", "tax", "energy", "land", "mujun_classes",
+    sizes = common.row_counts(path, ("enterprises", "statistics_annual", "tax", "energy", "land", "mujun_classes",
                               "carbon_grades"))
-    env_warm = warm_sql_cache(__file__, data, path, a.threads)
-    results, (load_before, load_after) = interleave(
+    env_warm = common.warm_sql_cache(__file__, data, path, a.threads)
+    results, (load_before, load_after) = common.interleave(
         __file__, path, VARIANTS, a.repeat, a.threads, env={"ibis-warm": env_warm},
         consistent=lambda first, r: first["check"] == r["check"] and _close(first["rows"], r["rows"]))
     same = all(results[v]["check"] == results["sql"]["check"] and _close(results[v]["rows"], results["sql"]["rows"])
@@ -379,11 +362,11 @@ def main() -> None:
     s: dict[str, Any] = {
         "sizes": sizes, "setup_s": round(setup_s, 1), "same_results": same, "check": results["sql"]["check"],
         "load": [[round(x, 2) for x in load_before], [round(x, 2) for x in load_after]],
-        **summarise(results, process=True),
+        **common.summarise(results, process=True),
     }
     for v in ("ibis", "ibis-warm"):
-        s[v].update(ratios(s, v, process=True))
-    finish(s, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
+        s[v].update(common.ratios(s, v, process=True))
+    common.finish(s, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
 
 
 def record(s: dict[str, Any], a: argparse.Namespace) -> None:
@@ -393,7 +376,7 @@ def record(s: dict[str, Any], a: argparse.Namespace) -> None:
     text = f"""# Benchmark: 免申即享 matching, {sz['enterprises']:,} firms × 50 policy items
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {machine_line()};
+- Machine: {common.machine_line()};
   load average (1, 5, 15 min) {s['load'][0]} before and {s['load'][1]} after the timed runs — the
   machine is shared by several engineers' jobs, so absolute times are inflated; the ratio is what
   this measures
@@ -430,7 +413,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 
     python bench/policies_match.py --firms {sz['enterprises']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    write_result("policies_match.md", text)
+    common.write_result("policies_match.md", text)
 
 
 if __name__ == "__main__":

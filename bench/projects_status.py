@@ -35,18 +35,7 @@ from typing import Any
 
 import duckdb
 
-from _common import (
-    child_mode,
-    finish,
-    interleave,
-    machine_line,
-    ratios,
-    row_counts,
-    same_checks,
-    standard_args,
-    summarise,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 AS_OF = dt.date(2024, 6, 30)
@@ -63,11 +52,8 @@ def build_warehouse(data_dir: Path, n: int) -> Path:
     wh = data_dir / "warehouse.duckdb"
     if wh.exists():
         return wh
-    tmp = wh.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
     t0 = time.perf_counter()
-    try:
+    with common.new_duckdb(wh) as con:
         ensure_schema(con)
         regions = "[" + ", ".join(f"'{r}'" for r in REGIONS) + "]"
         con.execute(f"""
@@ -148,10 +134,6 @@ def build_warehouse(data_dir: Path, n: int) -> Path:
             SELECT project_id, CAST(date_trunc('month', a1) + INTERVAL (m) MONTH AS DATE), 300.0, 5, i * 12 + m, true
             FROM ac, range(12) r(m) WHERE i % 10 = 0 AND a1 IS NOT NULL
         """)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(wh)
     (data_dir / "setup.json").write_text(json.dumps({"setup_s": round(time.perf_counter() - t0, 1)}))
     return wh
 
@@ -288,29 +270,16 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     from zhizao.projects.methodology import load
 
     m = load()
-    times: list[float] = []
-    status = account = None
-    if variant == "ibis":
-        from zhizao.engine.duckdb_engine import DuckDBEngine
 
-        eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            t = query.inputs(eng)
-            status = eng.to_pyarrow(query.status_expr(t, m, AS_OF))
-            rows = lifecycle.account_rows(query.cases_expr(t, m), t["projects"], D1, D2)
-            account = eng.to_pyarrow(lifecycle.account_summary(rows, ["region_code", "stall"]))
-            times.append(time.perf_counter() - t0)
-        eng.close()
-    else:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        con.execute(f"SET threads = {threads}")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            status = con.sql(status_sql(m, AS_OF)).to_arrow_table()
-            account = con.sql(account_sql(m, D1, D2)).to_arrow_table()
-            times.append(time.perf_counter() - t0)
-        con.close()
+    def ibis_job(eng: Any) -> tuple[pa.Table, pa.Table]:
+        t = query.inputs(eng)
+        status = eng.to_pyarrow(query.status_expr(t, m, AS_OF))
+        rows = lifecycle.account_rows(query.cases_expr(t, m), t["projects"], D1, D2)
+        return status, eng.to_pyarrow(lifecycle.account_summary(rows, ["region_code", "stall"]))
+
+    times, (status, account) = common.run_timed(
+        variant, warehouse, repeat, threads, ibis_job,
+        lambda con: (con.sql(status_sql(m, AS_OF)).to_arrow_table(), con.sql(account_sql(m, D1, D2)).to_arrow_table()))
     assert isinstance(status, pa.Table) and isinstance(account, pa.Table)
 
     def counts(col: str) -> dict[str, int]:
@@ -333,24 +302,14 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    a = standard_args(1_000_000, size="projects").parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(common.standard_args(1_000_000, size="projects"), run_variant, "projects", size="projects")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"projects-{a.projects}"
-    data.mkdir(parents=True, exist_ok=True)
-    wh = build_warehouse(data, a.projects)
-    setup_s = json.loads((data / "setup.json").read_text())["setup_s"]
-    sizes = row_counts(wh, ("projects", "project_milestones", "project_disposals", "project_investment"), prefix="fact_")
-    results, (load_before, load_after) = interleave(__file__, wh, ("sql", "ibis"), a.repeat, a.threads,
-                                                    consistent=same_checks)
-    ci, cs = results["ibis"]["check"], results["sql"]["check"]
-    same = ci == cs
-    summary = {
-        "sizes": sizes, "setup_s": setup_s, "same_results": same, "check": cs,
-        "load": [round(load_before[0], 2), round(load_after[0], 2)], **summarise(results),
-    }
-    summary.update(ratios(summary))
-    finish(summary, same, a, record, detail={"ibis": ci})
+    wh = build_warehouse(a.data, a.projects)
+    head = {"sizes": common.row_counts(wh, ("projects", "project_milestones", "project_disposals", "project_investment"),
+                                       prefix="fact_"),
+            "setup_s": json.loads((a.data / "setup.json").read_text())["setup_s"]}
+    common.compare(__file__, wh, a, head, lambda ci, cs: ci == cs, record)
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
@@ -361,7 +320,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
     text = f"""# Benchmark: project lifecycle and 破五未 account, {sz['projects']:,} projects × 6 milestones
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
-- Machine: {machine_line()};
+- Machine: {common.machine_line()};
   load average {s['load'][0]} before and {s['load'][1]} after the timed runs (the machine is shared:
   other jobs were running, so absolute times are inflated; the ratio is what this measures)
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
@@ -391,7 +350,7 @@ Rerun (from the repository root, venv active; the first run builds the data unde
 
     python bench/projects_status.py --projects {sz['projects']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    write_result("projects_status.md", text)
+    common.write_result("projects_status.md", text)
 
 
 if __name__ == "__main__":

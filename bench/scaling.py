@@ -223,16 +223,15 @@ def machine() -> dict[str, Any]:
     import duckdb
     import ibis
 
-    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
+    from _common import cpu_model, mem_total_kb
+
     try:
         import pyspark
 
         spark = pyspark.__version__
     except ImportError:
         spark = "-"
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1),
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gb": round(mem_total_kb() / 1024 / 1024, 1),
             "python": platform.python_version(), "duckdb": duckdb.__version__, "ibis": ibis.__version__,
             "pyspark": spark, "os": platform.platform()}
 

@@ -2,7 +2,7 @@
 default ``zhizao serve``, the store on SQLite and on PostgreSQL.
 
 Setup (not timed), per store: a fresh home under ``bench/data/serve_load/<store>``; a synthetic
-carbon run of ``--firms`` firms published with ``zhizao publish`` (``api_load.synthetic_run``);
+carbon run of ``--firms`` firms published with ``zhizao publish`` (``_serve.service``, as ``api_load.py``);
 the same firms imported into the warehouse with ``zhizao import enterprises`` (so profiles read
 it); accounts made with ``zhizao users add`` (city, a district, a firm, a bank, an auditor); the
 firm grants the bank a consent. ``--store postgres`` starts a throw-away PostgreSQL cluster on
@@ -32,18 +32,14 @@ Run: ``python bench/serve_load.py [--firms 20000] [--duration 10] [--store both]
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from api_load import PASSWORD, YEAR, PgCluster, free_port, login, machine, synthetic_run, wait_up, zhizao
+from _serve import YEAR, grant, load_args, machine, service, stores, watch_load
 
 ROOT = Path(__file__).resolve().parent
 
@@ -139,41 +135,19 @@ def wait_quiet(limit: float, tries: int) -> float:
 
 
 def measure(store: str, firms: int, duration: int, connections: int, quiet: float, tries: int) -> dict:
-    home = ROOT / "data" / "serve_load" / store
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    cluster = PgCluster() if store == "postgres" else None
-    env = os.environ.copy()
-    env.pop("ZHIZAO_STORE_URL", None)
-    server = None
-    try:
-        if cluster is not None:
-            env["ZHIZAO_STORE_URL"] = cluster.start()
-        run_id, codes = synthetic_run(home, firms, env.get("ZHIZAO_STORE_URL"))
-        zhizao(home, "publish", run_id, "--json", env=env)
-        zhizao(home, "import", "enterprises", str(enterprises_csv(home / "enterprises.csv", codes)), "--json", env=env)
+    with service("serve_load", store, firms) as svc:
+        home, codes = svc.home, svc.codes
+        svc.zhizao("import", "enterprises", str(enterprises_csv(home / "enterprises.csv", codes)), "--json")
         own = [c for c in codes if c[2:8] == "330102"]
         others = [c for c in codes if c[2:8] != "330102"]
         firm = own[0]
         for name, args in (("city", ["--role", "city"]), ("district", ["--role", "district", "--region", "330102"]),
                            ("firm", ["--role", "enterprise", "--credit-code", firm]), ("bank", ["--role", "bank"]),
                            ("auditor", ["--role", "auditor"])):
-            zhizao(home, "users", "add", name, *args, "--json", stdin=PASSWORD + "\n", env=env)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server_log = open(home / "server.log", "w")  # a file: an unread pipe stalls the server
-        server = subprocess.Popen([str(Path(sys.executable).with_name("zhizao")), "--home", str(home), "serve",
-                                   "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=server_log,
-                                  stderr=server_log)
-        wait_up(f"{base}/healthz")
-        tokens = {u: login(base, u) for u in ("city", "district", "firm", "bank", "auditor")}
-        body = {"bank_username": "bank", "valid_from": f"{YEAR}-01-01", "valid_to": f"{YEAR + 4}-12-31"}
-        import urllib.request
-
-        req = urllib.request.Request(f"{base}/api/consents", method="POST", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {tokens['firm']}"})
-        urllib.request.urlopen(req, timeout=30).close()
+            svc.add_user(name, *args)
+        base = svc.serve()
+        tokens = {u: svc.login(u) for u in ("city", "district", "firm", "bank", "auditor")}
+        grant(base, tokens["firm"], "bank")
         sample = codes[:: max(1, len(codes) // 2000)][:2000]
         missing = [c[:-1] + ("0" if c[-1] != "0" else "1") for c in own[:500]]  # a wrong check character: no firm
         paths = {
@@ -203,42 +177,24 @@ def measure(store: str, firms: int, duration: int, connections: int, quiet: floa
         load_start = wait_quiet(quiet, tries)
         results = {}
         for name, _label, expected in ENDPOINTS:
-            before = os.getloadavg()[0]
-            r = wrk(base + "/", scripts[name], duration, connections)
+            r = watch_load(lambda name=name: wrk(base + "/", scripts[name], duration, connections))
+            assert svc.server is not None
             unexpected = r["socket_errors"] + (r["non_2xx"] if expected == 200 else r["requests"] - r["non_2xx"])
-            results[name] = r | {"unexpected": unexpected, "rss_mb": tree_rss_mb(server.pid), "load_before": before,
-                                 "load_after": os.getloadavg()[0]}
+            results[name] = r | {"unexpected": unexpected, "rss_mb": tree_rss_mb(svc.server.pid)}
             print(f"[{store}] {name}: {r['rps']:,.0f}/s p50 {r['p50']} p95 {r['p95']} p99 {r['p99']} ms, "
                   f"unexpected {unexpected}, rss {results[name]['rss_mb']:.0f} MB "
-                  f"(load {before:.1f} → {os.getloadavg()[0]:.1f})", file=sys.stderr)
+                  f"(load {r['load_before']:.1f} → {r['load_after']:.1f})", file=sys.stderr)
         return {"store": store, "firms": firms, "results": results, "load_start": load_start}
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if cluster is not None:
-            cluster.stop()
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--firms", type=int, default=20_000)
-    ap.add_argument("--duration", type=int, default=10)
+    ap = load_args(20_000, 10, (__doc__ or "").splitlines()[0])
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--quiet-load", type=float, default=2.0)
     ap.add_argument("--quiet-tries", type=int, default=5)
-    ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian package `wrk`)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a killed bench still stops its server and cluster
-    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
-    done = [measure(s, args.firms, args.duration, args.connections, args.quiet_load, args.quiet_tries) for s in stores]
+    done = [measure(s, args.firms, args.duration, args.connections, args.quiet_load, args.quiet_tries)
+            for s in stores(args)]
     if not args.record:
         return
     from zhizao.web.cli import default_workers

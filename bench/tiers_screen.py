@@ -36,19 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from _common import (
-    build_scale_warehouse,
-    child_mode,
-    cpu_model,
-    finish,
-    interleave,
-    ratios,
-    row_counts,
-    standard_args,
-    summarise,
-    warm_sql_cache,
-    write_result,
-)
+import _common as common
 
 ROOT = Path(__file__).resolve().parent
 YEAR = 2024
@@ -237,21 +225,11 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
     from zhizao.cultivation.method import evaluate
 
     ms = rulesets()
-    times: list[float] = []
     check: dict[str, object] = {}
-    if variant in ("ibis", "ibis-warm"):
-        from zhizao.engine.duckdb_engine import DuckDBEngine
-
-        eng = DuckDBEngine(warehouse, read_only=True, threads=threads)
-        run = lambda m: eng.to_pyarrow(evaluate(eng.tables(TABLES), m, YEAR))  # noqa: E731
-    else:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        con.execute(f"SET threads = {threads}")
-        run = lambda m: con.sql(hand_sql(m, YEAR)).to_arrow_table()  # noqa: E731
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        tables = [(m, run(m)) for m in ms]
-        times.append(time.perf_counter() - t0)
+    times, tables = common.run_timed(
+        variant, warehouse, repeat, threads,
+        lambda eng: [(m, eng.to_pyarrow(evaluate(eng.tables(TABLES), m, YEAR))) for m in ms],
+        lambda con: [(m, con.sql(hand_sql(m, YEAR)).to_arrow_table()) for m in ms])
     for m, t in tables:
         counts = {str(g["values"]): int(g["counts"]) for g in pc.value_counts(t["outcome"]).to_pylist()}
         key = sorted(zip(t["credit_code"].to_pylist(), t["outcome"].to_pylist(), t["unmet_count"].to_pylist(),
@@ -262,21 +240,20 @@ def run_variant(variant: str, warehouse: Path, repeat: int, threads: int) -> dic
 
 
 def main() -> None:
-    a = standard_args(500_000, variants=VARIANTS).parse_args()
-    if child_mode(a, run_variant):
+    a = common.start(common.standard_args(500_000, variants=VARIANTS), run_variant, "tiers")
+    if a is None:
         return
-    data = a.data or ROOT / "data" / f"tiers-{a.firms}"
-    data.mkdir(parents=True, exist_ok=True)
+    data = a.data
     t0 = time.perf_counter()
-    wh = build_scale_warehouse(data, a.firms, (YEAR - 2, YEAR - 1, YEAR), ("enterprises", "statistics_annual", "tax"),
+    wh = common.build_scale_warehouse(data, a.firms, (YEAR - 2, YEAR - 1, YEAR), ("enterprises", "statistics_annual", "tax"),
                                adjust=add_facts_and_titles)
     setup_s = time.perf_counter() - t0
-    sizes = row_counts(wh, TABLES)
-    env_warm = warm_sql_cache(__file__, data, wh, a.threads)
-    results, (load_before, load_after) = interleave(__file__, wh, VARIANTS, a.repeat, a.threads,
+    sizes = common.row_counts(wh, TABLES)
+    env_warm = common.warm_sql_cache(__file__, data, wh, a.threads)
+    results, (load_before, load_after) = common.interleave(__file__, wh, VARIANTS, a.repeat, a.threads,
                                                     env={"ibis-warm": env_warm})
     same = all(results[v]["check"] == results["sql"]["check"] for v in VARIANTS)
-    stats = summarise(results, process=True)
+    stats = common.summarise(results, process=True)
     for v, r in results.items():
         stats[v]["process_s"] = [round(x, 3) for x in r["process"]]
     summary = {
@@ -285,12 +262,12 @@ def main() -> None:
         **stats,
     }
     for v in ("ibis", "ibis-warm"):
-        summary[v].update(ratios(summary, v, process=True))
-    finish(summary, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
+        summary[v].update(common.ratios(summary, v, process=True))
+    common.finish(summary, same, a, record, detail={v: results[v]["check"] for v in VARIANTS})
 
 
 def record(s: dict, a: argparse.Namespace) -> None:
-    cpu = cpu_model()
+    cpu = common.cpu_model()
     rows = "\n".join(f"| `{ref}` | {c['rows']:,} | " + ", ".join(f"{k} {v:,}" for k, v in c["outcome"].items()) + " |"
                      for ref, c in s["check"].items())
     names = {"sql": "plain DuckDB SQL", "ibis": "Ibis (zhizao), compiled in the process",
@@ -299,7 +276,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
         f"| {names[v]} | {s[v]['median_s']} | {s[v]['min_s']} | {s[v]['times_s']} | {s[v]['process_median_s']} | "
         f"{s[v]['peak_rss_mb']} | " + (f"{s[v]['ratio_median']}× / {s[v]['ratio_process']}×" if v != "sql" else "1") + " |"
         for v in VARIANTS)
-    write_result("tiers_screen.md", f"""# Tier screening: {a.firms:,} firms × {s['rulesets']} rule sets
+    common.write_result("tiers_screen.md", f"""# Tier screening: {a.firms:,} firms × {s['rulesets']} rule sets
 
 Every shipped tier rule set (the eagle template has no criteria) screened one after the other,
 Ibis (`zhizao.cultivation.evaluate`, the criteria engine) against the same measures and rules as
