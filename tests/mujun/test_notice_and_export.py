@@ -113,3 +113,21 @@ def test_the_conflict_export_names_sources_in_chinese(clients, city) -> None:  #
     text = "\n".join(str(c) for row in body for c in row)
     assert "statistics_annual" not in text and "." not in "".join(str(row[header.index("来源一")]) for row in body)
     assert clients["enterprise"].get("/monitoring/conflicts.xlsx").status_code == 403
+
+
+def _numbers(column: list) -> list[float]:  # type: ignore[type-arg]
+    return [float(str(x).replace(",", "")) for x in column if x not in (None, "", "—")]
+
+
+def test_the_mujun_export_keeps_the_page_s_sort(clients, city) -> None:  # type: ignore[no-untyped-def]
+    # the 亩均 page sorted by score (highest first): the export lists the track in that order
+    r = clients["city"].get("/mujun/export.xlsx", params={"year": 2024, "track": "above_scale", "sort": "-score"})
+    first = sheet_names(r.content)[0]
+    header, body = table_after(sheet_rows(r.content, first), "行政区划代码")
+    scores = _numbers([row[header.index("综合得分")] for row in body])
+    assert len(scores) >= 3 and scores == sorted(scores, reverse=True)
+    ranked = clients["city"].get("/mujun/export.xlsx", params={"year": 2024, "track": "above_scale"})
+    h2, b2 = table_after(sheet_rows(ranked.content, first), "行政区划代码")
+    keys = [(str(row[h2.index("行政区划代码")]), int(row[h2.index("排名")])) for row in b2
+            if row[h2.index("排名")] not in (None, "")]
+    assert len(keys) >= 3 and keys == sorted(keys)  # unsorted page: ranked within each district

@@ -44,9 +44,18 @@ def test_industry_and_region_codes_read_as_names() -> None:
 
 
 def test_dates_and_months() -> None:
-    assert fmt.date(dt.datetime(2024, 12, 1, 14, 30)) == "2024-12-01"
-    assert fmt.datetime(dt.datetime(2024, 12, 1, 14, 30, 5)) == "2024-12-01 14:30"
+    assert fmt.date(dt.date(2024, 12, 1)) == "2024-12-01"
+    assert fmt.date(dt.datetime(2024, 12, 1, 6, 30)) == "2024-12-01"
     assert fmt.month("2024-03") == "2024年3月"
+
+
+def test_stored_utc_times_are_shown_on_beijing_time() -> None:
+    # the store keeps naive UTC: 06:30:05 UTC is 14:30 in Beijing; 20:00 UTC is the next day there
+    assert fmt.datetime(dt.datetime(2024, 12, 1, 6, 30, 5)) == "2024-12-01 14:30"
+    assert fmt.datetime("2024-12-01T06:30:05") == "2024-12-01 14:30"
+    assert fmt.datetime(dt.datetime(2024, 12, 1, 6, 30, tzinfo=dt.UTC)) == "2024-12-01 14:30"
+    assert fmt.date(dt.datetime(2024, 12, 31, 20, 0)) == "2025-01-01"
+    assert fmt.datetime(None) == "—" and fmt.datetime(dt.date(2024, 12, 1)) == "2024-12-01"
 
 
 @given(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False))

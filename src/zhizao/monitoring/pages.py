@@ -137,8 +137,9 @@ NAMES = {"region": region_name, "industry": lambda c: f"{c} {industry_name(c)}" 
 
 @router.get("/monitoring/warnings.xlsx")
 def warnings_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                    month: str = "", region: str = "") -> Response:
-    """The month's warning list of the page's filters (month, district) as a spreadsheet."""
+                    month: str = "", region: str = "", sort: str = "") -> Response:
+    """The month's warning list of the page's filters (month, district) as a spreadsheet, in the
+    page's order."""
     from zhizao.monitoring.export import write_warnings
 
     forbid(user, *READ_ROLES)
@@ -148,6 +149,9 @@ def warnings_export(request: Request, user: PageUser, session: SessionDep, setti
                       lambda: power_list(settings, year, mon, region or None))
     except MonitoringError as exc:
         raise PageError(status_code=404, detail=str(exc)) from exc
+    order = SORTS.parse(sort)
+    if order != SORTS.default:
+        data = {**data, "firms": sort_rows(list(data["firms"]), order)}
     where = region_name(region) if region else "全市"
     title = f"{year}年{mon}月 用电预警企业名单（{where}）"
     notes = ["用电指数 = 本月用电量 ÷ 上年同月用电量 × 100。", f"共 {len(data['firms']):,} 家企业。"]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from zhizao import clock
 from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
 
 YearOpt = Annotated[int, typer.Option("--year", help="评价年度")]
@@ -73,7 +74,7 @@ def land_notice_cmd(ctx: typer.Context, year: YearOpt,
 
     settings = _store(ctx)
     d = _do(workflow.land_notice, settings, year, _who(by), days)
-    emit(d, as_json, _say(f"[green]用地面积公示[/] {year} 年度，至 {d['until']:%Y-%m-%d %H:%M}"))
+    emit(d, as_json, _say(f"[green]用地面积公示[/] {year} 年度，至 {clock.minutes(d['until'])}"))
 
 
 @mujun_app.command("land-notice-export")
@@ -120,7 +121,7 @@ def results_notice_cmd(ctx: typer.Context, year: YearOpt,
     settings = _store(ctx)
     d = _do(workflow.results_notice, settings, year, _who(by), days)
     emit(d, as_json, _say(f"[green]结果公示[/] {year} 年度（运行 {d['run_id']}），异议期至 "
-                          f"{d['objections_close_at']:%Y-%m-%d %H:%M}"))
+                          f"{clock.minutes(d['objections_close_at'])}"))
 
 
 @objection_app.command("add")
@@ -170,7 +171,7 @@ def objection_list_cmd(ctx: typer.Context, year: YearOpt,
 
         t = Table("编号", "企业", "事由", "提交人", "提交时间", "状态", "处理理由")
         for o in d["objections"]:
-            t.add_row(str(o["id"]), o["credit_code"], o["subject"], o["filed_by"], f"{o['filed_at']:%Y-%m-%d %H:%M}",
+            t.add_row(str(o["id"]), o["credit_code"], o["subject"], o["filed_by"], clock.minutes(o['filed_at']),
                       o["status"], o["decision_reason"] or "")
         out_console.print(t)
 
@@ -216,7 +217,7 @@ def status_cmd(ctx: typer.Context, year: YearOpt, as_json: JsonOpt = False) -> N
                           f"当前运行 {d['current_run_id'] or '—'}，异议 {d['objections']}")
         t = Table("步骤", "时间", "操作人", "运行", "异议")
         for s in d["steps"]:
-            t.add_row(s["label"], f"{s['at']:%Y-%m-%d %H:%M}", s["by"], s["run_id"] or "",
+            t.add_row(s["label"], clock.minutes(s['at']), s["by"], s["run_id"] or "",
                       str(s["objection_id"] or ""))
         out_console.print(t)
 

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from starlette.background import BackgroundTask
 
+from zhizao import clock
 from zhizao.mujun.profile import CLASS_HEX, mujun_labels
 from zhizao.store import publish
 from zhizao.store.models import Objection
@@ -127,6 +128,20 @@ ACTIONS = {
 }
 
 
+def _ordered(rows: list[dict[str, Any]], sort: str) -> tuple[list[dict[str, Any]], Sort, Sorts]:
+    """The rows in the order the page shows them (and its export keeps): ranked within region by
+    default, else the whole list sorted by the chosen column (an indicator: ``i.<id>``)."""
+    rows = sorted(rows, key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0,
+                                       r["credit_code"]))
+    indicator_ids = sorted({k for r in rows for k in (r.get("indicators") or {})})
+    sorts = Sorts({"rank": False, "city_rank": False, "name": False, "class": False, "score": True,
+                   **{f"i.{k}": True for k in indicator_ids}}, default=Sort("rank"))
+    order = sorts.parse(sort)
+    if order != sorts.default:  # the whole track's list, then the page
+        rows = sort_rows(rows, order, {f"i.{k}": functools.partial(_indicator, k) for k in indicator_ids})
+    return rows, order, sorts
+
+
 @router.get("/mujun", response_class=HTMLResponse)
 def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                year: int | None = None, track: str = "", region: str = "", cls: str = "", q: str = "",
@@ -155,13 +170,8 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
             track = "above_scale" if "above_scale" in tracks else tracks[0]
         rows = [r for r in all_rows if str(r.get("track")) == track] if track else all_rows
         city_ranks(rows)
-        rows.sort(key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0, r["credit_code"]))
+        rows, order, sorts = _ordered(rows, sort)
         indicator_ids = sorted({k for r in rows for k in (r.get("indicators") or {})})
-        sorts = Sorts({"rank": False, "city_rank": False, "name": False, "class": False, "score": True,
-                       **{f"i.{k}": True for k in indicator_ids}}, default=Sort("rank"))
-        order = sorts.parse(sort)
-        if order != sorts.default:  # the whole track's list, then the page
-            rows = sort_rows(rows, order, {f"i.{k}": functools.partial(_indicator, k) for k in indicator_ids})
         total = len(rows)
         lst = listing(page, total, {"year": y, "track": track, "region": region, "cls": cls, "q": q}, order, sorts)
         rows = [dict(r, region_name=region_name(r.get("region_code"))) for r in rows[lst.offset: lst.offset + PAGE_SIZE]]
@@ -267,7 +277,7 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
     rnd = _round(settings, year)
     window = ""
     if rnd and rnd.get("land_notice_until"):
-        window = f"公示截止：{rnd['land_notice_until']:%Y-%m-%d %H:%M}"
+        window = f"公示截止：{clock.minutes(rnd['land_notice_until'])}"
     audit(session, user, "export.mujun_land_notice", f"mujun:{year}", request=request,
           detail={"rows": table.num_rows, "region": region})
     folder = Path(tempfile.mkdtemp())
@@ -280,9 +290,10 @@ def land_notice_export(request: Request, user: PageUser, session: SessionDep, se
 @router.get("/mujun/export.xlsx")
 def results_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                    year: int | None = None, track: str = "", region: str = "", cls: str = "",
-                   q: str = "") -> Response:
+                   q: str = "", sort: str = "") -> Response:
     """The year's 亩均 results of the page's filters (district, class, firm; the track when one is
-    chosen) as the county lists: one sheet per track, ranked, indicators with units and points."""
+    chosen) as the county lists: one sheet per track, indicators with units and points; ranked,
+    or in the page's order when the page is sorted by another column."""
     forbid(user, "city", "district", "auditor")
     from zhizao.mujun.explain import methodology_of
     from zhizao.mujun.export import write_county_lists
@@ -296,6 +307,9 @@ def results_export(request: Request, user: PageUser, session: SessionDep, settin
     rows = _rows_in_scope(session, y, f, (region_scope(user), region, cls.strip(), q.strip(), user_attr(user, "role")))
     if track:
         rows = [r for r in rows if str(r.get("track")) == track]
+    for t in {str(r.get("track")) for r in rows}:  # ranks in the city within each track
+        city_ranks([r for r in rows if str(r.get("track")) == t])
+    rows, order, sorts = _ordered(rows, sort)
     m = methodology_of(settings, pub.run_id, y)
     where = region_name(region) if region else "全市"
     audit(session, user, "export.mujun", f"mujun:{y}", request=request,
@@ -303,7 +317,7 @@ def results_export(request: Request, user: PageUser, session: SessionDep, settin
                   "track": track or None})
     folder = Path(tempfile.mkdtemp())
     out = write_county_lists(folder / "mujun.xlsx", rows, m.model_dump(mode="json"), y,
-                             title=f"{where}；{m.title}")
+                             title=f"{where}；{m.title}", keep_order=order != sorts.default)
     return FileResponse(out, filename=f"{y}年度亩均效益评价结果-{where}.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhizao import runs
+from zhizao import clock, runs
 from zhizao.cliutil import dumps
 from zhizao.methodology import MethodologyError, find
 from zhizao.mujun.models import STAGES, MujunRound, MujunStep
@@ -169,7 +169,7 @@ def score(settings: Settings, year: int, user: str, *, engine: str | None = None
         _require(r, "land_notice", "scored", action="评价计算")
         until = r.land_notice_until
         if not force and r.stage == "land_notice" and until is not None and now < until:
-            raise WorkflowError(f"用地面积公示至 {until:%Y-%m-%d %H:%M} 结束，期满后才能评价计算"
+            raise WorkflowError(f"用地面积公示至 {clock.minutes(until)} 结束，期满后才能评价计算"
                                 "（确需提前请加 --force）")
         frozen = json.loads(r.frozen_batches)
         m = _methodology(r, year)
@@ -234,7 +234,7 @@ def add_objection(settings: Settings, year: int, credit_code: str, filed_by: str
         r = _round(s, year)
         _require(r, "results_notice", "corrected", action="提交异议")
         if r.objections_close_at is not None and now > r.objections_close_at:
-            raise WorkflowError(f"异议期已于 {r.objections_close_at:%Y-%m-%d %H:%M} 结束")
+            raise WorkflowError(f"异议期已于 {clock.minutes(r.objections_close_at)} 结束")
         from zhizao.store.publish import published
 
         row = published(s, METHOD, year, credit_code)
@@ -342,7 +342,7 @@ def publish_final(settings: Settings, year: int, user: str, *, force: bool = Fal
         if accepted_open:
             raise WorkflowError(f"有 {accepted_open} 件已采纳的异议尚未更正重算（先运行 correct）")
         if not force and r.objections_close_at is not None and now < r.objections_close_at:
-            raise WorkflowError(f"异议期至 {r.objections_close_at:%Y-%m-%d %H:%M} 结束，期满后才能正式发布"
+            raise WorkflowError(f"异议期至 {clock.minutes(r.objections_close_at)} 结束，期满后才能正式发布"
                                 "（确需提前请加 --force）")
         run_id = r.current_run_id
     assert run_id is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from zhizao import clock
 from zhizao.store.models import AuditEntry
 from zhizao.web.templating import ROLE_NAMES
 
@@ -93,8 +94,9 @@ def _value(v: Any) -> str:
     if isinstance(v, list):
         return f"{len(v)} 项" if len(v) > 5 else "、".join(_value(x) for x in v)
     text = str(v)
-    if len(text) >= 16 and text[4:5] == "-" and text[10:11] == "T":  # an ISO timestamp
-        return text[:16].replace("T", " ")
+    moment = clock.parse(v)
+    if moment is not None:  # a stored (UTC) time, shown on the city's clock
+        return clock.minutes(moment)
     if len(text) == 6 and text.isdigit():
         from zhizao.web.ui import region_name
 

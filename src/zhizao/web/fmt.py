@@ -26,6 +26,7 @@ import math
 import re
 from typing import Any
 
+from zhizao import clock
 from zhizao.codes import industries, regions
 
 DASH = "—"
@@ -114,23 +115,25 @@ def date(value: Any) -> str:
     """``2024-12-01`` for a date, datetime or ISO text."""
     if value is None or value == "":
         return DASH
-    if isinstance(value, _dt.datetime):
-        return value.strftime("%Y-%m-%d")
+    moment = clock.parse(value)
+    if moment is not None:
+        return f"{clock.local(moment):%Y-%m-%d}"
     if isinstance(value, _dt.date):
         return value.isoformat()
     return str(value)[:10]
 
 
 def datetime(value: Any) -> str:
-    """``2024-12-01 14:30`` (minutes; no seconds, no time zone suffix)."""
+    """``2024-12-01 14:30`` on the city's clock (:mod:`zhizao.clock`: stored times are UTC;
+    minutes, no seconds, no time zone suffix)."""
     if value is None or value == "":
         return DASH
-    if isinstance(value, _dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+    moment = clock.parse(value)
+    if moment is not None:
+        return clock.minutes(moment)
     if isinstance(value, _dt.date):
         return value.isoformat()
-    text = str(value).replace("T", " ")
-    return text[:16]
+    return str(value).replace("T", " ")[:16]
 
 
 def month(value: Any) -> str:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
+from zhizao import clock
 from zhizao.reports.xlsx import Sheet, write_workbook
 from zhizao.store import audit as audit_log
 from zhizao.web.audit_view import ACTIONS, FAMILIES, action_name, row
@@ -45,10 +46,6 @@ def _filters(user: str, action: str, since: str, until: str, firm: str) -> dict[
             "firm": firm.strip().upper() or None}
 
 
-#: the page and its export show and filter Beijing time (the log is kept in UTC)
-BEIJING = 8
-
-
 def _action_choices(session: Any) -> list[tuple[str, str]]:
     recorded = audit_log.actions(session)
     families = sorted({a.split(".", 1)[0] for a in recorded})
@@ -62,12 +59,12 @@ def audit_page(request: Request, user: PageUser, session: SessionDep, username: 
                since: str = "", until: str = "", firm: str = "", page: int = 1) -> Response:
     forbid(user, "auditor", "city")
     f = _filters(username, action, since, until, firm)
-    total, _ = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=1, offset=0)
+    total, _ = audit_log.entries(session, **f, utc_offset_h=clock.utc_offset_hours(), limit=1, offset=0)
     pages = pages_of(total)
     page = max(1, min(page, pages))
-    _, entries = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=PAGE_SIZE,
+    _, entries = audit_log.entries(session, **f, utc_offset_h=clock.utc_offset_hours(), limit=PAGE_SIZE,
                                    offset=(page - 1) * PAGE_SIZE)
-    rows = [row(e, BEIJING) for e in entries]
+    rows = [row(e, clock.utc_offset_hours()) for e in entries]
     audit_page_read(session, user, "page.audit", "audit", request,
                     detail={k: str(v) for k, v in f.items() if v} | {"page": page})
     params = query_string(username=username, action=action, since=f["since"], until=f["until"], firm=firm)
@@ -91,8 +88,9 @@ def audit_export(request: Request, user: PageUser, session: SessionDep, username
     """The filtered log as a spreadsheet (newest first, at most :data:`EXPORT_LIMIT` rows)."""
     forbid(user, "auditor", "city")
     f = _filters(username, action, since, until, firm)
-    total, entries = audit_log.entries(session, **f, utc_offset_h=BEIJING, limit=EXPORT_LIMIT, offset=0)
-    rows = [row(e, BEIJING) for e in entries]
+    total, entries = audit_log.entries(session, **f, utc_offset_h=clock.utc_offset_hours(),
+                                          limit=EXPORT_LIMIT, offset=0)
+    rows = [row(e, clock.utc_offset_hours()) for e in entries]
     for r in rows:
         r["at"] = r["at"].strftime("%Y-%m-%d %H:%M:%S") if r["at"] else ""
     labels = {"username": "用户", "action": "操作", "since": "起始日期", "until": "截止日期", "firm": "企业"}
