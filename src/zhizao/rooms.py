@@ -179,6 +179,22 @@ def by_method(method: str) -> Room:
     raise RoomError(f"未知评价方法: {method}")
 
 
+@cache
+def load_models() -> None:
+    """Import every room's SQLAlchemy models and configure the mappers, once per process.
+
+    Models must all be declared before the first session is used: a room's models imported
+    lazily by the first request that needs them race with another thread's query configuring
+    the mappers (``MujunRound.steps`` then fails to find ``MujunStep`` and every later query
+    of that process fails)."""
+    from sqlalchemy.orm import configure_mappers
+
+    for room in all_rooms():
+        if room.models:
+            resolve(room.models)
+    configure_mappers()
+
+
 def template_dirs() -> list[Path]:
     return [r.folder / "templates" for r in all_rooms() if r.templates and (r.folder / "templates").is_dir()]
 

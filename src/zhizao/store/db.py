@@ -71,10 +71,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def engine_for(url: str) -> Engine:
-    """One pooled engine per URL per process."""
+    """One pooled engine per URL per process (the first also declares every room's models)."""
     with _lock:
         eng = _engines.get(url)
         if eng is None:
+            from zhizao import rooms
+
+            rooms.load_models()
             if url.startswith("sqlite"):
                 eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
                                     **pool_options(url))
