@@ -46,6 +46,32 @@ class Capability:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: the words every method's counts and comparisons share (a method's own come from its
+#: ``extra``: ``headers`` field → title, ``status_titles`` status → title, ``value_titles``
+#: field → value → title)
+COMMON_FIELDS = {"firms": "企业数", "status": "评价状态"}
+COMMON_VALUES = {"status": {"graded": "已评级", "ungraded": "未评级", "held": "待核"}}
+
+
+def field_title(cap: Capability | None, name: str) -> str:
+    """A result field as people call it (``class`` → 亩均的“分类”); never the internal name."""
+    headers: Mapping[str, str] = cap.extra.get("headers", {}) if cap else {}
+    return headers.get(name) or COMMON_FIELDS.get(name) or "结果"
+
+
+def value_title(cap: Capability | None, name: str, value: Any) -> str:
+    """A counted or compared value as people call it (``not_evaluated`` → 不参评); grades, classes
+    and numbers stay as they are."""
+    if value is None or str(value) == "None":
+        return "无"
+    table: dict[str, str] = dict(COMMON_VALUES.get(name, {}))
+    if cap is not None:
+        if name == "status":
+            table.update(cap.extra.get("status_titles", {}))
+        table.update(cap.extra.get("value_titles", {}).get(name, {}))
+    return table.get(str(value), str(value))
+
+
 def rows(cap: Capability, table: pa.Table, methodology: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """A run's CONTRACT.md rows. A capability whose rows depend on its methodology (a rule set
     naming its criteria: ``extra["rows_take_methodology"]``) gets the run's methodology too."""

@@ -278,11 +278,12 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
         fail(str(exc))
 
     def render(data: dict[str, Any]) -> None:
-        field_zh = {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "评价状态"}
-        value_zh = {"graded": "已评级", "ungraded": "未评级", "held": "待核", "rated": "已评价"}
+        from zhizao import capabilities
 
-        def val(v: Any) -> str:
-            return "—" if v is None else value_zh.get(str(v), str(v))
+        try:
+            cap: capabilities.Capability | None = capabilities.get(data["method"])
+        except KeyError:
+            cap = None
 
         by_firm: dict[str, list[dict[str, Any]]] = {}
         for c in data["changed"]:
@@ -294,7 +295,9 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
             for r in data["rules"]:
                 out_console.print(f"  · {r}", highlight=False)
         for code, items in by_firm.items():
-            moves = "；".join(f"{field_zh.get(c['field'], '结果')} {val(c['before'])} → {val(c['after'])}" for c in items)
+            moves = "；".join(f"{capabilities.field_title(cap, c['field'])} "
+                             f"{capabilities.value_title(cap, c['field'], c['before'])} → "
+                             f"{capabilities.value_title(cap, c['field'], c['after'])}" for c in items)
             out_console.print(f"{items[0]['name'] or ''}（{code}）：{moves}", highlight=False)
             for w in items[0].get("why") or []:
                 out_console.print(f"    原因：{w}", highlight=False)

@@ -118,3 +118,12 @@ def test_times_and_day_filters_are_beijing_time(client: TestClient, world: World
     html = client.get("/audit", params={"username": "night", "since": "2025-03-02", "until": "2025-03-02"}).text
     assert "共 1 条" in html and "2025-03-02 04:30:00" in html
     assert "共 0 条" in client.get("/audit", params={"username": "night", "until": "2025-03-01"}).text
+
+
+def test_recorded_details_read_in_chinese_with_no_none_and_no_ids() -> None:
+    from zhizao.web.audit_view import detail_text
+
+    text = detail_text({"codes": [None, "913305020000000001"], "run_id": None, "methodology": "huzhou-mujun@2024",
+                        "counts": {"status": {"graded": 9, "not_evaluated": 1}}})
+    assert "None" not in text and "@" not in text and "not_evaluated" not in text
+    assert "亩均" in text and "不参评 1" in text and "—" in text

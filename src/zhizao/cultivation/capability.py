@@ -1,6 +1,7 @@
 """The cultivation room's capability (``zhizao evaluate tiers``) and result headers."""
 
 from zhizao.capabilities import Capability
+from zhizao.criteria import RESULT_TEXT
 from zhizao.cultivation.method import evaluate, to_rows
 from zhizao.cultivation.methodology import TierMethodology
 
@@ -28,7 +29,8 @@ CAPABILITY = Capability(
     outcome_fields=("outcome",),
     figure_fields=("unmet_count", "unknown_count", "gap_score"),
     methodology_package="zhizao.cultivation.methodologies",
-    extra={"default_methodology": "miit-specialised-sme", "headers": HEADERS, "rows_take_methodology": True},
+    extra={"default_methodology": "miit-specialised-sme", "headers": HEADERS, "rows_take_methodology": True,
+           "value_titles": {"outcome": RESULT_TEXT}},
 )
 
 __all__ = ["CAPABILITY", "HEADERS", "TierMethodology", "evaluate", "to_rows"]

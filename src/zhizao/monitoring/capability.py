@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from zhizao.capabilities import Capability
 from zhizao.monitoring.methodology import MonitoringMethodology
-from zhizao.monitoring.power import INPUTS, evaluate
+from zhizao.monitoring.power import INPUTS, WARNINGS, evaluate
 
 #: Chinese headers of every field of the activity list (exports, pages)
 HEADERS: dict[str, str] = {
@@ -45,7 +45,8 @@ CAPABILITY = Capability(
     outcome_fields=("warning",),
     figure_fields=("kwh", "kwh_last_year", "index", "longest_low_run"),
     methodology_package="zhizao.monitoring.methodologies",
-    extra={"default_methodology": "zhejiang-monitoring", "headers": HEADERS},
+    extra={"default_methodology": "zhejiang-monitoring", "headers": HEADERS,
+           "value_titles": {"warning": {k: v[1] for k, v in WARNINGS.items()}}},
 )
 
 __all__ = ["CAPABILITY", "HEADERS", "MonitoringMethodology", "evaluate", "to_rows"]

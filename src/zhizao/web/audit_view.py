@@ -8,6 +8,7 @@ from typing import Any
 
 from zhizao import clock
 from zhizao.store.models import AuditEntry
+from zhizao.web.fmt import methodology
 from zhizao.web.templating import ROLE_NAMES
 
 #: action family (the part before the first dot) → what it is
@@ -87,6 +88,8 @@ def _word(k: Any) -> str:
 
 
 def _value(v: Any) -> str:
+    if v is None:
+        return "—"
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, dict):
@@ -110,7 +113,7 @@ def detail_text(detail: Any) -> str:
         for k, v in detail.items():
             if v in (None, "", [], {}):
                 continue
-            inner = _value(v)
+            inner = methodology(v) if k == "methodology" and isinstance(v, str) else _value(v)
             parts.append(f"{_word(k)}：（{inner}）" if isinstance(v, dict) else f"{_word(k)}：{inner}")
         return "；".join(parts)
     return _value(detail) if detail is not None else ""

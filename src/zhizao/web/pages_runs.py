@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from zhizao import capabilities
 from zhizao.store import publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
+from zhizao.web.fmt import run_label
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import WAREHOUSE_BUSY, PageError, audit_page_read, busy, forbid, not_found
-
-#: the result fields a run comparison names (never the internal field name)
-FIELD_NAMES = {"grade": "碳效等级", "level": "碳效水平", "class": "亩均分类", "status": "状态", "score": "综合得分",
-               "rank": "排名", "emissions_t": "排放量（吨）", "value_added": "增加值（万元）",
-               "intensity": "碳排放强度（吨/万元）", "k_value": "K值", "star": "星级", "tier": "梯队"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,10 +58,32 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
         raise busy(exc) from exc
     except (RunError, ValueError) as exc:
         raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
+    cap = _capability(d.get("method"))
+    changed = [{**c, "field_title": capabilities.field_title(cap, c["field"]),
+                "before_title": capabilities.value_title(cap, c["field"], c["before"]),
+                "after_title": capabilities.value_title(cap, c["field"], c["after"])} for c in d["changed"]]
     return render(request, "run_diff.html", {
-        "breadcrumbs": [("评价运行", "/runs"), (f"{a} 与 {b} 对比", None)], "d": d,
-        "field_names": FIELD_NAMES,
+        "breadcrumbs": [("评价运行", "/runs"), (f"{run_label(a)} 与 {run_label(b)} 对比", None)],
+        "d": {**d, "changed": changed},
     }, user=user)
+
+
+def _capability(method: str | None) -> capabilities.Capability | None:
+    try:
+        return capabilities.get(method) if method else None
+    except KeyError:
+        return None
+
+
+def counts_view(cap: capabilities.Capability | None, counts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A run's counts in words: (field title, a number or [(value title, number)])."""
+    out: list[tuple[str, Any]] = []
+    for k, v in counts.items():
+        if isinstance(v, dict):
+            out.append((capabilities.field_title(cap, k), [(capabilities.value_title(cap, k, kk), n) for kk, n in v.items()]))
+        else:
+            out.append((capabilities.field_title(cap, k), v))
+    return out
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -85,7 +106,8 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
     current = _publications(session)
     history = [p for p in reversed(publish.publications(session, run.method)) if p.run_id == run_id]
     return render(request, "run.html", {
-        "breadcrumbs": [("评价运行", "/runs"), (run.run_id, None)], "run": run, "siblings": siblings,
+        "breadcrumbs": [("评价运行", "/runs"), (run_label(run.run_id), None)], "run": run, "siblings": siblings,
+        "counts": counts_view(_capability(run.method), run.counts),
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
         "can_publish": user_attr(user, "role") == "city", "held": held, "released": released,
     }, user=user)
