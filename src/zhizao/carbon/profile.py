@@ -98,6 +98,8 @@ def advice(expl: Mapping[str, Any] | None, carbon: Mapping[str, Any] | None) -> 
             share = top["emissions_t"] / total * 100
             if top.get("energy_type") == "electricity":
                 tips.append(f"外购电力排放占 {share:.0f}%：电机、空压机等节电改造，或增加光伏自发自用、绿电交易，可直接降低碳排放强度。")
+            elif top.get("energy_type") == "heat":  # bought heat is not burnt here
+                tips.append(f"外购热力排放占 {share:.0f}%：余热回收、蒸汽管网保温和疏水阀改造可减少用热，直接降低碳排放强度。")
             else:
                 tips.append(f"{top.get('name') or top.get('energy_type')}燃烧排放占 {share:.0f}%：优先推进燃料替代（电能、天然气）和锅炉窑炉节能改造。")
     if carbon and carbon.get("grade") is not None:
