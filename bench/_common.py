@@ -306,6 +306,23 @@ def machine_line() -> str:
             f"{platform.system()} {platform.release()}")
 
 
+def load_remark(before: float, after: float) -> str:
+    """How to read the figures given the 1-minute load average around the timed runs."""
+    cores = os.cpu_count() or 1
+    if max(before, after) < cores:
+        return f"a quiet machine: the load stayed below its {cores} cores"
+    return "other jobs were running (load above the cores), so absolute times are inflated; the ratio is what this measures"
+
+
+def _first(x: Any) -> float:
+    return float(x[0] if isinstance(x, (list, tuple)) else x)
+
+
+def load_words(before: Any, after: Any) -> str:
+    """:func:`load_remark` for a load given as a number or a (1, 5, 15 min) list."""
+    return load_remark(_first(before), _first(after))
+
+
 def write_result(name: str, text: str) -> Path:
     """Write ``bench/results/<name>`` and say so on stderr."""
     out = Path(__file__).resolve().parent / "results" / name

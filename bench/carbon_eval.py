@@ -232,7 +232,7 @@ def record(s: dict, a: argparse.Namespace) -> None:
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
 - Machine: {common.machine_line()}
 - Load: 1-minute load average {s['load_avg_1min'][0]} at the start, {s['load_avg_1min'][1]} at the end
-  (other work was running on the machine: timings are noisy; compare the variants within this run). {s['note']}
+  ({common.load_words(s['load_avg_1min'][0], s['load_avg_1min'][1])}). {s['note']}
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
 - Data: `zhizao.demo.scale.write_scale_city` ({s['firms']:,} firms, seed 1, year {YEAR}) loaded into a DuckDB
   warehouse file (`fact_*` tables and current views); **{s['energy_rows']:,} energy rows** in the year,

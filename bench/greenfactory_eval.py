@@ -276,8 +276,8 @@ def record(s: dict, a: argparse.Namespace) -> None:
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
 - Machine: {common.machine_line()};
-  load average {s['load'][0]} before and {s['load'][1]} after the timed runs (a shared machine: other jobs
-  were running, absolute times are inflated; the ratio of the interleaved variants is what this measures)
+  load average {s['load'][0]} before and {s['load'][1]} after the timed runs
+  ({common.load_words(s['load'][0], s['load'][1])})
 - Software: Python {sys.version.split()[0]}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}
 - Methodology: {METHODOLOGY} (16 indicators, 11 requirements, sector and energy-band routes)
 - Command: `python bench/greenfactory_eval.py --firms {a.firms} --repeat {a.repeat} --record`

@@ -333,8 +333,8 @@ def record(s: dict, a: argparse.Namespace) -> None:
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
 - Machine: {common.machine_line()};
-  load average {s['load'][0]} before and {s['load'][1]} after the timed runs (the machine is shared:
-  other jobs were running, so absolute times are inflated; the ratio is what this measures)
+  load average {s['load'][0]} before and {s['load'][1]} after the timed runs
+  ({common.load_words(s['load'][0], s['load'][1])})
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
 - Data: `zhizao.demo.scale.write_scale_city` (seed 1, year {YEAR}) in a DuckDB warehouse file:
   {', '.join(f'{k} {v:,}' for k, v in sz.items())} rows; 5 % of parcels leased, 1 % of firms sharing

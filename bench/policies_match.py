@@ -377,9 +377,8 @@ def record(s: dict[str, Any], a: argparse.Namespace) -> None:
 
 - Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
 - Machine: {common.machine_line()};
-  load average (1, 5, 15 min) {s['load'][0]} before and {s['load'][1]} after the timed runs — the
-  machine is shared by several engineers' jobs, so absolute times are inflated; the ratio is what
-  this measures
+  load average (1, 5, 15 min) {s['load'][0]} before and {s['load'][1]} after the timed runs
+  ({common.load_words(s['load'][0], s['load'][1])})
 - Software: Python {platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; threads = {a.threads}
 - Data (synthetic, written straight into a DuckDB file; setup not timed, {s['setup_s']} s):
   {', '.join(f'{k} {v:,}' for k, v in sz.items())} rows

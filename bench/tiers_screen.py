@@ -286,7 +286,7 @@ with one filled by an earlier run (`ZHIZAO_SQL_CACHE`: what a second `zhizao eva
 the same rule-set versions finds).
 
 - Machine: {cpu}, {os.cpu_count()} CPUs; threads {a.threads}; load average (1 min) {s['load'][0]} before,
-  {s['load'][1]} after (the machine is shared with other engineers' jobs).
+  {s['load'][1]} after ({common.load_words(s['load'][0], s['load'][1])}).
 - Inputs: {', '.join(f'{k} {v:,}' for k, v in s['sizes'].items())} rows; setup (not timed) {s['setup_s']} s.
 - Same results in all variants: **{s['same_results']}** (rows, outcome counts and a hash of every firm's
   code, outcome and unmet count, per rule set).

@@ -91,7 +91,7 @@ def test_the_checker_finds_each_planted_violation(tmp_path: Path) -> None:
     plant(src, "zhizao/carbon/explain.py", "X = 1\n")
     plant(src, "zhizao/mujun/workflow.py", "Y = 2\n")
     plant(src, "zhizao/rooms.py", "import importlib\nimportlib.import_module('zhizao.carbon.room')\n")
-    plant(src, "zhizao/web/pages.py", "def f():\n    from zhizao.carbon.explain import X\n    return X\n")
+    plant(src, "zhizao/web/pages_cockpit.py", "def f():\n    from zhizao.carbon.explain import X\n    return X\n")
     plant(src, "zhizao/store/fixtures.py", "import pytest\n")
     plant(src, "zhizao/carbon/profile.py", "from zhizao.mujun import workflow\nfrom zhizao import mujun\n")
     plant(src, "zhizao/mujun/pages.py", "from . import workflow\nfrom ..carbon import explain\n")
@@ -100,5 +100,5 @@ def test_the_checker_finds_each_planted_violation(tmp_path: Path) -> None:
         "zhizao/carbon/profile.py:1: room carbon imports zhizao.mujun.workflow, not the public face zhizao.mujun",
         "zhizao/mujun/pages.py:2: room mujun imports zhizao.carbon.explain, not the public face zhizao.carbon",
         "zhizao/store/fixtures.py:1: imports pytest (test support belongs in tests/)",
-        "zhizao/web/pages.py:2: the core imports the room zhizao.carbon",
+        "zhizao/web/pages_cockpit.py:2: the core imports the room zhizao.carbon",
     ]

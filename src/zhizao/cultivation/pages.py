@@ -21,7 +21,8 @@ from zhizao.cultivation import lists
 from zhizao.cultivation.models import STAGES
 from zhizao.cultivation.pages_lists import router as lists_router
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
-from zhizao.web.pages import (
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     WAREHOUSE_BUSY,
     audit_page_read,
     busy,
@@ -32,7 +33,6 @@ from zhizao.web.pages import (
     region_name,
     region_scope,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 router.include_router(lists_router)

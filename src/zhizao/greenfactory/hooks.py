@@ -44,7 +44,7 @@ def profile_section(ctx: Any) -> Any:
     chart = None
     rated = [h for h in hist if h.get("score") is not None]
     if len(rated) > 1:
-        from zhizao.web.pages import line_option
+        from zhizao.web.ui import line_option
 
         chart = line_option("绿色工厂综合得分", [h["year"] for h in rated], {"综合得分": [h["score"] for h in rated]}, "分")
     level = _current_level(ctx.settings, ctx.credit_code, int(row["year"]))
@@ -76,8 +76,7 @@ def _current_level(settings: Any, credit_code: str, year: int) -> str | None:
 def cockpit_tiles(ctx: Any) -> list[Any]:
     from collections import Counter
 
-    from zhizao.web.pages import distribution, filters, pick_year, pie_option, scope_of
-    from zhizao.web.ui import Tile
+    from zhizao.web.ui import Tile, distribution, filters, pick_year, pie_option, scope_of
 
     y, _ = pick_year(ctx.session, METHOD, ctx.year)
     if y is None:

@@ -18,26 +18,27 @@ from starlette.background import BackgroundTask
 
 from zhizao.store import publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
-from zhizao.web.pages import (
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
+    Sort,
+    Sorts,
     audit_page_read,
     busy,
     distribution,
     division_name,
     filters,
     forbid,
+    listing,
     not_found,
-    pages_of,
     pick_year,
     pie_option,
-    query_string,
     region_name,
     region_scope,
     scope_of,
     stacked_bar_option,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,9 +62,20 @@ def _gate(user: Any) -> Response | None:
     return None
 
 
+#: the list's sortable columns (numbers start with the largest); the whole result is sorted
+#: in the query, then paged, and the export keeps the order
+SORTS = Sorts({"credit_code": False, "name": False, "region_code": False, "industry_code": False,
+               "stars": True, "score": True, "status": False}, default=Sort("credit_code"))
+
+
+def _sort(sort: str) -> tuple[Sort, tuple[str, bool]]:
+    order = SORTS.parse(sort)
+    return order, ("outcome" if order.key == "stars" else order.key, order.desc)
+
+
 @router.get("/greenfactory", response_class=HTMLResponse)
 def green_list(request: Request, user: PageUser, session: SessionDep, year: int | None = None, region: str = "",
-               industry: str = "", stars: str = "", q: str = "", page: int = 1) -> Response:
+               industry: str = "", stars: str = "", q: str = "", page: int = 1, sort: str = "") -> Response:
     if (gate := _gate(user)) is not None:
         return gate
     scope = scope_of(user, session)
@@ -75,8 +87,11 @@ def green_list(request: Request, user: PageUser, session: SessionDep, year: int 
                            "fixed_region": region_scope(user) is not None}
     if y is not None:
         f = filters(scope, METHOD, region, industry.strip(), stars.strip(), q.strip())
-        page = max(1, page)
-        total, rows = publish.list_published(session, METHOD, y, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        order, key = _sort(sort)
+        total = publish.count_published(session, METHOD, y, f)
+        lst = listing(page, total, {"year": y, "region": region, "industry": industry, "stars": stars, "q": q},
+                      order, SORTS)
+        rows = publish.list_published(session, METHOD, y, f, limit=PAGE_SIZE, offset=lst.offset, sort=key)[1]
         for r in rows:
             r["region_name"] = region_name(r.get("region_code"))
             r["industry_name"] = division_name(r.get("industry_code"))
@@ -105,8 +120,8 @@ def green_list(request: Request, user: PageUser, session: SessionDep, year: int 
         ]
         audit_page_read(session, user, "page.greenfactory_list", f"greenfactory:{y}", request,
                         detail={"codes": [r["credit_code"] for r in rows]})
-        params = query_string(year=y, region=region, industry=industry, stars=stars, q=q)
-        ctx.update(rows=rows, total=total, page=page, pages=pages_of(total), charts=charts, params=params,
+        ctx.update(rows=rows, total=total, page=lst.page, pages=lst.pages, charts=charts, params=lst.filters_query,
+                   listing=lst, flashes=lst.flashes,
                    regions=[(k, region_name(k)) for k in rkeys],
                    divisions=sorted((k, division_name(k)) for k in by_d if k))
     return render(request, "greenfactory/list.html", ctx, user=user)
@@ -135,8 +150,9 @@ def _in_region(rows: list[dict[str, Any]], region: str | None) -> list[dict[str,
 
 @router.get("/greenfactory/export.xlsx")
 def green_export(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-                 year: int | None = None, region: str = "", industry: str = "", stars: str = "") -> Response:
-    """The published star list of the user's scope (星级绿色工厂评价结果)."""
+                 year: int | None = None, region: str = "", industry: str = "", stars: str = "", q: str = "",
+                 sort: str = "") -> Response:
+    """The published star list of the page's filters and order, in the user's scope (星级绿色工厂评价结果)."""
     if (r := _gate(user)) is not None:
         return r
     from zhizao.greenfactory.export import write_star_list
@@ -145,8 +161,8 @@ def green_export(request: Request, user: PageUser, session: SessionDep, settings
     if y is None:
         raise not_found()
     region = region_scope(user) or region.strip()
-    f = filters(scope_of(user, session), METHOD, region, industry.strip(), stars.strip())
-    total, rows = publish.list_published(session, METHOD, y, f, limit=1_000_000, offset=0)
+    f = filters(scope_of(user, session), METHOD, region, industry.strip(), stars.strip(), q.strip())
+    total, rows = publish.list_published(session, METHOD, y, f, limit=1_000_000, offset=0, sort=_sort(sort)[1])
     audit(session, user, "export.greenfactory", f"greenfactory:{y}", request=request,
           detail={"rows": total, "region": region or None})
     tmp = Path(tempfile.mkdtemp()) / f"greenfactory-{y}.xlsx"

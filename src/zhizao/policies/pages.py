@@ -24,7 +24,8 @@ from zhizao.policies import prepared
 from zhizao.policies import workflow as wf
 from zhizao.policies.catalogue import KINDS, MODES, Catalogue, describe
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
-from zhizao.web.pages import (
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     WAREHOUSE_BUSY,
     audit_page_read,
     busy,
@@ -35,7 +36,6 @@ from zhizao.web.pages import (
     region_name,
     region_scope,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 

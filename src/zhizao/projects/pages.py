@@ -25,7 +25,8 @@ from zhizao.projects.codes import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.methodology import STALL_CODES, TARGETS, load
 from zhizao.projects.models import ISSUE_STAGE_NAMES, ISSUE_STAGES, PARTIES, PARTY_NAMES
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
-from zhizao.web.pages import (
+from zhizao.web.templating import render, user_attr
+from zhizao.web.ui import (
     PAGE_SIZE,
     WAREHOUSE_BUSY,
     PageError,
@@ -39,7 +40,6 @@ from zhizao.web.pages import (
     region_scope,
     stacked_bar_option,
 )
-from zhizao.web.templating import render, user_attr
 
 router = APIRouter(include_in_schema=False)
 
