@@ -53,15 +53,20 @@ def _city(year: int) -> list[Firm]:
     return firms
 
 
-def test_evaluate_publish_results_and_ladder_through_the_cli(settings, tmp_path):
+def import_city(settings, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """The eight-firm city of 2024 imported from CSV files (green indicators with Chinese headers)."""
     for name, df in tables(_city(2024), 2024, carbon_run=False).items():
         if df.empty:
             continue
         if name == "green_indicators":
             df = df.rename(columns={"credit_code": "统一社会信用代码", "year": "年度", "indicator": "指标",
                                     "value": "数值", "evidence": "佐证材料"})
-        r = import_file(settings, name, _csv(name, df, tmp_path / f"{name}.csv"))
+        r = import_file(settings, name, _csv(name, df, folder / f"{name}.csv"))
         assert r.rows_rejected == 0, r.to_dict()["rejects"][:3]
+
+
+def test_evaluate_publish_results_and_ladder_through_the_cli(settings, tmp_path):
+    import_city(settings, tmp_path)
     runner = CliRunner()
     home = ["--home", str(settings.home)]
 

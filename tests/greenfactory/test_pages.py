@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sheets import sheet_rows, table_after
-from tests.greenfactory.greendata import tables
-from tests.greenfactory.test_cli import _city, _csv, vcode
+from tests.greenfactory.test_cli import import_city, vcode
 from typer.testing import CliRunner
-
-from zhizao.ingest import import_file
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct-horse-battery"
@@ -33,13 +30,7 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestClient]:
     tmp = tmp_path_factory.mktemp("green-pages")
     s = load_settings(tmp / "home").ensure()
     init_store(s)
-    for name, df in tables(_city(2024), 2024, carbon_run=False).items():
-        if df.empty:
-            continue
-        if name == "green_indicators":
-            df = df.rename(columns={"credit_code": "统一社会信用代码", "year": "年度", "indicator": "指标",
-                                    "value": "数值", "evidence": "佐证材料"})
-        assert import_file(s, name, _csv(name, df, Path(tmp) / f"{name}.csv")).rows_rejected == 0
+    import_city(s, Path(tmp))
     runner = CliRunner()
     res = runner.invoke(app, ["--home", str(s.home), "evaluate", "greenfactory", "--year", "2024", "--json"])
     assert res.exit_code == 0, res.output
