@@ -127,3 +127,15 @@ def test_recorded_details_read_in_chinese_with_no_none_and_no_ids() -> None:
                         "counts": {"status": {"graded": 9, "not_evaluated": 1}}})
     assert "None" not in text and "@" not in text and "not_evaluated" not in text
     assert "亩均" in text and "不参评 1" in text and "—" in text
+
+
+def test_objects_and_actions_read_as_words_not_keys() -> None:
+    from zhizao.web.audit_view import action_name, target_name
+
+    assert target_name("tiers:None") == "梯队培育" and target_name("policies:None") == "政策"
+    assert target_name("tiers:specialised_sme:2024") == "梯队培育 2024"
+    assert target_name("mujun-2024-0001") == "亩均效益综合评价 2024年 第1次计算"
+    assert target_name("economy:2020-2024:330500") == "工业经济运行 2020-2024 湖州市"
+    assert target_name("enterprise:91330502MA2B0000XG") == "企业 91330502MA2B0000XG"
+    assert target_name("runs") == "评价运行"
+    assert action_name("page.cultivation_tier") == "查看梯队培育" and action_name("read.policies") == "查询政策兑现"

@@ -4,11 +4,12 @@ for the audit page and its spreadsheet."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from zhizao import clock
 from zhizao.store.models import AuditEntry
-from zhizao.web.fmt import methodology
+from zhizao.web.fmt import methodology, run_label
 from zhizao.web.templating import ROLE_NAMES
 
 #: action family (the part before the first dot) → what it is
@@ -20,6 +21,8 @@ FAMILIES = {
     "projects": "项目管理", "cultivation": "梯队培育", "greenfactory": "绿色工厂", "search": "企业检索",
     "backup": "备份",
 }
+#: reading and exporting: the verb of an action a room names (``page.cultivation`` → 查看梯队培育)
+VERBS = {"page": "查看", "read": "查询", "export": "导出"}
 #: known actions → their Chinese name (others are named by their family)
 ACTIONS = {
     "page.carbon_list": "查看碳效码清单", "page.mujun_list": "查看亩均评价", "page.enterprise": "查看企业档案",
@@ -47,23 +50,55 @@ def action_name(action: str | None) -> str:
         return "—"
     if action in ACTIONS:
         return ACTIONS[action]
-    family = action.split(".", 1)[0]
+    family, _, rest = action.partition(".")
+    verb = VERBS.get(family)
+    room = re.split(r"[._]", rest, maxsplit=1)[0] if rest else ""
+    if verb and room in FAMILIES:  # page.cultivation_tier → 查看梯队培育
+        return verb + FAMILIES[room]
     return FAMILIES.get(family, "其他操作")
 
 
 #: the prefix of a target (``carbon:2024``) → what it names
 TARGETS = {"cockpit": "驾驶舱", "consents": "授权", "search": "企业检索", "template": "导入模板", "carbon": "碳效码", "mujun": "亩均评价", "enterprise": "企业", "batch": "导入批次", "monitoring": "电力看经济",
            "economy": "工业经济运行", "run": "评价运行", "audit": "审计日志", "imports": "数据导入", "objections": "异议",
-           "greenfactory": "绿色工厂", "cultivation": "梯队培育", "projects": "项目", "policies": "政策"}
+           "greenfactory": "绿色工厂", "cultivation": "梯队培育", "projects": "项目", "policies": "政策",
+           "runs": "评价运行", "tiers": "梯队培育", "accounts": "账户"}
+
+
+#: a run id (``carbon-2024-0002``): shown as the run's name
+RUN_ID = re.compile(r"[a-z][a-z_]*-\d{4}-\d{4}")
+
+
+def _target_part(part: str) -> str | None:
+    """One ``:``-separated part of a target in words; None for what says nothing to a reader
+    (a missing value, an internal key with no Chinese name)."""
+    if part in ("", "None"):
+        return None
+    if part in WORDS:
+        return WORDS[part]
+    if RUN_ID.fullmatch(part):
+        return run_label(part)
+    if len(part) == 6 and part.isdigit():
+        from zhizao.web.ui import region_name
+
+        return region_name(part)
+    if part.isascii() and any(c.isalpha() for c in part) and not part.isupper():
+        return None  # an internal key (``specialised_sme``): the object's name says enough
+    return part
 
 
 def target_name(target: str | None) -> str:
+    """What an entry acted on, in words: ``carbon:2024`` → 碳效码 2024, ``tiers:None`` → 梯队培育,
+    ``carbon-2024-0002`` → the run's name; a credit code, username or file stays as recorded."""
     if not target:
         return ""
+    if RUN_ID.fullmatch(target):
+        return run_label(target)
     head, sep, rest = target.partition(":")
-    if sep and head in TARGETS:
-        return f"{TARGETS[head]} {WORDS.get(rest, rest)}"
-    return TARGETS.get(target, target)
+    if head in TARGETS:
+        words = [w for w in (_target_part(x) for x in rest.split(":")) if w] if sep else []
+        return " ".join([TARGETS[head], *words])
+    return target
 
 
 #: detail keys and code words → Chinese (an unknown key shows as 其他)
