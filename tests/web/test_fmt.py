@@ -70,3 +70,16 @@ def test_axis_labels_never_use_scientific_notation(x: float) -> None:
 def test_every_big_number_is_separated(n: int) -> None:
     assert re.search(r"\d{4}", fmt.num(n)) is None
     assert re.search(r"\d{5}", fmt.money(n)) is None
+
+
+def test_a_bar_chart_of_many_industries_gets_the_tall_box() -> None:
+    from zhizao.web.templating import templates
+    from zhizao.web.ui import stacked_bar_option
+
+    macros = templates.env.get_template("_macros.html").module
+    names = [f"行业{i}" for i in range(12)]
+    many = stacked_bar_option("主要行业", names, {"1星": [1] * 12}, horizontal=True)
+    few = stacked_bar_option("主要行业", names[:4], {"1星": [1] * 4}, horizontal=True)
+    upright = stacked_bar_option("各区县", names, {"1星": [1] * 12})
+    assert 'class="chart  tall"' in str(macros.chart("a", many))  # type: ignore[attr-defined]
+    assert "tall" not in str(macros.chart("b", few)) and "tall" not in str(macros.chart("c", upright))  # type: ignore[attr-defined]
