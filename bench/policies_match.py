@@ -191,7 +191,16 @@ def sql_for(doc: dict[str, Any]) -> str:
                     ok = f"CAST(p.{m} AS DOUBLE) = {_lit(v)}"
                 else:
                     ok = f"CAST(p.{m} AS VARCHAR) = {_lit(v)}"
-                reasons.append((f"c_{r['id']}", f"'{r['label']}：否'"))
+                names = "、".join(str(x) for x in (v if isinstance(v, list) else [v]))
+                if op == "in":
+                    why = f"{r['label']}不是 {names} 之一" if isinstance(v, list) and len(v) > 1 else f"{r['label']}不是 {names}"
+                elif op == "not_in":
+                    why = f"{r['label']}属于 {names}"
+                elif isinstance(v, bool):
+                    why = f"{r['label']}：{'否' if v else '是'}"
+                else:
+                    why = f"{r['label']}不是 {names}" if op == "==" else f"{r['label']}为 {names}"
+                reasons.append((f"c_{r['id']}", f"'{why}'"))
             codes.append(f"CASE WHEN p.{m} IS NULL THEN 1 WHEN {ok} THEN 3 ELSE 0 END AS c_{r['id']}")
         b = it["benefit"]
         f = b["formula"]

@@ -203,3 +203,16 @@ def test_matching_again_reuses_the_compiled_items_and_reads_the_new_data(duck):
     p0 = [by_subject(rows, "hz23-tech-upgrade")["P0"] for rows in (first, second)]
     assert p0[0]["eligible"] is False and p0[1]["eligible"] is True
     assert p0[1]["expected_benefit"] == pytest.approx(72.0)
+
+
+def test_an_unmet_membership_or_yes_no_rule_says_what_is_wrong() -> None:
+    from zhizao.policies.catalogue import Rule
+    from zhizao.policies.match import _flag_text
+
+    def rule(op: str, value: object) -> Rule:
+        return Rule(id="c", label="亩均效益评价类别", measure="mujun_class", op=op, value=value)  # type: ignore[arg-type]
+
+    assert _flag_text(rule("in", ["C", "D"])) == "亩均效益评价类别不是 C、D 之一"
+    assert _flag_text(rule("in", ["A"])) == "亩均效益评价类别不是 A"
+    assert _flag_text(rule("not_in", ["D"])) == "亩均效益评价类别属于 D"
+    assert _flag_text(Rule(id="b", label="是否规上企业", measure="above_scale", op="==", value=True)) == "是否规上企业：否"

@@ -234,14 +234,27 @@ def _fmt(v: ir.NumericValue) -> ir.StringValue:
     return ibis.ifelse(r == r.round(0), r.round(0).cast("int64").cast("string"), r.cast("string"))
 
 
-def _reason_unmet(n: Any, t: ir.Table) -> ir.StringValue:
+def _flag_text(r: Rule) -> str:
+    """Why a yes/no or membership rule is not met, in words (``亩均效益评价类别不是 C、D 类之一``)."""
+    val = r.value
+    vals = "、".join(str(x) for x in (val if isinstance(val, list) else [val]))
+    if r.op == "in":
+        return f"{r.label}不是 {vals} 之一" if isinstance(val, list) and len(val) > 1 else f"{r.label}不是 {vals}"
+    if r.op == "not_in":
+        return f"{r.label}属于 {vals}"
+    if isinstance(val, bool):
+        return f"{r.label}：{'否' if val else '是'}"
+    return f"{r.label}不是 {vals}" if r.op == "==" else f"{r.label}为 {vals}"
+
+
+def _reason_unmet(n: Any, t: ir.Table, texts: dict[str, str]) -> ir.StringValue:
     if isinstance(n, cr.Comparison) and not n.measure.count("__"):
         unit = f" {n.unit}" if n.unit else ""
         return (ibis.literal(f"{n.label} ") + _fmt(t[f"{n.id}__value"]) + ibis.literal(
             f"{unit}，要求 {OP_TEXT.get(n.op, n.op)} {n.low:,g}{unit}"))
     if isinstance(n, cr.TitleHeld):
         return ibis.literal(f"未持有“{n.label}”称号")
-    return ibis.literal(f"{n.label}：否")
+    return ibis.literal(texts.get(n.id, f"{n.label}：否"))
 
 
 def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: ir.Table | None) -> ir.Table:
@@ -269,7 +282,8 @@ def match_item(item: Item, base: ir.Table, year: int, tables: set[str], titles: 
         (qualified & award_unknown, "unknown"),
         (qualified, "true"),
         else_="unknown")
-    unmet_reason = ibis.cases(*((s[f"{n.id}__code"] == cr.UNMET, _reason_unmet(n, s)) for n in nodes),
+    texts = {r.id: _flag_text(r) for r in item.eligibility}
+    unmet_reason = ibis.cases(*((s[f"{n.id}__code"] == cr.UNMET, _reason_unmet(n, s, texts)) for n in nodes),
                               else_=ibis.literal("不符合条件"))
     unknown_reason = ibis.cases(*((s[f"{n.id}__code"] == cr.UNKNOWN, ibis.literal(f"缺少“{n.label}”数据，无法判断"))
                                   for n in nodes), else_=ibis.literal("数据不全"))

@@ -142,7 +142,8 @@ def firm_page(request: Request, credit_code: str, user: PageUser, session: Sessi
                                         .order_by(Consent.granted_at.desc())).scalars())
         banks = list(session.execute(select(User).where(User.role == "bank", User.active.is_(True))
                                      .order_by(User.username)).scalars())
-    titles = {m: p.title for m, p in procedures().items()}
+    # what an objection was about: the method's objection procedure, else the room it was filed in
+    titles = {r.name: r.title for r in rooms.all_rooms()} | {m: p.title for m, p in procedures().items()}
     return render(request, "enterprise.html", {
         "breadcrumbs": [("一企一档", None), (view.firm.get("name") or code, None)],
         "code": code, "ent": view.firm, "sections": room_sections_ctx(sections),
