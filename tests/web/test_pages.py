@@ -381,9 +381,13 @@ def test_an_unexpected_error_is_a_chinese_500_page(app, clients, monkeypatch) ->
 def test_profile_still_shows_results_while_the_cli_writes_the_warehouse(clients, city) -> None:  # type: ignore[no-untyped-def]
     import subprocess
 
-    # another process (as `zhizao import` would) holds DuckDB's write lock on the warehouse
+    # a web read of this process holds the file read-only (the shared reader stays open) ...
+    assert clients["city"].get(f"/enterprises/{city.codes[4]}").status_code == 200
+    # ... and another process takes DuckDB's write lock as `zhizao import` does: it waits for that
+    # reader to let go, then holds the lock
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)"),
+        "import sys, time; from zhizao.engine.warehouse import connect; con = connect(sys.argv[1]); "
+        "print('locked', flush=True); time.sleep(60)"),
         str(city.settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
