@@ -127,6 +127,7 @@ def test_recorded_details_read_in_chinese_with_no_none_and_no_ids() -> None:
                         "counts": {"status": {"graded": 9, "not_evaluated": 1}}})
     assert "None" not in text and "@" not in text and "not_evaluated" not in text
     assert "亩均" in text and "不参评 1" in text and "—" in text
+    assert detail_text({"track": "above_scale", "class": "A"}) == "评价组别：规上企业；分类：A"
 
 
 def test_objects_and_actions_read_as_words_not_keys() -> None:

@@ -115,6 +115,9 @@ WORDS = {
     "batch_id": "批次", "rows_loaded": "导入行数", "rows_rejected": "拒收行数", "error": "错误", "reason": "原因",
     "cli": "命令行", "web": "网页", "carbon": "碳效码", "mujun": "亩均评价", "city": "全市", "month": "月份",
     "objection_id": "异议编号", "decision": "结论", "ip": "来源地址", "count": "数量", "total": "合计",
+    # 亩均 tracks (评价组别)
+    "above_scale": "规上企业", "below_scale": "规下企业", "below_scale_3mu_plus": "规下企业（用地 3 亩及以上）",
+    "lessee": "租赁厂房企业",
 }
 
 
