@@ -93,6 +93,11 @@ def package(name: str) -> str:
     return rooms.by_method(name).package
 
 
+def find(name: str | None) -> Capability | None:
+    """The capability called ``name``, or None (no name, an unknown or retired method)."""
+    return get(name) if name and name in names() else None
+
+
 def get(name: str) -> Capability:
     from zhizao import rooms
 

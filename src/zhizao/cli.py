@@ -280,10 +280,7 @@ def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = Fal
     def render(data: dict[str, Any]) -> None:
         from zhizao import capabilities
 
-        try:
-            cap: capabilities.Capability | None = capabilities.get(data["method"])
-        except KeyError:
-            cap = None
+        cap = capabilities.find(data["method"])
 
         by_firm: dict[str, list[dict[str, Any]]] = {}
         for c in data["changed"]:

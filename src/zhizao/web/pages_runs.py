@@ -58,7 +58,7 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
         raise busy(exc) from exc
     except (RunError, ValueError) as exc:
         raise PageError(status_code=404 if isinstance(exc, RunError) else 400, detail=str(exc)) from exc
-    cap = _capability(d.get("method"))
+    cap = capabilities.find(d.get("method"))
     changed = [{**c, "field_title": capabilities.field_title(cap, c["field"]),
                 "before_title": capabilities.value_title(cap, c["field"], c["before"]),
                 "after_title": capabilities.value_title(cap, c["field"], c["after"])} for c in d["changed"]]
@@ -66,13 +66,6 @@ def runs_diff(request: Request, user: PageUser, session: SessionDep, settings: S
         "breadcrumbs": [("评价运行", "/runs"), (f"{run_label(a)} 与 {run_label(b)} 对比", None)],
         "d": {**d, "changed": changed},
     }, user=user)
-
-
-def _capability(method: str | None) -> capabilities.Capability | None:
-    try:
-        return capabilities.get(method) if method else None
-    except KeyError:
-        return None
 
 
 def counts_view(cap: capabilities.Capability | None, counts: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -107,7 +100,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
     history = [p for p in reversed(publish.publications(session, run.method)) if p.run_id == run_id]
     return render(request, "run.html", {
         "breadcrumbs": [("评价运行", "/runs"), (run_label(run.run_id), None)], "run": run, "siblings": siblings,
-        "counts": counts_view(_capability(run.method), run.counts),
+        "counts": counts_view(capabilities.find(run.method), run.counts),
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
         "can_publish": user_attr(user, "role") == "city", "held": held, "released": released,
     }, user=user)
