@@ -173,12 +173,20 @@ def test_grid_factor_variants_and_regional_fallback(duck):
     city = City(2022)
     zj = city.firm(1, region="330502", energy={"electricity": 10_000.0})
     gd = city.firm(2, region="440106", energy={"electricity": 10_000.0})
+    js = city.firm(3, region="320102", energy={"electricity": 10_000.0})
     fossil = _run(duck, city, methodology(2022, electricity={"variant": "fossil"}))
     assert fossil.loc[zj, "emissions_t"] == pytest.approx(8.325)
-    # provincial scope: Zhejiang has no provincial factor → East China; Guangdong → national
+    # provincial scope: Zhejiang's own 2022 factor (0.5153); Jiangsu has none shipped → East China
+    # (0.5617); Guangdong, outside every shipped region → national (0.5366)
     prov = _run(duck, city, methodology(2022, electricity={"scope": "provincial"}))
-    assert prov.loc[zj, "emissions_t"] == pytest.approx(5.617)
+    assert prov.loc[zj, "emissions_t"] == pytest.approx(5.153)
+    assert prov.loc[js, "emissions_t"] == pytest.approx(5.617)
     assert prov.loc[gd, "emissions_t"] == pytest.approx(5.366)
+    # regional scope: Zhejiang and Jiangsu both East China
+    reg = _run(duck, city, methodology(2022, electricity={"scope": "regional"}))
+    assert reg.loc[zj, "emissions_t"] == pytest.approx(5.617) == reg.loc[js, "emissions_t"]
+    notes = notes_for(methodology(2022, electricity={"scope": "provincial"}), 2022)
+    assert any("0.5153" in n for n in notes)
 
 
 def test_a_year_without_published_factors_uses_the_latest_earlier_and_says_so(duck):

@@ -71,6 +71,26 @@ def test_planted_mixups_are_held_and_the_paper_benchmark_stays_put(demo_city):
     assert b == pytest.approx(e / va, rel=1e-12)
 
 
+def test_over_every_registered_paper_firm_the_benchmark_is_about_5_8_with_about_15_grade_1(demo_city):
+    """The issue's figures were taken over every registered firm (both tracks, 75 paper firms):
+    graded that way, with the planted mix-up held, the pooled paper intensity is ~5.8 t/万元 and
+    ~15 firms are grade 1 (each track keeps its own benchmark; 规上 is the default population)."""
+    settings, manifest = demo_city
+    (planted,) = _mixups(manifest, 2023)
+    m = find(None, "carbon", 2023)
+    both = m.model_copy(update={"population": m.population.model_copy(
+        update={"tracks": ["above_scale", "below_scale"]})})
+    run = _evaluate(settings, 2023, both)
+    assert [h["credit_code"] for h in runs.held(settings, run.run_id)] == [planted["credit_code"]]
+    t = runs.results(settings, run.run_id)
+    paper = t.filter(pc.and_(pc.equal(t["benchmark_code"], "22"), pc.equal(t["status"], "graded"))).to_pylist()
+    assert len(paper) == 74  # 75 registered paper firms, the held one not graded
+    pooled = sum(r["net_emissions_t"] for r in paper) / sum(r["value_added"] for r in paper)
+    assert pooled == pytest.approx(5.8, abs=0.1)
+    ones = sum(1 for r in paper if r["grade"] == 1)
+    assert 13 <= ones <= 17
+
+
 def test_the_2021_furniture_mixup_is_held_in_the_below_scale_track(demo_city):
     settings, manifest = demo_city
     (planted,) = _mixups(manifest, 2021)
