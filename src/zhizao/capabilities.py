@@ -72,6 +72,16 @@ def value_title(cap: Capability | None, name: str, value: Any) -> str:
     return table.get(str(value), str(value))
 
 
+def any_value_title(name: str, value: Any) -> str | None:
+    """``value`` of field ``name`` in words from whichever method names it (a 亩均 track id in an
+    audit entry → 规上企业), or None when no method does."""
+    for method in names():
+        titles = get(method).extra.get("value_titles", {}).get(name, {})
+        if str(value) in titles:
+            return str(titles[str(value)])
+    return None
+
+
 def rows(cap: Capability, table: pa.Table, methodology: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """A run's CONTRACT.md rows. A capability whose rows depend on its methodology (a rule set
     naming its criteria: ``extra["rows_take_methodology"]``) gets the run's methodology too."""

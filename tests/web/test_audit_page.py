@@ -128,6 +128,8 @@ def test_recorded_details_read_in_chinese_with_no_none_and_no_ids() -> None:
     assert "None" not in text and "@" not in text and "not_evaluated" not in text
     assert "亩均" in text and "不参评 1" in text and "—" in text
     assert detail_text({"track": "above_scale", "class": "A"}) == "评价组别：规上企业；分类：A"
+    # the words for a track come from the 亩均 methodologies' own titles, also in a count by track
+    assert detail_text({"counts": {"track": {"lessee": 3}}}) == "统计：（评价组别 租赁厂房企业（无自有用地） 3）"
 
 
 def test_objects_and_actions_read_as_words_not_keys() -> None:

@@ -35,6 +35,21 @@ HEADERS: dict[str, str] = {
     "reason": "说明",
 }
 
+def _track_titles() -> dict[str, str]:
+    """Each track id of the shipped methodologies → its title (``lessee`` → 租赁厂房企业（无自有用地）),
+    read from the YAML files: the words the audit log and run comparisons show for a track."""
+    from importlib import resources
+
+    import yaml
+
+    out: dict[str, str] = {}
+    for f in sorted(resources.files("zhizao.mujun.methodologies").iterdir(), key=lambda x: x.name):
+        if f.name.endswith(".yaml"):
+            for t in yaml.safe_load(f.read_text(encoding="utf-8")).get("tracks") or []:
+                out.setdefault(str(t["id"]), str(t["title"]))
+    return out
+
+
 STATUS_TITLES: dict[str, str] = {
     "graded": "已评价",
     "exempt": "不定等级",
@@ -53,6 +68,7 @@ CAPABILITY = Capability(
     figure_fields=("score", "rank"),
     methodology_package="zhizao.mujun.methodologies",
     extra={"default_methodology": "huzhou-mujun", "headers": HEADERS, "status_titles": STATUS_TITLES,
+           "value_titles": {"track": _track_titles()},
            # how a year is published: the bureau's round (freeze → land notice → score → results
            # notice → publication), never a direct publish (used by ``zhizao demo``)
            "publish_round": "zhizao.mujun.workflow:run_round"},

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from zhizao import clock
+from zhizao import capabilities, clock
 from zhizao.store.models import AuditEntry
 from zhizao.web.fmt import methodology, run_label
 from zhizao.web.templating import ROLE_NAMES
@@ -115,9 +115,6 @@ WORDS = {
     "batch_id": "批次", "rows_loaded": "导入行数", "rows_rejected": "拒收行数", "error": "错误", "reason": "原因",
     "cli": "命令行", "web": "网页", "carbon": "碳效码", "mujun": "亩均评价", "city": "全市", "month": "月份",
     "objection_id": "异议编号", "decision": "结论", "ip": "来源地址", "count": "数量", "total": "合计",
-    # 亩均 tracks (评价组别)
-    "above_scale": "规上企业", "below_scale": "规下企业", "below_scale_3mu_plus": "规下企业（用地 3 亩及以上）",
-    "lessee": "租赁厂房企业",
 }
 
 
@@ -125,15 +122,23 @@ def _word(k: Any) -> str:
     return WORDS.get(str(k), str(k) if not str(k).isascii() or str(k).isdigit() or len(str(k)) <= 2 else "其他")
 
 
-def _value(v: Any) -> str:
+def _in_words(field: str | None, value: Any) -> str | None:
+    """A value of a method's field as that method names it (a 亩均 track id → 规上企业)."""
+    return capabilities.any_value_title(field, value) if field else None
+
+
+def _value(v: Any, field: str | None = None) -> str:
+    """A recorded value in words; ``field`` is the detail key it was recorded under (its values,
+    and the keys of a count by it, are named by the method that defines the field)."""
     if v is None:
         return "—"
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, dict):
-        return "，".join(f"{_word(k)} {_value(x)}" for k, x in v.items() if x not in (None, "", [], {}))
+        return "，".join(f"{_in_words(field, k) or _word(k)} {_value(x, k)}" for k, x in v.items()
+                        if x not in (None, "", [], {}))
     if isinstance(v, list):
-        return f"{len(v)} 项" if len(v) > 5 else "、".join(_value(x) for x in v)
+        return f"{len(v)} 项" if len(v) > 5 else "、".join(_value(x, field) for x in v)
     text = str(v)
     moment = clock.parse(v)
     if moment is not None:  # a stored (UTC) time, shown on the city's clock
@@ -142,7 +147,7 @@ def _value(v: Any) -> str:
         from zhizao.web.ui import region_name
 
         return region_name(text)
-    return WORDS.get(text, text)
+    return _in_words(field, text) or WORDS.get(text, text)
 
 
 def detail_text(detail: Any) -> str:
@@ -151,24 +156,22 @@ def detail_text(detail: Any) -> str:
         for k, v in detail.items():
             if v in (None, "", [], {}):
                 continue
-            inner = methodology(v) if k == "methodology" and isinstance(v, str) else _value(v)
+            inner = methodology(v) if k == "methodology" and isinstance(v, str) else _value(v, k)
             parts.append(f"{_word(k)}：（{inner}）" if isinstance(v, dict) else f"{_word(k)}：{inner}")
         return "；".join(parts)
     return _value(detail) if detail is not None else ""
 
 
-def row(e: AuditEntry, utc_offset_h: int = 0) -> dict[str, Any]:
-    """One entry for the page and the export: Chinese action, role and detail; the time
-    ``utc_offset_h`` hours ahead of UTC (the log keeps UTC)."""
-    import datetime as dt
-
+def row(e: AuditEntry) -> dict[str, Any]:
+    """One entry for the page and the export: Chinese action, role and detail; the time on the
+    city's clock (the log keeps UTC)."""
     detail: Any = None
     if e.detail:
         try:
             detail = json.loads(e.detail)
         except ValueError:
             detail = e.detail
-    at = e.at + dt.timedelta(hours=utc_offset_h) if e.at else None
+    at = clock.local(e.at) if e.at else None
     role = ROLE_NAMES.get(e.role or "", e.role or "") or ("命令行" if e.username else "—")
     return {"id": e.id, "at": at, "username": e.username or "—", "role": role,
             "action": action_name(e.action), "action_code": e.action, "target": target_name(e.target),

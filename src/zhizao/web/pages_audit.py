@@ -64,7 +64,7 @@ def audit_page(request: Request, user: PageUser, session: SessionDep, username: 
     page = max(1, min(page, pages))
     _, entries = audit_log.entries(session, **f, utc_offset_h=clock.utc_offset_hours(), limit=PAGE_SIZE,
                                    offset=(page - 1) * PAGE_SIZE)
-    rows = [row(e, clock.utc_offset_hours()) for e in entries]
+    rows = [row(e) for e in entries]
     audit_page_read(session, user, "page.audit", "audit", request,
                     detail={k: str(v) for k, v in f.items() if v} | {"page": page})
     params = query_string(username=username, action=action, since=f["since"], until=f["until"], firm=firm)
@@ -90,7 +90,7 @@ def audit_export(request: Request, user: PageUser, session: SessionDep, username
     f = _filters(username, action, since, until, firm)
     total, entries = audit_log.entries(session, **f, utc_offset_h=clock.utc_offset_hours(),
                                           limit=EXPORT_LIMIT, offset=0)
-    rows = [row(e, clock.utc_offset_hours()) for e in entries]
+    rows = [row(e) for e in entries]
     for r in rows:
         r["at"] = r["at"].strftime("%Y-%m-%d %H:%M:%S") if r["at"] else ""
     labels = {"username": "用户", "action": "操作", "since": "起始日期", "until": "截止日期", "firm": "企业"}
