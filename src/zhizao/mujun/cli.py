@@ -232,14 +232,14 @@ def export_cmd(ctx: typer.Context, year: YearOpt,
     """导出各赛道的评价名单（Excel，每个赛道一个工作表）。"""
     from zhizao import capabilities, runs
     from zhizao.mujun import workflow
-    from zhizao.mujun.export import write_county_lists
+    from zhizao.mujun.export import rank_order, write_county_lists
 
     settings = _store(ctx)
     rid = run_id or _do(workflow.year_run, settings, year)
     run = _do(runs.get, settings, rid)
     if run.method != "mujun":
         fail(f"运行 {rid} 不是亩均评价")
-    rows = capabilities.get("mujun").to_rows(_do(runs.results, settings, rid))
+    rows = sorted(capabilities.get("mujun").to_rows(_do(runs.results, settings, rid)), key=rank_order)
     write_county_lists(out, rows, run.methodology, run.year,
                        title=f"运行 {rid}，方法论 {run.methodology_name}@{run.methodology_version}")
     emit({"year": run.year, "run_id": rid, "out": str(out), "firms": len(rows)}, as_json,

@@ -39,16 +39,18 @@ def _region_name(code: Any) -> str:
         return str(code)
 
 
+def rank_order(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The published order of a 亩均 list: by district, then the method's rank (unranked last)."""
+    return (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0, r["credit_code"])
+
+
 def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], year: int,
-                  title: str = "", keep_order: bool = False) -> list[Sheet]:
-    """One sheet per track, ranked within region (``keep_order``: in the order given, as a sorted
-    page shows them); then a summary of classes by track and region."""
+                  title: str = "") -> list[Sheet]:
+    """One sheet per track, its rows in the order given (``rank_order`` for the published lists,
+    a sorted page's order for its export); then a summary of classes by track and region."""
     sheets: list[Sheet] = []
     for tr in _tracks(methodology):
         trows = [r for r in rows if r.get("track") == tr["id"]]
-        if not keep_order:
-            trows.sort(key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0,
-                                      r["credit_code"]))
         cols: list[tuple[str, str, str | None]] = [
             ("region_code", "行政区划代码", None), ("region_name", "区县", None), ("rank", "排名", "0"),
             ("class", "分类", None),
@@ -93,8 +95,8 @@ def county_sheets(rows: list[dict[str, Any]], methodology: Mapping[str, Any], ye
 
 
 def write_county_lists(path: Path, rows: list[dict[str, Any]], methodology: Mapping[str, Any], year: int,
-                       title: str = "", keep_order: bool = False) -> Path:
-    return write_workbook(path, county_sheets(rows, methodology, year, title, keep_order))
+                       title: str = "") -> Path:
+    return write_workbook(path, county_sheets(rows, methodology, year, title))
 
 
 # ---------------------------------------------------------------- land-area notice

@@ -131,8 +131,9 @@ ACTIONS = {
 def _ordered(rows: list[dict[str, Any]], sort: str) -> tuple[list[dict[str, Any]], Sort, Sorts]:
     """The rows in the order the page shows them (and its export keeps): ranked within region by
     default, else the whole list sorted by the chosen column (an indicator: ``i.<id>``)."""
-    rows = sorted(rows, key=lambda r: (r.get("region_code") or "", r.get("rank") is None, r.get("rank") or 0,
-                                       r["credit_code"]))
+    from zhizao.mujun.export import rank_order
+
+    rows = sorted(rows, key=rank_order)
     indicator_ids = sorted({k for r in rows for k in (r.get("indicators") or {})})
     sorts = Sorts({"rank": False, "city_rank": False, "name": False, "class": False, "score": True,
                    **{f"i.{k}": True for k in indicator_ids}}, default=Sort("rank"))
@@ -309,7 +310,7 @@ def results_export(request: Request, user: PageUser, session: SessionDep, settin
         rows = [r for r in rows if str(r.get("track")) == track]
     for t in {str(r.get("track")) for r in rows}:  # ranks in the city within each track
         city_ranks([r for r in rows if str(r.get("track")) == t])
-    rows, order, sorts = _ordered(rows, sort)
+    rows, _, _ = _ordered(rows, sort)
     m = methodology_of(settings, pub.run_id, y)
     where = region_name(region) if region else "全市"
     audit(session, user, "export.mujun", f"mujun:{y}", request=request,
@@ -317,7 +318,7 @@ def results_export(request: Request, user: PageUser, session: SessionDep, settin
                   "track": track or None})
     folder = Path(tempfile.mkdtemp())
     out = write_county_lists(folder / "mujun.xlsx", rows, m.model_dump(mode="json"), y,
-                             title=f"{where}；{m.title}", keep_order=order != sorts.default)
+                             title=f"{where}；{m.title}")
     return FileResponse(out, filename=f"{y}年度亩均效益评价结果-{where}.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
