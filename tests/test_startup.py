@@ -29,3 +29,19 @@ def test_help_imports_no_heavy_library():
 def test_every_room_declaration_is_light():
     code = "from zhizao import rooms\nrooms.all_rooms()\nimport zhizao.contract"
     assert _imported_after(code) == []
+
+
+def test_listing_batches_loads_only_the_warehouse_driver(tmp_path):
+    """``zhizao batches`` reads the warehouse (DuckDB) and nothing heavier: not the file readers'
+    pyarrow, not pandas, Ibis or the store's SQLAlchemy."""
+    from zhizao.ingest import import_file
+    from zhizao.settings import load_settings
+
+    settings = load_settings(tmp_path / "home").ensure()
+    f = tmp_path / "tax.csv"
+    f.write_text("统一社会信用代码,年度,实缴税金（万元）\n91330502MA2B3C4D5E,2024,12.5\n", encoding="utf-8")
+    import_file(settings, "tax", f)
+    code = ("import sys\nfrom zhizao.cli import app\n"
+            f"sys.argv = ['zhizao', '--home', {str(settings.home)!r}, 'batches']\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass")
+    assert _imported_after(code) == ["duckdb"]

@@ -35,6 +35,8 @@ from pydantic import (
     model_validator,
 )
 
+from zhizao import yamltext
+
 #: comparison operators; the Unicode and word spellings are accepted in YAML
 OPS: dict[str, str] = {
     ">=": ">=", "≥": ">=", "ge": ">=",
@@ -263,7 +265,7 @@ def load_ruleset(source: str | Path) -> RuleSet:
     else:
         text, origin = source, "<text>"
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as exc:
         raise CriteriaError(f"{origin}: YAML 格式错误: {exc}") from exc
     try:

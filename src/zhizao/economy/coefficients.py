@@ -14,9 +14,9 @@ from importlib import resources
 from typing import Any, Literal
 
 import pyarrow as pa
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from zhizao import yamltext
 from zhizao.contract import units
 from zhizao.contract.tables import UNIT_FAMILY_BY_KIND
 from zhizao.methodology.models import Methodology, Sourced
@@ -77,7 +77,7 @@ def _per(value: float, unit: str, family: str, numerator: str | None) -> float:
 @cache
 def shipped_files() -> tuple[EnergyCoefficients, ...]:
     root = resources.files("zhizao.economy.methodologies")
-    return tuple(EnergyCoefficients.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+    return tuple(EnergyCoefficients.model_validate(yamltext.load(f.read_text(encoding="utf-8")))
                  for f in sorted(root.iterdir(), key=lambda x: x.name) if f.name.endswith(".yaml"))
 
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from zhizao import yamltext
 from zhizao.contract.tables import CREDIT, YEAR, Column, Table
 
 
@@ -25,7 +24,7 @@ def _shipped() -> list[dict[str, Any]]:
     out = []
     for f in sorted(root.iterdir(), key=lambda x: x.name):
         if f.name.endswith((".yaml", ".yml")):
-            out.append(yaml.safe_load(f.read_text(encoding="utf-8")))
+            out.append(yamltext.load(f.read_text(encoding="utf-8")))
     return out
 
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import duckdb
 
-from zhizao.contract import TABLES, Table
-from zhizao.engine import warehouse
+from zhizao.contract import Table
 from zhizao.engine.warehouse import fact_name
+from zhizao.ingest.access import connect_warehouse, get_table
 from zhizao.ingest.errors import IngestError
 from zhizao.ingest.headers import HeaderMap, map_headers
 from zhizao.ingest.readers import SourceFile, read_source
@@ -81,19 +81,6 @@ class ImportResult:
         }
 
 
-def get_table(name: str) -> Table:
-    if name not in TABLES:
-        raise IngestError(f"未知数据表：{name}（可用：{'、'.join(TABLES)}）")
-    return TABLES[name]
-
-
-def connect_warehouse(settings: Settings, read_only: bool = False, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file (see :func:`zhizao.engine.warehouse.connect`)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    try:
-        return warehouse.connect(settings.warehouse_path, read_only=read_only, wait_s=wait_s)
-    except warehouse.WarehouseBusy as exc:
-        raise IngestError(str(exc)) from None
 
 
 def _csv_error(exc: Exception, path: Path) -> IngestError:

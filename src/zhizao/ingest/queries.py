@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from zhizao.contract import TABLES
 from zhizao.engine.warehouse import as_of_sql, fact_name
+from zhizao.ingest.access import connect_warehouse, get_table
 from zhizao.ingest.errors import IngestError
-from zhizao.ingest.importer import connect_warehouse, get_table
 from zhizao.settings import Settings
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: batch status (derived from its rows) → Chinese label
 STATUS_LABELS = {

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from zhizao import capabilities
+from zhizao import capabilities, yamltext
 from zhizao.methodology.models import Methodology
 
 
@@ -32,7 +32,7 @@ class Entry:
 
 def _parse(text: str, origin: str) -> Methodology:
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as exc:
         raise MethodologyError(f"{origin}: YAML 格式错误: {exc}") from exc
     if not isinstance(data, dict):

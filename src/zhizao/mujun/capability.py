@@ -40,12 +40,12 @@ def _track_titles() -> dict[str, str]:
     read from the YAML files: the words the audit log and run comparisons show for a track."""
     from importlib import resources
 
-    import yaml
+    from zhizao import yamltext
 
     out: dict[str, str] = {}
     for f in sorted(resources.files("zhizao.mujun.methodologies").iterdir(), key=lambda x: x.name):
         if f.name.endswith(".yaml"):
-            for t in yaml.safe_load(f.read_text(encoding="utf-8")).get("tracks") or []:
+            for t in yamltext.load(f.read_text(encoding="utf-8")).get("tracks") or []:
                 out.setdefault(str(t["id"]), str(t["title"]))
     return out
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from zhizao import yamltext
 from zhizao.methodology.models import Sourced, _source_refs
 from zhizao.policies import measures
 
@@ -224,7 +225,7 @@ def parse(data: Any, origin: str = "") -> Document:
 
 def load_file(path: Path) -> Document:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yamltext.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"无法读取政策文件 {path}: {exc}") from None
     return parse(data, str(path))
@@ -237,7 +238,7 @@ def shipped() -> tuple[Document, ...]:
     docs = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith((".yaml", ".yml")):
-            docs.append(parse(yaml.safe_load(entry.read_text(encoding="utf-8")), entry.name))
+            docs.append(parse(yamltext.load(entry.read_text(encoding="utf-8")), entry.name))
     return tuple(docs)
 
 

@@ -14,8 +14,9 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
+
+from zhizao import yamltext
 
 
 class CalendarError(ValueError):
@@ -106,7 +107,7 @@ class WorkingCalendar:
 def load(path: Path | None = None) -> WorkingCalendar:
     text = (path.read_text(encoding="utf-8") if path is not None
             else (files("zhizao.policies") / "calendars" / "cn-working-days.yaml").read_text(encoding="utf-8"))
-    f = _File.model_validate(yaml.safe_load(text))
+    f = _File.model_validate(yamltext.load(text))
     hol: dict[dt.date, str] = {}
     for block in f.years.values():
         for a, b, name in block.holidays:

@@ -24,9 +24,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhizao import yamltext
 from zhizao.methodology.models import Methodology, Sourced
 from zhizao.projects.codes import MILESTONE_ORDER
 
@@ -105,10 +105,10 @@ def load(path: str | Path | None = None) -> ProjectsMethodology:
     p = Path(path)
     if not p.exists():
         raise ValueError(f"找不到方法论文件：{p}")
-    return ProjectsMethodology.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+    return ProjectsMethodology.model_validate(yamltext.load(p.read_text(encoding="utf-8")))
 
 
 @cache
 def _shipped() -> ProjectsMethodology:
     text = (resources.files("zhizao.projects.methodologies") / DEFAULT_FILE).read_text(encoding="utf-8")
-    return ProjectsMethodology.model_validate(yaml.safe_load(text))
+    return ProjectsMethodology.model_validate(yamltext.load(text))
