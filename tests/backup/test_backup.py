@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from carbon_city import load_warehouse, random_city
+from carbon_city import random_city
+from city import load_warehouse
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 from world import build_world
@@ -55,7 +56,7 @@ def _state(settings: Settings) -> tuple[dict[str, str], set[str], int]:
 @pytest.fixture
 def home(store_settings: Settings) -> Settings:
     build_world(store_settings)
-    load_warehouse(store_settings, random_city(40, seed=3, year=2022))
+    load_warehouse(store_settings, random_city(40, seed=3, year=2022).tables())
     run = _evaluate(store_settings)
     # the random city has firms the publication gate holds: publish the others, the held ones recorded
     _cli(store_settings, "publish", run["run_id"], "--with-held")

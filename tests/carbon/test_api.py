@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from carbon_city import load_warehouse, random_city
+from carbon_city import random_city
+from city import load_warehouse
 from fastapi.testclient import TestClient
 from store_fixtures import pg_db_url, store_settings
 from typer.testing import CliRunner
@@ -34,7 +35,7 @@ def _cli(s, *args):
 def test_evaluated_run_published_via_the_api_is_served_as_the_cli_rows(store_settings):
     s = store_settings
     city = random_city(14, year=YEAR)
-    load_warehouse(s, city)
+    load_warehouse(s, city.tables())
     run = _cli(s, "evaluate", "carbon", "--year", str(YEAR), "--json")
     rows = {r["credit_code"]: r for r in _cli(s, "results", run["run_id"])["rows"]}
     region = rows[next(iter(rows))]["region_code"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from carbon_city import City, load_warehouse, random_city
+from carbon_city import City, random_city
+from city import load_warehouse
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
@@ -19,7 +20,7 @@ def home(settings):  # type: ignore[no-untyped-def]
     grid = 0.5366e-3
     city.firm(900, industry="2822", value_added=1000.0, energy={"electricity": 5000 / grid, "raw_coal": 2010 / 1.9003},
               name="示例化纤有限公司")
-    load_warehouse(settings, city)
+    load_warehouse(settings, city.tables())
     return settings
 
 
@@ -62,7 +63,7 @@ def test_evaluate_results_and_export(home, tmp_path):
 def test_a_later_year_run_records_the_factor_fallback(settings):
     city = City(2024)
     city.firm(1, energy={"electricity": 10_000.0})
-    load_warehouse(settings, city)
+    load_warehouse(settings, city.tables())
     res = _run(settings, "evaluate", "carbon", "--year", "2024", "--json")
     assert res.exit_code == 0, res.output
     run_id = json.loads(res.stdout)["run_id"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
-from carbon_city import City, load_warehouse
+from carbon_city import City
+from city import load_warehouse
 from typer.testing import CliRunner
 
 from zhizao.cli import app
@@ -17,7 +18,7 @@ def test_results_csv_neutralises_formula_names(settings, tmp_path):  # type: ign
     city = City(2022)
     for i, name in enumerate(NAMES):
         city.firm(i + 1, energy={"electricity": 10_000.0 * (i + 1)}, name=name)
-    load_warehouse(settings, city)
+    load_warehouse(settings, city.tables())
     run = CliRunner().invoke(app, ["--home", str(settings.home), "evaluate", "carbon", "--year", "2022", "--json"])
     assert run.exit_code == 0, run.output
     out = tmp_path / "grades.csv"

@@ -209,8 +209,7 @@ def test_a_held_firm_never_changes_the_others_beyond_its_own_exclusion(firms, in
     for i, f in enumerate(firms):
         base.firm(i, industry=f["industry"], value_added=f["value_added"], energy=f["energy"])
     with_held = City(2022)
-    with_held.firms, with_held.stats = list(base.firms), list(base.stats)
-    with_held.energy = [dict(r) for r in base.energy]
+    with_held.firms = list(base.firms)  # the same firms (scale_month below changes only the new one)
     cc = with_held.firm(900, industry=industry, value_added=500.0, energy={"electricity": 600_000.0})
     with_held.scale_month(cc, month, factor)
     m = methodology(2022)

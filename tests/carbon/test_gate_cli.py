@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from carbon_city import City, load_warehouse
+from carbon_city import City
+from city import load_warehouse
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -21,7 +22,7 @@ def held_home(settings):  # type: ignore[no-untyped-def]
                   name=f"示例纸业{i}")
     bad = city.firm(9, industry="2221", value_added=1200.0, energy={"electricity": 1_800_000.0}, name="浙江示例纸业有限公司")
     city.scale_month(bad, 12, 10_000.0)  # December's 千瓦时 figure labelled 万千瓦时
-    load_warehouse(settings, city)
+    load_warehouse(settings, city.tables())
     return settings, bad
 
 

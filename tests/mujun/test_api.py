@@ -7,8 +7,7 @@ import datetime as dt
 import json
 
 from fastapi.testclient import TestClient
-from tests.mujun.citydata import Firm
-from tests.mujun.warehouse import load, valid_code
+from tests.mujun.citydata import Firm, code, load
 from typer.testing import CliRunner
 from world import add_user_fast, issue_token
 
@@ -22,7 +21,7 @@ YEAR = 2022
 
 
 def _city() -> list[Firm]:
-    return [Firm(valid_code(i), above=True, tax=100.0 + 40 * i, value_added=800.0 + 50 * i,
+    return [Firm(code(i), above=True, tax=100.0 + 40 * i, value_added=800.0 + 50 * i,
                  parcels=[(f"P{i}", 10.0, "owned")], energy={"electricity": 1e6, "raw_coal": 50.0},
                  emissions={"cod": 0.5}) for i in range(1, 7)]
 
@@ -42,8 +41,8 @@ def _tokens(s) -> dict[str, str]:
     pw = hash_password("password-123")
     with session_scope(s) as ses:
         users = {"city": add_user_fast(ses, "city", "city", password_hash=pw),
-                 "firm": add_user_fast(ses, "firm1", "enterprise", password_hash=pw, credit_code=valid_code(1)),
-                 "other": add_user_fast(ses, "firm2", "enterprise", password_hash=pw, credit_code=valid_code(2)),
+                 "firm": add_user_fast(ses, "firm1", "enterprise", password_hash=pw, credit_code=code(1)),
+                 "other": add_user_fast(ses, "firm2", "enterprise", password_hash=pw, credit_code=code(2)),
                  "district": add_user_fast(ses, "dist", "district", password_hash=pw, region_code="331003"),
                  "bank": add_user_fast(ses, "bank", "bank", password_hash=pw)}
         return {k: issue_token(ses, u) for k, u in users.items()}
@@ -57,8 +56,8 @@ def test_published_round_is_served_ranked_and_in_scope(store_settings, tmp_path)
     h = {k: {"Authorization": f"Bearer {v}"} for k, v in tok.items()}
     rows = json.loads(CliRunner().invoke(cli_app, ["--home", str(s.home), "results", run_id]).stdout)["rows"]
     by_code = {r["credit_code"]: r for r in rows}
-    for code, row in by_code.items():
-        got = c.get(f"/api/mujun/{YEAR}/{code}", headers=h["city"]).json()
+    for cc, row in by_code.items():
+        got = c.get(f"/api/mujun/{YEAR}/{cc}", headers=h["city"]).json()
         assert {k: got[k] for k in ("credit_code", "name", "track", "year", "indicators", "score", "rank",
                                     "class", "status", "reason")} == {
             k: row[k] for k in ("credit_code", "name", "track", "year", "indicators", "score", "rank", "class",
@@ -68,8 +67,8 @@ def test_published_round_is_served_ranked_and_in_scope(store_settings, tmp_path)
     ranks = [r["rank"] for r in page["items"] if r["rank"] is not None]
     assert ranks == sorted(ranks)
     assert c.get(f"/api/mujun/{YEAR}", headers=h["firm"]).json()["total"] == 1
-    assert c.get(f"/api/mujun/{YEAR}/{valid_code(2)}", headers=h["firm"]).status_code == 404
-    assert c.get(f"/api/mujun/{YEAR}/{valid_code(1)}", headers=h["bank"]).status_code == 404
+    assert c.get(f"/api/mujun/{YEAR}/{code(2)}", headers=h["firm"]).status_code == 404
+    assert c.get(f"/api/mujun/{YEAR}/{code(1)}", headers=h["bank"]).status_code == 404
 
 
 def test_objection_through_the_api_follows_the_round(store_settings, tmp_path):
@@ -83,7 +82,7 @@ def test_objection_through_the_api_follows_the_round(store_settings, tmp_path):
                files={"evidence": ("完税证明.pdf", b"%PDF-1.4 tax", "application/pdf")}, headers=h["firm"])
     assert r.status_code == 201, r.text
     o = r.json()
-    assert o["run_id"] == run_id and o["credit_code"] == valid_code(1) and o["evidence_sha256"]
+    assert o["run_id"] == run_id and o["credit_code"] == code(1) and o["evidence_sha256"]
     assert c.get(f"/api/objections/{o['id']}", headers=h["other"]).status_code == 404
     d = c.post(f"/api/objections/{o['id']}/decision", json={"status": "rejected", "reason": "税款属于次年"},
                headers=h["city"])

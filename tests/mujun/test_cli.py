@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import zipfile
 
-from tests.mujun.citydata import Firm
-from tests.mujun.warehouse import load, valid_code
+from tests.mujun.citydata import Firm, code, load
 from typer.testing import CliRunner
 
 from zhizao.cli import app
 
 
 def _city(year: int, bump: float = 0.0) -> list[Firm]:
-    return [Firm(valid_code(i), above=True, tax=100.0 + 40 * i + (bump if i == 1 else 0.0),
+    return [Firm(code(i), above=True, tax=100.0 + 40 * i + (bump if i == 1 else 0.0),
                  value_added=800.0 + 50 * i, parcels=[(f"P{i}", 10.0, "owned")],
                  energy={"electricity": 1e6}, emissions={"cod": 0.5}) for i in range(1, 7)]
 
@@ -43,12 +42,12 @@ def test_round_and_exports_through_the_cli(settings, tmp_path):
     cli("mujun", "land-notice", "--year", "2022", "--days", "3")
     notice = tmp_path / "用地公示.xlsx"
     assert cli("mujun", "land-notice-export", "--year", "2022", "--out", str(notice))["firms"] == 6
-    assert "用地面积公示" in _xlsx_text(notice) and valid_code(3) in _xlsx_text(notice)
+    assert "用地面积公示" in _xlsx_text(notice) and code(3) in _xlsx_text(notice)
     early_score = r.invoke(app, [*home, "mujun", "score", "--year", "2022", "--json"])
     assert early_score.exit_code != 0 and "用地面积公示至" in early_score.stderr
     run_id = cli("mujun", "score", "--year", "2022", "--force")["run_id"]
     cli("mujun", "results-notice", "--year", "2022", "--days", "7")
-    o = cli("mujun", "objection", "add", "--year", "2022", "--credit-code", valid_code(2), "--subject", "用地面积",
+    o = cli("mujun", "objection", "add", "--year", "2022", "--credit-code", code(2), "--subject", "用地面积",
             "--content", "宗地 P2 已部分退还", "--by", "firm-2")
     assert cli("mujun", "objection", "list", "--year", "2022")["objections"][0]["id"] == o["id"]
     cli("mujun", "objection", "decide", str(o["id"]), "--decision", "rejected", "--reason", "以不动产登记为准")
@@ -65,6 +64,6 @@ def test_round_and_exports_through_the_cli(settings, tmp_path):
 
     ch = cli("mujun", "changes", "--from", "2021", "--to", "2022", "--out", str(tmp_path / "变化.xlsx"))
     assert ch["run_to"] == run_id and sum(ch["counts"].values()) == 6
-    up = [m for m in ch["moves"] if m["credit_code"] == valid_code(1)]
+    up = [m for m in ch["moves"] if m["credit_code"] == code(1)]
     assert up and up[0]["change"] == "up"
     assert "分类变化矩阵" in _xlsx_text(tmp_path / "变化.xlsx")

@@ -9,8 +9,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from tests.mujun.citydata import Firm
-from tests.mujun.warehouse import load, valid_code
+from tests.mujun.citydata import Firm, code, load
 
 from zhizao import runs
 from zhizao.mujun import workflow
@@ -23,10 +22,10 @@ T0 = dt.datetime(2023, 4, 1, 9, 0)
 
 
 def _city() -> list[Firm]:
-    firms = [Firm(valid_code(i), above=True, tax=100.0 + 40 * i, value_added=800.0 + 50 * i,
+    firms = [Firm(code(i), above=True, tax=100.0 + 40 * i, value_added=800.0 + 50 * i,
                   parcels=[(f"P{i}", 10.0, "owned")], energy={"electricity": 1e6, "raw_coal": 50.0},
                   emissions={"cod": 0.5}) for i in range(1, 9)]
-    firms += [Firm(valid_code(20 + i), above=False, tax=10.0 + 5 * i, value_added=100.0, revenue=800.0,
+    firms += [Firm(code(20 + i), above=False, tax=10.0 + 5 * i, value_added=100.0, revenue=800.0,
                    employees=10, rd=1.0, parcels=[(f"Q{i}", 4.0, "owned")], energy={"electricity": 2e5})
               for i in range(1, 5)]
     return firms
@@ -35,7 +34,7 @@ def _city() -> list[Firm]:
 def test_the_whole_round_is_recorded_and_a_correction_is_a_diffable_new_run(store_settings, tmp_path):
     s = store_settings
     load(s, _city(), 2022, tmp_path)
-    low = valid_code(1)  # the lowest tax: class D or C before the correction
+    low = code(1)  # the lowest tax: class D or C before the correction
 
     f = workflow.freeze(s, 2022, "analyst", "huangyan-2022", now=T0)
     assert f["methodology"] == "huangyan-2022@2022" and f["batches"]
@@ -58,7 +57,7 @@ def test_the_whole_round_is_recorded_and_a_correction_is_a_diffable_new_run(stor
     o = workflow.add_objection(s, 2022, low, "firm-user", "税收数据遗漏", "第四季度入库税款 300 万元未计入",
                                evidence, now=T0 + dt.timedelta(days=8))
     assert o["status"] == "pending" and o["evidence_sha256"] and o["run_id"] == first
-    rejected = workflow.add_objection(s, 2022, valid_code(2), "firm-2", "用地面积", "面积有误",
+    rejected = workflow.add_objection(s, 2022, code(2), "firm-2", "用地面积", "面积有误",
                                       now=T0 + dt.timedelta(days=8))
     with pytest.raises(WorkflowError, match="未处理"):
         workflow.publish_final(s, 2022, "director", now=T0 + dt.timedelta(days=11))
@@ -140,6 +139,6 @@ def test_objections_after_the_window_are_refused(store_settings, tmp_path):
     workflow.score(s, 2022, "a", force=True, now=T0)
     workflow.results_notice(s, 2022, "a", days=3, now=T0)
     with pytest.raises(WorkflowError, match="异议期已于"):
-        workflow.add_objection(s, 2022, valid_code(1), "f", "事由", "内容", now=T0 + dt.timedelta(days=4))
+        workflow.add_objection(s, 2022, code(1), "f", "事由", "内容", now=T0 + dt.timedelta(days=4))
     with pytest.raises(WorkflowError, match="没有企业"):
-        workflow.add_objection(s, 2022, valid_code(99), "f", "事由", "内容", now=T0 + dt.timedelta(days=1))
+        workflow.add_objection(s, 2022, code(99), "f", "事由", "内容", now=T0 + dt.timedelta(days=1))
