@@ -42,7 +42,13 @@ What a room may contribute (every field optional except name and title):
 - ``demo``: ``"module:function"``, ``f(ctx) -> None``, the room's part of ``zhizao demo`` (its demo
   data and its workflows, run the way a bureau would); ``ctx`` a ``zhizao.demo.DemoContext``;
 - ``publish_hook``: ``"module:function"``, ``f(settings, run) -> None``, called after a run of the
-  room's capability is published (to prepare what pages read).
+  room's capability is published (to prepare what pages read);
+- ``on_data_change``: ``"module:function"``, ``f(settings, event) -> None``, called after any
+  publication (``{"kind": "publish", "run_id", "method", "year"}``) and after any import that
+  loaded rows (``{"kind": "import", "table", "batch_id"}``), from the CLI, the web and the
+  worker alike (:func:`data_changed`); it must be quick — queue background jobs, never compute;
+- ``jobs``: ``"module:JOBS"``, a tuple of :class:`zhizao.ingest.jobs.JobKind`: background jobs
+  the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report).
 """
 
 from __future__ import annotations
@@ -100,6 +106,8 @@ class Room:
     review_section: str | None = None
     demo: str | None = None
     publish_hook: str | None = None
+    on_data_change: str | None = None
+    jobs: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -162,6 +170,18 @@ def contributions(kind: str) -> Iterator[tuple[Room, Any]]:
 
 def hooks(kind: str) -> list[tuple[Room, Callable[..., Any]]]:
     return list(contributions(kind))
+
+
+def data_changed(settings: Any, event: dict[str, Any]) -> None:
+    """Tell every room (``on_data_change``) that published results or warehouse data changed.
+    A room's failure is logged, never undoes the publication or import that caused it."""
+    import logging
+
+    for room, hook in contributions("on_data_change"):
+        try:
+            hook(settings, event)
+        except Exception:
+            logging.getLogger("zhizao.rooms").exception("%s: on_data_change(%s)", room.name, event.get("kind"))
 
 
 def with_capability() -> list[Room]:

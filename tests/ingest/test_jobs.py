@@ -35,7 +35,7 @@ def test_a_queued_file_is_imported_with_its_reject_report(settings: Settings, tm
     job = jobs.submit(settings, "enterprises", path, path.name, "市场监管", None, "city")
     assert job["status"] == "queued" and job["result"] is None
     assert list_batches(settings) == []  # nothing imported by submitting
-    assert jobs.work(settings, once=True) == 1
+    assert jobs.work(settings, once=True, kinds=("import",)) == 1
     done = jobs.get(settings, job["job_id"])
     assert done is not None and done["status"] == "done" and done["attempts"] == 1
     r = done["result"]
@@ -51,7 +51,7 @@ def test_a_file_refused_whole_fails_its_job_in_chinese(settings: Settings, tmp_p
     bad = tmp_path / "wrong.csv"
     bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
     job = jobs.submit(settings, "enterprises", bad, bad.name, None, None, "city")
-    jobs.work(settings, once=True)
+    jobs.work(settings, once=True, kinds=("import",))
     failed = jobs.get(settings, job["job_id"])
     assert failed is not None and failed["status"] == "failed" and failed["status_label"] == "失败"
     assert failed["error"] and any("\u4e00" <= ch <= "\u9fff" for ch in failed["error"])
@@ -94,7 +94,7 @@ def test_a_killed_worker_leaves_nothing_and_its_job_is_imported_by_the_next(sett
     assert killed is not None and killed["status"] == "running"  # as the killed worker left it
     assert list_batches(settings) == []  # the import is atomic: not one row of the file
     # the next worker finds the job orphaned (its process is gone), queues it again and imports it
-    assert jobs.work(settings, once=True) == 1
+    assert jobs.work(settings, once=True, kinds=("import",)) == 1
     done = jobs.get(settings, job_id)
     assert done is not None and done["status"] == "done" and done["attempts"] == 2
     assert done["result"]["rows_loaded"] == n

@@ -233,7 +233,7 @@ def test_upload_is_queued_and_its_job_page_shows_the_reject_report(clients, city
     assert r.status_code == 303 and r.headers["location"].startswith("/imports/jobs/")
     waiting = c.get(r.headers["location"]).text
     assert "排队中" in waiting and 'http-equiv="refresh"' in waiting  # follows the job until it is done
-    jobs.work(city.settings, once=True)  # what the import worker does
+    jobs.work(city.settings, once=True, kinds=("import",))  # what the import worker does with an upload
     html = c.get(r.headers["location"]).text
     assert "已完成" in html and "拒收报告" in html and 'http-equiv="refresh"' not in html
     for code in ("bad_credit_code", "unknown_enterprise", "bad_number"):
@@ -297,7 +297,13 @@ def test_district_economy_page_is_its_own_district(clients) -> None:  # type: ig
     assert "分区县比较" not in html and "南浔区" not in html
 
 
-def test_review_report_downloads(clients) -> None:  # type: ignore[no-untyped-def]
+def test_review_report_downloads(clients, city) -> None:  # type: ignore[no-untyped-def]
+    from zhizao.ingest import jobs
+
+    for fmt in ("html", "xlsx"):  # prepared by the worker (tests/economy/test_prepared_review.py)
+        r = clients["city"].get(f"/economy/review?y_from=2023&y_to=2024&format={fmt}")
+        assert r.status_code in (200, 202) and ("正在生成报告…" in r.text if r.status_code == 202 else True)
+    jobs.work(city.settings, once=True, kinds=("economy.review",))
     r = clients["city"].get("/economy/review?y_from=2023&y_to=2024&format=html")
     assert r.status_code == 200 and "规上工业" in r.text
     r = clients["city"].get("/economy/review?y_from=2023&y_to=2024&format=xlsx")

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.background import BackgroundTask
 
 from zhizao.economy.figures import cached_rows
 from zhizao.store import publish
@@ -177,6 +173,7 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
 
 # ----------------------------------------------------------------------------- the review report
 
+FORMAT_LABELS = {"html": "网页", "pdf": "PDF", "xlsx": "Excel"}
 REVIEW_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -186,25 +183,57 @@ REVIEW_TYPES = {
 @router.get("/economy/review")
 def review_report(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                   y_from: int | None = None, y_to: int | None = None, format: str = "html",
-                  region: str = "") -> Response:
-    """The five-year review (回眸报告) of the city, or of the district for a district user."""
+                  region: str = "", wait: int = 0, retry: int = 0) -> Response:
+    """The five-year review (回眸报告) of the city, or of the district for a district user.
+
+    Served from the file prepared for the current data state (:mod:`zhizao.economy.prepared`);
+    when there is none yet, its job is queued (one per review and state) and the page says
+    正在生成报告… and reloads itself until the report is there (``wait=1``: reloaded by that
+    page; a PDF or XLSX then gets a page that starts the download). Each report delivered is
+    one audit entry, as before."""
     forbid(user, *READERS)
-    from zhizao.economy import review
+    from zhizao.economy import prepared
+    from zhizao.ingest import jobs
 
     if format not in ("html", *REVIEW_TYPES):
         raise PageError(status_code=400, detail=f"不支持的格式：{format}（可选 html、pdf、xlsx）")
     start, end = default_span(session, y_from, y_to)
+    if end <= start:
+        raise PageError(status_code=404, detail=f"回眸报告需要至少两个年度：{start}–{end}")
     # a district user's own district; the city and auditors the district they chose, else the city
     chosen = region_scope(user) or (region if re.fullmatch(r"\d{6}", region or "") and not is_city_region(region) else None)
-    try:
-        rep = review.build(settings, start, end, chosen)
-    except review.ReviewError as exc:
-        raise PageError(status_code=404, detail=str(exc)) from exc
+    params = {"y_from": start, "y_to": end, "format": format, "region": chosen if not region_scope(user) else None}
+    here = "/economy/review?" + query_string(**params)
+    digest = prepared.state_digest(settings)
+    found = prepared.current(settings, start, end, chosen, format, digest)
+    job = None
+    if found is None:
+        who = getattr(user, "username", None)
+        job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
+        if job["status"] == "done" or (job["status"] == "failed" and retry):
+            found = prepared.current(settings, start, end, chosen, format, digest)
+            if found is None:  # its file is gone, or a failure is tried again: a new job
+                jobs.release(settings, job["job_id"])
+                job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
+    if found is None:
+        assert job is not None
+        failed = job["status"] == "failed"
+        status = (404 if (job.get("result") or {}).get("refused") else 500) if failed else 202
+        return render(request, "economy/review_wait.html", {
+            "breadcrumbs": [("经济运行", "/economy"), ("回眸报告", None)], "job": job, "start": start, "end": end,
+            "format_label": FORMAT_LABELS[format], "refresh_url": here + "&wait=1", "retry_url": here + "&retry=1",
+            "region_label": region_name(chosen) if chosen else "全市", "failed": failed, "ready_url": None,
+        }, user=user, status_code=status)
+    path, meta = found
+    if wait and format != "html":  # reloaded by the progress page: a page that starts the download
+        return render(request, "economy/review_wait.html", {
+            "breadcrumbs": [("经济运行", "/economy"), ("回眸报告", None)], "job": None, "start": start, "end": end,
+            "format_label": FORMAT_LABELS[format], "ready_url": here, "failed": False,
+            "region_label": meta["region_name"], "file_name": prepared.file_name(meta["region_name"], start, end, format),
+        }, user=user)
     audit(session, user, "export.review", f"review:{start}-{end}", request=request,
-          detail={"format": format, "region": rep.region})
+          detail={"format": format, "region": meta["region"]})
     if format == "html":
-        return HTMLResponse(review.render_html(rep))
-    folder = Path(tempfile.mkdtemp())
-    out = review.write(rep, format, folder / f"review.{format}")
-    return FileResponse(out, media_type=REVIEW_TYPES[format], filename=f"{rep.region_name}{start}-{end}年工业经济回眸.{format}",
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+        return FileResponse(path, media_type="text/html; charset=utf-8")
+    return FileResponse(path, media_type=REVIEW_TYPES[format],
+                        filename=prepared.file_name(meta["region_name"], start, end, format))

@@ -10,5 +10,8 @@ ROOM = Room(
     pages="zhizao.economy.pages",
     templates=True,
     cockpit_tiles="zhizao.economy.cockpit:cockpit_tiles",
+    # the five-year review is prepared off the request path (economy/prepared.py)
+    on_data_change="zhizao.economy.prepared:on_data_change",
+    jobs="zhizao.economy.prepared:JOBS",
     nav=(NavEntry("经济运行", "/economy", ("city", "district", "auditor"), order=70),),
 )

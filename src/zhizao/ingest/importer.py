@@ -226,6 +226,11 @@ def import_file(settings: Settings, table: str, path: str | Path, source: str | 
         finally:
             con.close()
     result.elapsed_s = time.perf_counter() - started
+    if result.duplicate_of is None and result.rows_loaded:
+        from zhizao import rooms
+
+        # what the rooms prepared from the warehouse is stale now (they queue its rebuild)
+        rooms.data_changed(settings, {"kind": "import", "table": t.name, "batch_id": result.batch_id})
     return result
 
 

@@ -19,6 +19,12 @@ After :data:`MAX_ATTEMPTS` starts the job is failed with a Chinese message.
 The worker runs in its own process so that the warehouse's writers-first protocol
 (:func:`zhizao.engine.warehouse.connect`) works between it and the web workers' readers, and
 so that an import never holds the web server's threads or memory.
+
+**Other background jobs** (a report prepared off the request path) go through the same queue
+and worker: a room declares its kinds (``Room.jobs``: a tuple of :class:`JobKind`), queues a
+job with :func:`submit_keyed` (one job per key: a second request, also a parallel one, gets
+the job already queued; a person waiting raises a background job's priority) and the worker
+runs the kind's function with the job's parameters. Such a job never writes the warehouse.
 """
 
 from __future__ import annotations
@@ -30,10 +36,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from zhizao.settings import Settings
 from zhizao.store.db import session_scope
@@ -52,6 +60,40 @@ RESULT_REJECTS = 1000
 
 STATUS_LABELS = {"queued": "排队中", "running": "导入中", "done": "已完成", "failed": "失败"}
 STAGE_LABELS = {"read": "读取文件", "validate": "校验数据", "commit": "写入数据仓库"}
+#: a person is waiting for the job / prepared in the background (lower runs first)
+PRIORITY_WAITING = 0
+PRIORITY_BACKGROUND = 10
+
+
+class JobRefused(ValueError):
+    """A room's job that cannot produce its result from the data (message in Chinese, shown
+    to the user as it is; the same data would be refused again)."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A room's kind of background job, run by the import worker (``Room.jobs``).
+
+    ``run(settings, params, stage) -> result``: ``params`` the job's JSON parameters,
+    ``stage(name)`` says which stage it is in (``stages`` gives each a Chinese label), the
+    result (JSON) is kept with the job; :class:`JobRefused` fails the job with its message."""
+
+    kind: str
+    run: Callable[[Settings, dict[str, Any], Callable[[str], None]], dict[str, Any]]
+    stages: dict[str, str] = field(default_factory=dict)
+    #: the status label while running (生成中 for a report)
+    running_label: str = "处理中"
+
+
+def job_kinds() -> dict[str, JobKind]:
+    """Every room's job kinds by name."""
+    from zhizao import rooms
+
+    out: dict[str, JobKind] = {}
+    for _room, kinds in rooms.contributions("jobs"):
+        for k in kinds:
+            out[k.kind] = k
+    return out
 
 
 def worker_id() -> str:
@@ -81,10 +123,20 @@ def as_dict(job: ImportJob) -> dict[str, Any]:
     elapsed = None
     if job.started_at is not None:
         elapsed = round(((job.finished_at or now) - job.started_at).total_seconds(), 1)
-    return {
+    status_label, stages = STATUS_LABELS.get(job.status, job.status), STAGE_LABELS
+    kind = job.kind or "import"
+    if kind != "import":
+        known = job_kinds().get(kind)
+        stages = known.stages if known else {}
+        if job.status == "running" and known:
+            status_label = known.running_label
+    extra: dict[str, Any] = {} if kind == "import" else {
+        "kind": kind, "key": job.job_key, "params": json.loads(job.params) if job.params else {},
+        "priority": job.priority}
+    return extra | {
         "job_id": job.id, "table": job.table_name, "file": job.file_name, "source": job.source,
-        "status": job.status, "status_label": STATUS_LABELS.get(job.status, job.status),
-        "stage": job.stage, "stage_label": STAGE_LABELS.get(job.stage or "", ""),
+        "status": job.status, "status_label": status_label,
+        "stage": job.stage, "stage_label": stages.get(job.stage or "", ""),
         "attempts": job.attempts, "submitted_by": job.submitted_by,
         "submitted_at": job.submitted_at.isoformat(timespec="seconds"),
         "started_at": job.started_at.isoformat(timespec="seconds") if job.started_at else None,
@@ -104,16 +156,61 @@ def submit(settings: Settings, table: str, path: Path, file_name: str, source: s
         return as_dict(job)
 
 
-def get(settings: Settings, job_id: int) -> dict[str, Any] | None:
+def submit_keyed(settings: Settings, kind: str, key: str, subject: str, params: dict[str, Any], file_name: str,
+                 submitted_by: str | None, priority: int = PRIORITY_WAITING) -> dict[str, Any]:
+    """Queue a room's job of ``kind`` unless a job of ``key`` exists (whatever its status: a
+    finished one is the answer for that key until :func:`release`); the job as :func:`as_dict`.
+    One job per key also under parallel requests (the store's unique key decides); a person
+    waiting (a lower ``priority``) moves a queued background job forward."""
+    for _ in range(3):
+        with session_scope(settings) as s:
+            job = s.scalar(select(ImportJob).where(ImportJob.job_key == key))
+            if job is not None:
+                if job.status == "queued" and priority < job.priority:
+                    job.priority = priority
+                return as_dict(job)
+        try:
+            with session_scope(settings) as s:
+                job = ImportJob(kind=kind, job_key=key, params=json.dumps(params, ensure_ascii=False),
+                                priority=priority, table_name=subject, file_path="", file_name=file_name,
+                                status="queued", attempts=0, submitted_by=submitted_by, submitted_at=utcnow())
+                s.add(job)
+                s.flush()
+                return as_dict(job)
+        except IntegrityError:  # a parallel request queued the same key first: take its job
+            continue
+    raise RuntimeError(f"job {key} could not be queued")
+
+
+def by_key(settings: Settings, key: str) -> dict[str, Any] | None:
     with session_scope(settings) as s:
-        job = s.get(ImportJob, job_id)
+        job = s.scalar(select(ImportJob).where(ImportJob.job_key == key))
         return None if job is None else as_dict(job)
 
 
-def recent(settings: Settings, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest jobs first."""
+def release(settings: Settings, job_id: int) -> None:
+    """Free a finished job's key (its result lost, or a failure to try again): the next
+    :func:`submit_keyed` of that key queues a new job."""
     with session_scope(settings) as s:
-        return [as_dict(j) for j in s.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit))]
+        job = s.get(ImportJob, job_id)
+        if job is not None and job.job_key and job.status in ("done", "failed"):
+            job.job_key = f"{job.job_key}#{job.id}"[:255]
+
+
+def get(settings: Settings, job_id: int, kind: str | None = "import") -> dict[str, Any] | None:
+    """The job ``job_id`` (of ``kind``; None: any kind)."""
+    with session_scope(settings) as s:
+        job = s.get(ImportJob, job_id)
+        if job is None or (kind is not None and (job.kind or "import") != kind):
+            return None
+        return as_dict(job)
+
+
+def recent(settings: Settings, limit: int = 20, kind: str = "import") -> list[dict[str, Any]]:
+    """The newest jobs of ``kind`` first."""
+    with session_scope(settings) as s:
+        return [as_dict(j) for j in s.scalars(select(ImportJob).where(ImportJob.kind == kind)
+                                              .order_by(ImportJob.id.desc()).limit(limit))]
 
 
 def recover(settings: Settings) -> list[int]:
@@ -142,13 +239,16 @@ def recover(settings: Settings) -> list[int]:
     return touched
 
 
-def claim(settings: Settings, worker: str | None = None) -> ImportJob | None:
-    """Take the oldest queued job for ``worker`` (one conditional UPDATE per candidate: two
-    workers never both take a job), or None when none waits."""
+def claim(settings: Settings, worker: str | None = None, kinds: tuple[str, ...] | None = None) -> ImportJob | None:
+    """Take the oldest queued job of the highest priority for ``worker`` (one conditional
+    UPDATE per candidate: two workers never both take a job), or None when none waits.
+    ``kinds``: only jobs of these kinds."""
     worker = worker or worker_id()
     with session_scope(settings) as s:
-        for job_id in s.scalars(select(ImportJob.id).where(ImportJob.status == "queued")
-                                .order_by(ImportJob.id).limit(10)).all():
+        q = select(ImportJob.id).where(ImportJob.status == "queued")
+        if kinds is not None:
+            q = q.where(ImportJob.kind.in_(kinds))
+        for job_id in s.scalars(q.order_by(ImportJob.priority, ImportJob.id).limit(10)).all():
             now = utcnow()
             taken = s.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
                               .values(status="running", worker=worker, started_at=now, heartbeat_at=now,
@@ -188,6 +288,16 @@ def run(settings: Settings, job: ImportJob, worker: str | None = None,
 
     beater = threading.Thread(target=beat, name=f"job-{job.id}-heartbeat", daemon=True)
     beater.start()
+    if (job.kind or "import") != "import":
+        try:
+            outcome = _run_room_job(settings, job, stage)
+        finally:
+            stop.set()
+            beater.join()
+        _set(settings, job.id, worker, finished_at=utcnow(), stage=None, heartbeat_at=utcnow(), **outcome)
+        found = get(settings, job.id, kind=None)
+        assert found is not None
+        return found
     detail: dict[str, Any] = {"job_id": job.id, "file": job.file_name}
     try:
         result = import_file(settings, job.table_name, job.file_path, job.source, job.sheet, progress=stage,
@@ -223,11 +333,28 @@ def run(settings: Settings, job: ImportJob, worker: str | None = None,
     return found
 
 
+def _run_room_job(settings: Settings, job: ImportJob, stage: Callable[[str], None]) -> dict[str, Any]:
+    """Run a room's job; the columns of its outcome."""
+    known = job_kinds().get(job.kind)
+    if known is None:
+        return {"status": "failed", "error": "未知的任务类型，请联系管理员"}
+    try:
+        result = known.run(settings, json.loads(job.params or "{}"), stage)
+    except JobRefused as exc:
+        return {"status": "failed", "error": str(exc), "result": json.dumps({"refused": True})}
+    except Exception as exc:  # a bug or a busy warehouse: the job fails visibly, the worker goes on
+        log.exception("job %s (%s)", job.id, job.kind)
+        return {"status": "failed", "error": f"处理时发生内部错误（{type(exc).__name__}），请稍后重试或联系管理员"}
+    return {"status": "done", "result": json.dumps(result, ensure_ascii=False, default=str),
+            "file_path": str(result.get("path", ""))[:1024]}
+
+
 def work(settings: Settings, *, once: bool = False, poll_s: float = 1.0, stop: threading.Event | None = None,
-         parent_pid: int | None = None) -> int:
-    """The worker loop: recover orphaned jobs, then import queued jobs one at a time. ``once``:
-    return when no job waits (tests, cron). ``parent_pid``: return when that process is gone
-    (the worker ``zhizao serve`` started ends with it). Returns the number of jobs run."""
+         parent_pid: int | None = None, kinds: tuple[str, ...] | None = None) -> int:
+    """The worker loop: recover orphaned jobs, then run queued jobs one at a time (imports and
+    the rooms' jobs, by priority). ``once``: return when no job waits (tests, cron).
+    ``parent_pid``: return when that process is gone (the worker ``zhizao serve`` started ends
+    with it). ``kinds``: only jobs of these kinds. Returns the number of jobs run."""
     from zhizao.store.db import init_store
 
     init_store(settings)
@@ -239,7 +366,7 @@ def work(settings: Settings, *, once: bool = False, poll_s: float = 1.0, stop: t
         if time.monotonic() - last_recover > HEARTBEAT_S:
             recover(settings)
             last_recover = time.monotonic()
-        job = claim(settings, worker)
+        job = claim(settings, worker, kinds)
         if job is not None:
             run(settings, job, worker)
             ran += 1

@@ -188,11 +188,23 @@ class ImportJob(Base):
     """A department file uploaded through the web, waiting for (or done by) the import worker
     (``zhizao worker``, started by ``zhizao serve``): the request stores the file and this row,
     and answers at once; the worker imports it (atomically, as ``zhizao import``) and records
-    the outcome here. See :mod:`zhizao.ingest.jobs`."""
+    the outcome here. See :mod:`zhizao.ingest.jobs`.
+
+    The same queue and worker run a room's other background jobs (``kind`` other than
+    ``import``, e.g. a prepared report, ``Room.jobs``): for those ``table_name`` names the
+    job's subject, ``file_path`` / ``file_name`` the file it writes, ``params`` its JSON
+    parameters, and ``job_key`` (unique) makes one job per key however many requests ask."""
 
     __tablename__ = "import_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``import`` (a department file), or a room's job kind (``economy.review`` …)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False, default="import", server_default="import")
+    #: unique: the job of this key (a report of one data state); NULL for imports
+    job_key: Mapped[str | None] = mapped_column(String(255))
+    params: Mapped[str | None] = mapped_column(Text)
+    #: lower runs first (a person waiting: 0; prepared in the background: 10)
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     table_name: Mapped[str] = mapped_column(String(64), nullable=False)
     file_path: Mapped[str] = mapped_column(String(1024), nullable=False)
     file_name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -215,4 +227,6 @@ class ImportJob(Base):
     result: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_import_jobs_status", "status", "id"),)
+    __table_args__ = (Index("ix_import_jobs_status", "status", "id"),
+                      Index("ix_import_jobs_queue", "status", "priority", "id"),
+                      Index("ux_import_jobs_key", "job_key", unique=True))

@@ -137,9 +137,26 @@ def publish(settings: Settings, run_id: str, user: Any = None, with_held: bool =
     role = getattr(user, "role", None)
     with session_scope(settings) as s:
         n = publish_rows(s, run.method, run.year, run_id, rows, who, firms, role=role, held=held)
+    _after_publish(settings, run)
     return {"run_id": run_id, "method": run.method, "year": run.year, "rows": n,
             "methodology": f"{run.methodology_name}@{run.methodology_version}",
             "held": [h["credit_code"] for h in held]}
+
+
+def _after_publish(settings: Settings, run: Any) -> None:
+    """The publishing room's ``publish_hook``, then every room's ``on_data_change`` (what they
+    prepared from published results is stale now; they queue its rebuild)."""
+    import logging
+
+    from zhizao import rooms
+
+    for room, hook in rooms.contributions("publish_hook"):
+        if rooms.method_name(room) == run.method:
+            try:
+                hook(settings, run)
+            except Exception:
+                logging.getLogger("zhizao.publish").exception("%s: publish_hook(%s)", room.name, run.run_id)
+    rooms.data_changed(settings, {"kind": "publish", "run_id": run.run_id, "method": run.method, "year": run.year})
 
 
 # ---------------------------------------------------------------- reading

@@ -109,7 +109,7 @@ def test_city_uploads_a_file_and_sees_the_reject_report(login, city, tmp_path) -
     s.page.wait_for_selector("#import-job")  # the job page: queued until the worker takes it
     from zhizao.ingest import jobs
 
-    jobs.work(city.settings, once=True)  # what the import worker does
+    jobs.work(city.settings, once=True, kinds=("import",))  # what the import worker does with an upload
     s.page.wait_for_selector("#rejects", timeout=15_000)  # the page reloads itself every 2 s
     rows = s.page.locator("#rejects tbody tr")
     assert rows.count() == 3

@@ -1,0 +1,202 @@
+"""Prepared five-year reviews: built off the request path, stored in the home, read by the page.
+
+A review of (span, region, format) is one file ``<home>/prepared/review/<y1>-<y2>-<region>/
+<state>.<fmt>`` (region ``city`` for the city's) beside ``<state>.json`` (what the page needs
+to serve it: the region's code and name, when it was built). ``<state>`` is a digest of the
+data state it was built from — :func:`zhizao.caching.state`, the warehouse file and the latest
+publication, the key every memo of the project uses — so a file is current exactly while
+nothing was imported, evaluated or published since; then it is stale and never served.
+
+Building is a job of the import worker's queue (:mod:`zhizao.ingest.jobs`, kind
+``economy.review``, one job per review and data state, however many requests ask). Publishing
+a run or importing data (``Room.on_data_change``) queues ``economy.review.prepare``, which
+queues the default span (the page's) for the city and each district in every format, in the
+background: the page finds them ready. The CLI (``zhizao report review``) still builds
+directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from zhizao.caching import Memo, state
+from zhizao.ingest.jobs import PRIORITY_BACKGROUND, PRIORITY_WAITING, JobKind, JobRefused
+
+log = logging.getLogger("zhizao.economy.prepared")
+
+FORMATS = ("html", "xlsx", "pdf")
+KIND = "economy.review"
+PREPARE = "economy.review.prepare"
+STAGES = {"compute": "计算指标", "render": "排版生成文件"}
+
+#: the span's indicators, computed once per data state in the worker (every region's review
+#: of a span reads the same city-wide figures)
+_VALUES = Memo(4)
+
+
+def state_digest(settings: Any) -> str:
+    """The data state (:func:`zhizao.caching.state`) as a short file-name-safe digest."""
+    return hashlib.sha256(repr(state(settings)).encode()).hexdigest()[:20]
+
+
+def folder(settings: Any, y_from: int, y_to: int, region: str | None) -> Path:
+    return Path(settings.home) / "prepared" / "review" / f"{y_from}-{y_to}-{region or 'city'}"
+
+
+def key(y_from: int, y_to: int, region: str | None, fmt: str, digest: str) -> str:
+    return f"{KIND}:{y_from}-{y_to}:{region or 'city'}:{fmt}@{digest}"
+
+
+def file_name(region_name: str, y_from: int, y_to: int, fmt: str) -> str:
+    """The Chinese file name a download gets (as the page always gave)."""
+    return f"{region_name}{y_from}-{y_to}年工业经济回眸.{fmt}"
+
+
+def current(settings: Any, y_from: int, y_to: int, region: str | None, fmt: str,
+            digest: str | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The stored review (its file and what was recorded with it) if it was built from the
+    current data state, else None."""
+    digest = digest or state_digest(settings)
+    base = folder(settings, y_from, y_to, region)
+    path, meta = base / f"{digest}.{fmt}", base / f"{digest}.json"
+    try:
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return (path, doc) if path.exists() else None
+
+
+def request(settings: Any, y_from: int, y_to: int, region: str | None, fmt: str, who: str | None,
+            priority: int = PRIORITY_WAITING, digest: str | None = None) -> dict[str, Any]:
+    """The job that builds the review from the current data state (queued unless one exists:
+    one job per review and state, also under parallel requests)."""
+    from zhizao.ingest import jobs
+
+    digest = digest or state_digest(settings)
+    name = f"{y_from}-{y_to}年工业经济回眸.{fmt}"
+    return jobs.submit_keyed(settings, KIND, key(y_from, y_to, region, fmt, digest), "review",
+                             {"y_from": y_from, "y_to": y_to, "region": region, "format": fmt}, name, who, priority)
+
+
+def default_span(session: Any) -> tuple[int, int]:
+    """The five years ending at the latest published evaluation year (the page's default)."""
+    from zhizao.store import publish
+
+    years = publish.published_years(session, "carbon") + publish.published_years(session, "mujun")
+    end = max(years) if years else dt.date.today().year - 1
+    return end - 4, end
+
+
+def _values(settings: Any, y_from: int, y_to: int) -> Any:
+    from zhizao.economy.indicators import for_settings
+
+    return _VALUES.get(settings, ("values", y_from, y_to), lambda: for_settings(settings, y_from, y_to))
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_and_store(settings: Any, y_from: int, y_to: int, region: str | None, fmt: str,
+                    stage: Any = lambda _s: None) -> tuple[Path, dict[str, Any]]:
+    """Build the review from the data as it is now and store it under the state it was built
+    from (taken before reading anything: data that changes meanwhile makes the file stale, never
+    wrongly current). Already stored for this state: nothing is built."""
+    from zhizao.economy import review
+
+    digest = state_digest(settings)
+    found = current(settings, y_from, y_to, region, fmt, digest)
+    if found is not None:
+        return found
+    stage("compute")
+    try:
+        rep = review.build(settings, y_from, y_to, region, values=_values(settings, y_from, y_to))
+    except review.ReviewError as exc:
+        raise JobRefused(str(exc)) from exc
+    stage("render")
+    base = folder(settings, y_from, y_to, region)
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"{digest}.{fmt}"
+    _write_atomic(path, lambda tmp: review.write(rep, fmt, tmp))
+    meta = {"region": rep.region, "region_name": rep.region_name, "y_from": y_from, "y_to": y_to,
+            "state": digest, "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    meta_path = base / f"{digest}.json"
+    if not meta_path.exists():
+        _write_atomic(meta_path, lambda tmp: tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8"))
+    if digest == state_digest(settings):  # still current: the files of earlier states go
+        for old in base.iterdir():
+            if not old.name.startswith((digest, ".")):
+                old.unlink(missing_ok=True)
+    return path, meta
+
+
+def run_review(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:
+    """The worker's side of a ``economy.review`` job."""
+    path, meta = build_and_store(settings, int(params["y_from"]), int(params["y_to"]), params.get("region"),
+                                 str(params["format"]), stage)
+    return meta | {"path": str(path)}
+
+
+def run_prepare(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:
+    """The worker's side of ``economy.review.prepare``: queue the default span's review of the
+    city and of each district in every format (in the background: a person's request goes
+    first), HTML first. Nothing to report on (no statistics yet): nothing queued."""
+    from zhizao.store.db import session_scope
+
+    with session_scope(settings) as s:
+        y_from, y_to = default_span(s)
+    digest = state_digest(settings)
+    stage("compute")
+    try:
+        values = _values(settings, y_from, y_to)
+    except Exception as exc:  # no warehouse or statistics yet: nothing to prepare
+        log.info("review prepare %s-%s: %s", y_from, y_to, exc)
+        return {"queued": 0}
+    cities = sorted({v.region for v in values if v.region.endswith("00")})
+    if len(cities) != 1:
+        return {"queued": 0}
+    districts = sorted({v.region for v in values if v.region[:4] == cities[0][:4] and v.region != cities[0]})
+    queued = 0
+    for fmt in FORMATS:
+        for region in (None, *districts):
+            if current(settings, y_from, y_to, region, fmt, digest) is None:
+                request(settings, y_from, y_to, region, fmt, None, PRIORITY_BACKGROUND, digest)
+                queued += 1
+    return {"y_from": y_from, "y_to": y_to, "regions": len(districts) + 1, "queued": queued}
+
+
+def on_data_change(settings: Any, event: dict[str, Any]) -> None:
+    """A publication or an import: stored reviews are stale (their state is no longer the
+    current one); queue the preparation of the default span (quick: one row in the store)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from zhizao.ingest import jobs
+
+    try:
+        jobs.submit_keyed(settings, PREPARE, f"{PREPARE}@{state_digest(settings)}", "review", {}, "",
+                          None, PRIORITY_BACKGROUND)
+    except SQLAlchemyError as exc:  # no store yet (a warehouse filled before the store exists)
+        log.info("review prepare not queued: %s", exc)
+
+
+def clear(settings: Any) -> None:
+    """Forget every stored review (tests; a home restored from a backup)."""
+    shutil.rmtree(Path(settings.home) / "prepared" / "review", ignore_errors=True)
+
+
+JOBS = (
+    JobKind(KIND, run_review, STAGES, running_label="生成中"),
+    JobKind(PREPARE, run_prepare, {"compute": "计算指标"}, running_label="准备中"),
+)
