@@ -7,35 +7,15 @@ import json
 import zipfile
 from pathlib import Path
 
-import pandas as pd
+from city import credit_code, import_tables
 from tests.greenfactory.greendata import Firm, tables
 from typer.testing import CliRunner
 
 from zhizao.cli import app
-from zhizao.codes.credit_code import make
-from zhizao.ingest import import_file
 
 
 def vcode(i: int) -> str:
-    return make("9", "1", "330502" if i % 2 else "330503", f"MA{i:07d}")
-
-
-def _csv(name: str, df: pd.DataFrame, path: Path) -> Path:
-    df = df.copy()
-    for c in df.columns:
-        if str(df[c].dtype) == "boolean":
-            df[c] = df[c].map(lambda v: "" if pd.isna(v) else ("是" if v else "否"))
-        elif c == "month":
-            df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m")
-        elif c == "founded_on":
-            df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m-%d")
-    if name == "energy":
-        df["unit"] = df["energy_type"].map({"electricity": "千瓦时"}).fillna("吨")
-    if name == "land":
-        df["tenure"] = "自有"
-        df = df.drop_duplicates(["credit_code", "year", "parcel_id"])  # the method tests list a parcel twice
-    df.to_csv(path, index=False)
-    return path
+    return credit_code(i, "330502" if i % 2 else "330503")
 
 
 def _city(year: int) -> list[Firm]:
@@ -54,15 +34,10 @@ def _city(year: int) -> list[Firm]:
 
 
 def import_city(settings, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """The eight-firm city of 2024 imported from CSV files (green indicators with Chinese headers)."""
-    for name, df in tables(_city(2024), 2024, carbon_run=False).items():
-        if df.empty:
-            continue
-        if name == "green_indicators":
-            df = df.rename(columns={"credit_code": "统一社会信用代码", "year": "年度", "indicator": "指标",
-                                    "value": "数值", "evidence": "佐证材料"})
-        r = import_file(settings, name, _csv(name, df, folder / f"{name}.csv"))
-        assert r.rows_rejected == 0, r.to_dict()["rejects"][:3]
+    """The eight-firm city of 2024 imported from CSV files (Chinese headers, as departments send them)."""
+    data = tables(_city(2024), 2024, carbon_run=False)
+    data["land"] = data["land"].drop_duplicates(["credit_code", "year", "parcel_id"])  # listed twice for the method
+    import_tables(settings, data, folder)
 
 
 def test_evaluate_publish_results_and_ladder_through_the_cli(settings, tmp_path):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.policies.citydata import YEAR, Firm, register, tables, upgrade_project
+from tests.policies.citydata import YEAR, Firm, code, register, tables, upgrade_project
 
 from zhizao.policies.catalogue import Catalogue, parse
 from zhizao.policies.match import match, to_rows
@@ -26,7 +26,7 @@ def by_subject(rows, item):
 
 
 def test_tech_upgrade_item_at_400_500_2000_12500_20000_wan_equipment(duck):
-    firms = [Firm(i, projects=[upgrade_project(f"P{i}", e)]) for i, e in enumerate([400, 500, 2000, 12500, 20000])]
+    firms = [Firm(code(i), projects=[upgrade_project(f"P{i}", e)]) for i, e in enumerate([400, 500, 2000, 12500, 20000])]
     rows = by_subject(run(duck, firms, ["hz23-tech-upgrade"]), "hz23-tech-upgrade")
     p0 = rows["P0"]
     assert p0["eligible"] is False and p0["expected_benefit"] is None
@@ -39,20 +39,20 @@ def test_tech_upgrade_item_at_400_500_2000_12500_20000_wan_equipment(duck):
 
 
 def test_tech_upgrade_needs_the_project_completed_that_year(duck):
-    firms = [Firm(0, projects=[upgrade_project("P0", 2000, done=dt.date(YEAR - 1, 12, 1))]),
-             Firm(1, projects=[upgrade_project("P1", 2000, kind="new")])]
+    firms = [Firm(code(0), projects=[upgrade_project("P0", 2000, done=dt.date(YEAR - 1, 12, 1))]),
+             Firm(code(1), projects=[upgrade_project("P1", 2000, kind="new")])]
     rows = by_subject(run(duck, firms, ["hz23-tech-upgrade"]), "hz23-tech-upgrade")
     assert rows["P0"]["eligible"] is False and "竣工" in rows["P0"]["reason"]
     assert rows["P1"]["eligible"] is False and "技术改造项目" in rows["P1"]["reason"]
 
 
 def test_unknown_equipment_is_unknown_not_ineligible(duck):
-    rows = run(duck, [Firm(0, projects=[upgrade_project("P0", None)])], ["hz23-tech-upgrade"])
+    rows = run(duck, [Firm(code(0), projects=[upgrade_project("P0", None)])], ["hz23-tech-upgrade"])
     assert rows[0]["eligible"] == "unknown" and "设备投资" in rows[0]["reason"]
 
 
 def test_benchmark_item_is_fast_application_with_the_designation_as_reason(duck):
-    firm = Firm(0, projects=[{"id": "P0", "kind": "upgrade", "equipment": 20000.0,
+    firm = Firm(code(0), projects=[{"id": "P0", "kind": "upgrade", "equipment": 20000.0,
                               "milestones": {"completed": dt.date(YEAR, 3, 1), "in_production": dt.date(YEAR, 5, 1)}}])
     rows = by_subject(run(duck, [firm], ["hz23-tech-upgrade-benchmark"]), "hz23-tech-upgrade-benchmark")
     r = rows["P0"]
@@ -93,9 +93,9 @@ STACK_DOC = {
 
 def test_stacking_highest_pays_only_the_larger_of_two_items_of_a_group(duck):
     cat = Catalogue([parse(STACK_DOC)])
-    firms = [Firm(0, revenue=1500.0),   # rate gives 15 < fixed 20 → fixed paid
-             Firm(1, revenue=4000.0),   # rate gives 40 > 20 → rate paid
-             Firm(2, revenue=500.0)]    # rate not eligible → fixed paid alone
+    firms = [Firm(code(0), revenue=1500.0),   # rate gives 15 < fixed 20 → fixed paid
+             Firm(code(1), revenue=4000.0),   # rate gives 40 > 20 → rate paid
+             Firm(code(2), revenue=500.0)]    # rate not eligible → fixed paid alone
     rows = run(duck, firms, None, catalogue=cat)
     got = {(r["credit_code"][-1], r["item_id"]): (r["eligible"], r["expected_benefit"], r["reason"]) for r in rows}
     c = [f.code[-1] for f in firms]
@@ -116,7 +116,7 @@ def test_stacking_sum_pays_both():
 
 def test_differential_electricity_price_by_class(duck):
     kwh = 2_000_000.0
-    firms = [Firm(i, kwh=kwh, mujun_class=c) for i, c in enumerate(["A", "B", "C", "D"])] + [Firm(4, kwh=kwh)]
+    firms = [Firm(code(i), kwh=kwh, mujun_class=c) for i, c in enumerate(["A", "B", "C", "D"])] + [Firm(code(4), kwh=kwh)]
     rows = {r["credit_code"]: r for r in run(duck, firms, ["zj-diff-electricity"])}
     a, b, c, d, none = (rows[f.code] for f in firms)
     assert a["eligible"] is False and b["eligible"] is False
@@ -127,8 +127,8 @@ def test_differential_electricity_price_by_class(duck):
 
 
 def test_land_tax_reduction_by_class_in_wan_yuan(duck):
-    firms = [Firm(0, land_mu=30.0, mujun_class="A"), Firm(1, land_mu=30.0, mujun_class="B"),
-             Firm(2, land_mu=30.0, mujun_class="D")]
+    firms = [Firm(code(0), land_mu=30.0, mujun_class="A"), Firm(code(1), land_mu=30.0, mujun_class="B"),
+             Firm(code(2), land_mu=30.0, mujun_class="D")]
     rows = {r["credit_code"]: r for r in run(duck, firms, ["zj-diff-land-tax"])}
     assert rows[firms[0].code]["expected_benefit"] == pytest.approx(12.0)   # 30 亩 × 4,000 元
     assert rows[firms[1].code]["expected_benefit"] == pytest.approx(6.0)
@@ -136,10 +136,10 @@ def test_land_tax_reduction_by_class_in_wan_yuan(duck):
 
 
 def test_revenue_first_passing_pays_the_highest_threshold_first_passed(duck):
-    firms = [Firm(0, revenue=2500.0, revenue_prev_max=900.0),    # passes 1000 and 2000 → 20
-             Firm(1, revenue=2500.0, revenue_prev_max=2100.0),   # passed 2000 before → nothing new
-             Firm(2, revenue=12000.0, revenue_prev_max=6000.0),  # passes 1亿 → 100
-             Firm(3, revenue=2500.0)]                             # no history → unknown
+    firms = [Firm(code(0), revenue=2500.0, revenue_prev_max=900.0),    # passes 1000 and 2000 → 20
+             Firm(code(1), revenue=2500.0, revenue_prev_max=2100.0),   # passed 2000 before → nothing new
+             Firm(code(2), revenue=12000.0, revenue_prev_max=6000.0),  # passes 1亿 → 100
+             Firm(code(3), revenue=2500.0)]                             # no history → unknown
     rows = {r["credit_code"]: r for r in run(duck, firms, ["hz23-revenue-milestone"])}
     assert rows[firms[0].code]["expected_benefit"] == 20.0 and rows[firms[0].code]["eligible"] is True
     assert rows[firms[1].code]["eligible"] is False and "此前已突破" in rows[firms[1].code]["reason"]
@@ -148,7 +148,7 @@ def test_revenue_first_passing_pays_the_highest_threshold_first_passed(duck):
 
 
 def test_carbon_grade_and_title_rules(duck):
-    firms = [Firm(0, carbon_grade=1), Firm(1, carbon_grade=3), Firm(2)]
+    firms = [Firm(code(0), carbon_grade=1), Firm(code(1), carbon_grade=3), Firm(code(2))]
     rows = {r["credit_code"]: r for r in run(duck, firms, ["zj-carbon-green-priority"])}
     assert rows[firms[0].code]["eligible"] is True and rows[firms[0].code]["expected_benefit"] is None
     assert rows[firms[1].code]["eligible"] is False
@@ -164,7 +164,7 @@ def test_tech_upgrade_amount_is_eight_percent_capped_and_eligible_iff_at_least_5
 
     eng = DuckDBEngine()
     try:
-        firms = [Firm(i, projects=[upgrade_project(f"P{i}", e)]) for i, e in enumerate(equipments)]
+        firms = [Firm(code(i), projects=[upgrade_project(f"P{i}", e)]) for i, e in enumerate(equipments)]
         rows = by_subject(run(eng, firms, ["hz23-tech-upgrade"]), "hz23-tech-upgrade")
     finally:
         eng.close()
@@ -180,7 +180,7 @@ def test_tech_upgrade_amount_is_eight_percent_capped_and_eligible_iff_at_least_5
 
 @pytest.mark.spark
 def test_matching_is_the_same_on_spark(spark_engine, duck):
-    firms = [Firm(i, kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
+    firms = [Firm(code(i), kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
              for i, (c, e) in enumerate([("A", 400.0), ("C", 2000.0), ("D", 20000.0)])]
     items = ["hz23-tech-upgrade", "zj-diff-electricity"]
     assert run(spark_engine, firms, items) == run(duck, firms, items)
@@ -191,13 +191,13 @@ def test_matching_again_reuses_the_compiled_items_and_reads_the_new_data(duck):
 
     compiled.clear()
     items = ["hz23-tech-upgrade", "zj-diff-electricity"]
-    firms = [Firm(i, kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
+    firms = [Firm(code(i), kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
              for i, (c, e) in enumerate([("A", 400.0), ("C", 2000.0)])]
     before = dict(compiled.stats)
     first = run(duck, firms, items)
     assert compiled.stats["compiled"] == before["compiled"] + 1
     # the same tables with other rows: nothing built or compiled, the answer is the new data's
-    firms[0] = Firm(0, kwh=1e6, mujun_class="A", projects=[upgrade_project("P0", 900.0)])
+    firms[0] = Firm(code(0), kwh=1e6, mujun_class="A", projects=[upgrade_project("P0", 900.0)])
     second = run(duck, firms, items)
     assert compiled.stats["compiled"] == before["compiled"] + 1 and compiled.stats["memory"] == before["memory"] + 1
     p0 = [by_subject(rows, "hz23-tech-upgrade")["P0"] for rows in (first, second)]

@@ -3,13 +3,12 @@ projects the demo hook writes for them (seeded), imported for real, and one acco
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from city import Firm, credit_code, import_tables, tables
 from world import add_user_fast
 
-from zhizao.codes.credit_code import make
 from zhizao.ingest import import_file
 from zhizao.projects import demo
 from zhizao.settings import Settings, load_settings
@@ -28,20 +27,16 @@ class BookCity:
 
 
 def firms() -> list[tuple[str, str, str]]:
-    return [(make("9", "1", r, f"MA{i:07d}"), r, "3011" if i % 2 else "3911")
+    return [(credit_code(i, r), r, "3011" if i % 2 else "3911")
             for i, r in enumerate(DISTRICTS * 40)]
 
 
 def build(root: Path, seed: int = 7, with_users: bool = True) -> BookCity:
     s = load_settings(root / "home").ensure()
     fs = firms()
-    path = root / "enterprises.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["统一社会信用代码", "企业名称", "行政区划代码", "行业代码", "成立日期"])
-        for c, r, ind in fs:
-            w.writerow([c, f"演示制造{c[-5:]}有限公司", r, ind, "2010-01-01"])
-    assert import_file(s, "enterprises", path).rows_rejected == 0
+    register = [Firm(c, name=f"演示制造{c[-5:]}有限公司", region=r, industry=ind, founded="2010-01-01", above=None)
+                for c, r, ind in fs]
+    import_tables(s, tables(register, 2024, ("enterprises",)), root)
     city = BookCity(s, fs)
     for table, p, source in demo.write_files(root / "projects", demo.generate(fs, seed)):
         city.imports.append(import_file(s, table, p, source=source).to_dict())

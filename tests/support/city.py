@@ -96,10 +96,10 @@ def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             df[c.name] = col.astype("int32")
         elif c.type == "bool":
             df[c.name] = col.astype("boolean")
-        elif not len(df):  # typed empty columns: engines refuse untyped ones
-            df[c.name] = pd.Series([], dtype="datetime64[us]")
         else:
-            df[c.name] = col.map(_date).astype(object)
+            dates = col.map(_date).astype(object)
+            # a column without any date is typed all the same: engines refuse NULL-typed ones
+            df[c.name] = dates if dates.notna().any() else pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
     return df
 
 
