@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ingest_helpers import ENTERPRISE_HEADER, ENTERPRISE_ROWS, Writer, write_csv
+from store_fixtures import pg_db_url, store_settings  # noqa: F401  (the store on SQLite and PostgreSQL)
 
 from zhizao.ingest import import_file
 from zhizao.settings import Settings

@@ -118,3 +118,38 @@ def test_a_job_that_keeps_killing_its_worker_is_failed_after_three_starts(settin
     with session_scope(settings) as s:
         assert s.get(ImportJob, job_id).worker is None  # type: ignore[union-attr]
     assert list_batches(settings) == []
+
+
+def test_keyed_jobs_are_one_per_key_under_parallel_submits_and_a_waiting_person_goes_first(
+        store_settings: Settings) -> None:
+    """A room's job (a prepared report) on the same queue: however many requests ask at once,
+    one job per key (the store's unique key decides, SQLite and PostgreSQL alike); a person
+    waiting moves a background job ahead of the others; a freed key queues a new job."""
+    import threading
+
+    settings = store_settings
+    background = [jobs.submit_keyed(settings, "economy.review", f"k{i}", "review", {"i": i}, "", None,
+                                    jobs.PRIORITY_BACKGROUND) for i in range(3)]
+    barrier = threading.Barrier(8)
+    got: list[int] = []
+
+    def ask() -> None:
+        barrier.wait()
+        got.append(jobs.submit_keyed(settings, "economy.review", "k2", "review", {"i": 2}, "", "city")["job_id"])
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(got) == {background[2]["job_id"]}
+    with session_scope(settings) as s:
+        assert s.query(ImportJob).filter(ImportJob.job_key == "k2").count() == 1
+    first = jobs.claim(settings, "w1", kinds=("economy.review",))
+    assert first is not None and first.id == background[2]["job_id"]  # asked for by a person: first
+    assert jobs.recent(settings) == []  # the import list shows imports only
+    with session_scope(settings) as s:
+        s.query(ImportJob).filter(ImportJob.id == first.id).update({"status": "failed"})
+    jobs.release(settings, first.id)
+    again = jobs.submit_keyed(settings, "economy.review", "k2", "review", {"i": 2}, "", "city")
+    assert again["job_id"] != first.id and again["status"] == "queued"

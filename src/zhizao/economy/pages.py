@@ -180,6 +180,58 @@ REVIEW_TYPES = {
 }
 
 
+def _review_target(user: Any, session: Any, y_from: int | None, y_to: int | None, format: str,
+                   region: str) -> tuple[int, int, str | None, str]:
+    """(start, end, region or None for the city, the report's URL) of a request; a district
+    user's own district whatever it asks; the city and auditors the district they chose."""
+    forbid(user, *READERS)
+    if format not in ("html", *REVIEW_TYPES):
+        raise PageError(status_code=400, detail=f"不支持的格式：{format}（可选 html、pdf、xlsx）")
+    start, end = default_span(session, y_from, y_to)
+    if end <= start:
+        raise PageError(status_code=404, detail=f"回眸报告需要至少两个年度：{start}–{end}")
+    fixed = region_scope(user)
+    chosen = fixed or (region if re.fullmatch(r"\d{6}", region or "") and not is_city_region(region) else None)
+    here = "/economy/review?" + query_string(y_from=start, y_to=end, format=format, region=None if fixed else chosen)
+    return start, end, chosen, here
+
+
+def _prepared_or_job(settings: Any, user: Any, start: int, end: int, chosen: str | None, format: str,
+                     retry: bool = False) -> tuple[Any, dict[str, Any] | None]:
+    """The stored review if current, else its job (queued now unless it exists: one per review
+    and data state; a finished job whose file is gone, or a failure tried again, gets a new one)."""
+    from zhizao.economy import prepared
+    from zhizao.ingest import jobs
+
+    digest = prepared.state_digest(settings)
+    found = prepared.current(settings, start, end, chosen, format, digest)
+    if found is not None:
+        return found, None
+    who = getattr(user, "username", None)
+    job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
+    if job["status"] == "done" or (job["status"] == "failed" and retry):
+        found = prepared.current(settings, start, end, chosen, format, digest)
+        if found is not None:
+            return found, None
+        jobs.release(settings, job["job_id"])
+        job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
+    return None, job
+
+
+@router.get("/economy/review/status")
+def review_status(user: PageUser, session: SessionDep, settings: SettingsDep, y_from: int | None = None,
+                  y_to: int | None = None, format: str = "html", region: str = "") -> dict[str, Any]:
+    """How the review's preparation goes (the progress page polls it; no report delivered)."""
+    start, end, chosen, _ = _review_target(user, session, y_from, y_to, format, region)
+    _found, job = _prepared_or_job(settings, user, start, end, chosen, format)
+    if job is None:
+        return {"ready": True, "failed": False}
+    return {"ready": False, "failed": job["status"] == "failed", "status_label": job["status_label"],
+            "stage_label": job["stage_label"] or "等待开始",
+            "elapsed": "—" if job["elapsed_s"] is None else f"{fmt.num(job['elapsed_s'], 1)} 秒",
+            "step": 3 if job["stage"] == "render" else 2 if job["status"] == "running" else 1}
+
+
 @router.get("/economy/review")
 def review_report(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
                   y_from: int | None = None, y_to: int | None = None, format: str = "html",
@@ -188,48 +240,31 @@ def review_report(request: Request, user: PageUser, session: SessionDep, setting
 
     Served from the file prepared for the current data state (:mod:`zhizao.economy.prepared`);
     when there is none yet, its job is queued (one per review and state) and the page says
-    正在生成报告… and reloads itself until the report is there (``wait=1``: reloaded by that
-    page; a PDF or XLSX then gets a page that starts the download). Each report delivered is
-    one audit entry, as before."""
-    forbid(user, *READERS)
+    正在生成报告… and follows the job (``/economy/review/status``) until the report is there
+    (``wait=1``: reloaded by that page; a PDF or XLSX then gets a page that starts the
+    download). Each report delivered is one audit entry, as before."""
     from zhizao.economy import prepared
-    from zhizao.ingest import jobs
 
-    if format not in ("html", *REVIEW_TYPES):
-        raise PageError(status_code=400, detail=f"不支持的格式：{format}（可选 html、pdf、xlsx）")
-    start, end = default_span(session, y_from, y_to)
-    if end <= start:
-        raise PageError(status_code=404, detail=f"回眸报告需要至少两个年度：{start}–{end}")
-    # a district user's own district; the city and auditors the district they chose, else the city
-    chosen = region_scope(user) or (region if re.fullmatch(r"\d{6}", region or "") and not is_city_region(region) else None)
-    params = {"y_from": start, "y_to": end, "format": format, "region": chosen if not region_scope(user) else None}
-    here = "/economy/review?" + query_string(**params)
-    digest = prepared.state_digest(settings)
-    found = prepared.current(settings, start, end, chosen, format, digest)
-    job = None
-    if found is None:
-        who = getattr(user, "username", None)
-        job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
-        if job["status"] == "done" or (job["status"] == "failed" and retry):
-            found = prepared.current(settings, start, end, chosen, format, digest)
-            if found is None:  # its file is gone, or a failure is tried again: a new job
-                jobs.release(settings, job["job_id"])
-                job = prepared.request(settings, start, end, chosen, format, who, digest=digest)
+    start, end, chosen, here = _review_target(user, session, y_from, y_to, format, region)
+    found, job = _prepared_or_job(settings, user, start, end, chosen, format, bool(retry))
+    crumbs = [("经济运行", "/economy"), ("回眸报告", None)]
     if found is None:
         assert job is not None
         failed = job["status"] == "failed"
-        status = (404 if (job.get("result") or {}).get("refused") else 500) if failed else 202
+        # the progress page is an ordinary page (200) that follows the job
+        status = (404 if (job.get("result") or {}).get("refused") else 500) if failed else 200
         return render(request, "economy/review_wait.html", {
-            "breadcrumbs": [("经济运行", "/economy"), ("回眸报告", None)], "job": job, "start": start, "end": end,
-            "format_label": FORMAT_LABELS[format], "refresh_url": here + "&wait=1", "retry_url": here + "&retry=1",
+            "breadcrumbs": crumbs, "job": job, "start": start, "end": end, "format_label": FORMAT_LABELS[format],
+            "refresh_url": here + "&wait=1", "retry_url": here + "&retry=1",
+            "status_url": here.replace("/economy/review?", "/economy/review/status?", 1),
             "region_label": region_name(chosen) if chosen else "全市", "failed": failed, "ready_url": None,
         }, user=user, status_code=status)
     path, meta = found
     if wait and format != "html":  # reloaded by the progress page: a page that starts the download
         return render(request, "economy/review_wait.html", {
-            "breadcrumbs": [("经济运行", "/economy"), ("回眸报告", None)], "job": None, "start": start, "end": end,
-            "format_label": FORMAT_LABELS[format], "ready_url": here, "failed": False,
-            "region_label": meta["region_name"], "file_name": prepared.file_name(meta["region_name"], start, end, format),
+            "breadcrumbs": crumbs, "job": None, "start": start, "end": end, "format_label": FORMAT_LABELS[format],
+            "ready_url": here, "failed": False, "region_label": meta["region_name"],
+            "file_name": prepared.file_name(meta["region_name"], start, end, format),
         }, user=user)
     audit(session, user, "export.review", f"review:{start}-{end}", request=request,
           detail={"format": format, "region": meta["region"]})

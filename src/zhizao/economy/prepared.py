@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,10 @@ def build_and_store(settings: Any, y_from: int, y_to: int, region: str | None, f
         _write_atomic(meta_path, lambda tmp: tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8"))
     if digest == state_digest(settings):  # still current: the files of earlier states go
         for old in base.iterdir():
-            if not old.name.startswith((digest, ".")):
+            if old.name.startswith("."):  # a write in progress, or left by a killed worker
+                if time.time() - old.stat().st_mtime > 600:
+                    old.unlink(missing_ok=True)
+            elif not old.name.startswith(digest):
                 old.unlink(missing_ok=True)
     return path, meta
 

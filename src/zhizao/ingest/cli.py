@@ -43,7 +43,7 @@ def worker(
     poll: Annotated[float, typer.Option("--poll", help="无任务时的轮询间隔（秒）")] = 1.0,
     parent: Annotated[int | None, typer.Option("--parent", hidden=True)] = None,
 ) -> None:
-    """导入任务进程：逐个导入网页上传排队的文件（zhizao serve 会自动启动一个）。"""
+    """后台任务进程：逐个导入网页上传排队的文件，并在后台生成报告（zhizao serve 会自动启动一个）。"""
     import logging
 
     from zhizao.ingest.jobs import work

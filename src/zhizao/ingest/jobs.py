@@ -225,9 +225,10 @@ def recover(settings: Settings) -> list[int]:
             if not stale and _alive(job.worker):
                 continue
             if job.attempts >= MAX_ATTEMPTS:
-                values: dict[str, Any] = {
-                    "status": "failed", "finished_at": now, "worker": None,
-                    "error": f"导入进程已中断 {job.attempts} 次，已停止重试；未导入任何数据，请检查文件后重新上传"}
+                error = (f"导入进程已中断 {job.attempts} 次，已停止重试；未导入任何数据，请检查文件后重新上传"
+                         if (job.kind or "import") == "import" else
+                         f"任务进程已中断 {job.attempts} 次，已停止重试，请稍后重新生成或联系管理员")
+                values: dict[str, Any] = {"status": "failed", "finished_at": now, "worker": None, "error": error}
             else:
                 values = {"status": "queued", "worker": None, "stage": None}
             # only if still held by the same (gone) worker: a live worker may have finished it meanwhile

@@ -186,7 +186,34 @@
     });
   }
 
+  // A job's progress page (a report being prepared): poll its JSON status every 2 s, show the
+  // status fields ([data-job-field]), and go to data-done-url once it is ready or failed.
+  // Without JS the page's <noscript> meta refresh does the same.
+  function initJobPoll() {
+    var box = document.querySelector("[data-poll-url]");
+    if (!box || !window.fetch) return;
+    var url = box.getAttribute("data-poll-url"), done = box.getAttribute("data-done-url");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (st) {
+          if (!st) return setTimeout(tick, 4000);
+          if (st.ready || st.failed) { window.location.replace(done); return; }
+          box.querySelectorAll("[data-job-field]").forEach(function (el) {
+            var v = st[el.getAttribute("data-job-field")];
+            if (v !== undefined && v !== null && v !== "") el.textContent = v;
+          });
+          var bar = box.querySelector("progress");
+          if (bar && st.step) bar.value = st.step;
+          setTimeout(tick, 2000);
+        })
+        .catch(function () { setTimeout(tick, 4000); });
+    }
+    setTimeout(tick, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initJobPoll();
     initNav();
     initSorting();
     initCharts();
