@@ -163,6 +163,7 @@ def test_an_import_makes_the_review_stale_and_queues_its_rebuild(app, city: Sett
     res = import_file(city, "statistics_annual", f, source="测试")
     assert res.rows_loaded == 1, res.to_dict()
     assert prepared.current(city, 2020, 2021, None, "html") is None  # stale: never served
+    prepared.on_data_change(city, {"kind": "import"})  # another change while it waits: still one
     with session_scope(city) as s:  # the import queued the background preparation
         assert s.query(ImportJob).filter(ImportJob.kind == prepared.PREPARE, ImportJob.status == "queued").count() == 1
     stale = c.get(REVIEW + "&format=html")

@@ -189,6 +189,8 @@ def on_data_change(settings: Any, event: dict[str, Any]) -> None:
     from zhizao.ingest import jobs
 
     try:
+        if jobs.queued(settings, PREPARE):  # it reads the data state when it runs: one waiting is enough
+            return
         jobs.submit_keyed(settings, PREPARE, f"{PREPARE}@{state_digest(settings)}", "review", {}, "",
                           None, PRIORITY_BACKGROUND)
     except SQLAlchemyError as exc:  # no store yet (a warehouse filled before the store exists)

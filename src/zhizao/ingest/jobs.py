@@ -182,6 +182,13 @@ def submit_keyed(settings: Settings, kind: str, key: str, subject: str, params: 
     raise RuntimeError(f"job {key} could not be queued")
 
 
+def queued(settings: Settings, kind: str) -> bool:
+    """Whether a job of ``kind`` waits (not yet taken by a worker)."""
+    with session_scope(settings) as s:
+        return s.scalar(select(ImportJob.id).where(ImportJob.kind == kind, ImportJob.status == "queued")
+                        .limit(1)) is not None
+
+
 def by_key(settings: Settings, key: str) -> dict[str, Any] | None:
     with session_scope(settings) as s:
         job = s.scalar(select(ImportJob).where(ImportJob.job_key == key))
