@@ -12,9 +12,10 @@ import re
 import pandas.testing as pd_testing
 import pyarrow as pa
 import pytest
+from city import load_warehouse
 from conformance import assert_same, run_on
 from fastapi.testclient import TestClient
-from tests.cultivation.tierdata import City, load_warehouse, rules
+from tests.cultivation.tierdata import City, rules
 from typer.testing import CliRunner
 
 from zhizao.cultivation.measures import MEASURES, firm_table
@@ -107,7 +108,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
     s = load_settings(tmp_path_factory.mktemp("tiers") / "home").ensure()
     c = city()
-    load_warehouse(s, c)
+    load_warehouse(s, c.tables())
     init_store(s)
     eng = connect(s)
     try:
@@ -118,7 +119,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     finally:
         eng.close()
     pw = hash_password(PASSWORD)
-    firm4 = c.firms[3]["credit_code"]
+    firm4 = c.codes[3]
     with session_scope(s) as db:
         for name, role, region, code in (("city", "city", None, None), ("dist", "district", "330503", None),
                                          ("firm", "enterprise", None, firm4), ("bank", "bank", None, None)):
@@ -188,7 +189,7 @@ def test_rule_change_diff_names_who_loses_eligibility_and_why(home):
 
 
 def test_listing_stages_keep_their_history(home):
-    from tests.cultivation.tierdata import code
+    from city import credit_code as code
 
     cc = code(4, "330503")
     cli(home, "tiers", "stage", cc, "培育", "--on", "2022-03-01")
@@ -238,7 +239,7 @@ def test_a_firm_goes_to_its_tier_card_and_a_bank_is_refused(clients, home):
     r = clients["firm"].get("/cultivation", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("#cultivation")
     assert clients["bank"].get("/cultivation").status_code == 403
-    from tests.cultivation.tierdata import code
+    from city import credit_code as code
 
     card = clients["firm"].get(f"/enterprises/{code(4, '330503')}")
     assert "五企培育" in card.text and "专精特新“小巨人”" in card.text

@@ -9,8 +9,10 @@ import json
 import re
 
 import pytest
+from city import credit_code as code
+from city import load_warehouse
 from fastapi.testclient import TestClient
-from tests.cultivation.tierdata import City, code, load_warehouse, rules
+from tests.cultivation.tierdata import City, rules
 from typer.testing import CliRunner
 
 from zhizao.cultivation import publishing as pb
@@ -54,7 +56,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from zhizao.store.publish import publish
 
     s = load_settings(tmp_path_factory.mktemp("lists") / "home").ensure()
-    load_warehouse(s, city())
+    load_warehouse(s, city().tables())
     init_store(s)
     eng = connect(s)
     try:
@@ -260,7 +262,8 @@ def test_the_lists_page_shows_every_tier_list_and_drafts_one(clients, home):
 def test_the_demo_runs_the_lists_as_a_bureau_would(tmp_path):
     from types import SimpleNamespace
 
-    from tests.cultivation.tierdata import load_warehouse, rules
+    from city import load_warehouse
+    from tests.cultivation.tierdata import rules
 
     from zhizao import runs
     from zhizao.cultivation.demo import _publish_lists
@@ -269,7 +272,7 @@ def test_the_demo_runs_the_lists_as_a_bureau_would(tmp_path):
     from zhizao.store.publish import publish
 
     s = load_settings(tmp_path / "home").ensure()
-    load_warehouse(s, city())
+    load_warehouse(s, city().tables())
     init_store(s)
     eng = connect(s)
     try:

@@ -1,4 +1,5 @@
-"""Small hand-built cities for the cultivation tests: contract tables as DataFrames."""
+"""The cultivation tests' firms: each a :class:`city.Firm` for the year and the two before
+(statistics, the year's tax), plus what is the room's own: firm facts, titles and rule sets."""
 
 from __future__ import annotations
 
@@ -6,20 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import city
 import pandas as pd
+from city import credit_code, frame
 
-from zhizao.codes.credit_code import make
 from zhizao.methodology import find
-
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def code(i: int, region: str = "330502") -> str:
-    digits, n = [], i
-    for _ in range(8):
-        digits.append(_ALPHABET[n % 31])
-        n //= 31
-    return make("9", "1", region, "".join(reversed(digits)) + "T")
 
 
 def rules(name: str, version: str | None = None):  # type: ignore[no-untyped-def]
@@ -27,13 +19,7 @@ def rules(name: str, version: str | None = None):  # type: ignore[no-untyped-def
 
 
 def titles_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    cols = ["credit_code", "title", "level", "granted_on", "expires_on", "revoked_on"]
-    df = pd.DataFrame(rows, columns=cols)
-    for c in ("credit_code", "title", "level"):
-        df[c] = df[c].astype("string")
-    for c in ("granted_on", "expires_on", "revoked_on"):
-        df[c] = pd.to_datetime(df[c]).astype("datetime64[us]")
-    return df
+    return frame("titles", rows)
 
 
 def title(cc: str, name: str, level: str = "provincial", granted: str = "2021-01-01",
@@ -47,9 +33,9 @@ class City:
     """Firms with statistics for ``year`` and the two years before, tax, facts and titles."""
 
     year: int = 2024
-    firms: list[dict] = field(default_factory=list)
-    stats: list[dict] = field(default_factory=list)
-    tax: list[dict] = field(default_factory=list)
+    #: the firms' codes, in the order they were added
+    codes: list[str] = field(default_factory=list)
+    firms: list[city.Firm] = field(default_factory=list)
     facts: list[dict] = field(default_factory=list)
     titles: list[dict] = field(default_factory=list)
 
@@ -59,18 +45,14 @@ class City:
              facts: dict[str, float] | None = None, titles: list[tuple[str, str]] | None = None,
              region: str = "330502", name: str | None = None) -> str:
         """Add a firm; ``revenue`` and ``rd`` are (year, year − 1, year − 2), None = no statistics that year."""
-        cc = code(i, region)
-        self.firms.append({"credit_code": cc, "name": name or f"培育测试企业{i:03d}", "region_code": region,
-                           "industry_code": "3411", "founded_on": dt.date(founded, 6, 1)})
+        cc = credit_code(i, region)
+        self.codes.append(cc)
         for k, (r, d) in enumerate(zip(revenue, rd, strict=True)):
-            if r is None:
-                continue
-            self.stats.append({"credit_code": cc, "year": self.year - k, "above_scale": True, "gross_output": r,
-                               "value_added": r * 0.25, "revenue": r, "employees": 100, "rd_expense": d,
-                               "total_assets": assets, "total_liabilities":
-                               liabilities})
-        if tax is not None:
-            self.tax.append({"credit_code": cc, "year": self.year, "tax_paid": tax})
+            self.firms.append(city.Firm(
+                cc, name=name or f"培育测试企业{i:03d}", region=region, industry="3411", founded=dt.date(founded, 6, 1),
+                year=self.year - k, above=None if r is None else True, gross_output=r,
+                value_added=None if r is None else r * 0.25, revenue=r, employees=100, rd=d, assets=assets,
+                liabilities=liabilities, tax=tax if k == 0 else None))
         for f, v in (facts or {}).items():
             year = self.year
             if f.startswith("net_profit_y"):
@@ -81,48 +63,5 @@ class City:
         return cc
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        stats_cols = ["credit_code", "year", "above_scale", "gross_output", "value_added", "revenue", "employees",
-                      "rd_expense", "total_assets", "total_liabilities"]
-        stats = pd.DataFrame(self.stats, columns=stats_cols)
-        for c in stats_cols[3:]:
-            stats[c] = stats[c].astype("float64")
-        stats["year"] = stats["year"].astype("int64")
-        facts = pd.DataFrame(self.facts, columns=["credit_code", "year", "fact", "value"]).astype(
-            {"year": "int64", "value": "float64"})
-        tax = pd.DataFrame(self.tax, columns=["credit_code", "year", "tax_paid"]).astype(
-            {"year": "int64", "tax_paid": "float64"})
-        firms = pd.DataFrame(self.firms)
-        firms["founded_on"] = pd.to_datetime(firms["founded_on"]).astype("datetime64[us]")
-        out = {"enterprises": firms, "statistics_annual": stats, "tax": tax, "firm_facts": facts,
-               "titles": titles_frame(self.titles)}
-        for df in out.values():
-            for c in ("credit_code", "fact", "title", "level", "name", "region_code", "industry_code"):
-                if c in df.columns:
-                    df[c] = df[c].astype("string")
-        return out
-
-
-def load_warehouse(settings, city: City) -> None:  # type: ignore[no-untyped-def]
-    """Write the city into the settings' warehouse, one batch per table (as an import would)."""
-    import duckdb
-
-    from zhizao.contract import TABLES
-    from zhizao.engine.warehouse import ensure_schema, fact_name
-
-    settings.ensure()
-    con = duckdb.connect(str(settings.warehouse_path))
-    try:
-        ensure_schema(con)
-        for batch, (name, df) in enumerate(city.tables().items(), start=1):
-            cols = [c for c in TABLES[name].column_names if c in df.columns]
-            data = df[cols].copy()
-            data["_batch_id"] = batch
-            data["_row"] = range(2, len(data) + 2)
-            con.register("_incoming", data)
-            collist = ", ".join(f'"{c}"' for c in [*cols, "_batch_id", "_row"])
-            con.execute(f"INSERT INTO {fact_name(name)} ({collist}) SELECT {collist} FROM _incoming")
-            con.unregister("_incoming")
-            con.execute("INSERT INTO batches VALUES (?, ?, 'test', ?, ?, now(), ?, ?, 0, 'loaded', NULL)",
-                        [batch, name, f"{name}.csv", f"hash{batch}", len(data), len(data)])
-    finally:
-        con.close()
+        return {**city.tables(self.firms, self.year, ("enterprises", "statistics_annual", "tax")),
+                "firm_facts": frame("firm_facts", self.facts), "titles": titles_frame(self.titles)}

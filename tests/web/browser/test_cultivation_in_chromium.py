@@ -30,9 +30,11 @@ YEAR = re.compile(r"(?<![\d,.])(19|20)\d{2}(?![\d,.])")
 
 @pytest.fixture(scope="module")
 def tiers_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from city import credit_code as code
+    from city import load_warehouse
     from tests.cultivation.test_publishing import PASSWORD, city
     from tests.cultivation.test_publishing import YEAR as Y
-    from tests.cultivation.tierdata import code, load_warehouse, rules
+    from tests.cultivation.tierdata import rules
     from world import add_user_fast
 
     from zhizao import runs
@@ -44,7 +46,7 @@ def tiers_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     from zhizao.store.publish import publish
 
     s = load_settings(tmp_path_factory.mktemp("tiers-browser") / "home").ensure()
-    load_warehouse(s, city())
+    load_warehouse(s, city().tables())
     init_store(s)
     eng = connect(s)
     try:
