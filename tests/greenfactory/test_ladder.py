@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+from city import credit_code
 
 from zhizao.greenfactory import ladder
 from zhizao.greenfactory.ladder import LadderInputs
@@ -15,7 +16,7 @@ M = find("gbt-36132@2025", "greenfactory")
 
 
 def code(i: int) -> str:
-    return f"91330502MA{i:07d}X"
+    return credit_code(i)
 
 
 def results(rows: list[tuple[int, str, float | None, int | None]]) -> pa.Table:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from city import credit_code
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from zhizao.cli import app
-from zhizao.codes.credit_code import make
 from zhizao.ingest.importer import import_file
 
-CODES = [make("9", "1", "330502", f"MA{i:07d}") for i in range(3)]
+CODES = [credit_code(i) for i in range(3)]
 
 
 @pytest.fixture

@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from city import credit_code
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from world import add_user_fast, issue_token
 
 from zhizao.cli import app as cli_app
-from zhizao.codes.credit_code import make
 from zhizao.ingest.importer import import_file
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
 
-CODES = [make("9", "1", "330502", f"MA{i:07d}") for i in range(3)]
+CODES = [credit_code(i) for i in range(3)]
 PASSWORD = "password-123"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

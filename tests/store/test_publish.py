@@ -43,8 +43,8 @@ def test_publish_rows_replaces_previous_publication(store_settings):
         assert total == 2 and {r["grade"] for r in items} == {5}
         assert published_run(s, "carbon", 2024).run_id == "carbon-2024-0002"
         assert s.query(Publication).count() == 2
-        assert published(s, "carbon", 2024, credit_code(2)) is None
-        assert published(s, "carbon", 2024, credit_code(0))["grade"] == 5
+        assert published(s, "carbon", 2024, credit_code(2, "330102")) is None
+        assert published(s, "carbon", 2024, credit_code(0, "330102"))["grade"] == 5
         assert s.query(AuditEntry).filter_by(action="publish").count() == 2
 
 
@@ -61,7 +61,7 @@ def test_list_filters_and_paging(store_settings):
         assert total == 3  # odd-numbered firms of 330102 (1, 3) and 330105 (1)
         dist = distribution(s, "carbon", 2024, "region")
         assert {(d["region_code"], d["outcome"]): d["n"] for d in dist}[("330102", "2")] == 3
-        assert [r["year"] for r in firm_history(s, "carbon", credit_code(0))] == [2024]
+        assert [r["year"] for r in firm_history(s, "carbon", credit_code(0, "330102"))] == [2024]
 
 
 def test_publish_a_registered_run_end_to_end(store_settings):
@@ -76,7 +76,7 @@ def test_publish_a_registered_run_end_to_end(store_settings):
     doc = json.loads(result.stdout)
     assert doc["rows"] == 2 and doc["method"] == "carbon" and doc["year"] == 2024
     with session_scope(store_settings) as s:
-        assert published(s, "carbon", 2024, credit_code(1))["grade"] == 3
+        assert published(s, "carbon", 2024, credit_code(1, "330102"))["grade"] == 3
     again = publish(store_settings, run.run_id, user="someone")
     assert again["rows"] == 2
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from city import credit_code
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from zhizao.codes.credit_code import make
 from zhizao.settings import Settings
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import dispose, session_scope
@@ -59,17 +59,6 @@ def pg_schema(db_url: str) -> Iterator[str]:
         with eng.connect() as c:
             c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         eng.dispose()
-
-
-def credit_code(i: int, region: str = "330102") -> str:
-    """A valid credit code for test firm number ``i``."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    org = ""
-    n = i
-    for _ in range(8):
-        org = alphabet[n % 31] + org
-        n //= 31
-    return make("9", "1", region, "M" + org)
 
 
 def add_user_fast(session: Session, username: str, role: str, *, password_hash: str, region_code: str | None = None,

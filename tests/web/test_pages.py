@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import tinycity
+from city import credit_code
 
 NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -103,7 +104,7 @@ def test_district_carbon_list_is_its_firms(clients, city) -> None:  # type: igno
 
 def test_firm_outside_scope_is_the_same_404_as_a_missing_firm(clients, city) -> None:  # type: ignore[no-untyped-def]
     other = city.codes[city.regions.index(tinycity.NANXUN)]
-    missing = tinycity.firm_code(99, tinycity.WUXING)
+    missing = credit_code(99, tinycity.WUXING)
     for role in ("district", "enterprise", "bank"):
         a = clients[role].get(f"/enterprises/{other}")
         b = clients[role].get(f"/enterprises/{missing}")

@@ -5,11 +5,11 @@ something to show (all five carbon grades need not occur; several do)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhizao.codes.credit_code import make
+from city import Firm, credit_code, import_tables, tables
+
 from zhizao.settings import Settings
 
 YEARS = (2023, 2024)
@@ -32,8 +32,10 @@ FIRMS = [
 ]
 
 
-def firm_code(i: int, region: str) -> str:
-    return make("9", "1", region, f"MA2B{i:04d}X")
+NAMES = [f"湖州示范{kind}有限公司{i + 1}" for i, kind in
+         enumerate(["纺织", "纺织", "印染", "印染", "家具", "家具", "建材", "建材", "新能源", "金属"])]
+CODES = [credit_code(i, f[0]) for i, f in enumerate(FIRMS)]
+TABLES = ("enterprises", "statistics_annual", "tax", "energy", "land", "emissions")
 
 
 @dataclass
@@ -46,79 +48,52 @@ class City:
     runs: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def write_files(folder: Path) -> dict[str, Path]:
-    """The department files of the tiny city, with Chinese headers as departments send them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    codes = [firm_code(i, f[0]) for i, f in enumerate(FIRMS)]
-    names = [f"湖州示范{['纺织', '纺织', '印染', '印染', '家具', '家具', '建材', '建材', '新能源', '金属'][i]}有限公司{i + 1}"
-             for i in range(len(FIRMS))]
-    files: dict[str, Path] = {}
-    files["enterprises"] = _write(folder / "enterprises.csv", ["统一社会信用代码", "企业名称", "行政区划代码", "行业代码", "成立日期"],
-                                  [[c, n, f[0], f[1], "2010-05-01"] for c, n, f in zip(codes, names, FIRMS, strict=True)])
-    stats, tax, energy, land, emis = [], [], [], [], []
+def firms() -> list[Firm]:
+    """The ten firms in each year: value added grows 8 % a year with a firm's own wobble; monthly
+    electricity, coal in June, one parcel, COD."""
+    out = []
     for k, y in enumerate(YEARS):
         growth = 1.0 + 0.08 * k
-        for i, (c, f) in enumerate(zip(codes, FIRMS, strict=True)):
-            _, _, above, va, kwh_per, coal, mu = f
+        for i, (c, name, f) in enumerate(zip(CODES, NAMES, FIRMS, strict=True)):
+            region, industry, above, va, kwh_per, coal, mu = f
             va_y = round(va * growth * (1 + 0.03 * ((i * 7 + k) % 5 - 2)), 1)
             revenue = round(va_y * 3.6, 1)
-            stats.append([c, y, "是" if above else "否", round(va_y * 3.9, 1), va_y, revenue, 40 + 12 * i,
-                          round(revenue * 0.021 * (1 + i % 3), 1)])
-            tax.append([c, y, round(va_y * (0.05 + 0.01 * (i % 4)), 1)])
             monthly_kwh = round(va_y * kwh_per / 12)
-            for m in range(1, 13):
-                # firm 4 (furniture) nearly stops in the last quarter of the last year: a warning
-                stalled = i == STALLED and y == YEARS[-1] and m >= 10
-                energy.append([c, f"{y}-{m:02d}", "电力", round(monthly_kwh * 0.05) if stalled else monthly_kwh, "千瓦时"])
+            # firm 4 (furniture) nearly stops in the last quarter of the last year: a warning
+            stalled = i == STALLED and y == YEARS[-1]
+            energy: dict[str, float | dict[int, float]] = {"electricity": {
+                m: round(monthly_kwh * 0.05) if stalled and m >= 10 else monthly_kwh for m in range(1, 13)}}
             if coal:
-                energy.append([c, f"{y}-06", "原煤", coal, "吨"])
-            land.append([c, y, f"ZD-{i:03d}", mu, "自有"])
-            emis.append([c, y, "COD", round(0.4 + i * 0.3, 2)])
-    files["statistics_annual"] = _write(folder / "stats.csv",
-                                        ["统一社会信用代码", "年度", "是否规上", "工业总产值", "工业增加值", "营业收入", "年平均从业人员", "研发费用"], stats)
-    files["tax"] = _write(folder / "tax.csv", ["统一社会信用代码", "年度", "实缴税金"], tax)
-    files["energy"] = _write(folder / "energy.csv", ["统一社会信用代码", "月份", "能源品种", "消费量", "计量单位"], energy)
-    files["land"] = _write(folder / "land.csv", ["统一社会信用代码", "年度", "宗地编号", "用地面积", "权属"], land)
-    files["emissions"] = _write(folder / "emissions.csv", ["统一社会信用代码", "年度", "污染物", "排放量"], emis)
-    return files
+                energy["raw_coal"] = {6: coal}
+            out.append(Firm(c, name=name, region=region, industry=industry, founded="2010-05-01", year=y, above=above,
+                            gross_output=round(va_y * 3.9, 1), value_added=va_y, revenue=revenue, employees=40 + 12 * i,
+                            rd=round(revenue * 0.021 * (1 + i % 3), 1), tax=round(va_y * (0.05 + 0.01 * (i % 4)), 1),
+                            parcels=[(f"ZD-{i:03d}", mu, "owned")], energy=energy,
+                            emissions={"cod": round(0.4 + i * 0.3, 2)}))
+    return out
 
 
 def bad_tax_file(folder: Path, codes: list[str], year: int = 2022) -> Path:
     """A tax file with two good rows and three bad ones (bad code, unknown firm, a number in
     words). Each test uses its own ``year``: identical content would be a duplicate import."""
-    unknown = make("9", "1", WUXING, "MA2C99990")
-    return _write(folder / "tax-with-errors.csv", ["统一社会信用代码", "年度", "实缴税金"], [
-        [codes[0], year, 120.5],
-        [codes[1], year, 88],
-        ["91330502MA2B0000", year, 10],
-        [unknown, year, 10],
-        [codes[2], year, "一百"],
-    ])
+    rows = [[codes[0], year, 120.5], [codes[1], year, 88], ["91330502MA2B0000", year, 10],
+            [credit_code(9999, WUXING), year, 10], [codes[2], year, "一百"]]
+    path = folder / "tax-with-errors.csv"
+    path.write_text("统一社会信用代码,年度,实缴税金\n" + "".join(f"{c},{y},{v}\n" for c, y, v in rows), encoding="utf-8")
+    return path
 
 
 def build(settings: Settings, work: Path) -> City:
     from zhizao import capabilities
     from zhizao.engine import connect
-    from zhizao.ingest import import_file
     from zhizao.methodology.loader import find
     from zhizao.runs.registry import execute
     from zhizao.store.accounts import NewUser, add_user
     from zhizao.store.db import init_store, session_scope
     from zhizao.store.publish import publish
 
-    files = write_files(work)
-    for table in ("enterprises", "statistics_annual", "tax", "energy", "land", "emissions"):
-        res = import_file(settings, table, files[table], source="测试")
-        assert res.rows_rejected == 0, (table, res.to_dict())
-    codes = [firm_code(i, f[0]) for i, f in enumerate(FIRMS)]
+    import_tables(settings, tables(firms(), YEARS[0], TABLES), work, source="测试")
+    codes = list(CODES)
     city = City(settings, codes, [f[0] for f in FIRMS], [])
     init_store(settings)
     # carbon for both years (the profile's history chart), published at once
