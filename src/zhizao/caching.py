@@ -1,8 +1,10 @@
 """Per-process memos of what is computed from the warehouse and the publications (the economy
-figures, the monitoring lists, a firm's carbon explanation): one library (``cachetools``, least
-recently used entries go first) and one key: the warehouse file's state (modification time and
-size) and the latest publication, so an import, an evaluation or a publication gives fresh
-figures at once.
+figures, the monitoring lists, a firm's carbon explanation, what the list pages and the cockpit
+show): one library (``cachetools``, least recently used entries go first) and one key: the
+warehouse file's state (modification time and size) and the latest publication, so an import, an
+evaluation or a publication gives fresh figures at once. A memo of figures read from published
+results only (``published_only=True``) is keyed by the latest publication alone: imports leave
+it be.
 """
 
 from __future__ import annotations
@@ -17,13 +19,22 @@ T = TypeVar("T")
 
 
 def latest_publication(settings: Any) -> int:
-    """The id of the newest publication in the store (0 when there is none, or no store yet)."""
-    try:
-        from zhizao.store.db import session_scope
-        from zhizao.store.publish import latest_publication_id
+    """The id of the newest publication in the store (0 when there is none, or no store yet).
 
-        with session_scope(settings) as session:
-            return latest_publication_id(session)
+    Asked on every read of a memo, so one statement on a pooled DBAPI connection (no session,
+    no ORM: a few tens of microseconds on SQLite, one round trip on PostgreSQL)."""
+    try:
+        from zhizao.store.db import engine_for
+
+        conn = engine_for(settings.store_url).raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT max(id) FROM publications")
+            row = cur.fetchone()
+            cur.close()
+        finally:
+            conn.close()
+        return int(row[0] or 0) if row else 0
     except Exception:  # a fresh home without a store: nothing published
         return 0
 
@@ -38,6 +49,12 @@ def state(settings: Any) -> tuple[Hashable, ...]:
     return (str(settings.home), *stamp, latest_publication(settings))
 
 
+def published_state(settings: Any) -> tuple[Hashable, ...]:
+    """The publication state alone: for figures computed from published results only (an
+    import does not change them; a publication does)."""
+    return (str(settings.home), settings.store_url, latest_publication(settings))
+
+
 class _Failed:
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
@@ -48,24 +65,39 @@ class Memo:
     whether a failure is kept too (the same data would fail the same way, only slower); a
     failure that is not kept (the warehouse being written) is tried again on the next call."""
 
-    def __init__(self, maxsize: int, keep_error: Callable[[BaseException], bool] = lambda exc: False) -> None:
+    def __init__(self, maxsize: int, keep_error: Callable[[BaseException], bool] = lambda exc: False,
+                 published_only: bool = False) -> None:
         self._cache: LRUCache[tuple[Hashable, ...], Any] = LRUCache(maxsize=maxsize)
         self._lock = threading.Lock()
+        self._flights: dict[tuple[Hashable, ...], threading.Lock] = {}
         self._keep_error = keep_error
+        #: keyed by :func:`published_state` (the figures read published results only) instead of :func:`state`
+        self._state = published_state if published_only else state
 
     def get(self, settings: Any, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        full = (*state(settings), *key)
+        """The kept value of ``key`` in the current state, else ``compute()`` kept. Concurrent
+        callers of one missing key wait for the first one's computation (one computation per
+        process, not one per waiting request)."""
+        full = (*self._state(settings), *key)
         with self._lock:
             found = self._cache.get(full, self)
-        if found is self:
-            try:
-                found = compute()
-            except Exception as exc:
-                if not self._keep_error(exc):
-                    raise
-                found = _Failed(exc)
-            with self._lock:
-                self._cache[full] = found
+            flight = None if found is not self else self._flights.setdefault(full, threading.Lock())
+        if flight is not None:
+            with flight:
+                with self._lock:
+                    found = self._cache.get(full, self)
+                if found is self:
+                    try:
+                        found = compute()
+                    except Exception as exc:
+                        if not self._keep_error(exc):
+                            with self._lock:
+                                self._flights.pop(full, None)
+                            raise
+                        found = _Failed(exc)
+                    with self._lock:
+                        self._cache[full] = found
+                        self._flights.pop(full, None)
         if isinstance(found, _Failed):
             raise found.exc
         return found  # type: ignore[no-any-return]

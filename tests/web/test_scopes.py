@@ -127,3 +127,27 @@ def test_list_filters_paging_and_distribution(client, world):
 def test_lower_case_code_finds_the_firm(client, world):
     r = client.get(f"/api/carbon/{YEAR}/{world.firms['a0'].lower()}", headers=world.auth("city"))
     assert r.status_code == 200
+
+
+def test_parallel_bank_reads_are_each_audited_before_their_answer(client, world):
+    """Concurrent audited reads share one commit (zhizao.store.hot): every answered read has its
+    entry in the log by the time its answer arrives, one entry per read, none lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    grant(world, "a0")
+    code = world.firms["a0"]
+
+    def read(i: int) -> tuple[int, int]:
+        r = client.get(f"/api/carbon/{YEAR}/{code}", headers=world.auth("bank"))
+        with session_scope(world.settings) as s:  # the answer is there: so is its entry
+            n = s.query(AuditEntry).filter_by(username="bank1", action="read.carbon").count()
+        return r.status_code, n
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(read, range(40)))
+    assert all(status == 200 for status, _ in got)
+    counts = sorted(n for _, n in got)
+    assert all(n >= i + 1 for i, n in enumerate(counts)), counts  # the k-th answer saw at least k entries
+    with session_scope(world.settings) as s:
+        reads = s.query(AuditEntry).filter_by(username="bank1", action="read.carbon").all()
+    assert len(reads) == 40 and {(e.target, e.role) for e in reads} == {(code, "bank")}

@@ -15,11 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
+from zhizao.caching import Memo
 from zhizao.carbon.profile import GRADE_COLOURS, grade_series
 from zhizao.store import publish
-from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
+from zhizao.web.deps import PageUser, Scope, SessionDep, SettingsDep, audit
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import (
     PAGE_SIZE,
@@ -55,55 +57,71 @@ def _redirect_firm(user: Any) -> Response | None:
     return None
 
 
+#: the list page's figures and rows per scope and query, kept until the next import or publication
+_LISTS = Memo(256, published_only=True)
+
+
 @router.get("/carbon", response_class=HTMLResponse)
-def carbon_list(request: Request, user: PageUser, session: SessionDep, year: int | None = None,
-                region: str = "", industry: str = "", grade: str = "", q: str = "", page: int = 1,
-                sort: str = "") -> Response:
+def carbon_list(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+                year: int | None = None, region: str = "", industry: str = "", grade: str = "", q: str = "",
+                page: int = 1, sort: str = "") -> Response:
     if (r := _redirect_firm(user)) is not None:
         return r
     scope = scope_of(user, session)
     region = region_scope(user) or region.strip()
-    y, years = pick_year(session, "carbon", year)
-    ctx: dict[str, Any] = {"breadcrumbs": [("碳效码", None)], "year": y, "years": years, "region": region,
-                           "industry": industry, "grade": grade, "q": q, "rows": [], "total": 0, "page": 1,
-                           "pages": 1, "charts": {}, "regions": [], "divisions": [],
-                           "fixed_region": region_scope(user) is not None,
-                           "is_bank": user_attr(user, "role") == "bank"}
-    if y is not None:
-        f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
-        order = SORTS.parse(sort)
-        key = "outcome" if order.key == "grade" else order.key
-        total = publish.count_published(session, "carbon", y, f)
-        lst = listing(page, total, {"year": y, "region": region, "industry": industry, "grade": grade, "q": q},
-                      order, SORTS)
-        rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=lst.offset,
-                                      sort=(key, order.desc))[1]
-        for row in rows:
-            row["region_name"] = region_name(row.get("region_code"))
-        # the filter lists and charts show the whole scope, not only the current filter
-        base = filters(scope, "carbon")
-        by_r = distribution(session, "carbon", y, base, by="region")
-        by_d = distribution(session, "carbon", y, base, by="industry")
-        sel = distribution(session, "carbon", y, f).get(None, Counter())
-        rkeys = sorted(k for k in by_r if k)
-        dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
-        charts = {}
-        # a bank sees the firms that authorised it, one by one: distributions over a handful of
-        # firms (one, often) are no statistics and would hint at firms it may not see
-        if total and user_attr(user, "role") != "bank":
-            charts["dist_grade"] = pie_option("碳效等级分布（当前筛选）", {f"{g}级": sel.get(str(g), 0) for g in range(1, 6)},
-                                              GRADE_COLOURS)
-            charts["dist_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],
-                                                       grade_series(by_r, rkeys), GRADE_COLOURS)
-            charts["dist_industry"] = stacked_bar_option("主要行业碳效等级", [division_name(k) for k in dkeys],
-                                                         grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
-        audit_page_read(session, user, "page.carbon_list", f"carbon:{y}", request,
-                        detail={"codes": [r["credit_code"] for r in rows]})
-        ctx.update(rows=rows, total=total, page=lst.page, pages=lst.pages, charts=charts, listing=lst,
-                   params=lst.filters_query, flashes=lst.flashes,
-                   regions=[(k, region_name(k)) for k in rkeys],
-                   divisions=sorted((k, division_name(k)) for k in by_d if k))
+    is_bank = user_attr(user, "role") == "bank"
+    # what the page shows of the published results is the same for everyone of this scope until
+    # the next publication or import: prepared once, read by every later request
+    data = _LISTS.get(settings, ("list", scope.key("carbon"), year, region, industry, grade, q, page, sort),
+                      lambda: _list_data(session, scope, year, region, industry, grade, q, page, sort, is_bank))
+    ctx: dict[str, Any] = {"breadcrumbs": [("碳效码", None)], "region": region, "industry": industry,
+                           "grade": grade, "q": q, "fixed_region": region_scope(user) is not None,
+                           "is_bank": is_bank, **data}
+    if data["year"] is not None:
+        audit_page_read(session, user, "page.carbon_list", f"carbon:{data['year']}", request,
+                        detail={"codes": [r["credit_code"] for r in data["rows"]]})
     return render(request, "carbon/list.html", ctx, user=user)
+
+
+def _list_data(session: Session, scope: Scope, year: int | None, region: str, industry: str, grade: str, q: str,
+               page: int, sort: str, is_bank: bool) -> dict[str, Any]:
+    """The page's published part: the year, a page of rows, the charts and the filter lists."""
+    y, years = pick_year(session, "carbon", year)
+    data: dict[str, Any] = {"year": y, "years": years, "rows": [], "total": 0, "page": 1, "pages": 1, "charts": {},
+                            "regions": [], "divisions": []}
+    if y is None:
+        return data
+    f = filters(scope, "carbon", region, industry.strip(), grade.strip(), q.strip())
+    order = SORTS.parse(sort)
+    key = "outcome" if order.key == "grade" else order.key
+    total = publish.count_published(session, "carbon", y, f)
+    lst = listing(page, total, {"year": y, "region": region, "industry": industry, "grade": grade, "q": q},
+                  order, SORTS)
+    rows = publish.list_published(session, "carbon", y, f, limit=PAGE_SIZE, offset=lst.offset,
+                                  sort=(key, order.desc))[1]
+    for row in rows:
+        row["region_name"] = region_name(row.get("region_code"))
+    # the filter lists and charts show the whole scope, not only the current filter
+    base = filters(scope, "carbon")
+    by_r = distribution(session, "carbon", y, base, by="region")
+    by_d = distribution(session, "carbon", y, base, by="industry")
+    rkeys = sorted(k for k in by_r if k)
+    dkeys = sorted((k for k in by_d if k), key=lambda k: -sum(by_d[k].values()))[:12]
+    charts = {}
+    # a bank sees the firms that authorised it, one by one: distributions over a handful of
+    # firms (one, often) are no statistics and would hint at firms it may not see
+    if total and not is_bank:
+        sel = distribution(session, "carbon", y, f).get(None, Counter())
+        charts["dist_grade"] = pie_option("碳效等级分布（当前筛选）", {f"{g}级": sel.get(str(g), 0) for g in range(1, 6)},
+                                          GRADE_COLOURS)
+        charts["dist_region"] = stacked_bar_option("各区县碳效等级", [region_name(k) for k in rkeys],
+                                                   grade_series(by_r, rkeys), GRADE_COLOURS)
+        charts["dist_industry"] = stacked_bar_option("主要行业碳效等级", [division_name(k) for k in dkeys],
+                                                     grade_series(by_d, dkeys), GRADE_COLOURS, horizontal=True)
+    return data | {"rows": rows, "total": total, "page": lst.page, "pages": lst.pages, "charts": charts,
+                   "listing": lst, "params": lst.filters_query, "flashes": lst.flashes,
+                   "regions": [(k, region_name(k)) for k in rkeys],
+                   "divisions": sorted((k, division_name(k)) for k in by_d if k)}
 
 
 @router.get("/carbon/export.xlsx")

@@ -143,9 +143,18 @@ def profile_section(ctx: ProfileContext) -> Section | None:
 # ----------------------------------------------------------------------------- the cockpit
 
 
+_TILES = Memo(64, published_only=True)
+
+
 def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
-    """The year's grade mix: figures, by district, by industry and over the years."""
-    fc = filters(scope_of(ctx.user, ctx.session), "carbon")
+    """The year's grade mix: figures, by district, by industry and over the years (prepared once
+    per scope until the next import or publication)."""
+    scope = scope_of(ctx.user, ctx.session)
+    return _TILES.get(ctx.settings, ("tiles", scope.key("carbon"), ctx.year), lambda: _tiles(ctx, scope))
+
+
+def _tiles(ctx: CockpitContext, scope: Any) -> list[Tile]:
+    fc = filters(scope, "carbon")
     year, years = pick_year(ctx.session, "carbon", ctx.year)
     if year is None:
         return []

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from zhizao.economy.figures import cached_rows
+from zhizao.economy.figures import cached_own_rows
 from zhizao.store import publish
 from zhizao.web import fmt
 from zhizao.web.templating import fmt_num
@@ -28,9 +28,12 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
         return []
     region = ctx.region
     try:
-        econ = cached_rows(ctx.settings, years[-1] - 4, years[-1], region)
-    except HTTPException:
-        raise
+        econ = cached_own_rows(ctx.settings, years[-1] - 4, years[-1], region)
+    except HTTPException as exc:
+        if exc.status_code != 503:
+            raise
+        # an import is writing the warehouse: the cockpit still shows the published results
+        return [Tile("经济运行指标", note="数据仓库正在更新，经济运行指标暂不可见，请稍后刷新。", order=0)]
     except Exception:  # the cockpit still shows the published results when the figures fail
         return [Tile("经济运行指标", note="经济运行指标暂时无法计算，请稍后刷新。", order=0)]
     by_id: dict[str, dict[int, Any]] = defaultdict(dict)

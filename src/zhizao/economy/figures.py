@@ -76,3 +76,23 @@ def cached_rows(settings: Any, y1: int, y2: int, region: str | None) -> list[dic
     except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse
         raise busy(exc) from exc
     return found if region is None else [r for r in found if r["region"] == region]
+
+
+_OWN = Memo(16, keep_error=_kept)
+
+
+def cached_own_rows(settings: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
+    """The economy's own indicator rows of the span (no other room's), kept like
+    :func:`cached_rows`: the cockpit's figures need no other room's indicators (the policy
+    ledger alone took ~20 s of the cockpit's first request after an import)."""
+    from zhizao.economy import indicators
+    from zhizao.web.ui import WAREHOUSE_BUSY, busy
+
+    if not Path(settings.warehouse_path).exists():
+        return []
+    try:
+        found = _OWN.get(settings, ("own", y1, y2),
+                         lambda: indicators.rows(indicators.for_settings(settings, y1, y2)))
+    except WAREHOUSE_BUSY as exc:
+        raise busy(exc) from exc
+    return found if region is None else [r for r in found if r["region"] == region]

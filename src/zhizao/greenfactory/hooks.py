@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from zhizao.caching import Memo
 from zhizao.greenfactory.methodology import LEVEL_TITLES
 
 METHOD = "greenfactory"
@@ -73,15 +74,26 @@ def _current_level(settings: Any, credit_code: str, year: int) -> str | None:
     return best
 
 
+_TILES = Memo(64, published_only=True)
+
+
 def cockpit_tiles(ctx: Any) -> list[Any]:
+    """The star-rated factories of the year (prepared once per scope until the next import or
+    publication)."""
+    from zhizao.web.ui import scope_of
+
+    scope = scope_of(ctx.user, ctx.session)
+    return _TILES.get(ctx.settings, ("tiles", scope.key(METHOD), ctx.region, ctx.year), lambda: _tiles(ctx, scope))
+
+
+def _tiles(ctx: Any, scope: Any) -> list[Any]:
     from collections import Counter
 
-    from zhizao.web.ui import Tile, distribution, filters, pick_year, pie_option, scope_of
+    from zhizao.web.ui import Tile, distribution, filters, pick_year, pie_option
 
     y, _ = pick_year(ctx.session, METHOD, ctx.year)
     if y is None:
         return []
-    scope = scope_of(ctx.user, ctx.session)
     dist = distribution(ctx.session, METHOD, y, filters(scope, METHOD, ctx.region)).get(None, Counter())
     starred = sum(dist.get(str(k), 0) for k in range(1, 6))
     from zhizao.greenfactory.pages import STAR_COLOURS

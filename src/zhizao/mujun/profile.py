@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from zhizao.caching import Memo
 from zhizao.store import publish
 from zhizao.web.objections import ObjectionProcedure, ProcedureRefused
 from zhizao.web.templating import fmt_num
@@ -90,8 +91,18 @@ def profile_section(ctx: ProfileContext) -> Section | None:
 # ----------------------------------------------------------------------------- the cockpit
 
 
+_TILES = Memo(64, published_only=True)
+
+
 def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
-    fm = filters(scope_of(ctx.user, ctx.session), "mujun")
+    """The year's classes: figures, by district and by industry (prepared once per scope until
+    the next import or publication)."""
+    scope = scope_of(ctx.user, ctx.session)
+    return _TILES.get(ctx.settings, ("tiles", scope.key("mujun"), ctx.year), lambda: _tiles(ctx, scope))
+
+
+def _tiles(ctx: CockpitContext, scope: Any) -> list[Tile]:
+    fm = filters(scope, "mujun")
     year, _years = pick_year(ctx.session, "mujun", ctx.year)
     if year is None:
         return []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import logging
+import logging.handlers
 import os
 import subprocess
 import sys
@@ -133,9 +135,42 @@ def log_config(access_file: Path | None) -> dict[str, Any]:
         config["formatters"]["access_file"] = {
             "()": "uvicorn.logging.AccessFormatter", "use_colors": False,
             "fmt": '%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s'}
-        config["handlers"]["access"] = {"class": "logging.handlers.WatchedFileHandler", "filename": str(access_file),
-                                        "formatter": "access_file", "encoding": "utf-8"}
+        config["handlers"]["access"] = {"()": "zhizao.web.cli.BackgroundFileHandler", "filename": str(access_file),
+                                        "formatter": "access_file"}
     return config
+
+
+class BackgroundFileHandler(logging.handlers.QueueHandler):
+    """The access log written by a thread of its own: the event loop only queues the record.
+
+    A line per request written on the event loop (format, ``stat`` for logrotate, ``write``) costs
+    little, until the disk is busy: a write that blocks stalls every connection of the worker,
+    which showed as the grade lookup's p99. The thread formats and writes through a
+    ``WatchedFileHandler`` (logrotate may move the file); the lines still queued are written when
+    the process exits."""
+
+    def __init__(self, filename: str, encoding: str = "utf-8") -> None:
+        import atexit
+        import queue
+
+        super().__init__(queue.SimpleQueue())
+        self.target = logging.handlers.WatchedFileHandler(filename, encoding=encoding)
+        self.listener = logging.handlers.QueueListener(self.queue, self.target)
+        self.listener.start()
+        atexit.register(self.close)
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        super().setFormatter(fmt)
+        self.target.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record  # formatted in the writing thread, not on the event loop
+
+    def close(self) -> None:
+        if self.listener._thread is not None:
+            self.listener.stop()
+        self.target.close()
+        super().close()
 
 
 def register(app: typer.Typer) -> None:

@@ -226,6 +226,21 @@ class Scope:
             return (code_col.in_(sorted(self.consented_codes())),)
         return (false(),)
 
+    def key(self, what: str = "profile") -> tuple[Any, ...]:
+        """What :meth:`firm_filter` restricts to, as a hashable key: figures prepared for one
+        scope are kept under it and never shown to another (the city and auditors share theirs,
+        a district has its own, a bank the set of firms that authorise it today)."""
+        role = self.user.role
+        if role in ("city", "auditor"):
+            return ("all",)
+        if role == "district":
+            return ("region", self.user.region_code)
+        if role == "enterprise":
+            return ("firm", self.user.credit_code)
+        if role == "bank" and what == "carbon":
+            return ("codes", tuple(sorted(self.consented_codes())))
+        return ("none",)
+
     def region_for(self, region: str | None, denied: str = "当前角色无权查看") -> str | None:
         """The region a figures request may ask for: city and auditors any (None = all), a
         district its own (another one answers 404, as for firms); other roles get 403."""

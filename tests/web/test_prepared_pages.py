@@ -1,0 +1,135 @@
+"""The list page and the cockpit read what was prepared for the published state: the same
+figures for everyone of one scope, never another scope's (a district never gets the city's
+prepared page), and the next request after a publication or an import shows the new state.
+Run on SQLite and on PostgreSQL (``store_settings``)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from world import REGION_A, REGION_B, YEAR, carbon_row, write_enterprises_csv
+
+from zhizao.caching import Memo, state
+from zhizao.store.db import session_scope
+from zhizao.store.publish import publish_rows
+from zhizao.web import fmt
+
+KPI = re.compile(r'<div class="label">(\d{4}年 碳效评价企业|碳效4–5级企业)</div><div class="value">(?:<a[^>]*>)?([\d,]+)')
+
+
+def page(client: TestClient, world, who: str, path: str) -> str:  # type: ignore[no-untyped-def]
+    c = TestClient(client.app)
+    c.cookies.set("zhizao_session", world.tokens[who])
+    r = c.get(path)
+    assert r.status_code == 200, r.text[:300]
+    return r.text
+
+
+def kpis(html: str) -> dict[str, str]:
+    return {k.split(" ")[-1]: v for k, v in KPI.findall(html)}
+
+
+def republish(world, grades: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    rows = [carbon_row(world.firms[k], i, REGION_A if k[0] == "a" else REGION_B, g)
+            for i, (k, g) in enumerate(grades.items())]
+    with session_scope(world.settings) as s:
+        publish_rows(s, "carbon", YEAR, f"seed-carbon-{YEAR}-{len(grades)}", rows, "city")
+
+
+def test_each_scope_gets_its_own_prepared_list_page(client, world) -> None:  # type: ignore[no-untyped-def]
+    a = [world.firms["a0"], world.firms["a1"]]
+    b = [world.firms["b0"], world.firms["b1"]]
+    # the city first (its page is prepared and kept), then each district, then the city again
+    for who, seen, unseen in (("city", a + b, []), ("district_a", a, b), ("district_b", b, a),
+                              ("city", a + b, []), ("district_a", a, b), ("bank", [], a + b)):
+        html = page(client, world, who, "/carbon")
+        for code in seen:
+            assert code in html, (who, code)
+        for code in unseen:
+            assert code not in html, (who, code)
+    # nor the city's figures: district A's charts name its district only
+    html = page(client, world, "district_a", "/carbon")
+    assert fmt.region(REGION_A) in html and fmt.region(REGION_B) not in html
+
+
+def test_each_scope_gets_its_own_prepared_cockpit(client, world) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):  # the second round reads what the first prepared
+        assert kpis(page(client, world, "city", "/")) == {"碳效评价企业": "4", "碳效4–5级企业": "1"}
+        assert kpis(page(client, world, "district_a", "/")) == {"碳效评价企业": "2", "碳效4–5级企业": "0"}
+        assert kpis(page(client, world, "district_b", "/")) == {"碳效评价企业": "2", "碳效4–5级企业": "1"}
+        assert kpis(page(client, world, "auditor", "/")) == {"碳效评价企业": "4", "碳效4–5级企业": "1"}
+
+
+def test_a_publication_shows_on_the_next_request(client, world) -> None:  # type: ignore[no-untyped-def]
+    assert world.firms["b1"] in page(client, world, "city", "/carbon")
+    assert kpis(page(client, world, "district_a", "/"))["碳效4–5级企业"] == "0"
+    republish(world, {"a0": 4, "a1": 5, "b0": 2})  # b1 no longer published, district A's firms graded 4 and 5
+    html = page(client, world, "city", "/carbon")
+    assert world.firms["b1"] not in html and world.firms["a0"] in html
+    assert kpis(page(client, world, "city", "/")) == {"碳效评价企业": "3", "碳效4–5级企业": "2"}
+    assert kpis(page(client, world, "district_a", "/")) == {"碳效评价企业": "2", "碳效4–5级企业": "2"}
+    assert world.firms["b1"] not in page(client, world, "district_b", "/carbon")
+
+
+def test_an_import_gives_fresh_figures(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from zhizao.ingest import import_file
+
+    memo = Memo(4)
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        return len(computed)
+
+    assert memo.get(world.settings, ("k",), compute) == 1
+    assert memo.get(world.settings, ("k",), compute) == 1  # kept
+    before = state(world.settings)
+    import_file(world.settings, "enterprises", write_enterprises_csv(tmp_path / "e.csv", world.firms))
+    assert state(world.settings) != before
+    assert memo.get(world.settings, ("k",), compute) == 2  # the import's state: computed again
+    republish(world, {"a0": 1})
+    assert memo.get(world.settings, ("k",), compute) == 3  # the publication's state
+    assert memo.get(world.settings, ("other",), compute) == 4  # keys never mix
+    assert memo.get(world.settings, ("k",), compute) == 3
+
+
+def test_figures_of_published_results_only_are_kept_across_an_import(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The list pages and cockpit tiles read published results only: an import (a department's
+    file every few minutes) leaves them prepared; a publication does not."""
+    from zhizao.ingest import import_file
+
+    memo = Memo(4, published_only=True)
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        return len(computed)
+
+    assert memo.get(world.settings, ("k",), compute) == 1
+    import_file(world.settings, "enterprises", write_enterprises_csv(tmp_path / "e.csv", world.firms))
+    assert memo.get(world.settings, ("k",), compute) == 1
+    republish(world, {"a0": 1})
+    assert memo.get(world.settings, ("k",), compute) == 2
+
+
+def test_concurrent_requests_for_a_missing_figure_compute_it_once(world) -> None:  # type: ignore[no-untyped-def]
+    """Right after a publication every request of a busy server misses the memo at once: they
+    wait for one computation instead of each doing it."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    memo = Memo(4, published_only=True)
+    computed: list[int] = []
+    lock = threading.Lock()
+
+    def compute() -> str:
+        with lock:
+            computed.append(1)
+        time.sleep(0.3)
+        return "figures"
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: memo.get(world.settings, ("k",), compute), range(8)))
+    assert got == ["figures"] * 8 and len(computed) == 1
