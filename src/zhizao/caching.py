@@ -18,8 +18,9 @@ from cachetools import LRUCache
 T = TypeVar("T")
 
 
-def latest_publication(settings: Any) -> int:
-    """The id of the newest publication in the store (0 when there is none, or no store yet).
+def publication_stamp(settings: Any) -> tuple[int, str]:
+    """The id and time of the newest publication in the store ((0, "") when there is none, or no
+    store yet). The time too: after a restore, the next publication may get an id seen before.
 
     Asked on every read of a memo, so one statement on a pooled DBAPI connection (no session,
     no ORM: a few tens of microseconds on SQLite, one round trip on PostgreSQL)."""
@@ -29,14 +30,19 @@ def latest_publication(settings: Any) -> int:
         conn = engine_for(settings.store_url).raw_connection()
         try:
             cur = conn.cursor()
-            cur.execute("SELECT max(id) FROM publications")
+            cur.execute("SELECT id, published_at FROM publications ORDER BY id DESC LIMIT 1")
             row = cur.fetchone()
             cur.close()
         finally:
             conn.close()
-        return int(row[0] or 0) if row else 0
+        return (int(row[0]), str(row[1])) if row else (0, "")
     except Exception:  # a fresh home without a store: nothing published
-        return 0
+        return (0, "")
+
+
+def latest_publication(settings: Any) -> int:
+    """The id of the newest publication in the store (0 when there is none, or no store yet)."""
+    return publication_stamp(settings)[0]
 
 
 def state(settings: Any) -> tuple[Hashable, ...]:
@@ -46,13 +52,13 @@ def state(settings: Any) -> tuple[Hashable, ...]:
         stamp = (st.st_mtime_ns, st.st_size)
     except FileNotFoundError:
         stamp = (0, 0)
-    return (str(settings.home), *stamp, latest_publication(settings))
+    return (str(settings.home), *stamp, *publication_stamp(settings))
 
 
 def published_state(settings: Any) -> tuple[Hashable, ...]:
     """The publication state alone: for figures computed from published results only (an
     import does not change them; a publication does)."""
-    return (str(settings.home), settings.store_url, latest_publication(settings))
+    return (str(settings.home), settings.store_url, *publication_stamp(settings))
 
 
 class _Failed:
