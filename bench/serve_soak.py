@@ -289,7 +289,7 @@ def main() -> None:
     ap = load_args(20_000, 600, (__doc__ or "").splitlines()[0])
     ap.set_defaults(store="sqlite")
     ap.add_argument("--connections", type=int, default=100)
-    ap.add_argument("--upload-every", type=float, default=15.0)
+    ap.add_argument("--upload-every", type=float, default=60.0)
     ap.add_argument("--objection-every", type=float, default=3.0)
     ap.add_argument("--quiet-load", type=float, default=2.0)
     ap.add_argument("--quiet-tries", type=int, default=5)
