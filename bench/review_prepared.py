@@ -25,6 +25,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,8 @@ def ms(seconds: float) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "zhizao-review-bench",
+                    help="the demo city's home (built there first when absent)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--record", action="store_true", help="write bench/results/review_prepared.md")
     a = ap.parse_args()
