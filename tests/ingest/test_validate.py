@@ -116,7 +116,7 @@ def test_each_reject_code_with_row_column_and_chinese_message(home: Settings, wr
     ]
     msg = {x.row: x.message for x in r.rejects}
     assert msg[3] == f"统一社会信用代码“{bad_check}”无效：校验位错误"
-    assert msg[4] == f"统一社会信用代码“{STRANGER}”不在企业名录中（请先导入企业名录 enterprises）"
+    assert msg[4] == f"统一社会信用代码“{STRANGER}”不在企业名录中（请先导入企业名录）"
     assert msg[5] == "“消费量”的值“约100”不是有效数字"
     assert msg[6] == "“消费量”的值“-1”为负数"
     assert msg[7].startswith("计量单位“立方米”不适用于能源品种“电力”（可用：千瓦时")

@@ -384,7 +384,7 @@ def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
                      + (lit("不是有效月份（如 2024-03、2024年3月、202403）") if c.type == "month"
                         else lit("不是有效日期（如 2024-03-31、2024/3/31、20240331）"))),
         ("bad_credit_code", f"'统一社会信用代码' || {val} || '无效：' || {_credit_reason('_bad')}"),
-        ("unknown_enterprise", f"'统一社会信用代码' || {val} || '不在企业名录中（请先导入企业名录 enterprises）'"),
+        ("unknown_enterprise", f"'统一社会信用代码' || {val} || '不在企业名录中（请先导入企业名录）'"),
         ("future_date", f"{lit(f'“{h}”的值')} || {val} || '晚于今天（实际日期不能是将来的日期）'"),
     ]
     if c.references is not None:
