@@ -16,42 +16,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from zhizao.codes.credit_code import make
-from zhizao.contract import TABLES
-from zhizao.engine.warehouse import SQL_TYPES, ensure_schema
-
-
-def code(i: int) -> str:
-    return make("9", "1", "330502", f"MA{i:07d}")
+from city import credit_code as code
+from city import frame, write_warehouse
 
 
 A, B, C, D, E = (code(i) for i in range(1, 6))
-
-
-def write_facts(warehouse: Path, table: str, rows: list[dict], batch_id: int = 1) -> None:
-    """Insert ``rows`` as one batch of ``table`` (missing columns are NULL)."""
-    import duckdb
-
-    t = TABLES[table]
-    df = pd.DataFrame(rows)
-    for c in t.column_names:
-        if c not in df.columns:
-            df[c] = None
-    con = duckdb.connect(str(warehouse))
-    try:
-        ensure_schema(con)
-        con.register("rows_in", df[t.column_names].astype(object))
-        cols = ", ".join(f'"{c.name}"' for c in t.columns)
-        casts = ", ".join(f'CAST("{c.name}" AS {SQL_TYPES[c.type]})' for c in t.columns)
-        con.execute(f"INSERT INTO fact_{table} ({cols}, _batch_id, _row) "
-                    f"SELECT {casts}, {batch_id}, row_number() OVER () + 1 FROM rows_in")
-        con.execute(
-            "INSERT INTO batches VALUES (?, ?, 'test', ?, ?, now(), ?, ?, 0, 'loaded', NULL) ON CONFLICT DO NOTHING",
-            [batch_id, table, f"{table}.csv", f"hash-{batch_id}", len(rows), len(rows)])
-    finally:
-        con.close()
 
 
 def enterprise(credit_code: str, region: str, industry: str, name: str) -> dict:
@@ -108,7 +77,8 @@ MINI_CITY = {
 
 
 def build(warehouse: Path, data: dict[str, list[dict]]) -> None:
-    for i, (table, rows) in enumerate(data.items(), start=1):
-        write_facts(warehouse, table, rows, batch_id=i)
+    """The hand-written rows into the warehouse file, one batch per table, through the shared
+    city builder (typed as the contract says; missing columns null)."""
+    write_warehouse(warehouse, {table: frame(table, rows) for table, rows in data.items()})
 
 

@@ -210,12 +210,17 @@ def import_tables(settings: Settings, data: Mapping[str, pd.DataFrame], folder: 
 def load_warehouse(settings: Settings, data: Mapping[str, pd.DataFrame]) -> None:
     """Write ``data`` straight into the settings' warehouse, one batch per table (as an import
     would, without its checks): for tests that need a large city fast."""
+    settings.ensure()
+    write_warehouse(settings.warehouse_path, data)
+
+
+def write_warehouse(warehouse: Path, data: Mapping[str, pd.DataFrame]) -> None:
+    """:func:`load_warehouse` into the warehouse file ``warehouse`` (created when missing)."""
     import duckdb
 
     from zhizao.engine.warehouse import SQL_TYPES, ensure_schema, fact_name
 
-    settings.ensure()
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = duckdb.connect(str(warehouse))
     try:
         ensure_schema(con)
         for name, df in data.items():

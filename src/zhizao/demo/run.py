@@ -270,8 +270,10 @@ def run_demo(ctx: typer.Context) -> None:
     firm = _pick_firm(settings, max(years))
     accounts = demo_accounts(settings, firm, password)
     t = Table("用户名", "角色", "范围", "密码", title="演示账号")
+    from zhizao.web.templating import ROLE_NAMES
+
     for a in accounts:
-        t.add_row(a["username"], a["role"], a["scope"], password)
+        t.add_row(a["username"], ROLE_NAMES.get(a["role"], a["role"]), a["scope"], password)
     err_console.print(t)
     _say(f"演示城市就绪（{time.perf_counter() - t0:.0f} 秒），数据目录 {settings.home}")
     if os.environ.get("ZHIZAO_DEMO_SERVE", "1") == "0":

@@ -93,11 +93,14 @@ def run(ctx: Any) -> None:
     for r in eligible:
         by_item.setdefault(r["item_id"], []).append(r)
     opened = D(year + 1, 3, 3)
+    from zhizao.policies.catalogue import Catalogue
+
+    titles = {item_id: Catalogue().item(item_id).title for item_id in by_item}
     for item_id in sorted(by_item):
         try:
             n = wf.open_notice(ctx.settings, year, item_id, by_item[item_id], BY, today=opened)
         except wf.WorkflowError as exc:
-            ctx.say(f"未公示 {item_id}：{exc}")
+            ctx.say(f"未公示「{titles[item_id]}」：{exc}")
             continue
         n_entries = wf.notice(ctx.settings, n["id"])["entries"]
         if n_entries:
@@ -108,7 +111,7 @@ def run(ctx: Any) -> None:
         wf.close_notice(ctx.settings, n["id"], BY, today=D(year + 1, 3, 12))
         # paid within the limit for most items; the last item is paid late (shows on the ledger)
         wf.pay_notice(ctx.settings, n["id"], BY, paid_on=D(year + 1, 4, 20), reference=f"HZCZ-{year + 1}-{n['id']:04d}")
-        ctx.say(f"公示并兑现「{item_id}」：{n['firms']:,} 家企业")
+        ctx.say(f"公示并兑现「{titles[item_id]}」：{n['firms']:,} 家企业")
     # 快申快享: claims of a few firms
     fast = [r for r in rows if r["eligible"] == "unknown" and r["mode"] == "fast_application"]
     for i, r in enumerate(sorted(fast, key=lambda r: (r["item_id"], r["credit_code"]))[:6]):
