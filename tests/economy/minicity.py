@@ -19,7 +19,6 @@ from pathlib import Path
 from city import credit_code as code
 from city import frame, write_warehouse
 
-
 A, B, C, D, E = (code(i) for i in range(1, 6))
 
 
