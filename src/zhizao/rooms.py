@@ -48,7 +48,9 @@ What a room may contribute (every field optional except name and title):
   loaded rows (``{"kind": "import", "table", "batch_id"}``), from the CLI, the web and the
   worker alike (:func:`data_changed`); it must be quick — queue background jobs, never compute;
 - ``jobs``: ``"module:JOBS"``, a tuple of :class:`zhizao.ingest.jobs.JobKind`: background jobs
-  the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report).
+  the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report);
+- ``audit_words``: ``"module:function"``, ``f() -> {field: {value: title}}``, how the audit log
+  names the values the room records in its entries' details (a policy item id → its title).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ class Room:
     publish_hook: str | None = None
     on_data_change: str | None = None
     jobs: str | None = None
+    audit_words: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

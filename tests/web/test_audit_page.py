@@ -130,6 +130,9 @@ def test_recorded_details_read_in_chinese_with_no_none_and_no_ids() -> None:
     assert detail_text({"track": "above_scale", "class": "A"}) == "评价组别：规上企业；分类：A"
     # the words for a track come from the 亩均 methodologies' own titles, also in a count by track
     assert detail_text({"counts": {"track": {"lessee": 3}}}) == "统计：（评价组别 租赁厂房企业（无自有用地） 3）"
+    # a room that is no evaluation names its values through its ``audit_words`` (policy items, purposes)
+    assert detail_text({"item_id": "hz23-emerging-upgrade", "purpose": "payout", "late": False}) == (
+        "政策条目：新兴产业和特色优势产业重点提升项目奖励；用途：资金兑付；逾期：否")
 
 
 def test_objects_and_actions_read_as_words_not_keys() -> None:

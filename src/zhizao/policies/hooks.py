@@ -136,3 +136,12 @@ def cockpit_tiles(ctx: Any) -> list[Any]:
 
 
 __all__ = ["cockpit_tiles", "indicators", "profile_section", "review_section"]
+
+
+def audit_words() -> dict[str, dict[str, str]]:
+    """How the audit log names what this room records: policy items by title, consent purposes."""
+    from zhizao.policies.catalogue import Catalogue
+    from zhizao.policies.workflow import PURPOSES
+
+    return {"item_id": {it.id: it.title for it in Catalogue().items},
+            "purpose": {k: v.split("（")[0] for k, v in PURPOSES.items()}}

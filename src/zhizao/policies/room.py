@@ -19,4 +19,5 @@ ROOM = Room(
     profile_section="zhizao.policies.hooks:profile_section",
     cockpit_tiles="zhizao.policies.hooks:cockpit_tiles",
     demo="zhizao.policies.demo:run",
+    audit_words="zhizao.policies.hooks:audit_words",
 )

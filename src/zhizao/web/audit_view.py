@@ -3,11 +3,12 @@ for the audit page and its spreadsheet."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
 
-from zhizao import capabilities, clock
+from zhizao import capabilities, clock, rooms
 from zhizao.store.models import AuditEntry
 from zhizao.web.fmt import methodology, run_label
 from zhizao.web.templating import ROLE_NAMES
@@ -115,6 +116,10 @@ WORDS = {
     "batch_id": "批次", "rows_loaded": "导入行数", "rows_rejected": "拒收行数", "error": "错误", "reason": "原因",
     "cli": "命令行", "web": "网页", "carbon": "碳效码", "mujun": "亩均评价", "city": "全市", "month": "月份",
     "objection_id": "异议编号", "decision": "结论", "ip": "来源地址", "count": "数量", "total": "合计",
+    "amount": "金额", "application_id": "申请编号", "awaiting_consent": "待授权", "closes_on": "公示截止",
+    "corrected": "更正后金额", "due_on": "办结期限", "item_id": "政策条目", "late": "逾期", "notice_id": "公示编号",
+    "office": "承办部门", "on_time": "按期", "paid": "已兑现", "paid_on": "兑现日期", "payout_due_on": "兑现期限",
+    "purpose": "用途", "recipient": "接收方", "satisfaction": "满意度", "ticket_id": "诉求编号",
 }
 
 
@@ -122,9 +127,22 @@ def _word(k: Any) -> str:
     return WORDS.get(str(k), str(k) if not str(k).isascii() or str(k).isdigit() or len(str(k)) <= 2 else "其他")
 
 
+@functools.cache
+def _room_words() -> dict[str, dict[str, str]]:
+    """Every room's ``audit_words``, merged by field."""
+    out: dict[str, dict[str, str]] = {}
+    for _, words in rooms.contributions("audit_words"):
+        for f, table in words().items():
+            out.setdefault(f, {}).update(table)
+    return out
+
+
 def _in_words(field: str | None, value: Any) -> str | None:
-    """A value of a method's field as that method names it (a 亩均 track id → 规上企业)."""
-    return capabilities.any_value_title(field, value) if field else None
+    """A value of a room's field as that room names it (a 亩均 track id → 规上企业, a policy item
+    id → its title)."""
+    if not field:
+        return None
+    return capabilities.any_value_title(field, value) or _room_words().get(field, {}).get(str(value))
 
 
 def _value(v: Any, field: str | None = None) -> str:
