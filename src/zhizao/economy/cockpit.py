@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from zhizao.economy import wording
 from zhizao.economy.figures import cached_own_rows
 from zhizao.store import publish
 from zhizao.web import fmt
@@ -56,9 +57,9 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
              for i, (iid, digits) in enumerate(KPI_DIGITS.items()) if last in by_id.get(iid, {})]
     if by_id.get("value_added"):
         ys = sorted(by_id["value_added"])
+        va_unit, va = wording.chart_series(units.get("value_added", ""), [by_id["value_added"][y] for y in ys])
         tiles.append(Tile("规上工业增加值", key="va_trend", order=100, chart=line_option(
-            "规上工业增加值（现价）", ys, {"工业增加值": [by_id["value_added"][y] for y in ys]},
-            units.get("value_added", ""))))
+            "规上工业增加值（现价）", ys, {"工业增加值": va}, va_unit)))
     if by_id.get("above_scale_count"):
         ys = sorted(by_id["above_scale_count"])
         tiles.append(Tile("规上工业企业数", key="firm_trend", order=101, chart=bar_option(

@@ -122,10 +122,8 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     charts: dict[str, Any] = {}
     if series.get("value_added"):
         # 亿元 with one decimal once the figures reach it (an official chart, no 9-digit 万元 axis)
-        va_unit, va_f = wording.scale_for("万元", vals("value_added"))
-        charts["va"] = line_option("规上工业增加值（现价）", [f"{y}年" for y in years],
-                                   {"工业增加值": [None if v is None else round(v / va_f, 1) for v in vals("value_added")]},
-                                   va_unit)
+        va_unit, va = wording.chart_series("万元", vals("value_added"))
+        charts["va"] = line_option("规上工业增加值（现价）", [f"{y}年" for y in years], {"工业增加值": va}, va_unit)
     if series.get("value_added_growth"):
         charts["growth"] = bar_option("规上工业增加值增速（可比价）", years, vals("value_added_growth"), "%")
     if any(series.get(i) for i in SHARE_IDS):

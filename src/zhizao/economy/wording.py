@@ -29,6 +29,15 @@ def scale_for(unit: str, values: Iterable[float | None]) -> tuple[str, float]:
     return (big, f) if top >= f else (unit, 1.0)
 
 
+def chart_series(unit: str, values: list[float | None]) -> tuple[str, list[float | None]]:
+    """A series for a chart axis: in the larger unit with one decimal once the figures reach it
+    (亿元, never an axis of 万 万元), else as given."""
+    big, f = scale_for(unit, values)
+    if f == 1.0:
+        return unit, values
+    return big, [None if v is None else round(v / f, 1) for v in values]
+
+
 def number(value: float | None, divisor: float, decimals: int) -> str:
     """A figure in a table or sentence: one decimal in a larger unit; no exponent ever."""
     if value is None:
