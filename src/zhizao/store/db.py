@@ -111,6 +111,30 @@ def own_connection_engine(url: str) -> Engine:
         return eng
 
 
+def own_fetch_one(url: str, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` on this thread's own connection (:func:`own_connection_engine`),
+    without SQLAlchemy's result machinery (it costs several times a one-row read). ``sql`` writes
+    its placeholders as ``{p}``. A dropped connection (a restarted database) is replaced once."""
+    engine = own_connection_engine(url)
+    text = sql.format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
+    for attempt in (1, 2):
+        conn = engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute(text, params)
+            row = cur.fetchone()
+            cur.close()
+        except Exception:
+            conn.invalidate()
+            if attempt == 2:
+                raise
+            continue
+        finally:
+            conn.close()  # kept for this thread (the pool ends its transaction)
+        return None if row is None else tuple(row)
+    return None
+
+
 def session_factory(url: str) -> sessionmaker[Session]:
     engine_for(url)
     return _factories[url]

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, create_engine, event, insert
 from sqlalchemy.pool import StaticPool
 
 from zhizao.cliutil import dumps
-from zhizao.store.db import _sqlite_pragmas, own_connection_engine
+from zhizao.store.db import _sqlite_pragmas, own_fetch_one
 from zhizao.store.models import AuditEntry, utcnow
 
 _CONSENT_SQL = ("SELECT 1 FROM consents WHERE bank_user_id = {p} AND credit_code = {p} AND scope = {p} "
@@ -43,25 +43,8 @@ def consent_lookup(url: str, bank_user_id: int, credit_code: str, scope: str = "
     """Whether the bank holds a consent of the firm in force today: one indexed read
     (``ix_consents_bank_code``) on the calling thread's own connection, as
     :func:`zhizao.store.publish.payload_lookup` (never waits for the shared pool)."""
-    engine = own_connection_engine(url)
-    sql = _CONSENT_SQL.format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
     day = (today or dt.date.today()).isoformat()  # dates are stored as ISO text on SQLite; PostgreSQL casts
-    for attempt in (1, 2):
-        conn = engine.raw_connection()
-        try:
-            cur = conn.cursor()
-            cur.execute(sql, (bank_user_id, credit_code, scope, day, day))
-            row = cur.fetchone()
-            cur.close()
-        except Exception:
-            conn.invalidate()  # a dropped connection (a restarted database): open a new one once
-            if attempt == 2:
-                raise
-            continue
-        finally:
-            conn.close()
-        return row is not None
-    return False
+    return own_fetch_one(url, _CONSENT_SQL, (bank_user_id, credit_code, scope, day, day)) is not None
 
 
 def _durable_sqlite(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from zhizao import capabilities
 from zhizao.cliutil import dumps
 from zhizao.settings import Settings
 from zhizao.store import audit
-from zhizao.store.db import own_connection_engine, page, session_scope
+from zhizao.store.db import own_fetch_one, page, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
 
@@ -202,24 +202,8 @@ def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[
 
     Same query as :func:`published_payload`, but without SQLAlchemy's result machinery, which
     costs several times the read itself (measured in bench/api_load.py's setting)."""
-    engine = own_connection_engine(url)
-    sql = _PAYLOAD_SQL.format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
-    for attempt in (1, 2):
-        conn = engine.raw_connection()
-        try:
-            cur = conn.cursor()
-            cur.execute(sql, (method, year, credit_code))
-            row = cur.fetchone()
-            cur.close()
-        except Exception:
-            conn.invalidate()  # a dropped connection (a restarted database): open a new one once
-            if attempt == 2:
-                raise
-            continue
-        finally:
-            conn.close()  # kept for this thread (the pool ends its transaction)
-        return None if row is None else (row[0], row[1])
-    return None
+    row = own_fetch_one(url, _PAYLOAD_SQL, (method, year, credit_code))
+    return None if row is None else (row[0], row[1])
 
 
 def published_payload(session: Session, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
