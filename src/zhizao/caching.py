@@ -18,26 +18,41 @@ from cachetools import LRUCache
 T = TypeVar("T")
 
 
-def publication_stamp(settings: Any) -> tuple[int, str]:
+_STAMP_SQL = "SELECT id, published_at FROM publications ORDER BY id DESC LIMIT 1"
+
+
+def publication_stamp(settings: Any, on_loop: bool = False) -> tuple[int, str]:
     """The id and time of the newest publication in the store ((0, "") when there is none, or no
     store yet). The time too: after a restore, the next publication may get an id seen before.
 
-    Asked on every read of a memo, so one statement on a pooled DBAPI connection (no session,
-    no ORM: a few tens of microseconds on SQLite, one round trip on PostgreSQL)."""
-    try:
-        from zhizao.store.db import engine_for
+    Asked on every read of a memo and every grade lookup, so kept per process until a
+    publication's stamp file changes (:mod:`zhizao.store.stamps`: one ``stat``), and read again
+    from the store at least every 2 seconds. ``on_loop``: the caller runs on the server's event
+    loop, so the read uses the thread's own connection (never waits for the shared pool)."""
+    from zhizao.store import stamps
 
-        conn = engine_for(settings.store_url).raw_connection()
+    url = settings if isinstance(settings, str) else settings.store_url
+    try:
+        return stamps.current(url, "publications", lambda: _read_stamp(url, on_loop))
+    except Exception:  # a fresh home without a store: nothing published
+        return (0, "")
+
+
+def _read_stamp(url: str, on_loop: bool) -> tuple[int, str]:
+    from zhizao.store.db import engine_for, own_fetch_one
+
+    if on_loop:
+        row = own_fetch_one(url, _STAMP_SQL, ())
+    else:  # one statement on a pooled DBAPI connection: no session, no ORM
+        conn = engine_for(url).raw_connection()
         try:
             cur = conn.cursor()
-            cur.execute("SELECT id, published_at FROM publications ORDER BY id DESC LIMIT 1")
+            cur.execute(_STAMP_SQL)
             row = cur.fetchone()
             cur.close()
         finally:
             conn.close()
-        return (int(row[0]), str(row[1])) if row else (0, "")
-    except Exception:  # a fresh home without a store: nothing published
-        return (0, "")
+    return (int(row[0]), str(row[1])) if row else (0, "")
 
 
 def latest_publication(settings: Any) -> int:

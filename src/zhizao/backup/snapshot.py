@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from zhizao import __version__
 from zhizao.engine import warehouse
 from zhizao.settings import Settings
+from zhizao.store import stamps
 
 FORMAT = "zhizao-backup/1"
 #: the database refuses to update or delete its rows (baseline migration)
@@ -312,6 +313,8 @@ def restore(settings: Settings, archive: Path, wait_s: float = 60.0) -> dict[str
         os.replace(tmp / "warehouse.duckdb", settings.warehouse_path)
         os.replace(tmp / "runs", settings.runs_dir)
         counts = _load_store(tmp / "store.sqlite", settings.store_url)
+        # every serving process drops what it kept of the old store (publications, consents)
+        stamps.bump(settings.store_url, stamps.KINDS)
         dispose(settings.store_url)
         init_store(settings)  # a backup of an older schema is brought up to this version
         from zhizao.store import audit

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
 from zhizao.settings import Settings
+from zhizao.store import stamps
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
@@ -85,7 +86,7 @@ def engine_for(url: str) -> Engine:
             else:
                 eng = create_engine(url, pool_pre_ping=True, **pool_options(url))
             _engines[url] = eng
-            _factories[url] = sessionmaker(eng, expire_on_commit=False)
+            _factories[url] = sessionmaker(eng, expire_on_commit=False, info={"store_url": url})
         return eng
 
 
@@ -141,7 +142,9 @@ def session_factory(url: str) -> sessionmaker[Session]:
 
 
 def dispose(url: str | None = None) -> None:
-    """Close pooled connections (all engines, or one URL's): tests and forked workers need it."""
+    """Close pooled connections (all engines, or one URL's) and drop what the process keeps of
+    the store (:mod:`zhizao.store.stamps`): tests and forked workers need it."""
+    stamps.forget(url)
     with _lock:
         for u in [url] if url else list(_engines.keys() | _own_engines.keys()):
             _factories.pop(u, None)

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, create_engine, event, insert
 from sqlalchemy.pool import StaticPool
 
 from zhizao.cliutil import dumps
+from zhizao.store import stamps
 from zhizao.store.db import _sqlite_pragmas, own_fetch_one
 from zhizao.store.models import AuditEntry, utcnow
 
@@ -38,13 +39,20 @@ _CONSENT_SQL = ("SELECT 1 FROM consents WHERE bank_user_id = {p} AND credit_code
                 "AND revoked_at IS NULL AND valid_from <= {p} AND valid_to >= {p} LIMIT 1")
 
 
+#: the consent checks this process made, each kept while no consent changed (the consents'
+#: stamp file, :mod:`zhizao.store.stamps`) and for at most 2 seconds
+_CONSENTS = stamps.Kept(maxsize=20_000)
+
+
 def consent_lookup(url: str, bank_user_id: int, credit_code: str, scope: str = "carbon",
                    today: dt.date | None = None) -> bool:
     """Whether the bank holds a consent of the firm in force today: one indexed read
     (``ix_consents_bank_code``) on the calling thread's own connection, as
-    :func:`zhizao.store.publish.payload_lookup` (never waits for the shared pool)."""
+    :func:`zhizao.store.publish.payload_lookup` (never waits for the shared pool), kept until a
+    consent is granted or revoked anywhere (a revocation holds for the very next read)."""
     day = (today or dt.date.today()).isoformat()  # dates are stored as ISO text on SQLite; PostgreSQL casts
-    return own_fetch_one(url, _CONSENT_SQL, (bank_user_id, credit_code, scope, day, day)) is not None
+    return _CONSENTS.get(url, "consents", (bank_user_id, credit_code, scope, day), lambda: own_fetch_one(
+        url, _CONSENT_SQL, (bank_user_id, credit_code, scope, day, day)) is not None)
 
 
 def _durable_sqlite(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]

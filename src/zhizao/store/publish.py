@@ -9,9 +9,11 @@ Pages and API read published results only through the helpers here.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import JSON, Select, bindparam, cast, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -195,15 +197,34 @@ _PAYLOAD_SQL = ("SELECT payload, region_code FROM published_results WHERE method
                 "AND credit_code = {p} ORDER BY id LIMIT 1")
 
 
-def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
-    """The hot path's lookup: one indexed read on the calling thread's own DBAPI connection
-    (:func:`zhizao.store.db.own_connection_engine`: never waits for the shared pool, so it may
-    run on the server's event loop).
+#: the published rows the hot path has read, per process, keyed by the latest publication (a new
+#: publication makes a new key; the old entries age out): 50,000 firms of about 1 KB each at most
+_PAYLOADS: LRUCache[tuple[Any, ...], tuple[str, str | None] | None] = LRUCache(maxsize=50_000)
+_PAYLOADS_LOCK = threading.Lock()
 
-    Same query as :func:`published_payload`, but without SQLAlchemy's result machinery, which
+
+def payload_lookup(url: str, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
+    """The hot path's lookup: a published row (payload JSON text, region_code), or None.
+
+    Kept per process for the publication in force (:func:`zhizao.caching.publication_stamp`,
+    which a new publication's stamp file renews at once), so a repeated lookup asks the store
+    nothing; a firm without a row is kept as None too (a missing firm answers as fast as a
+    firm out of scope). A miss is one indexed read on the calling thread's own DBAPI
+    connection (:func:`zhizao.store.db.own_connection_engine`: never waits for the shared pool,
+    so it may run on the server's event loop), without SQLAlchemy's result machinery, which
     costs several times the read itself (measured in bench/api_load.py's setting)."""
+    from zhizao.caching import publication_stamp
+
+    key = (url, publication_stamp(url, on_loop=True), method, year, credit_code)
+    with _PAYLOADS_LOCK:
+        hit = _PAYLOADS.get(key, _PAYLOADS)
+    if hit is not _PAYLOADS:
+        return hit  # type: ignore[return-value]
     row = own_fetch_one(url, _PAYLOAD_SQL, (method, year, credit_code))
-    return None if row is None else (row[0], row[1])
+    found = None if row is None else (row[0], row[1])
+    with _PAYLOADS_LOCK:
+        _PAYLOADS[key] = found
+    return found
 
 
 def published_payload(session: Session, method: str, year: int, credit_code: str) -> tuple[str, str | None] | None:
