@@ -116,3 +116,14 @@ def test_security_headers_and_no_store(client, world):  # type: ignore[no-untype
     static = client.get("/static/css/app.css")
     assert static.status_code == 200 and static.headers.get("cache-control") != "no-store"
     assert static.headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_answer_states_the_servers_own_time(client, world):  # type: ignore[no-untyped-def]
+    """``Server-Timing: app;dur=<ms>``: what bench/page_visits.py records per page (also on a
+    page, an error and a static file)."""
+    import re
+
+    for url in ("/login", "/api/me", "/carbon", "/no-such-page", "/static/css/app.css"):
+        r = client.get(url, headers=world.auth("city"))
+        m = re.fullmatch(r"app;dur=(\d+\.\d)", r.headers["server-timing"])
+        assert m is not None and 0 <= float(m.group(1)) < 60_000, (url, r.headers.get("server-timing"))

@@ -9,6 +9,8 @@
   token is answered 401 before its body is read (nothing is spooled to disk).
 - **Numeric query parameters** (``page``, ``offset``, ``year``…) outside ±10⁹ are a 400 rather
   than an integer overflow deep in a query.
+- **Server-Timing** on every response the app answers: ``app;dur=<ms>``, the time from the
+  request's arrival to its response headers (what ``bench/page_visits.py`` records per page).
 - **Security headers** on every response: CSP, ``X-Frame-Options: DENY``, ``nosniff``,
   ``Referrer-Policy``; and ``Cache-Control: no-store`` on everything but the static files, so no
   page or API answer (all of them carry someone's data) is kept by a browser or proxy.
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -186,13 +189,16 @@ class GuardMiddleware:
             return message
 
         started = False
+        arrived = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 message = dict(message)
-                message["headers"] = self._headers(scope, list(message.get("headers") or []))
+                took = f"app;dur={(time.perf_counter() - arrived) * 1000:.1f}".encode()
+                message["headers"] = [*self._headers(scope, list(message.get("headers") or [])),
+                                      (b"server-timing", took)]
             await send(message)
 
         try:
