@@ -46,7 +46,9 @@ What a room may contribute (every field optional except name and title):
 - ``on_data_change``: ``"module:function"``, ``f(settings, event) -> None``, called after any
   publication (``{"kind": "publish", "run_id", "method", "year"}``) and after any import that
   loaded rows (``{"kind": "import", "table", "batch_id"}``), from the CLI, the web and the
-  worker alike (:func:`data_changed`); it must be quick — queue background jobs, never compute;
+  worker alike (:func:`data_changed`), when the import worker starts (``{"kind": "start"}``: a
+  home restored or copied) and when a page finds its prepared figures stale (``{"kind":
+  "page"}``); it must be quick — queue background jobs, never compute;
 - ``jobs``: ``"module:JOBS"``, a tuple of :class:`zhizao.ingest.jobs.JobKind`: background jobs
   the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report);
 - ``audit_words``: ``"module:function"``, ``f() -> {field: {value: title}}``, how the audit log
@@ -176,8 +178,9 @@ def hooks(kind: str) -> list[tuple[Room, Callable[..., Any]]]:
 
 
 def data_changed(settings: Any, event: dict[str, Any]) -> None:
-    """Tell every room (``on_data_change``) that published results or warehouse data changed.
-    A room's failure is logged, never undoes the publication or import that caused it."""
+    """Tell every room (``on_data_change``) that published results or warehouse data changed,
+    and queue the refresh of what the pages read (:func:`zhizao.prepared.queue_refresh`).
+    A failure is logged, never undoes the publication or import that caused it."""
     import logging
 
     for room, hook in contributions("on_data_change"):
@@ -185,6 +188,12 @@ def data_changed(settings: Any, event: dict[str, Any]) -> None:
             hook(settings, event)
         except Exception:
             logging.getLogger("zhizao.rooms").exception("%s: on_data_change(%s)", room.name, event.get("kind"))
+    try:
+        from zhizao import prepared
+
+        prepared.queue_refresh(settings)
+    except Exception:  # no store yet (a warehouse filled before the store exists)
+        logging.getLogger("zhizao.rooms").info("page figures refresh not queued", exc_info=True)
 
 
 def with_capability() -> list[Room]:

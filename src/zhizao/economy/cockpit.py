@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from zhizao.economy import wording
-from zhizao.economy.figures import cached_own_rows
+from zhizao.economy.figures import page_rows
 from zhizao.store import publish
 from zhizao.web import fmt
 from zhizao.web.templating import fmt_num
@@ -29,7 +29,8 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
         return []
     region = ctx.region
     try:
-        econ = cached_own_rows(ctx.settings, years[-1] - 4, years[-1], region)
+        # prepared in the background when data changes (economy/prepared.py), read here
+        econ = page_rows(ctx.settings, years[-1] - 4, years[-1], None, "own")
     except HTTPException as exc:
         if exc.status_code != 503:
             raise
@@ -55,6 +56,8 @@ def cockpit_tiles(ctx: CockpitContext) -> list[Tile]:
 
     tiles = [Tile(f"{last}年 {names[iid]}", *figure(iid, digits), order=1 + i)
              for i, (iid, digits) in enumerate(KPI_DIGITS.items()) if last in by_id.get(iid, {})]
+    if econ.note:  # the previous figures while the new ones are prepared, said so
+        tiles.append(Tile("经济运行指标", note=econ.note, order=0))
     if by_id.get("value_added"):
         ys = sorted(by_id["value_added"])
         va_unit, va = wording.chart_series(units.get("value_added", ""), [by_id["value_added"][y] for y in ys])

@@ -4,6 +4,10 @@ economy's own indicators plus the rows every other room contributes (``Room.indi
 Computing them takes seconds, so the city-wide figures are kept per process until the
 warehouse file or the publications change (an import, an evaluation or a publication gives
 fresh figures); a region's are a filter of them (districts are ranked city-wide anyway).
+
+The pages (the cockpit, the economy page) read the figures prepared for the default span in
+the background (:func:`page_rows`, :mod:`zhizao.economy.prepared`): the current ones, or while
+they are being prepared after a change, the previous ones with the time they were built.
 """
 
 from __future__ import annotations
@@ -96,3 +100,32 @@ def cached_own_rows(settings: Any, y1: int, y2: int, region: str | None) -> list
     except WAREHOUSE_BUSY as exc:
         raise busy(exc) from exc
     return found if region is None else [r for r in found if r["region"] == region]
+
+
+class PageRows(list):  # type: ignore[type-arg]
+    """Rows as a page shows them, and ``note``: None when they are of the current data state,
+    else the Chinese note saying when they were prepared (the new ones are being prepared)."""
+
+    note: str | None = None
+
+
+def page_rows(settings: Any, y1: int, y2: int, region: str | None, which: str = "all") -> PageRows:
+    """The rows of ``which`` (``own``: the economy's indicators, the cockpit's; ``all``: with
+    every room's, the economy page's) as prepared in the background for the span. Not of the
+    current state: the previous ones with a note, and the preparation queued (unless it is);
+    never prepared here (a span other than the default, or a home whose worker has not run
+    yet): computed as :func:`cached_rows` / :func:`cached_own_rows` do."""
+    from zhizao import prepared as stored
+    from zhizao.economy import prepared
+
+    if not Path(settings.warehouse_path).exists():
+        return PageRows()
+    found = stored.read(settings, prepared.FIGURES, prepared.figures_key(y1, y2, which))
+    if found is None:
+        compute = cached_own_rows if which == "own" else cached_rows
+        return PageRows(compute(settings, y1, y2, region))
+    out = PageRows(found.value if region is None else [r for r in found.value if r["region"] == region])
+    if not found.current:
+        prepared.on_data_change(settings, {"kind": "page"})
+        out.note = f"数据已更新，新的指标正在计算；以下为 {found.built_label()} 计算的指标。"
+    return out

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from zhizao.economy.figures import cached_rows
+from zhizao.economy.figures import page_rows
 from zhizao.store import publish
 from zhizao.web import fmt
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit
@@ -96,7 +96,9 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     start, end = default_span(session, y_from, y_to, notes)
     fixed = region_scope(user)
     # a district user's figures only; the city sees the city and may pick a district
-    rows = cached_rows(settings, start, end, fixed)
+    rows = page_rows(settings, start, end, fixed)  # prepared in the background (economy/prepared.py)
+    if rows.note:
+        notes.append(("info", rows.note))
     regions = sorted({r["region"] for r in rows if not is_city_region(r["region"])})
     city_code = next((r["region"] for r in rows if is_city_region(r["region"])), None)
     region = fixed or (region if region in regions else "") or city_code or ""

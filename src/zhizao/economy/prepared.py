@@ -11,14 +11,15 @@ Building is a job of the import worker's queue (:mod:`zhizao.ingest.jobs`, kind
 ``economy.review``, one job per review and data state, however many requests ask). Publishing
 a run or importing data (``Room.on_data_change``) queues ``economy.review.prepare``, which
 queues the default span (the page's) for the city and each district in every format, in the
-background: the page finds them ready. The CLI (``zhizao report review``) still builds
-directly.
+background: the page finds them ready. The same job first prepares the figures the cockpit and
+the economy page show for the default span (:data:`FIGURES`, stored by :mod:`zhizao.prepared`):
+the economy's own indicator rows (the cockpit's tiles), then every room's (the economy page).
+The CLI (``zhizao report review``) still builds directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -27,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zhizao.caching import Memo, state
+from zhizao import prepared as stored
+from zhizao.caching import Memo
 from zhizao.ingest.jobs import PRIORITY_BACKGROUND, PRIORITY_WAITING, JobKind, JobRefused
 
 log = logging.getLogger("zhizao.economy.prepared")
@@ -45,9 +47,18 @@ _VALUES = Memo(4)
 _REPORTS = Memo(32)
 
 
+#: the prepared figures of a span (:mod:`zhizao.prepared`): key ``<y1>-<y2>/own`` (the economy's
+#: own indicator rows, the cockpit's) and ``<y1>-<y2>/all`` (with every room's rows, the economy page's)
+FIGURES = "economy"
+
+
 def state_digest(settings: Any) -> str:
     """The data state (:func:`zhizao.caching.state`) as a short file-name-safe digest."""
-    return hashlib.sha256(repr(state(settings)).encode()).hexdigest()[:20]
+    return stored.digest(settings)
+
+
+def figures_key(y_from: int, y_to: int, which: str) -> str:
+    return f"{y_from}-{y_to}-{which}"
 
 
 def folder(settings: Any, y_from: int, y_to: int, region: str | None) -> Path:
@@ -157,6 +168,24 @@ def run_review(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, A
     return meta | {"path": str(path)}
 
 
+def prepare_figures(settings: Any, y_from: int, y_to: int, values: Any, digest: str) -> None:
+    """Store the span's figures as the cockpit and the economy page read them (own rows first:
+    the cockpit's are ready before the other rooms' indicators are counted)."""
+    from zhizao.economy import indicators
+    from zhizao.economy.figures import room_rows
+
+    def missing(which: str) -> bool:
+        found = stored.read(settings, FIGURES, figures_key(y_from, y_to, which), digest)
+        return found is None or not found.current
+
+    own = indicators.rows(values)
+    if missing("own"):
+        stored.store(settings, FIGURES, figures_key(y_from, y_to, "own"), digest, own)
+    if missing("all"):
+        stored.store(settings, FIGURES, figures_key(y_from, y_to, "all"), digest,
+                     own + room_rows(settings, y_from, y_to))
+
+
 def run_prepare(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:
     """The worker's side of ``economy.review.prepare``: queue the default span's review of the
     city and of each district in every format (in the background: a person's request goes
@@ -172,6 +201,7 @@ def run_prepare(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, 
     except Exception as exc:  # no warehouse or statistics yet: nothing to prepare
         log.info("review prepare %s-%s: %s", y_from, y_to, exc)
         return {"queued": 0}
+    prepare_figures(settings, y_from, y_to, values, digest)
     cities = sorted({v.region for v in values if v.region.endswith("00")})
     if len(cities) != 1:
         return {"queued": 0}

@@ -86,10 +86,11 @@ class JobKind:
 
 
 def job_kinds() -> dict[str, JobKind]:
-    """Every room's job kinds by name."""
-    from zhizao import rooms
+    """Every room's job kinds by name, and the core's (:data:`zhizao.prepared.REFRESH`)."""
+    from zhizao import prepared, rooms
 
-    out: dict[str, JobKind] = {}
+    out: dict[str, JobKind] = {prepared.REFRESH: JobKind(prepared.REFRESH, prepared.refresh, {"compute": "计算页面数据"},
+                                                         running_label="准备中")}
     for _room, kinds in rooms.contributions("jobs"):
         for k in kinds:
             out[k.kind] = k
@@ -369,6 +370,12 @@ def work(settings: Settings, *, once: bool = False, poll_s: float = 1.0, stop: t
     worker = worker_id()
     stop = stop or threading.Event()
     ran = 0
+    if not once:
+        # what the pages read may be of another state (a home restored or copied, a worker
+        # stopped before it prepared): each room queues its preparation unless it is current
+        from zhizao import rooms
+
+        rooms.data_changed(settings, {"kind": "start"})
     last_recover = 0.0
     while not stop.is_set():
         if time.monotonic() - last_recover > HEARTBEAT_S:

@@ -23,11 +23,13 @@ from zhizao.web.templating import render
 from zhizao.web.ui import (
     PAGE_SIZE,
     READ_ROLES,
+    WAREHOUSE_BUSY,
     PageError,
     Sort,
     Sorts,
     audit_page_read,
     bar_option,
+    busy,
     division_name,
     forbid,
     is_city_region,
@@ -44,6 +46,26 @@ def industry_name(code: str | None) -> str:
     return (industries.name(code) or "") if code else ""
 
 router = APIRouter(include_in_schema=False)
+
+
+def page_lists(settings: Any, year: int, month: int, region: str | None) -> tuple[dict[str, Any], dict[str, Any],
+                                                                               str | None]:
+    """The month's warning list and the year's 数据打架 list as the page shows them: read as
+    prepared (:func:`zhizao.prepared.page_value`: recomputed in the background after each import
+    or publication), and a note when they are an earlier state's (with when they were built)."""
+    from zhizao import prepared
+
+    try:
+        data = prepared.page_value(settings, "monitoring", "zhizao.monitoring.lists:power_list", [year, month, region])
+        checks = prepared.page_value(settings, "monitoring", "zhizao.monitoring.lists:consistency_list",
+                                     [year, None, region])
+    except MonitoringError as exc:
+        raise PageError(status_code=404, detail=str(exc)) from exc
+    except WAREHOUSE_BUSY as exc:
+        raise busy(exc) from exc
+    stale = next((f for f in (data, checks) if not f.current), None)
+    note = None if stale is None else f"数据已更新，新的清单正在计算；以下为 {stale.built_label()} 的清单。"
+    return data.value, checks.value, note
 
 #: the warning list's sortable columns (the whole month's list is sorted, then paged)
 SORTS = Sorts({"severity": False, "credit_code": False, "name": False, "region_code": False, "industry_code": False,
@@ -76,13 +98,7 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
     forbid(user, *READ_ROLES)
     month, year, mon, region = _month_region(session, user, month, region)
     fixed = region_scope(user)
-    try:
-        data = cached(settings, ("power", year, mon, region or None),
-                lambda: power_list(settings, year, mon, region or None))
-        checks = cached(settings, ("consistency", year, region or None),
-                  lambda: consistency_list(settings, year, region=region or None))
-    except MonitoringError as exc:
-        raise PageError(status_code=404, detail=str(exc)) from exc
+    data, checks, note = page_lists(settings, year, mon, region or None)
     order = SORTS.parse(sort)
     firms = data["firms"] if order == SORTS.default else sort_rows(list(data["firms"]), order)
     total = len(firms)
@@ -107,7 +123,7 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
         "data": data, "firms": shown, "total": total, "page": lst.page, "pages": lst.pages, "counts": counts,
         "listing": lst,
         # a month nobody reported is not an all-clear
-        "flashes": lst.flashes + ([] if data["counts"].get("firms") else
+        "flashes": lst.flashes + ([("info", note)] if note else []) + ([] if data["counts"].get("firms") else
                                   [("warning", f"{fmt.month(month)}暂无用电数据，预警数为 0 不代表没有风险；请先导入该月的电力数据。")]),
         "charts": charts, "checks": checks, "all_regions": [(r["region_code"], region_name(r["region_code"])) for r in regions],
         "params": lst.filters_query, "warning_names": {k: v[1] for k, v in WARNINGS.items()},
