@@ -8,9 +8,19 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from world import REGION_A, REGION_B, YEAR, carbon_row, write_enterprises_csv
+from world import (
+    PASSWORD,
+    REGION_A,
+    REGION_B,
+    YEAR,
+    add_user_fast,
+    carbon_row,
+    issue_token,
+    write_enterprises_csv,
+)
 
 from zhizao.caching import Memo, state
+from zhizao.store.accounts import hash_password
 from zhizao.store.db import session_scope
 from zhizao.store.publish import publish_rows
 from zhizao.web import fmt
@@ -133,3 +143,24 @@ def test_concurrent_requests_for_a_missing_figure_compute_it_once(world) -> None
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda _: memo.get(world.settings, ("k",), compute), range(8)))
     assert got == ["figures"] * 8 and len(computed) == 1
+
+
+def test_a_kept_page_carries_each_user_s_own_name_and_form_token(client, world) -> None:  # type: ignore[no-untyped-def]
+    """The list page's HTML is rendered once per scope and kept: a second district user of the
+    same district gets it with their own name and CSRF token, never the first user's."""
+    with session_scope(world.settings) as s:
+        other = add_user_fast(s, "dist_a2", "district", password_hash=hash_password(PASSWORD), region_code=REGION_A,
+                              display_name="<b>二号</b>")
+        world.tokens["district_a2"] = issue_token(s, other)
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    first = page(client, world, "district_a", "/carbon")
+    second = page(client, world, "district_a2", "/carbon")
+    assert world.firms["a0"] in first and world.firms["a0"] in second
+    assert "dist_a（" in first and "dist_a（" not in second
+    assert "&lt;b&gt;二号&lt;/b&gt;" in second and "<b>二号</b>" not in second  # the name escaped, not markup
+    t1, t2 = token.findall(first), token.findall(second)
+    assert t1 and t2 and set(t1).isdisjoint(t2)
+    # the kept page's token is this user's: the logout form posted with it is accepted
+    c = TestClient(client.app, follow_redirects=False)
+    c.cookies.set("zhizao_session", world.tokens["district_a2"])
+    assert c.post("/logout", data={"csrf_token": t2[0]}).status_code == 303

@@ -80,7 +80,7 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, settings:
     if data["year"] is not None:
         audit_page_read(session, user, "page.carbon_list", f"carbon:{data['year']}", request,
                         detail={"codes": [r["credit_code"] for r in data["rows"]]})
-    return render(request, "carbon/list.html", ctx, user=user)
+    return render(request, "carbon/list.html", ctx, user=user, keep_in=data)
 
 
 def _list_data(session: Session, scope: Scope, year: int | None, region: str, industry: str, grade: str, q: str,

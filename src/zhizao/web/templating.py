@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from zhizao import __version__, rooms
 from zhizao.web import fmt
@@ -116,31 +117,56 @@ def _csrf(request: Request) -> str:
     return str(csrf_token(request))
 
 
+#: stand-ins for the two things of a kept page that belong to one user (see :func:`render`)
+_MARK = secrets.token_hex(8)
+_CSRF_MARK, _USER_MARK = f"csrf{_MARK}", f"user{_MARK}"
+
+
 def render(
     request: Request,
     template: str,
     context: Mapping[str, Any] | None = None,
     user: Any = None,
     status_code: int = 200,
+    keep_in: dict[Any, Any] | None = None,
 ) -> HTMLResponse:
+    """The page ``template`` for ``user`` with ``context``.
+
+    ``keep_in``: the dict of prepared figures the page shows (a memo's value, the same for
+    everyone of the user's scope until the data change). The page's HTML is kept in it per
+    template, role, navigation and address, rendered once with stand-ins for the only parts that
+    belong to one user — the CSRF token and the user's name — which each request fills in. A
+    page read thousands of times between two publications is rendered once (rendering was most
+    of the list page's and the cockpit's time), and goes when the figures go."""
     ctx: dict[str, Any] = dict(context or {})
     flashes = list(ctx.pop("flashes", []))
     msg = request.query_params.get("msg")
     if msg in FLASH:
         flashes.append(FLASH[msg])
+    role = user_attr(user, "role")
+    nav = nav_for(user, request.url.path)
     ctx.update(
         request=request,
         user=user,
-        role=user_attr(user, "role"),
-        role_name=ROLE_NAMES.get(user_attr(user, "role") or "", ""),
+        role=role,
+        role_name=ROLE_NAMES.get(role or "", ""),
         user_label=_user_label(user),
         csrf_token=_csrf(request),
-        nav=nav_for(user, request.url.path),
+        nav=nav,
         flashes=flashes,
         app_version=__version__,
         city_name=ctx.get("city_name") or "市经济和信息化局",
     )
-    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    if keep_in is None or status_code != 200:
+        return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    key = ("page", template, role, tuple((e["href"], e["label"], e["active"]) for e in nav),
+           request.url.path, request.url.query, tuple(map(tuple, flashes)), ctx["city_name"])
+    html = keep_in.get(key)
+    if html is None:
+        html = templates.get_template(template).render({**ctx, "csrf_token": _CSRF_MARK, "user_label": _USER_MARK})
+        keep_in[key] = html
+    return HTMLResponse(html.replace(_CSRF_MARK, str(escape(ctx["csrf_token"])))
+                        .replace(_USER_MARK, str(escape(ctx["user_label"]))))
 
 
 # ---------------------------------------------------------------------------- filters
