@@ -231,3 +231,21 @@ def test_a_page_value_is_kept_for_every_process_and_refreshed_in_the_background(
     fresh = stored.page_value(city, "test", ref, [2021])
     assert fresh.current and computed == [2021, 2021]
     assert fresh.value == statistics_rows(city, 2021)
+
+
+def test_a_runs_results_are_verified_once_and_again_when_the_file_changes(city: Settings) -> None:
+    """The pages read the same published runs on every visit: verified once per process and
+    file; a file changed afterwards is read and verified again (and refused)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from zhizao import runs
+
+    run_id = runs.list_runs(city, "carbon", 2021)[-1].run_id
+    first = runs.results(city, run_id)
+    assert runs.results(city, run_id) is first  # the verified table, not read again
+    path = Path(city.runs_dir) / f"{run_id}.parquet"
+    i = first.schema.get_field_index("value_added")
+    pq.write_table(first.set_column(i, "value_added", pc.add(first["value_added"], 1.0)), path)
+    with pytest.raises(runs.RunError, match="哈希不符"):
+        runs.results(city, run_id)

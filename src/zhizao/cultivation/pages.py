@@ -81,13 +81,14 @@ def _failing_text(r: dict[str, Any]) -> list[str]:
     return out
 
 
-@router.get("/cultivation", response_class=HTMLResponse)
-def overview(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
-             year: int | None = None) -> Response:
-    if (r := _guard(user)) is not None:
-        return r
-    region = region_scope(user)
-    pubs = lists.published_tiers(settings, session)
+def tier_summary(settings: Any, year: int | None, region: str | None) -> dict[str, Any]:
+    """The overview's counts of each published screening of ``year`` (else the latest year) in
+    ``region`` (None: the city): ``{year, years, tiers: [{tier, name, ruleset, run_id, counts,
+    near}]}``."""
+    from zhizao.store.db import session_scope
+
+    with session_scope(settings) as session:
+        pubs = lists.published_tiers(settings, session)
     y, years = _pick(pubs, year)
     tiers = []
     if y is not None:
@@ -98,6 +99,21 @@ def overview(request: Request, user: PageUser, session: SessionDep, settings: Se
                      for k in ("qualified", "manual_review", "unknown", "not_qualified")}
             tiers.append({"tier": tier, "name": lists.TIER_NAMES.get(tier, tier), "ruleset": run.methodology.title,
                           "run_id": run_id, "counts": count, "near": len(lists.near_misses(rows))})
+    return {"year": y, "years": years, "tiers": tiers}
+
+
+@router.get("/cultivation", response_class=HTMLResponse)
+def overview(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+             year: int | None = None) -> Response:
+    if (r := _guard(user)) is not None:
+        return r
+    region = region_scope(user)
+    from zhizao import prepared
+
+    # the published screenings' counts: read as prepared (recomputed in the background after
+    # each import or publication; seconds to count from the runs' results)
+    found = prepared.page_value(settings, "cultivation", "zhizao.cultivation.pages:tier_summary", [year, region])
+    y, years, tiers = found.value["year"], found.value["years"], found.value["tiers"]
     chart_years = list(range((y or dt.date.today().year) - 4, (y or dt.date.today().year) + 1))
     con = _warehouse(settings)
     pipeline, expiring = [], []
@@ -131,7 +147,9 @@ def overview(request: Request, user: PageUser, session: SessionDep, settings: Se
         "breadcrumbs": [("五企培育", None)], "year": y, "years": years, "tiers": tiers, "chart": chart,
         "charts": bool(chart),
         "expiring": expiring[:20], "expiring_total": len(expiring), "stages": stages,
-        "region_label": region_name(region) if region else "全市"}, user=user)
+        "region_label": region_name(region) if region else "全市",
+        "flashes": [] if found.current else [("info", f"数据已更新，新的统计正在计算；以下为 {found.built_label()} 的统计。")]},
+        user=user)
 
 
 def _tier_rows(settings: Any, session: Any, tier: str, year: int | None) -> tuple[Any, list[dict[str, Any]], int, list[int]]:

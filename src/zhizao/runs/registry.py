@@ -13,6 +13,7 @@ import io
 import json
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from cachetools import LRUCache
 
 from zhizao import capabilities
 from zhizao.engine import warehouse
@@ -312,13 +314,31 @@ def list_runs(settings: Settings, method: str | None = None, year: int | None = 
     return [_row_to_run(r) for r in _select(settings, sql, [method, method, year, year])]
 
 
+#: results read and verified once per process and file: a run's results never change, and a
+#: file that does (its time or size) is read and verified again; at most 256 MB of tables kept
+_VERIFIED: LRUCache[tuple[str, str, int, int], pa.Table] = LRUCache(maxsize=256 * 1024 * 1024,
+                                                                   getsizeof=lambda t: max(int(t.nbytes), 1))
+_VERIFIED_LOCK = threading.Lock()
+
+
 def results(settings: Settings, run_id: str) -> pa.Table:
-    """The stored results of a run, verified against the recorded hash."""
+    """The stored results of a run, verified against the recorded hash (once per process and
+    file: the pages read the same published runs on every visit)."""
     run = get(settings, run_id)
     path = Path(settings.runs_dir) / f"{run_id}.parquet"
-    if not path.exists():
-        raise RunError(f"运行 {run_id} 的结果文件缺失: {path}")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise RunError(f"运行 {run_id} 的结果文件缺失: {path}") from None
+    key = (str(path.resolve()), run.result_hash, st.st_mtime_ns, st.st_size)
+    with _VERIFIED_LOCK:
+        found = _VERIFIED.get(key)
+    if found is not None:
+        return found
     table = pq.read_table(path)
     if result_hash(table) != run.result_hash:
         raise RunError(f"运行 {run_id} 的结果文件与登记的哈希不符（文件被改动）")
+    if table.nbytes <= _VERIFIED.maxsize:
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = table
     return table
