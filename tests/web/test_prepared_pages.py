@@ -164,3 +164,17 @@ def test_a_kept_page_carries_each_user_s_own_name_and_form_token(client, world) 
     c = TestClient(client.app, follow_redirects=False)
     c.cookies.set("zhizao_session", world.tokens["district_a2"])
     assert c.post("/logout", data={"csrf_token": t2[0]}).status_code == 303
+
+
+def test_the_kept_api_list_follows_the_next_publication_and_each_scope(client, world) -> None:  # type: ignore[no-untyped-def]
+    def codes(who: str) -> set[str]:
+        r = client.get(f"/api/carbon/{YEAR}", headers=world.auth(who))
+        assert r.status_code == 200, r.text[:200]
+        return {i["credit_code"] for i in r.json()["items"]}
+
+    f = world.firms
+    assert codes("city") == {f["a0"], f["a1"], f["b0"], f["b1"]}
+    assert codes("district_a") == {f["a0"], f["a1"]}  # never the city's kept answer
+    republish(world, {"a0": 4, "b0": 2})
+    assert codes("city") == {f["a0"], f["b0"]}
+    assert codes("district_a") == {f["a0"]}

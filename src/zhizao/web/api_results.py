@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
+from zhizao.caching import Memo
 from zhizao.store.hot import audit_writer, consent_lookup
 from zhizao.store.publish import (
     Filters,
@@ -73,6 +74,10 @@ class DistributionOut(BaseModel):
     counts: list[dict[str, Any]]
 
 
+#: the lists' answers per scope and query, kept until the next publication
+_LISTS = Memo(512, published_only=True)
+
+
 def results_router(method: str, title: str, outcome_param: str, outcome_title: str, order: str,
                    what: str) -> APIRouter:
     """``what`` is the scope category (a bank may read ``carbon`` only)."""
@@ -90,6 +95,7 @@ def results_router(method: str, title: str, outcome_param: str, outcome_title: s
     def result_list(
         year: Year,
         scope: ScopeDep,
+        settings: SettingsDep,
         request: Request,
         region: Annotated[str | None, Query(max_length=6, description="行政区划代码")] = None,
         industry: Annotated[str | None, Query(max_length=4, description="行业代码（2 位大类或 4 位小类）")] = None,
@@ -98,15 +104,22 @@ def results_router(method: str, title: str, outcome_param: str, outcome_title: s
         q: Annotated[str | None, Query(max_length=64, description="企业名称或信用代码")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> ResultPage:
-        f = Filters(region_code=region, industry_code=industry, outcome=outcome, status=status, q=q,
-                    extra=scope.firm_filter(what=what))
-        total, items = list_published(scope.session, method, year, f, limit, offset, order)
-        pub = published_run(scope.session, method, year)
+    ) -> Response:
+        # the same answer for everyone of this scope until the next publication: its JSON is
+        # prepared once and kept (the audited reader's entry is still written per request)
+        def prepare() -> bytes:
+            f = Filters(region_code=region, industry_code=industry, outcome=outcome, status=status, q=q,
+                        extra=scope.firm_filter(what=what))
+            total, items = list_published(scope.session, method, year, f, limit, offset, order)
+            pub = published_run(scope.session, method, year)
+            return ResultPage(method=method, year=year, run_id=pub.run_id if pub else None, total=total,
+                              limit=limit, offset=offset, items=items).model_dump_json().encode()
+
+        body = _LISTS.get(settings, ("list", method, year, scope.key(what), region, industry, outcome, status, q,
+                                     limit, offset), prepare)
         audit_read(scope, f"read.{method}.list", str(year), request,
                    {"region": region, "industry": industry, outcome_param: outcome, "offset": offset})
-        return ResultPage(method=method, year=year, run_id=pub.run_id if pub else None, total=total,
-                          limit=limit, offset=offset, items=items)
+        return Response(content=body, media_type="application/json")
 
     @router.get("/{year}/distribution", response_model=DistributionOut,
                 summary=f"{title}：{outcome_title}分布（按区县或行业）")
