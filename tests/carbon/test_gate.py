@@ -218,3 +218,72 @@ def test_a_held_firm_never_changes_the_others_beyond_its_own_exclusion(firms, in
     assert b.loc[cc, "status"] == "held"
     others = b.drop(index=cc)
     assert_same(a.reset_index(), others.reset_index(), rel=1e-12)
+
+
+def test_a_month_reported_in_two_rows_is_checked_on_its_total(duck):
+    # six months reported; each of March's two rows is six times the median month, March's
+    # total twelve times: held
+    city = City(2022)
+    cc = city.firm(1, value_added=1000.0, months=6, energy={"electricity": 600_000.0})
+    city.firm(2, value_added=1000.0, energy={"electricity": 1_200_000.0})
+    city.scale_month(cc, 3, 6.0)
+    tables = city.tables()
+    e = tables["energy"]
+    march = e[(e["credit_code"] == cc) & (e["month"].map(lambda d: d.month) == 3)]
+    tables["energy"] = pd.concat([e, march], ignore_index=True)
+    out = run_on(duck, evaluate, tables, methodology(2022), 2022).set_index("credit_code")
+    assert out.loc[cc, "status"] == "held" and out.loc[cc, "held_check"] == "month_spike"
+    assert _run(duck, city).loc[cc, "status"] == "graded"  # one row of six times the median passes
+
+
+# the month checks' edges (methodology: spike at 10× the median month, mix-up at 10,000 ÷/× 3)
+_EDGES = [1.0, 1.3, 6.0, 9.999999, 10.0, 10.000001, 3333.333, 3333.3334, 10_000.0, 29_999.99, 30_000.0, 30_000.01,
+          1e-4, 1 / 3333.333, 0.0, -5.0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(2, 12), st.lists(st.sampled_from(_EDGES), min_size=1, max_size=3),
+                          st.lists(st.sampled_from([1, 6, 11]), max_size=3), st.booleans()),
+                min_size=1, max_size=6))
+def test_the_gate_holds_exactly_the_firms_whose_monthly_totals_fail_a_check(firms):
+    """The gate screens (firm, energy type) pairs on their rows before it sums months and takes
+    medians; the firms it holds are those that the straightforward definition holds: every
+    month's total, its median, the thresholds (several rows in one month included)."""
+    city = City(2022)
+    for i, (months, factors, _, _) in enumerate(firms):
+        cc = city.firm(i, value_added=1000.0, months=months, energy={"electricity": 1_200_000.0, "raw_coal": 600.0})
+        for k, f in enumerate(factors):
+            city.scale_month(cc, 1 + (k * 5) % months, f, "electricity" if k % 2 == 0 else "raw_coal")
+    tables = city.tables()
+    energy = tables["energy"]
+    extra = []
+    for i, (_, _, repeats, both) in enumerate(firms):
+        cc = city.firms[i].code
+        for month in repeats:  # a second row in a month (often a scaled one): the month's total counts
+            rows = energy[(energy["credit_code"] == cc) & (energy["month"].map(lambda d: d.month) == month)]
+            extra.append(rows.head(2 if both else 1))
+    if extra:
+        tables["energy"] = pd.concat([energy, *extra], ignore_index=True)
+    m = methodology(2022)
+    out = run_on(_duck(), evaluate, tables, m, 2022).set_index("credit_code")
+    checks = {c.id: c for c in m.gate}
+    mix, spike = checks["unit_mixup"], checks["month_spike"]
+    lo, hi = mix.ratio.value / mix.tolerance.value, mix.ratio.value * mix.tolerance.value
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("energy", tables["energy"])
+    expected = dict(con.execute(f"""
+        WITH pm AS (SELECT credit_code, energy_type, month, sum(quantity::DOUBLE) AS q FROM energy
+                    WHERE quantity > 0 GROUP BY ALL),
+        med AS (SELECT credit_code, energy_type, quantile_cont(q, 0.5) AS med, count(*) AS months, max(q) AS top,
+                       min(q) AS bottom FROM pm GROUP BY ALL)
+        SELECT credit_code,
+               CASE WHEN max(med > 0 AND months >= {mix.min_months.value} AND ((top / med >= {lo!r} AND top / med <= {hi!r})
+                                 OR (med / bottom >= {lo!r} AND med / bottom <= {hi!r}))) THEN 'unit_mixup'
+                    WHEN max(med > 0 AND months >= {spike.min_months.value} AND top >= {spike.factor.value!r} * med)
+                    THEN 'month_spike' END
+        FROM med GROUP BY 1""").fetchall())
+    con.close()
+    got = {cc: (None if pd.isna(v) else v) for cc, v in out["held_check"].items()}
+    assert got == {cc: expected.get(cc) for cc in got}

@@ -345,7 +345,11 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     units = units.mutate(rank=ibis.cases((graded, units.rank_all), else_=_null("int64")),
                          ranked_units=ibis.cases((graded, units.n_all), else_=_null("int64")))
     units = units.mutate(**{"class": _classes(units, m)})
-    units, negative = _negative_list(units, inputs, firms, m, year)
+    # each firm of the population and its unit: the negative list's members and the rows of the
+    # output (not ``firms``, whose joins with the year's energy and emission sums would be
+    # computed a second time for the two columns read here)
+    members = _with_group(pop, label)
+    units, negative = _negative_list(units, inputs, members, m, year)
     track_title = ibis.cases(*[(units.track == tr.id, tr.title) for tr in m.tracks], else_=_null("string"))
     units = units.mutate(
         track_title=track_title,
@@ -375,7 +379,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
         adjustment=units.adjustment, score=units.score, rank=units["rank"], ranked_units=units.ranked_units,
         **{"class": units["class"]}, managed_as=units.managed_as, status=units.status, reason=units.reason,
     )
-    out = _with_group(pop, label).join(unit_cols, "group_id")
+    out = members.join(unit_cols, "group_id")
     cols = ["credit_code", "name", "region_code", "industry_code", "track", "track_title"]
     return out.select(
         *cols, year=ibis.literal(year, type="int32"),
@@ -462,8 +466,9 @@ def _classes(units: ibis.Table, m: MujunMethodology) -> ir.Value:
 def _negative_list(units: ibis.Table, inputs: Mapping[str, ibis.Table], firms: ibis.Table,
                    m: MujunMethodology, year: int) -> tuple[ibis.Table, Any]:
     """The override after the classes: units with a negative-list entry for the year (any member
-    firm) are put in the methodology's class whatever their score. Returns the units with
-    ``negative_items`` (the entries, joined) and the condition marking them."""
+    firm; ``firms``: ``credit_code, group_id`` of every member) are put in the methodology's class
+    whatever their score. Returns the units with ``negative_items`` (the entries, joined) and the
+    condition marking them."""
     nl = m.negative_list
     table = inputs.get("mujun_negative_list")
     if nl is None or table is None:
