@@ -74,6 +74,24 @@ def folder(settings: Any, name: str, key: str, root: str = "figures") -> Path:
     return Path(settings.home) / "prepared" / root / name / key
 
 
+def _encode(v: Any) -> Any:
+    """Dates and times kept as such (a page compares and formats them)."""
+    if isinstance(v, dt.datetime):
+        return {"$datetime": v.isoformat()}
+    if isinstance(v, dt.date):
+        return {"$date": v.isoformat()}
+    raise TypeError(f"{type(v).__name__} cannot be kept as a prepared value")
+
+
+def _decode(d: dict[str, Any]) -> Any:
+    if len(d) == 1:
+        if "$date" in d:
+            return dt.date.fromisoformat(d["$date"])
+        if "$datetime" in d:
+            return dt.datetime.fromisoformat(d["$datetime"])
+    return d
+
+
 _LOADED: LRUCache[tuple[str, int], dict[str, Any]] = LRUCache(maxsize=64)
 _LOCK = threading.Lock()
 
@@ -87,7 +105,7 @@ def _load(path: Path) -> dict[str, Any] | None:
         doc = _LOADED.get((str(path), mtime))
     if doc is None:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(path.read_text(encoding="utf-8"), object_hook=_decode)
         except (FileNotFoundError, ValueError):
             return None
         with _LOCK:
@@ -132,7 +150,7 @@ def store(settings: Any, name: str, key: str, state_digest: str, value: Any, ref
            "ref": ref, "args": args}
     tmp = base / f".{path.name}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, default=_encode), encoding="utf-8")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -172,8 +190,10 @@ def page_value(settings: Any, name: str, ref: str, args: list[Any]) -> Found:
     from zhizao.rooms import resolve
 
     value = resolve(ref)(settings, *args)
-    store(settings, name, key, now, value, ref=ref, args=args, root=PAGES)
-    return Found(value, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), True)
+    doc = _load(store(settings, name, key, now, value, ref=ref, args=args, root=PAGES))
+    if doc is None:  # removed at once (a newer state stored meanwhile): as computed
+        return Found(value, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), True)
+    return Found(doc["value"], doc["built_at"], True)  # as every later visit reads it
 
 
 def refresh(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ district's (and edits them), a firm its own projects read-only (from its profile
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import shutil
 import tempfile
@@ -130,20 +131,14 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
     audit_page_read(session, user, "read.projects_board", f"projects:{reg or 'city'}", request)
     ctx: dict[str, Any] = {"breadcrumbs": [("项目推进", None)], "as_of": day, "year": y, "region": reg or "",
                            "fixed_region": region_scope(user) is not None, "empty": True}
-    eng = _engine(settings)
-    if eng is None or not _has_projects(eng):
-        if eng is not None:
-            eng.close()
+    from zhizao import prepared
+
+    # the board's figures: read as prepared (recomputed in the background after each import)
+    figures = prepared.page_value(settings, "projects", "zhizao.projects.pages:board_figures",
+                                  [day.isoformat(), y, reg, region_scope(user) is not None]).value
+    if figures is None:
         return render(request, "projects/board.html", ctx, user=user)
-    try:
-        key = (str(settings.home), _data_version(eng), day, y, reg, region_scope(user))
-        if key not in _BOARD:
-            if len(_BOARD) > 32:
-                _BOARD.clear()
-            _BOARD[key] = _board_figures(eng, day, y, reg, region_scope(user) is not None)
-        counts, acc, dr, early, regions = _BOARD[key]
-    finally:
-        eng.close()
+    counts, acc, dr, early, regions = copy.deepcopy(figures)
     total = {s: sum(c["n"] for c in counts if c["state"] == s) for s in lifecycle.STATES}
     red = sum(c["n"] for c in counts if c["state"] == "stalled" and c["colour"] == "red")
     acc_by_region = {r["region_code"]: r for r in acc["by_region"]}
@@ -175,13 +170,18 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
     return render(request, "projects/board.html", ctx, user=user)
 
 
-#: the board's figures by (warehouse batches, as-of, year, region, scope): they change only with the data
-_BOARD: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _data_version(eng: Any) -> tuple[Any, ...]:
-    """The newest batch and its time: any import (or web edit) changes it."""
-    return tuple(eng.raw.execute("SELECT max(batch_id), max(created_at) FROM batches").fetchall()[0])
+def board_figures(settings: Any, day: str, y: int, reg: str | None, fixed: bool) -> list[Any] | None:
+    """The board's figures on ``day`` (kept per home by :func:`zhizao.prepared.page_value`); None
+    before any project was imported."""
+    eng = _engine(settings)
+    if eng is None or not _has_projects(eng):
+        if eng is not None:
+            eng.close()
+        return None
+    try:
+        return list(_board_figures(eng, dt.date.fromisoformat(day), y, reg, fixed))
+    finally:
+        eng.close()
 
 
 def _board_figures(eng: Any, day: dt.date, y: int, reg: str | None, fixed: bool) -> tuple[Any, ...]:
@@ -212,40 +212,55 @@ def _early_list(t: dict[str, Any], year: int) -> Any:
 
 
 # ----------------------------------------------------------------------------- stalled list
-def _stalled(settings: Any, user: Any, day: dt.date, reg: str | None, stall: str, min_days: int, owner: str,
-             sort: str, page: int | None) -> tuple[int, list[dict[str, Any]], list[tuple[str, str]], list[str]]:
+def stalled_all(settings: Any, day: str, reg: str | None, scoped: bool) -> dict[str, Any] | None:
+    """Every stalled project of ``reg`` (None: the city) on ``day`` by project id, their owners and
+    the region choices: what the stalled list filters, sorts and pages (kept per home by
+    :func:`zhizao.prepared.page_value`). None before any project was imported."""
     eng = _engine(settings)
     if eng is None or not _has_projects(eng):
         if eng is not None:
             eng.close()
-        return 0, [], [], []
+        return None
     try:
         t = query.inputs(eng)
         if reg:
             t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
-        st = query.status_expr(t, load(), day)
+        st = query.status_expr(t, load(), dt.date.fromisoformat(day))
         st = st.filter(st.state == "stalled")
-        owners = sorted({r["owner"] for r in eng.to_pyarrow(st.select("owner").distinct()).to_pylist() if r["owner"]})
-        if stall in STALL_CODES.values():
-            st = st.filter(st.stall == stall)
-        if min_days > 0:
-            st = st.filter(st.overdue_days >= min_days)
-        if owner:
-            st = st.filter(st.owner == owner)
-        col, desc = SORTS.get(sort, SORTS["overdue"])
-        ordered = st.order_by([ibis.desc(col) if desc else col, "project_id"])
-        total = int(eng.to_pyarrow(st.aggregate(n=st.count())).to_pylist()[0]["n"])
-        if page is not None:
-            ordered = ordered.limit(PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        rows = eng.to_pyarrow(ordered).to_pylist()
-        regions = _regions(eng, reg if region_scope(user) else None)
+        rows = eng.to_pyarrow(st.order_by("project_id")).to_pylist()
+        regions = _regions(eng, reg if scoped else None)
     finally:
         eng.close()
+    owners = sorted({r["owner"] for r in rows if r["owner"]})
+    return {"rows": rows, "owners": owners, "regions": regions}
+
+
+def _stalled(settings: Any, user: Any, day: dt.date, reg: str | None, stall: str, min_days: int, owner: str,
+             sort: str, page: int | None) -> tuple[int, list[dict[str, Any]], list[tuple[str, str]], list[str]]:
+    from zhizao import prepared
+
+    found = prepared.page_value(settings, "projects", "zhizao.projects.pages:stalled_all",
+                                [day.isoformat(), reg, region_scope(user) is not None]).value
+    if found is None:
+        return 0, [], [], []
+    st = found["rows"]
+    if stall in STALL_CODES.values():
+        st = [r for r in st if r["stall"] == stall]
+    if min_days > 0:
+        st = [r for r in st if r["overdue_days"] is not None and r["overdue_days"] >= min_days]
+    if owner:
+        st = [r for r in st if r["owner"] == owner]
+    col, desc = SORTS.get(sort, SORTS["overdue"])
+    # as ORDER BY col [DESC], project_id: the rows come by project id; nulls last either way
+    known = sorted((r for r in st if r[col] is not None), key=lambda r: r[col], reverse=desc)
+    ordered = known + [r for r in st if r[col] is None]
+    total = len(ordered)
+    rows = [dict(r) for r in (ordered if page is None else ordered[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])]
     for r in rows:
         r["region_name"] = labels.region_label(r["region_code"])
         r["stall_name"] = labels.stall_name(r["stall"])
         r["land_name"] = labels.LAND_WARNINGS.get(r["land_warning"] or "", "")
-    return total, rows, regions, owners
+    return total, rows, [tuple(x) for x in found["regions"]], found["owners"]
 
 
 @router.get("/projects/stalls", response_class=HTMLResponse)
