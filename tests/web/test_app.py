@@ -66,3 +66,37 @@ def test_serve_starts_on_loopback_initialises_the_store_and_stops_by_pid(tmp_pat
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_objects_made_by_an_import_while_serving_are_frozen_out_of_the_collector(settings, monkeypatch):
+    """A request that imports modules (a page's first visit) leaves their objects frozen, so
+    later full collections do not walk them on some other request's time."""
+    import asyncio
+    import gc
+    import sys
+    import types
+
+    from zhizao.web.app import FreezeWhenWarm, app_from_env
+
+    monkeypatch.setenv("ZHIZAO_HOME", str(settings.home))
+    assert any(m.cls is FreezeWhenWarm for m in app_from_env().user_middleware)
+
+    async def imports_a_module(scope, receive, send):  # type: ignore[no-untyped-def]
+        mod = types.ModuleType("zhizao_test_lazily_imported")
+        mod.table = [{"n": i} for i in range(5_000)]  # type: ignore[attr-defined]
+        sys.modules[mod.__name__] = mod
+
+    async def reads(scope, receive, send):  # type: ignore[no-untyped-def]
+        return None
+
+    gc.unfreeze()
+    try:
+        quiet = FreezeWhenWarm(reads)
+        asyncio.run(quiet({"type": "http"}, None, None))
+        assert gc.get_freeze_count() == 0  # nothing imported: nothing done
+        warm = FreezeWhenWarm(imports_a_module)
+        asyncio.run(warm({"type": "http"}, None, None))
+        assert gc.get_freeze_count() > 5_000
+    finally:
+        sys.modules.pop("zhizao_test_lazily_imported", None)
+        gc.unfreeze()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -199,9 +200,34 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     return app
 
 
+class FreezeWhenWarm:
+    """Freeze the collector's view again whenever serving has imported more modules.
+
+    :func:`app_from_env` freezes what start-up made, but the pages import much of what they
+    need on first use (the rooms' hooks, Ibis for a profile, the charts): after the first visits
+    of the cockpit and a profile some 50,000 more long-lived objects were in the collector's
+    reach, and a full collection walking them took ~50 ms, paid by whichever request it fell on
+    (the p99 of the grade lookup on PostgreSQL, bench/serve_load.py). After a request that
+    imported a module, the process collects once and freezes what survives. Modules are
+    imported once each, so this happens a bounded number of times; garbage made while serving
+    is collected as usual."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.modules = len(sys.modules)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if len(sys.modules) != self.modules:
+            self.modules = len(sys.modules)
+            gc.collect()
+            gc.freeze()
+
+
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` (settings from ``ZHIZAO_HOME`` / ``ZHIZAO_STORE_URL``)."""
     app = create_app(load_settings())
+    app.add_middleware(FreezeWhenWarm)
     # The imported libraries (Ibis, pandas, DuckDB, the rooms) leave ~200,000 objects that live as
     # long as the process; a full collection walking them takes hundreds of milliseconds and
     # showed up as the p99 of every request (bench/api_load.py). Freezing them moves them out of
