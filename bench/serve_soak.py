@@ -45,7 +45,7 @@ import uuid
 from pathlib import Path
 
 from _serve import YEAR, grant, load_args, machine, service, stores, watch_load
-from serve_load import enterprises_csv, tree_rss_mb, wait_quiet
+from serve_load import enterprises_csv, tree_rss_mb, wait_idle, wait_quiet
 
 ROOT = Path(__file__).resolve().parent
 
@@ -228,6 +228,9 @@ def measure(store: str, firms: int, duration: int, connections: int, upload_ever
             "tokens": ",".join(f'{u} = "{t}"' for u, t in tokens.items()), "firm": firm, "year": YEAR,
             "mix": ",".join(f'{{"{k}", {w}}}' for k, w in MIX)})
         readers(base, script, 5, 16)  # warm every worker's memos and pools
+        assert svc.server is not None
+        idle_s = wait_idle(svc.server.pid)  # the setup's import queued the pages' preparation
+        print(f"[{store}] the server was idle after {idle_s:.0f} s", file=sys.stderr)
         load_start = wait_quiet(quiet, tries)
         stop = threading.Event()
 
