@@ -81,6 +81,11 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     when = {"unit_mixup": "coalesce(fl.f_unit, 0) = 1", "month_spike": "coalesce(fl.f_spike, 0) = 1",
             "energy_without_output": "coalesce(fl.energy_months, 0) > 0 AND coalesce(p.gross_output, 0) <= 0",
             "output_without_energy": "coalesce(fl.energy_months, 0) = 0 AND coalesce(p.gross_output, 0) > 0"}
+    # the screen of zhizao.carbon.method.gate: only (firm, type) pairs that could fail a month check,
+    # or with several rows in a month, are summed by month
+    screen = " OR ".join(
+        ([f"top / bottom >= {unit.ratio.value / unit.tolerance.value * (1 - 1e-9)!r}"] if unit is not None else [])
+        + ([f"top >= {spike.factor.value * (1 - 1e-9)!r} * bottom"] if spike is not None else [])) or "false"
     gate_case = " ".join(f"WHEN {when[c.id]} THEN '{c.id}'" for c in m.gate) or "WHEN false THEN ''"
     held_names = " ".join(f"WHEN '{c.id}' THEN '{c.name}'" for c in m.gate) or "WHEN '' THEN ''"
     source = _computed_source(m)
@@ -91,8 +96,6 @@ WITH pop AS (
            CASE WHEN coalesce(s.above_scale, false) THEN 'above_scale' ELSE 'below_scale' END AS track
     FROM enterprises f JOIN (SELECT * FROM statistics_annual WHERE year = {year}) s USING (credit_code)
     WHERE (CASE WHEN coalesce(s.above_scale, false) THEN 'above_scale' ELSE 'below_scale' END) IN ({tracks}) {existing}
-), ey AS (
-    SELECT * FROM energy WHERE year(month) = {year}
 ), e AS (
     SELECT credit_code,
            sum(quantity * CASE energy_type {fuels} ELSE 0 END) AS fuel,
@@ -103,15 +106,25 @@ WITH pop AS (
            sum(CASE WHEN energy_type = 'biomass' THEN quantity ELSE 0 END) AS biomass_t,
            sum(quantity * CASE energy_type {coal} ELSE 0 END) AS energy_tce,
            count(*) AS n
-    FROM ey GROUP BY credit_code
+    FROM energy WHERE year(month) = {year} GROUP BY credit_code
+), pairs AS (
+    SELECT credit_code, energy_type, count(*) AS n, bit_or(1 << (month(month) - 1)) AS bits, max(quantity) AS top,
+           min(quantity) AS bottom
+    FROM energy WHERE year(month) = {year} AND quantity > 0 GROUP BY ALL
+), suspects AS (
+    SELECT credit_code, energy_type FROM pairs WHERE bit_count(bits) <> n OR {screen}
 ), pm AS (
-    SELECT credit_code, energy_type, month, sum(quantity) AS q FROM ey WHERE quantity > 0 GROUP BY ALL
+    SELECT credit_code, energy_type, month, sum(quantity) AS q
+    FROM energy SEMI JOIN suspects USING (credit_code, energy_type)
+    WHERE year(month) = {year} AND quantity > 0 GROUP BY ALL
 ), med AS (
     SELECT credit_code, energy_type, median(q) AS med, count(*) AS months, max(q) AS top, min(q) AS bottom
     FROM pm GROUP BY ALL
+), flm AS (
+    SELECT credit_code, {f_unit} AS f_unit, {f_spike} AS f_spike FROM med GROUP BY credit_code
 ), fl AS (
-    SELECT credit_code, sum(months) AS energy_months, {f_unit} AS f_unit, {f_spike} AS f_spike
-    FROM med GROUP BY credit_code
+    SELECT credit_code, sum(n) AS energy_months, any_value(flm.f_unit) AS f_unit, any_value(flm.f_spike) AS f_spike
+    FROM pairs LEFT JOIN flm USING (credit_code) GROUP BY credit_code
 ), z AS (
     SELECT credit_code,
            sum(CASE WHEN kind = 'pv_self_use' THEN quantity ELSE 0 END) AS pv,

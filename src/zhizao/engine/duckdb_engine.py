@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
-import pandas as pd
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from zhizao.engine.base import Engine
 from zhizao.engine.warehouse import connect as warehouse_connect
 from zhizao.engine.warehouse import ensure_schema
+
+if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engine)
+    import pandas as pd
 
 
 class DuckDBEngine(Engine):
@@ -66,7 +69,7 @@ class DuckDBEngine(Engine):
             raise KeyError(f"DuckDB 引擎中没有数据表 {name}（{where}）") from exc
 
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> ibis.Table:
-        if isinstance(data, pd.DataFrame):
+        if not isinstance(data, pa.Table):  # a pandas DataFrame
             data = pa.Table.from_pandas(data, preserve_index=False)
         t = self.con.create_table(name, data, temp=True, overwrite=True)
         self._registered[name] = t

@@ -59,10 +59,14 @@ def load_file(path: str | Path) -> Methodology:
     return _parse(p.read_text(encoding="utf-8"), str(p))
 
 
-def shipped() -> list[Entry]:
-    """Every methodology shipped with the installed capabilities."""
+def shipped(method: str | None = None) -> list[Entry]:
+    """Every methodology shipped with the installed capabilities (``method``: with that one's only,
+    so resolving one method's methodology neither reads nor validates the others' files, nor
+    imports their rooms)."""
     out: list[Entry] = []
     for name in capabilities.names():
+        if method is not None and name != method:
+            continue
         pkg = capabilities.package(name) + ".methodologies"
         try:
             root = resources.files(pkg)
@@ -81,7 +85,7 @@ def find(name_or_file: str | None, method: str, year: int | None = None) -> Meth
         if m.method != method:
             raise MethodologyError(f"方法论 {m.ref} 属于 {m.method}，不能用于 {method}")
         return m
-    candidates = [e.methodology for e in shipped() if e.methodology.method == method]
+    candidates = [e.methodology for e in shipped(method) if e.methodology.method == method]
     if name_or_file:
         name, _, version = name_or_file.partition("@")
         candidates = [m for m in candidates if m.name == name and (not version or m.version == version)]
