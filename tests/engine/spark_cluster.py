@@ -113,7 +113,9 @@ class Cluster:
                                "--host", LOOPBACK, "--port", str(self.master_port), "--webui-port", str(free_port())])
         self._wait(self.master_port, "Spark master", timeout_s)
 
-    def add_worker(self, cores: int = 2, memory: str = "2g", timeout_s: float = 600) -> None:
+    def add_worker(self, cores: int = 2, memory: str = "2g", timeout_s: float = 600, wait: bool = True) -> int:
+        """Start a worker; with ``wait``, return once it listens (else the caller waits on the
+        port returned)."""
         self.workers += 1
         port = free_port()
         work_dir = self.work / f"worker-{self.workers}"
@@ -122,9 +124,11 @@ class Cluster:
             str(spark_home() / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker", self.master_url,
             "--host", LOOPBACK, "--port", str(port), "--webui-port", str(free_port()),
             "--cores", str(cores), "--memory", memory, "--work-dir", str(work_dir)])
-        self._wait(port, f"Spark worker {self.workers}", timeout_s)
+        if wait:
+            self._wait(port, f"Spark worker {self.workers}", timeout_s)
+        return port
 
-    def start_connect(self, executor_memory: str = "768m", timeout_s: float = 600) -> None:
+    def start_connect(self, executor_memory: str = "768m", timeout_s: float = 600, wait: bool = True) -> None:
         self.connect_port = free_port()
         self._start("connect", [
             str(spark_home() / "bin" / "spark-submit"),
@@ -137,7 +141,8 @@ class Cluster:
             "--conf", "spark.cores.max=2", "--conf", "spark.executor.cores=1",
             "--conf", f"spark.executor.memory={executor_memory}", "--conf", "spark.sql.shuffle.partitions=4",
             "--conf", "spark.ui.enabled=false"])
-        self._wait(self.connect_port, "Spark Connect server", timeout_s)
+        if wait:
+            self._wait(self.connect_port, "Spark Connect server", timeout_s)
 
     def stop(self) -> None:
         for p in reversed(self.procs):
@@ -158,14 +163,20 @@ class Cluster:
 @contextlib.contextmanager
 def standalone(work: Path, workers: int = 2, connect: bool = True) -> Iterator[Cluster]:
     """A master, ``workers`` workers (two cores, 2 GB each) and optionally a Connect server (which
-    keeps one core of each worker)."""
+    keeps one core of each worker).
+
+    Once the master listens, the workers and the Connect server start at the same time (each is a
+    JVM that takes seconds to start; the Connect server registers with the master and gets its
+    executors as the workers come), and then each is waited for."""
     c = Cluster(work)
     try:
         c.start_master()
-        for _ in range(workers):
-            c.add_worker()
+        ports = [(c.add_worker(wait=False), f"Spark worker {i + 1}") for i in range(workers)]
         if connect:
-            c.start_connect()
+            c.start_connect(wait=False)
+            ports.append((c.connect_port, "Spark Connect server"))
+        for port, what in ports:
+            c._wait(port, what, 600)
         yield c
     finally:
         c.stop()

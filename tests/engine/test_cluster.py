@@ -1,8 +1,13 @@
 """The evaluations on a real Spark standalone cluster (a master and two workers) and through Spark
 Connect, reading the Parquet lake: the same result hashes as DuckDB.
 
-Each evaluation runs as its own ``zhizao`` process, exactly as an operator would start it (a
-process holds one Spark session, and this test process may already hold a local one)."""
+Each way of reaching Spark is its own process (a process holds one Spark session, and this test
+process may already hold a local one): one driver on the cluster and one Spark Connect client, each
+running ``zhizao evaluate carbon`` and then ``zhizao evaluate mujun`` through the command line, as an
+operator's nightly job would run both methods in one session. Starting a driver on the cluster
+costs a driver and an executor JVM on each worker, so both methods share one. The DuckDB
+evaluations, ``runs list`` and ``runs diff`` run in this process (the test is not about their
+process)."""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from typing import Any
 
 import pytest
 from spark_cluster import Cluster, standalone
+from typer.testing import CliRunner
 
+from zhizao.cli import app
 from zhizao.demo.generator import generate
 from zhizao.ingest import import_file
 from zhizao.settings import load_settings
@@ -42,21 +49,66 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     for entry in sorted(manifest["files"], key=lambda e: order.get(e["table"], 99)):
         import_file(settings, entry["table"], root / "input" / entry["file"], source=entry.get("source"))
     lake = root / "lake"
-    zhizao(settings.home, "lake", "export", "--lake", str(lake))
+    cli(settings.home, "lake", "export", "--lake", str(lake))
     return settings.home, lake
 
 
-def zhizao(home: Path, *args: str, timeout: float = 900) -> dict[str, Any]:
+METHODS = ("carbon", "mujun")
+
+#: ``zhizao evaluate METHOD ARGS --json`` for each method in turn, in one process (one Spark
+#: session), through the command line itself; prints {method: the command's JSON}
+DRIVER = """
+import json, sys
+from typer.testing import CliRunner
+from zhizao.cli import app
+home, methods, args = sys.argv[1], sys.argv[2].split(","), sys.argv[3:]
+out = {}
+for method in methods:
+    r = CliRunner().invoke(app, ["--home", home, "evaluate", method, *args, "--json"])
+    if r.exit_code != 0:
+        sys.stderr.write(f"zhizao evaluate {method} exited {r.exit_code}: {r.stderr}{r.exception!r}")
+        sys.exit(1)
+    out[method] = json.loads(r.stdout)
+print(json.dumps(out))
+"""
+
+
+def evaluate_in_process_of_its_own(home: Path, *args: str, timeout: float = 900) -> dict[str, dict[str, Any]]:
+    """Both methods evaluated with ``args`` by one new Python process: {method: summary}."""
     env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
-    p = subprocess.run([sys.executable, "-m", "zhizao", "--home", str(home), *args, "--json"],
+    p = subprocess.run([sys.executable, "-c", DRIVER, str(home), ",".join(METHODS), *args],
                        capture_output=True, text=True, timeout=timeout, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
-    doc: dict[str, Any] = json.loads(p.stdout)
+    doc: dict[str, dict[str, Any]] = json.loads(p.stdout.strip().splitlines()[-1])
     return doc
 
 
+def cli(home: Path, *args: str) -> dict[str, Any]:
+    """``zhizao --home HOME ARGS --json`` in this process."""
+    r = CliRunner().invoke(app, ["--home", str(home), *args, "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    doc: dict[str, Any] = json.loads(r.stdout)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def evaluated(cluster: Cluster, city) -> dict[str, dict[str, dict[str, Any]]]:
+    """{way: {method: the evaluation's summary}} for DuckDB, the cluster and Spark Connect."""
+    home, lake = city
+    common = ["--year", str(YEAR), "--lake", str(lake)]
+    out = {
+        "on_cluster": evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-master",
+                                                     cluster.master_url, "--driver-memory", "1g",
+                                                     "--shuffle-partitions", "4"),
+        "via_connect": evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-connect",
+                                                      cluster.connect_url),
+    }
+    out["duck"] = {m: cli(home, "evaluate", m, *common, "--engine", "duckdb") for m in METHODS}
+    return out
+
+
 def hashes(home: Path, method: str) -> dict[str, str]:
-    return {r["run_id"]: r["result_hash"] for r in zhizao(home, "runs", "list", "--method", method)["runs"]}
+    return {r["run_id"]: r["result_hash"] for r in cli(home, "runs", "list", "--method", method)["runs"]}
 
 
 def _executors_by_app(cluster: Cluster) -> dict[str, set[str]]:
@@ -72,20 +124,19 @@ def _executors_by_app(cluster: Cluster) -> dict[str, set[str]]:
     return out
 
 
-@pytest.mark.parametrize("method", ["carbon", "mujun"])
-def test_the_standalone_cluster_and_spark_connect_give_duckdbs_result_hash(cluster: Cluster, city, method):
-    home, lake = city
-    common = ["evaluate", method, "--year", str(YEAR), "--lake", str(lake)]
-    duck = zhizao(home, *common, "--engine", "duckdb")
-    on_cluster = zhizao(home, *common, "--engine", "spark", "--spark-master", cluster.master_url,
-                        "--driver-memory", "1g", "--shuffle-partitions", "4")
-    via_connect = zhizao(home, *common, "--engine", "spark", "--spark-connect", cluster.connect_url)
+@pytest.mark.parametrize("method", METHODS)
+def test_the_standalone_cluster_and_spark_connect_give_duckdbs_result_hash(cluster: Cluster, city, evaluated,
+                                                                          method):
+    home, _ = city
+    duck, on_cluster, via_connect = (evaluated[way][method] for way in ("duck", "on_cluster", "via_connect"))
+    assert (duck["method"], on_cluster["method"], via_connect["method"]) == (method, method, method)
+    assert (duck["engine"], on_cluster["engine"], via_connect["engine"]) == ("duckdb", "spark", "spark")
     h = hashes(home, method)
     assert h[on_cluster["run_id"]] == h[duck["run_id"]]
     assert h[via_connect["run_id"]] == h[duck["run_id"]]
     assert on_cluster["counts"] == duck["counts"] == via_connect["counts"]
     assert duck["counts"]["firms"] > 40  # carbon: the 规上 population (about a third of 150); 亩均: more
-    diff = zhizao(home, "runs", "diff", duck["run_id"], via_connect["run_id"])
+    diff = cli(home, "runs", "diff", duck["run_id"], via_connect["run_id"])
     assert (diff["changed"], diff["added"], diff["removed"]) == ([], [], [])
     # the cluster's run used executors on both workers
     assert any(len(w) == 2 for w in _executors_by_app(cluster).values()), cluster.logs_tail()
