@@ -72,9 +72,11 @@ def _explain(settings: Any, run_id: str, year: int, credit_code: str) -> dict[st
     from zhizao.carbon.methodology import CarbonMethodology
     from zhizao.engine import connect
     from zhizao.runs.registry import get
+    from zhizao.web.profile import WEB_WAIT_S
 
     methodology = CarbonMethodology.model_validate(get(settings, run_id).methodology)
-    engine = connect(settings, "duckdb", read_only=True)
+    # a page waits seconds for a writer, then shows the rest of the profile with a busy note
+    engine = connect(settings, "duckdb", read_only=True, wait_s=WEB_WAIT_S)
     try:
         return explain(engine, methodology, year, credit_code)
     except LookupError:  # the firm is no longer in the warehouse's current rows

@@ -15,7 +15,7 @@ __getattr__, __dir__ = exports(__name__, {"Engine": "zhizao.engine.base"})
 ENGINES = ("duckdb", "spark")
 
 
-def connect(settings: Settings, engine: str | None = None, read_only: bool = False) -> Engine:
+def connect(settings: Settings, engine: str | None = None, read_only: bool = False, wait_s: float = 30.0) -> Engine:
     """An engine over the facts ``settings`` point at.
 
     - A configured lake (``ZHIZAO_LAKE`` / ``--lake``) is read by either engine, so the same
@@ -23,6 +23,9 @@ def connect(settings: Settings, engine: str | None = None, read_only: bool = Fal
     - Otherwise DuckDB reads the warehouse file, and Spark reads ``<home>/lake``, which is first
       brought up to date from the warehouse (only tables whose current rows changed are
       rewritten).
+
+    DuckDB waits up to ``wait_s`` for another process writing the warehouse (a web page passes
+    :data:`zhizao.web.profile.WEB_WAIT_S`, then answers "busy" instead of hanging).
     """
     from zhizao.engine import lake as lk
 
@@ -34,7 +37,7 @@ def connect(settings: Settings, engine: str | None = None, read_only: bool = Fal
             if lk.is_uri(settings.lake):
                 raise lk.LakeError(f"DuckDB 引擎只能读取本地数据湖（{settings.lake}）；HDFS/S3 上的数据湖请用 --engine spark")
             return DuckDBEngine.from_lake(settings.lake)
-        return DuckDBEngine(settings.warehouse_path, read_only=read_only)
+        return DuckDBEngine(settings.warehouse_path, read_only=read_only, wait_s=wait_s)
     if kind == "spark":
         from zhizao.engine.spark_engine import SparkEngine
 

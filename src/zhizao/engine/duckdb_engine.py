@@ -20,14 +20,16 @@ if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engin
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, path: Path | str | None = None, read_only: bool = False, threads: int | None = None):
+    def __init__(self, path: Path | str | None = None, read_only: bool = False, threads: int | None = None,
+                 wait_s: float = 30.0):
         if path is None:
             self.con = ibis.duckdb.connect()
         else:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             # through the one opener: waits on other processes' locks, lets a waiting writer go first
-            raw = warehouse_connect(path, read_only=read_only)
+            # (up to ``wait_s``: a web page waits seconds, a command as long as an import may take)
+            raw = warehouse_connect(path, read_only=read_only, wait_s=wait_s)
             self.con = ibis.duckdb.from_connection(raw)
             if not read_only:
                 ensure_schema(raw)
