@@ -126,14 +126,18 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     m = methodology
     a = _aggregates(inputs, m, year)
     ent = inputs["enterprises"]
-    codes = (a["stats"].select("credit_code").union(a["tax"].select("credit_code"))
-             .union(a["land"].select("credit_code")).distinct())
+    # every firm with a statistics, tax or land row of the year (a firm's several rows are fine:
+    # the codes are only looked up)
+    codes = a["stats"].select("credit_code").union(a["tax"].select("credit_code"), a["land"].select("credit_code"))
     division = ent.industry_code.substr(0, 2)
     scoped = ent.filter((division >= m.scope.division_from) & (division <= m.scope.division_to))
     # land rows belong to firms of ``codes`` by construction, so the scope alone suffices there
     label = _labels(scoped.select("credit_code"), a["land"], m.merge_rounds)
-    pop = scoped.join(codes, "credit_code").select("credit_code", "name", "region_code", "industry_code",
-                                                "founded_on")
+    # a filter, not a join with the distinct codes: a join would be merged into each of the three
+    # joins that read ``pop`` (so the codes were unioned and made distinct three times over);
+    # a filtered table stays one relation, computed once
+    pop = scoped.filter(scoped.credit_code.isin(codes.credit_code)).select(
+        "credit_code", "name", "region_code", "industry_code", "founded_on")
 
     # -- firm figures
     st = a["stats"].select(
