@@ -105,8 +105,14 @@ class Visitor:
         self.home = r.headers["location"]
 
     def visit(self, path: str) -> dict[str, Any]:
+        import httpx
+
         t0 = time.perf_counter()
-        r = self.c.get(path)
+        try:
+            r = self.c.get(path)
+        except httpx.TransportError:  # a kept-alive connection the server closed meanwhile: once more
+            t0 = time.perf_counter()
+            r = self.c.get(path)
         client_ms = (time.perf_counter() - t0) * 1000
         m = re.match(r"app;dur=([\d.]+)", r.headers.get("server-timing", ""))
         return {"status": r.status_code, "ms": float(m.group(1)) if m else client_ms, "client_ms": client_ms,
@@ -189,6 +195,7 @@ def run_once(base_home: Path, settle_s: float) -> dict[str, Any]:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+        shutil.copy(home / "server.log", Path(tempfile.gettempdir()) / "zhizao-page-visits-server.log")
         shutil.rmtree(home, ignore_errors=True)
     return out
 
