@@ -424,3 +424,12 @@ def test_a_month_without_power_data_does_not_read_as_an_all_clear(clients) -> No
     html = clients["city"].get("/monitoring?month=2030-05").text
     assert "2030年5月暂无用电数据" in html and "没有风险" in html
     assert "本月监测企业均未触发预警" not in html
+
+
+def test_the_carbon_list_answers_every_role_of_one_scope_from_its_kept_figures(clients, city) -> None:  # type: ignore[no-untyped-def]
+    """The list page keeps its HTML beside its prepared figures: the city's visit, then the
+    auditor's (the same city-wide figures, its own page) and the city's again all answer (the
+    auditor's was a 500: the kept page had landed among the figures spread into the context)."""
+    pages = [clients[who].get("/carbon") for who in ("city", "auditor", "city", "auditor")]
+    assert [r.status_code for r in pages] == [200, 200, 200, 200]
+    assert all("工业碳效码" in r.text for r in pages)

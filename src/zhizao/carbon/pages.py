@@ -80,7 +80,9 @@ def carbon_list(request: Request, user: PageUser, session: SessionDep, settings:
     if data["year"] is not None:
         audit_page_read(session, user, "page.carbon_list", f"carbon:{data['year']}", request,
                         detail={"codes": [r["credit_code"] for r in data["rows"]]})
-    return render(request, "carbon/list.html", ctx, user=user, keep_in=data)
+    # the kept HTML beside the figures, not among them: ``**data`` above spreads them into the
+    # template's context, which takes string keys only (another role's first render failed)
+    return render(request, "carbon/list.html", ctx, user=user, keep_in=data.setdefault("_html", {}))
 
 
 def _list_data(session: Session, scope: Scope, year: int | None, region: str, industry: str, grade: str, q: str,
