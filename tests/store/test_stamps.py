@@ -103,3 +103,22 @@ def test_a_change_that_renews_no_stamp_is_still_seen_within_the_recheck_interval
     assert grade(url, firm) == 2  # kept: nothing said it changed
     time.sleep(0.35)
     assert grade(url, firm) == 3
+
+
+def test_the_published_years_follow_a_publication_in_this_session_and_in_another_process(store_settings):
+    from zhizao.store.publish import published_years
+
+    url = store_settings.store_url
+    with session_scope(store_settings) as s:
+        publish_rows(s, "carbon", 2023, "carbon-2023-0001", carbon_rows(2023, [1]), "tester")
+    with session_scope(store_settings) as s:
+        assert published_years(s, "carbon") == [2023]
+        assert published_years(s, "carbon") == [2023]  # kept
+        publish_rows(s, "carbon", 2024, "carbon-2024-0001", carbon_rows(2024, [1]), "tester")
+        assert published_years(s, "carbon") == [2023, 2024]  # this session's own change, not yet committed
+    rows = json.dumps(carbon_rows(2025, [2]))
+    in_another_process(url, f"from zhizao.store.publish import publish_rows\n"
+                            f"publish_rows(s, 'carbon', 2025, 'carbon-2025-0001', json.loads({rows!r}), 'cli')")
+    with session_scope(store_settings) as s:
+        assert published_years(s, "carbon") == [2023, 2024, 2025]
+        assert published_years(s, "mujun") == []

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from zhizao import capabilities
 from zhizao.cliutil import dumps
 from zhizao.settings import Settings
-from zhizao.store import audit
+from zhizao.store import audit, stamps
 from zhizao.store.db import own_fetch_one, page, session_scope
 from zhizao.store.models import Publication, PublishedResult, User, utcnow
 
@@ -330,8 +330,16 @@ def distribution(session: Session, method: str, year: int, by: str = "outcome",
 
 
 def published_years(session: Session, method: str) -> list[int]:
-    return [int(y) for y in session.scalars(
-        select(Publication.year).where(Publication.method == method).distinct().order_by(Publication.year))]
+    """The years of ``method`` with a publication, oldest first: asked by every page and tile,
+    so kept per process until the next publication (:mod:`zhizao.store.stamps`)."""
+    def read() -> list[int]:
+        return [int(y) for y in session.scalars(
+            select(Publication.year).where(Publication.method == method).distinct().order_by(Publication.year))]
+
+    url = session.info.get("store_url")
+    if url is None or stamps.changing(session):
+        return read()
+    return list(stamps.current(url, "publications", read, ("years", method)))
 
 
 def firm_published(session: Session, credit_code: str) -> dict[str, Any] | None:

@@ -86,20 +86,27 @@ def bump(url: str, kinds: Iterable[str]) -> None:
 
 # ------------------------------------------------------------------ values kept per process
 
-_current: dict[tuple[str, str], tuple[tuple[int, int] | None, float, Any]] = {}
+_current: dict[tuple[Hashable, ...], tuple[tuple[int, int] | None, float, Any]] = {}
 
 
-def current(url: str, kind: str, read: Callable[[], T]) -> T:
-    """A value read from the store that changes only with ``kind`` (the latest publication):
-    ``read()`` once, then kept until the stamp changes or :data:`RECHECK_S` passes."""
+def current(url: str, kind: str, read: Callable[[], T], key: tuple[Hashable, ...] = ()) -> T:
+    """A value read from the store that changes only with ``kind`` (the latest publication, the
+    years a method has published): ``read()`` once, then kept until the stamp changes or
+    :data:`RECHECK_S` passes."""
     tok = token(url, kind)  # before the read: a change committed during it shows on the next call
-    hit = _current.get((url, kind))
+    full = (url, kind, *key)
+    hit = _current.get(full)
     now = time.monotonic()
     if hit is not None and hit[0] == tok and now - hit[1] < RECHECK_S:
         return hit[2]  # type: ignore[no-any-return]
     value = read()
-    _current[(url, kind)] = (tok, now, value)
+    _current[full] = (tok, now, value)
     return value
+
+
+def changing(session: Session) -> bool:
+    """Whether ``session`` holds changes not committed yet (what it reads must not be kept)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_MARKS))
 
 
 class Kept:
