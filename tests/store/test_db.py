@@ -44,3 +44,37 @@ def test_audit_entries_page_newest_first(store_settings):
         total, rows = audit.entries(s, username="bank1", limit=2, offset=1)
     assert total == 5
     assert [r.target for r in rows] == ["T3", "T2"]
+
+
+def test_the_server_checkpoints_the_sqlite_wal_from_one_thread_not_after_a_request_s_commit(tmp_path, monkeypatch):
+    """In the server the connections do not checkpoint (a commit crossing the WAL's limit used
+    to copy and fsync the database in that request's time); one thread does, in the background."""
+    import sqlite3
+    import threading
+    import time
+
+    from zhizao.store import db
+
+    monkeypatch.setattr(db, "_background_checkpoints", False)  # restored afterwards: other tests' connections
+    path = tmp_path / "store.sqlite"
+    url = f"sqlite:///{path}"
+    stop = threading.Event()
+    try:
+        assert db.checkpoint_in_background(url, every_s=0.2, stop=stop) is not None
+        con = sqlite3.connect(path)
+        db._sqlite_pragmas(con, None)
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        con.execute("CREATE TABLE t (x TEXT)")
+        con.commit()
+        size = path.stat().st_size
+        for _ in range(20):
+            con.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+            con.commit()  # 2 MB through the WAL; this connection never checkpoints
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= size + 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert path.stat().st_size > size + 1_000_000  # copied into the database by the thread
+        con.close()
+    finally:
+        stop.set()
+    assert db.checkpoint_in_background("postgresql+psycopg://x@127.0.0.1/db") is None

@@ -76,10 +76,14 @@ def test_objects_made_by_an_import_while_serving_are_frozen_out_of_the_collector
     import sys
     import types
 
+    import zhizao.web.app as web_app
     from zhizao.web.app import FreezeWhenWarm, app_from_env
 
     monkeypatch.setenv("ZHIZAO_HOME", str(settings.home))
+    started: list[str] = []  # the server's checkpoint thread is tested in tests/store/test_db.py
+    monkeypatch.setattr(web_app, "checkpoint_in_background", started.append)
     assert any(m.cls is FreezeWhenWarm for m in app_from_env().user_middleware)
+    assert started == [settings.store_url]
 
     async def imports_a_module(scope, receive, send):  # type: ignore[no-untyped-def]
         mod = types.ModuleType("zhizao_test_lazily_imported")

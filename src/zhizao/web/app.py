@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhizao import __version__
 from zhizao.settings import Settings, load_settings
+from zhizao.store.db import checkpoint_in_background
 from zhizao.web.auth import AuthConfig
 from zhizao.web.deps import LoginRequired, login_redirect_url
 
@@ -226,8 +227,10 @@ class FreezeWhenWarm:
 
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` (settings from ``ZHIZAO_HOME`` / ``ZHIZAO_STORE_URL``)."""
-    app = create_app(load_settings())
+    settings = load_settings()
+    app = create_app(settings)
     app.add_middleware(FreezeWhenWarm)
+    checkpoint_in_background(settings.store_url)
     # The imported libraries (Ibis, pandas, DuckDB, the rooms) leave ~200,000 objects that live as
     # long as the process; a full collection walking them takes hundreds of milliseconds and
     # showed up as the p99 of every request (bench/api_load.py). Freezing them moves them out of
