@@ -43,3 +43,13 @@ def big_city(tmp_path_factory):
     settings = load_settings(tmp_path_factory.mktemp("big") / "home").ensure()
     build(settings.warehouse_path, scaled_city())
     return settings
+
+
+@pytest.fixture
+def app(city):  # type: ignore[no-untyped-def]
+    """The web app over the test module's ``city`` home (fast password hashing)."""
+    from store_fixtures import FAST_AUTH
+
+    from zhizao.web.app import create_app
+
+    return create_app(city, auth_config=FAST_AUTH)

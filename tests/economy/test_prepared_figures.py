@@ -13,68 +13,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from minicity import MINI_CITY, build
-from store_fixtures import FAST_AUTH
-from world import PASSWORD, add_user_fast
+from minicity import MINI_CITY
+from served import CSRF, login, served_city
 
 from zhizao import prepared as stored
 from zhizao.economy import prepared
 from zhizao.ingest import jobs
 from zhizao.settings import Settings
-from zhizao.store.accounts import hash_password
-from zhizao.store.db import dispose, init_store, session_scope
+from zhizao.store.db import dispose, session_scope
 from zhizao.store.models import ImportJob
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-WUXING = "330502"
 SPAN = (2017, 2021)  # the default span: five years up to the published 2021 evaluation
 STALE_NOTE = "新的指标正在计算"
 KPI = re.compile(r'<div class="label">(2021年 [^<]+)</div><div class="value">(?:<a[^>]*>)?([^<]+)')
 
 
-def publish_carbon(settings: Settings) -> None:
-    from zhizao.engine import connect
-    from zhizao.methodology.loader import find
-    from zhizao.runs.registry import execute
-    from zhizao.store.publish import publish
-
-    eng = connect(settings, "duckdb")
-    try:
-        run = execute(settings, eng, "carbon", 2021, find(None, "carbon", 2021))
-    finally:
-        eng.close()
-    publish(settings, run.run_id, user="tester", with_held=True)
 
 
 @pytest.fixture
 def city(settings: Settings) -> Iterator[Settings]:
-    build(settings.warehouse_path, MINI_CITY)
-    init_store(settings)
-    pw = hash_password(PASSWORD)
-    with session_scope(settings) as s:
-        add_user_fast(s, "city1", "city", password_hash=pw)
-        add_user_fast(s, "wuxing1", "district", password_hash=pw, region_code=WUXING)
-    publish_carbon(settings)
+    served_city(settings)  # a published 2021 evaluation: the page's default span is 2017–2021
     yield settings
     dispose(settings.store_url)
 
 
-@pytest.fixture
-def app(city: Settings):  # type: ignore[no-untyped-def]
-    from zhizao.web.app import create_app
-
-    return create_app(city, auth_config=FAST_AUTH)
 
 
-def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    m = CSRF.search(c.get("/login").text)
-    assert m
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": m.group(1), "next": ""},
-               follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
 
 
 def queued_preparations(settings: Settings) -> int:

@@ -15,31 +15,21 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from minicity import MINI_CITY, build
-from store_fixtures import FAST_AUTH
-from world import PASSWORD, add_user_fast
+from minicity import MINI_CITY
+from served import NANXUN, WUXING, login, publish_carbon, served_city
 
 from zhizao.economy import prepared
 from zhizao.ingest import jobs
 from zhizao.settings import Settings
-from zhizao.store.accounts import hash_password
-from zhizao.store.db import dispose, init_store, session_scope
+from zhizao.store.db import dispose, session_scope
 from zhizao.store.models import AuditEntry, ImportJob
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-WUXING, NANXUN = "330502", "330503"
 REVIEW = "/economy/review?y_from=2020&y_to=2021"
 
 
 @pytest.fixture
 def city(settings: Settings) -> Iterator[Settings]:
-    build(settings.warehouse_path, MINI_CITY)
-    init_store(settings)
-    pw = hash_password(PASSWORD)
-    with session_scope(settings) as s:
-        add_user_fast(s, "city1", "city", password_hash=pw)
-        add_user_fast(s, "wuxing1", "district", password_hash=pw, region_code=WUXING)
-    publish_carbon(settings)  # a published 2021 evaluation: the page's default span is 2017–2021
+    served_city(settings)  # a published 2021 evaluation: the page's default span is 2017–2021
     # what that publication queued in the background is the subject of one test only
     with session_scope(settings) as s:
         s.query(ImportJob).filter(ImportJob.kind == prepared.PREPARE).delete()
@@ -47,21 +37,8 @@ def city(settings: Settings) -> Iterator[Settings]:
     dispose(settings.store_url)
 
 
-@pytest.fixture
-def app(city: Settings):  # type: ignore[no-untyped-def]
-    from zhizao.web.app import create_app
-
-    return create_app(city, auth_config=FAST_AUTH)
 
 
-def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    m = CSRF.search(c.get("/login").text)
-    assert m
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": m.group(1), "next": ""},
-               follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
 
 
 def progress(r) -> bool:  # type: ignore[no-untyped-def]
@@ -69,20 +46,6 @@ def progress(r) -> bool:  # type: ignore[no-untyped-def]
     return r.status_code == 200 and "正在生成报告…" in r.text and "data-poll-url" in r.text
 
 
-def publish_carbon(settings: Settings) -> str:
-    """Evaluate and publish carbon 2021 as ``zhizao evaluate`` and ``zhizao publish`` do."""
-    from zhizao.engine import connect
-    from zhizao.methodology.loader import find
-    from zhizao.runs.registry import execute
-    from zhizao.store.publish import publish
-
-    eng = connect(settings, "duckdb")
-    try:
-        run = execute(settings, eng, "carbon", 2021, find(None, "carbon", 2021))
-    finally:
-        eng.close()
-    publish(settings, run.run_id, user="tester", with_held=True)
-    return run.run_id
 
 
 def run_one(settings: Settings) -> dict:

@@ -12,6 +12,8 @@ import copy
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,18 @@ def _engine(settings: Any) -> Any:
         raise busy(exc) from exc
 
 
+@contextmanager
+def _projects_engine(settings: Any) -> Iterator[Any]:
+    """A read-only engine over the warehouse while it holds projects, else None (nothing
+    imported yet, or a warehouse written before the room existed); closed afterwards."""
+    eng = _engine(settings)
+    try:
+        yield eng if eng is not None and _has_projects(eng) else None
+    finally:
+        if eng is not None:
+            eng.close()
+
+
 def _has_projects(eng: Any) -> bool:
     try:
         return bool(eng.raw.execute("SELECT count(*) FROM projects").fetchall()[0][0])
@@ -173,15 +187,8 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
 def board_figures(settings: Any, day: str, y: int, reg: str | None, fixed: bool) -> list[Any] | None:
     """The board's figures on ``day`` (kept per home by :func:`zhizao.prepared.page_value`); None
     before any project was imported."""
-    eng = _engine(settings)
-    if eng is None or not _has_projects(eng):
-        if eng is not None:
-            eng.close()
-        return None
-    try:
-        return list(_board_figures(eng, dt.date.fromisoformat(day), y, reg, fixed))
-    finally:
-        eng.close()
+    with _projects_engine(settings) as eng:
+        return None if eng is None else list(_board_figures(eng, dt.date.fromisoformat(day), y, reg, fixed))
 
 
 def _board_figures(eng: Any, day: dt.date, y: int, reg: str | None, fixed: bool) -> tuple[Any, ...]:
@@ -216,12 +223,9 @@ def stalled_all(settings: Any, day: str, reg: str | None, scoped: bool) -> dict[
     """Every stalled project of ``reg`` (None: the city) on ``day`` by project id, their owners and
     the region choices: what the stalled list filters, sorts and pages (kept per home by
     :func:`zhizao.prepared.page_value`). None before any project was imported."""
-    eng = _engine(settings)
-    if eng is None or not _has_projects(eng):
-        if eng is not None:
-            eng.close()
-        return None
-    try:
+    with _projects_engine(settings) as eng:
+        if eng is None:
+            return None
         t = query.inputs(eng)
         if reg:
             t["projects"] = t["projects"].filter(query.region_filter(t["projects"].region_code, reg))
@@ -229,8 +233,6 @@ def stalled_all(settings: Any, day: str, reg: str | None, scoped: bool) -> dict[
         st = st.filter(st.state == "stalled")
         rows = eng.to_pyarrow(st.order_by("project_id")).to_pylist()
         regions = _regions(eng, reg if scoped else None)
-    finally:
-        eng.close()
     owners = sorted({r["owner"] for r in rows if r["owner"]})
     return {"rows": rows, "owners": owners, "regions": regions}
 
