@@ -62,10 +62,12 @@ local grade_district = {%(grade_district)s}
 local tokens = {%(tokens)s}
 local firm, year = "%(firm)s", %(year)d
 local mix = {%(mix)s}
+local think_ms = %(think_ms)d
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("seed", #threads)
 end
 
 local function api(who, path)
@@ -79,6 +81,7 @@ end
 function init(args)
   counts = {}
   i = 0
+  math.randomseed(os.time() * 100 + (seed or 0))
   pool = {}
   local kinds = {}
   for _, kw in ipairs(mix) do
@@ -109,6 +112,13 @@ function request()
   return pool[(i %% #pool) + 1]
 end
 
+-- a user's thinking time before each request: exponential with mean think_ms (0: none, saturation);
+-- wrk times each request from its sending, so the wait is not in the latencies
+function delay()
+  if think_ms <= 0 then return 0 end
+  return math.floor(-math.log(1 - math.random()) * think_ms)
+end
+
 function response(status, headers, body)
   counts[status] = (counts[status] or 0) + 1
 end
@@ -134,6 +144,8 @@ def readers(base: str, script: Path, duration: int, connections: int) -> dict:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
+    if socket_errors:
+        print(out, file=sys.stderr)
     return {"requests": total, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
             "statuses": statuses, "socket_errors": socket_errors,
             "errors": socket_errors + sum(n for s, n in statuses.items() if not 200 <= s < 300),
@@ -203,7 +215,7 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def measure(store: str, firms: int, duration: int, connections: int, upload_every: float, objection_every: float,
-            quiet: float, tries: int) -> dict:
+            quiet: float, tries: int, think_ms: int) -> dict:
     with service("serve_soak", store, firms) as svc:
         home, codes = svc.home, svc.codes
         svc.zhizao("import", "enterprises", str(enterprises_csv(home / "enterprises.csv", codes)), "--json")
@@ -226,7 +238,7 @@ def measure(store: str, firms: int, duration: int, connections: int, upload_ever
         script.write_text(READERS_LUA % {
             "grade_city": ",".join(f'"{c}"' for c in sample), "grade_district": ",".join(f'"{c}"' for c in own[:2000]),
             "tokens": ",".join(f'{u} = "{t}"' for u, t in tokens.items()), "firm": firm, "year": YEAR,
-            "mix": ",".join(f'{{"{k}", {w}}}' for k, w in MIX)})
+            "mix": ",".join(f'{{"{k}", {w}}}' for k, w in MIX), "think_ms": think_ms})
         readers(base, script, 5, 16)  # warm every worker's memos and pools
         assert svc.server is not None
         idle_s = wait_idle(svc.server.pid)  # the setup's import queued the pages' preparation
@@ -271,7 +283,7 @@ def measure(store: str, firms: int, duration: int, connections: int, upload_ever
         ob_t = [t for w in writers[2:] for t in w.times]
         up_s = [s for w in writers[:2] for s in w.statuses]
         ob_s = [s for w in writers[2:] for s in w.statuses]
-        result = {"store": store, "firms": firms, "duration": duration, "connections": connections,
+        result = {"store": store, "firms": firms, "duration": duration, "connections": connections, "think_ms": think_ms,
                   "load_start": load_start, "readers": r, "rss_mb": rss,
                   "uploads": {"n": len(up_t), "errors": sum(1 for s in up_s if s != 202), "p50": pct(up_t, 50),
                               "p95": pct(up_t, 95), "p99": pct(up_t, 99), "jobs": outcome,
@@ -296,19 +308,30 @@ def main() -> None:
     ap.add_argument("--objection-every", type=float, default=3.0)
     ap.add_argument("--quiet-load", type=float, default=2.0)
     ap.add_argument("--quiet-tries", type=int, default=5)
+    ap.add_argument("--think-ms", type=int, default=1000,
+                    help="each reader's mean thinking time before a request (exponential); 0: no thinking, the "
+                         "server saturated (recorded apart, in serve_soak_saturated.md)")
     args = ap.parse_args()
     done = [measure(s, args.firms, args.duration, args.connections, args.upload_every, args.objection_every,
-                    args.quiet_load, args.quiet_tries) for s in stores(args)]
+                    args.quiet_load, args.quiet_tries, args.think_ms) for s in stores(args)]
     if not args.record:
         return
     from zhizao.web.cli import default_workers
 
     cmd = (f"python bench/serve_soak.py --firms {args.firms} --duration {args.duration} --connections "
            f"{args.connections} --upload-every {args.upload_every:g} --objection-every {args.objection_every:g} "
-           f"--store {args.store} --record")
+           f"--think-ms {args.think_ms} --store {args.store} --record")
     mix = ", ".join(f"{k} {w} %" for k, w in MIX)
+    thinking = (f"each reader waits a thinking time before every request, exponential with a mean of "
+                f"{args.think_ms:,} ms (about {(args.connections - 4) * 1000 / args.think_ms:,.0f} reads/s offered), "
+                "as people at their desks or a bank's system do; the latencies exclude the wait"
+                if args.think_ms > 0 else
+                "no thinking time: every connection sends its next request as soon as the last is answered, so the "
+                "server is saturated and a request's latency is mostly its wait behind the others (the stress case; "
+                "the users' case, with thinking time, is in serve_soak.md)")
     lines = [
-        "# A 100-user mixed soak: every role reading, uploads and objections",
+        "# A 100-user mixed soak: every role reading, uploads and objections"
+        + ("" if args.think_ms > 0 else " (saturated: no thinking time)"),
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- machine: {machine()}; wrk and the writers run on the same cores as the server",
@@ -320,6 +343,7 @@ def main() -> None:
         f"(`wrk -t2 -c{args.connections - 4}`, the mix {mix}), 2 uploading a 20-firm department file every "
         f"{args.upload_every:g} s each (imported by the import worker while the soak runs), 2 filing an objection "
         f"every {args.objection_every:g} s each",
+        f"- pace: {thinking}",
         f"- command: `{cmd}`",
         "- machine load (1 min) when the soak began: " + ", ".join(f"{d['store']} {d['load_start']:.1f}" for d in done)
         + f" (the bench waits up to {args.quiet_tries} × 60 s for a load below {args.quiet_load:g}; the load "
@@ -348,7 +372,7 @@ def main() -> None:
                      f"{json.dumps(d['uploads']['jobs'], ensure_ascii=False)}; server RSS at the end "
                      f"{d['rss_mb']:,.0f} MB")
     lines.append("")
-    out = ROOT / "results" / "serve_soak.md"
+    out = ROOT / "results" / ("serve_soak.md" if args.think_ms > 0 else "serve_soak_saturated.md")
     out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
 

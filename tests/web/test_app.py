@@ -3,6 +3,7 @@ up-to-date store and answers."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -63,6 +64,15 @@ def test_serve_starts_on_loopback_initialises_the_store_and_stops_by_pid(tmp_pat
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/me", timeout=5)
         assert e.value.code == 401
+        # an idle connection outlives uvicorn's own 5 s keep-alive: a pausing client reuses it
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+        sock = conn.sock
+        time.sleep(6)
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200 and conn.sock is sock
+        conn.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

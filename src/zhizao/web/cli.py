@@ -27,6 +27,8 @@ def serve(
     import_worker: Annotated[bool, typer.Option(
         "--import-worker/--no-import-worker",
         help="同时启动导入任务进程（网页上传的文件由它导入；另行运行 zhizao worker 时可关闭）")] = True,
+    keep_alive: Annotated[int, typer.Option(
+        "--keep-alive", min=1, help="空闲连接保持秒数（默认 75 秒）")] = 75,
 ) -> None:
     """启动 API 与网页服务。"""
     import uvicorn
@@ -65,7 +67,11 @@ def serve(
                     log_config=log_config(log_file if access_log else None),
                     # importing the app (Ibis, DuckDB, the rooms) can take many seconds on a busy machine:
                     # do not let the supervisor declare a worker dead while it is still starting
-                    timeout_worker_healthcheck=120)
+                    timeout_worker_healthcheck=120,
+                    # an idle connection is kept 75 s (nginx's default), not uvicorn's 5 s: a person or a
+                    # bank's system pausing between requests reuses it, instead of racing the server's
+                    # close (a request written as the server closes fails on the client's side)
+                    timeout_keep_alive=keep_alive)
     finally:
         if supervisor is not None:
             supervisor.stop()
