@@ -1,4 +1,7 @@
-"""The command line starts fast: no heavy library is imported until a command needs it."""
+"""The command line starts fast: no heavy library is imported until a command needs it, and
+``zhizao --help`` and ``zhizao batches`` load only what they need (docs/architecture.md
+"Start-up"). Structural checks, never a wall-clock bound: which modules a start-up imports,
+and how many beyond the libraries it cannot do without (``bench/cli_startup.py`` times it)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import subprocess
 import sys
 
 HEAVY = ("ibis", "pandas", "pyarrow", "duckdb", "pyspark", "weasyprint", "numpy", "sqlalchemy", "fastapi",
-         "polars", "matplotlib", "xlsxwriter", "python_calamine", "hypothesis")
+         "polars", "matplotlib", "xlsxwriter", "python_calamine", "hypothesis", "pydantic", "yaml", "jinja2")
 
 
 def _imported_after(code: str) -> list[str]:
@@ -45,3 +48,59 @@ def test_listing_batches_loads_only_the_warehouse_driver(tmp_path):
             f"sys.argv = ['zhizao', '--home', {str(settings.home)!r}, 'batches']\n"
             "try:\n    app()\nexcept SystemExit:\n    pass")
     assert _imported_after(code) == ["duckdb"]
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def _run(*argv: str) -> str:
+    return (f"import sys\nfrom zhizao.cli import app\nsys.argv = ['zhizao', *{list(argv)!r}]\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass")
+
+
+#: what any start-up imports of zhizao: the composition root, the settings, and each room's
+#: declaration (its package and ``room.py``), nothing else
+def _start_up_modules() -> set[str]:
+    from zhizao.rooms import REGISTRY
+
+    return ({"zhizao", "zhizao._lazy", "zhizao.cli", "zhizao.rooms", "zhizao.settings"}
+            | {f"zhizao.{r}" for r in REGISTRY} | {f"zhizao.{r}.room" for r in REGISTRY})
+
+
+#: what ``zhizao batches`` adds: its command module and the warehouse's reader
+BATCHES = {"zhizao._lazy", "zhizao.cliutil", "zhizao.ingest", "zhizao.ingest.cli", "zhizao.ingest.queries",
+           "zhizao.ingest.access", "zhizao.ingest.errors", "zhizao.engine", "zhizao.engine.warehouse",
+           "zhizao.contract", "zhizao.contract.tables"}
+
+
+def test_help_imports_no_command_module_of_zhizao():
+    """``zhizao --help`` lists every command from its declaration (``CORE_CLIS``, ``Room.commands``)."""
+    loaded = {m for m in _modules_after(_run("--help")) if m.split(".")[0] == "zhizao"}
+    assert loaded <= _start_up_modules(), sorted(loaded - _start_up_modules())
+
+
+def test_batches_imports_its_own_commands_and_the_warehouse_reader_only(tmp_path):
+    """Not another command module, not a room's tables, not the methodologies."""
+    home = tmp_path / "home"
+    loaded = {m for m in _modules_after(_run("--home", str(home), "batches")) if m.split(".")[0] == "zhizao"}
+    assert loaded <= _start_up_modules() | BATCHES, sorted(loaded - _start_up_modules() - BATCHES)
+
+
+def test_json_output_needs_no_rich(tmp_path):
+    loaded = _modules_after(_run("--home", str(tmp_path / "home"), "batches", "--json"))
+    assert not {m for m in loaded if m.split(".")[0] == "rich"}
+
+
+#: modules ``zhizao batches --json`` may import beyond Typer and DuckDB themselves (measured at
+#: 28 when the budget was set; a command module or a library more at start-up fails here)
+BUDGET = 40
+
+
+def test_start_up_imports_few_modules_beyond_typer_and_duckdb(tmp_path):
+    baseline = _modules_after("import typer, typer.main, duckdb")
+    loaded = _modules_after(_run("--home", str(tmp_path / "home"), "batches", "--json"))
+    extra = sorted(loaded - baseline)
+    assert len(extra) <= BUDGET, extra

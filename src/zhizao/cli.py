@@ -1,20 +1,211 @@
 """The ``zhizao`` command (CONTRACT.md "Command line").
 
-This module is the composition root of the command line: the core commands live here, and
-each room adds its own through a ``register(app)`` function in the module its ``Room.cli`` names.
+This module is the composition root of the command line, and only that: the commands live in
+the modules that own them (``zhizao.runs.cli``, ``zhizao.ingest.cli``, each room's ``Room.cli``),
+each with a ``register(app)`` function, and are **declared** here (the core's, :data:`CORE_CLIS`)
+or in the room's ``room.py`` (``Room.commands``): name and the first paragraph of the help.
+
+Start-up is therefore cheap (docs/architecture.md "Start-up"): ``zhizao --help`` lists every
+command from the declarations without importing one command module, and ``zhizao batches``
+imports and builds only ``zhizao.ingest.cli``'s commands (:class:`LazyGroup`, click's lazy group
+pattern). ``tests/test_cli.py`` checks the declarations against what ``register`` adds.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
+from typer._coercion import RuntimeParam
+from typer._param_types import coerce_cli_path
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from zhizao import capabilities
-from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
+from zhizao.rooms import Command
 from zhizao.settings import load_settings
+
+if TYPE_CHECKING:
+    from typer import _click
+
+#: the core's command modules and the top-level commands each adds, in registration order
+CORE_CLIS: tuple[tuple[str, tuple[Command, ...]], ...] = (
+    ("zhizao.methodology.cli", (Command("methodology", "方法论：列出、查看、校验", group=True),)),
+    ("zhizao.runs.cli", (
+        Command("evaluate", "运行一个评价方法，登记为不可变的运行结果。"),
+        Command("results", "导出一次运行的结果（每家企业一行）。"),
+        Command("runs", "运行记录：列出、查看、比较、放行待核企业", group=True),
+    )),
+    ("zhizao.ingest.cli", (
+        Command("worker", "后台任务进程：逐个导入网页上传排队的文件，并在后台生成报告（zhizao serve 会自动启动一个）。"),
+        Command("import", "导入数据文件：每个文件一个批次，每行或加载或拒绝（附原因）。"),
+        Command("batches", "列出全部导入批次：来源、文件、哈希、时间、行数与状态。"),
+        Command("tables", "各数据表的现行行数（不含已被替代的行）。"),
+        Command("template", "生成可供部门填写的导入模板（XLSX：中文表头与单位、下拉选项、填写示例、说明）。"),
+        Command("rejects", "列出一个批次被拒绝的行：行号、列、代码、原因。"),
+    )),
+    ("zhizao.engine.cli", (Command("lake", "Parquet 数据湖：从仓库导出、查看状态", group=True),)),
+    ("zhizao.store.cli", (
+        Command("users", "账户：添加、列出、停用、启用、重置密码", group=True),
+        Command("publish", "发布一次运行：其结果成为 API 与网页对该方法、年度提供的结果。"),
+    )),
+    ("zhizao.web.cli", (Command("serve", "启动 API 与网页服务。"),)),
+    ("zhizao.backup.cli", (
+        Command("backup", "备份：数据仓库、运行结果与业务库的一致快照（服务运行时亦可）。"),
+        Command("restore", "从备份恢复：先校验每个运行的结果哈希，原有数据移至 before-restore-<时间> 目录。"),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One declared top-level command and the module whose ``register(app)`` adds it."""
+
+    module: str
+    command: Command
+
+
+def declared() -> list[Declared]:
+    """Every declared top-level command: the core's, then each room's (registry order), in the
+    order ``zhizao --help`` lists them (plain commands first, then groups, as Typer lists a
+    group's commands)."""
+    from zhizao import rooms
+
+    out = [Declared(module, c) for module, commands in CORE_CLIS for c in commands]
+    out += [Declared(room.cli, c) for room in rooms.all_rooms() if room.cli for c in room.commands]
+    return [d for d in out if not d.command.group] + [d for d in out if d.command.group]
+
+
+def command_modules() -> list[str]:
+    """Every module that adds commands: the core's, then each room's ``Room.cli``."""
+    from zhizao import rooms
+
+    return [m for m, _ in CORE_CLIS] + [r.cli for r in rooms.all_rooms() if r.cli]
+
+
+#: the click commands each command module adds, built once per process (as Typer built every
+#: command once per ``app()`` when all were registered at import)
+_BUILT: dict[str, dict[str, _click.Command]] = {}
+
+
+def built(module: str) -> dict[str, _click.Command]:
+    """Import ``module``, let it ``register`` on a scratch Typer app and build that app's commands
+    (what ``zhizao`` runs); once per process."""
+    if module not in _BUILT:
+        scratch = typer.Typer(add_completion=False)  # the root's settings: Typer's defaults
+        importlib.import_module(module).register(scratch)
+        _BUILT[module] = dict(typer.main.get_group(scratch).commands)
+    return _BUILT[module]
+
+
+class _Commands(MutableMapping[str, "_click.Command"]):
+    """A group's commands by name: the declared names from the start, each command built (its
+    module imported and ``register``-ed) on first access. A name nobody declared loads every
+    command module once before the answer is no."""
+
+    def __init__(self, group: LazyGroup, built: MutableMapping[str, _click.Command]) -> None:
+        self._group = group
+        self._built = dict(built)
+        self._declared = {d.command.name: d for d in declared()}
+
+    def __getitem__(self, name: str) -> _click.Command:
+        if name not in self._built:
+            entry = self._declared.get(name)
+            if entry is not None:
+                self._group.load(entry.module)
+            else:
+                self._group.load_all()
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: _click.Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self._built.pop(name, None) is None and self._declared.pop(name, None) is None:
+            raise KeyError(name)
+        self._declared.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._declared
+        yield from (n for n in self._built if n not in self._declared)
+
+    def __len__(self) -> int:
+        return len(set(self._built) | set(self._declared))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in self._declared
+
+    def declared_help(self, name: str) -> Command | None:
+        """The declaration of ``name`` while its module is not loaded (None once it is)."""
+        if name in self._built:
+            return None
+        entry = self._declared.get(name)
+        return entry.command if entry else None
+
+
+class LazyGroup(TyperGroup):
+    """The root ``zhizao`` group: builds a command module's commands only when one of them is
+    asked for; ``--help`` lists the declarations (:data:`CORE_CLIS`, ``Room.commands``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
+        self._listing = False
+        self.commands = _Commands(self, self.commands)
+        for p in self.params:
+            if isinstance(p, TyperOption) and p.name == "home":
+                _light_path(p)
+
+    def load(self, module: str) -> None:
+        """Take the commands ``module`` adds (:func:`built`)."""
+        if module in self._loaded:
+            return
+        self._loaded.add(module)
+        for name, command in built(module).items():
+            self.commands[name] = command
+
+    def load_all(self) -> None:
+        for module in command_modules():
+            self.load(module)
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(self.commands)
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if self._listing and isinstance(self.commands, _Commands):
+            decl = self.commands.declared_help(cmd_name)
+            if decl is not None:  # listed from its declaration: its module stays unimported
+                return TyperCommand(name=decl.name, help=decl.help, rich_markup_mode=self.rich_markup_mode)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+@dataclass(frozen=True)
+class _PathParam(RuntimeParam):
+    """Typer's path coercion given a ``Path``, so that it builds no pydantic ``TypeAdapter``."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        return coerce_cli_path(Path(value) if isinstance(value, str) else value, self.parameter_info,
+                               path_type=Path, param=param, ctx=ctx)
+
+
+def _light_path(option: TyperOption) -> None:
+    """Convert ``--home`` / ``ZHIZAO_HOME`` to a ``Path`` with Typer's own checks but without
+    pydantic: Typer 0.29 validates every non-flag parameter through a pydantic ``TypeAdapter``,
+    and importing pydantic and building the adapter cost more than the rest of ``zhizao
+    batches``. (A command's own options still go through pydantic: they run with their command.)"""
+    d = option.type_descriptor
+    option._runtime_param = _PathParam(parameter_info=d.parameter_info, annotation=d.annotation)
+
 
 app = typer.Typer(
     name="zhizao",
@@ -22,6 +213,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=LazyGroup,
 )
 
 
@@ -31,305 +223,6 @@ def _root(
     home: Annotated[Path | None, typer.Option("--home", envvar="ZHIZAO_HOME", help="数据目录（默认 ./zhizao-data）")] = None,
 ) -> None:
     ctx.obj = load_settings(home)
-
-
-# ---------------------------------------------------------------- methodology
-methodology_app = typer.Typer(help="方法论：列出、查看、校验", no_args_is_help=True)
-app.add_typer(methodology_app, name="methodology")
-
-
-@methodology_app.command("list")
-def methodology_list(as_json: JsonOpt = False) -> None:
-    """列出内置方法论。"""
-    from zhizao.methodology import describe, shipped
-
-    rows = [describe(e.methodology) | {"path": e.path} for e in shipped()]
-
-    def render(data: list[dict[str, Any]]) -> None:
-        from rich.table import Table
-
-        t = Table("名称", "版本", "方法", "标题", "地区", "适用年度")
-        for r in data:
-            t.add_row(r["name"], r["version"], r["method"], r["title"], r["region"] or "",
-                      f"{r['valid_from']}–{r['valid_to'] or ''}")
-        out_console.print(t)
-
-    emit({"methodologies": rows}, as_json, lambda d: render(d["methodologies"]))
-
-
-@methodology_app.command("show")
-def methodology_show(name: str, year: Annotated[int | None, typer.Option(help="年度")] = None,
-                     method: Annotated[str | None, typer.Option(help="方法（carbon、mujun）")] = None,
-                     as_json: JsonOpt = False) -> None:
-    """显示一个方法论的全部取值及来源（NAME、NAME@VERSION 或文件路径）。"""
-    from zhizao.methodology import MethodologyError, find, load_file, shipped
-
-    try:
-        if Path(name).exists():
-            m = load_file(name)
-        else:
-            methods = [method] if method else sorted({e.methodology.method for e in shipped()
-                                                      if e.methodology.name == name.partition("@")[0]})
-            if not methods:
-                fail(f"找不到方法论: {name}")
-            m = find(name, methods[0], year)
-    except MethodologyError as exc:
-        fail(str(exc))
-    data = m.model_dump(mode="json") | {"hash": m.content_hash()}
-    emit(data, as_json)
-
-
-@methodology_app.command("validate")
-def methodology_validate(file: Path, as_json: JsonOpt = False) -> None:
-    """校验一个方法论文件。"""
-    from zhizao.methodology import MethodologyError, describe, load_file
-
-    try:
-        m = load_file(file)
-    except MethodologyError as exc:
-        if as_json:
-            emit({"valid": False, "errors": str(exc).splitlines()}, True)
-            raise typer.Exit(1) from None
-        fail(str(exc))
-    emit({"valid": True} | describe(m), as_json,
-         lambda d: out_console.print(f"[green]有效[/]：{d['name']}@{d['version']}（{d['title']}）"))
-
-
-# ---------------------------------------------------------------- evaluate / results / runs
-@app.command("evaluate")
-def evaluate(
-    ctx: typer.Context,
-    method: Annotated[str, typer.Argument(help="评价方法：carbon、mujun")],
-    year: Annotated[int, typer.Option("--year", help="评价年度")],
-    methodology: Annotated[str | None, typer.Option("--methodology", help="方法论名称、NAME@VERSION 或 YAML 文件")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="计算引擎：duckdb（默认）或 spark")] = None,
-    spark_master: Annotated[str | None, typer.Option("--spark-master", help="Spark master（如 local[4]、yarn、spark://host:7077）")] = None,
-    spark_connect: Annotated[str | None, typer.Option("--spark-connect", help="Spark Connect 地址（如 sc://host:15002）")] = None,
-    driver_memory: Annotated[str | None, typer.Option("--driver-memory", help="Spark driver 内存（如 4g）")] = None,
-    shuffle_partitions: Annotated[int | None, typer.Option("--shuffle-partitions", min=1, help="Spark shuffle 分区数")] = None,
-    lake: Annotated[str | None, typer.Option("--lake", help="从 Parquet 数据湖读取（目录或 hdfs://、s3a:// 地址）")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """运行一个评价方法，登记为不可变的运行结果。"""
-    from zhizao import runs
-    from zhizao.engine import ENGINES, connect
-    from zhizao.engine.lake import LakeError
-    from zhizao.methodology import MethodologyError, find
-    from zhizao.settings import with_overrides
-
-    settings = with_overrides(settings_from(ctx), engine=engine, spark_master=spark_master,
-                              spark_connect=spark_connect, driver_memory=driver_memory,
-                              shuffle_partitions=shuffle_partitions, lake=lake).ensure()
-    if method not in capabilities.names():
-        fail(f"未知评价方法: {method}（可选: {', '.join(capabilities.names())}）")
-    if settings.engine not in ENGINES:
-        fail(f"未知引擎: {settings.engine}（可选: {', '.join(ENGINES)}）")
-    try:
-        m = find(methodology, method, year)
-    except MethodologyError as exc:
-        fail(str(exc))
-    try:
-        # not read-only: the registry writes the run into the same warehouse file from this
-        # process, and DuckDB refuses two connections to one file with different modes
-        eng = connect(settings)
-    except (LakeError, KeyError, RuntimeError) as exc:  # RuntimeError: SparkUnavailable
-        fail(str(exc).strip("'\""))
-    # which facts the engine read, beside the engine the registry records
-    source = [f"数据来源：Parquet 数据湖 {settings.lake}"] if settings.lake is not None else []
-    try:
-        run = runs.execute(settings, eng, method, year, m, notes=source)
-    except KeyError as exc:  # an input table the engine does not have
-        fail(str(exc).strip("'\""))
-    finally:
-        eng.close()
-    emit(run.summary(), as_json, lambda d: out_console.print(
-        f"[green]完成[/] 运行 {d['run_id']}：{d['method']} {d['year']} 年，方法论 {d['methodology']}，"
-        f"引擎 {d['engine']}，{d['counts'].get('firms', 0)} 家企业"))
-
-
-@app.command("results")
-def results_cmd(
-    ctx: typer.Context,
-    run_id: str,
-    fmt: Annotated[str, typer.Option("--format", help="json、csv 或 xlsx")] = "json",
-    out: Annotated[Path | None, typer.Option("--out", help="输出文件（csv、xlsx 必需，json 可选）")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """导出一次运行的结果（每家企业一行）。"""
-    from zhizao import runs
-    from zhizao.runs.export import export_results
-
-    settings = settings_from(ctx)
-    try:
-        run = runs.get(settings, run_id)
-        table = runs.results(settings, run_id)
-    except runs.RunError as exc:
-        fail(str(exc))
-    try:
-        doc = export_results(run, table, fmt, out)
-    except ValueError as exc:
-        fail(str(exc))
-    if fmt == "json" and out is None:
-        emit(doc, True)
-    else:
-        emit({"run_id": run_id, "format": fmt, "out": str(out), "rows": run.result_rows}, as_json,
-             lambda d: out_console.print(f"已写出 {d['rows']} 行到 {d['out']}"))
-
-
-runs_app = typer.Typer(help="运行记录：列出、查看、比较、放行待核企业", no_args_is_help=True)
-app.add_typer(runs_app, name="runs")
-
-
-@runs_app.command("list")
-def runs_list(ctx: typer.Context, method: Annotated[str | None, typer.Option(help="方法")] = None,
-              year: Annotated[int | None, typer.Option(help="年度")] = None, as_json: JsonOpt = False) -> None:
-    """列出运行记录。"""
-    from zhizao import runs
-
-    items = [r.summary() | {"created_at": r.created_at, "result_hash": r.result_hash, "notes": r.notes}
-             for r in runs.list_runs(settings_from(ctx), method, year)]
-
-    def render(data: dict[str, Any]) -> None:
-        from rich.table import Table
-
-        t = Table("运行", "方法", "年度", "方法论", "引擎", "企业数", "时间")
-        for r in data["runs"]:
-            t.add_row(r["run_id"], r["method"], str(r["year"]), r["methodology"], r["engine"],
-                      str(r["counts"].get("firms", "")), r["created_at"])
-        out_console.print(t)
-
-    emit({"runs": items}, as_json, render)
-
-
-@runs_app.command("show")
-def runs_show(ctx: typer.Context, run_id: str, as_json: JsonOpt = False) -> None:
-    """查看一次运行：方法论、所用因子与说明、计数，以及未通过发布前核查的待核企业。"""
-    from zhizao import runs
-
-    settings = settings_from(ctx)
-    try:
-        r = runs.get(settings, run_id)
-        held = runs.held(settings, run_id)
-        released = runs.releases(settings, r.method, r.year)
-    except runs.RunError as exc:
-        fail(str(exc))
-    doc = r.summary() | {
-        "created_at": r.created_at, "result_hash": r.result_hash, "input_batches": r.input_batches,
-        "parent_run_id": r.parent_run_id, "notes": r.notes, "held": held,
-        "releases": [{"credit_code": x.credit_code, "check": x.held_check, "reason": x.reason,
-                      "released_by": x.released_by, "released_at": x.released_at, "from_run_id": x.from_run_id}
-                     for x in released],
-    }
-
-    def render(d: dict[str, Any]) -> None:
-        from rich.table import Table
-
-        cap_title = capabilities.get(d["method"]).title if d["method"] in capabilities.names() else d["method"]
-        out_console.print(f"运行 {d['run_id']}：{cap_title} {d['year']} 年，方法论 {d['methodology']}，"
-                          f"{d['counts'].get('firms', 0):,} 家企业，{d['created_at']}")
-        if d["parent_run_id"]:
-            out_console.print(f"更正自 {d['parent_run_id']}")
-        for n in d["notes"]:
-            out_console.print(f"  · {n}", highlight=False)
-        if d["held"]:
-            t = Table("统一社会信用代码", "企业名称", "待核原因", title=f"待核企业 {len(d['held'])} 家（不评级、不计入基准，未经核查不得发布）")
-            for h in d["held"]:
-                t.add_row(h["credit_code"], h["name"] or "", h["reason"] or "")
-            out_console.print(t)
-        else:
-            out_console.print("无待核企业")
-        if d["releases"]:
-            out_console.print(f"本年度已放行 {len(d['releases'])} 家：" + "；".join(
-                f"{x['credit_code']}（{x['reason']}）" for x in d["releases"]), highlight=False)
-
-    emit(doc, as_json, render)
-
-
-@runs_app.command("release")
-def runs_release(
-    ctx: typer.Context,
-    run_id: str,
-    credit_codes: Annotated[list[str], typer.Argument(help="待核企业的统一社会信用代码（可多个）")],
-    reason: Annotated[str, typer.Option("--reason", help="放行理由（必填，记入审计日志）")],
-    as_json: JsonOpt = False,
-) -> None:
-    """放行待核企业（说明理由）：记入审计日志，并重新计算为一次新的运行。"""
-    from zhizao import runs
-
-    try:
-        new = runs.release(settings_from(ctx), run_id, credit_codes, reason, user="cli")
-    except (runs.RunError, runs.GateError) as exc:
-        fail(str(exc))
-    emit(new.summary() | {"parent_run_id": run_id, "released": credit_codes}, as_json,
-         lambda d: out_console.print(f"[green]已放行[/] {len(credit_codes)} 家企业，重新计算为运行 {d['run_id']}"
-                                     f"（更正自 {run_id}）"))
-
-
-@runs_app.command("diff")
-def runs_diff(ctx: typer.Context, run_a: str, run_b: str, as_json: JsonOpt = False) -> None:
-    """比较两次运行：哪些企业的等级或类别变了，以及相关数值。"""
-    from zhizao import runs
-
-    try:
-        from zhizao.runs.diff import diff
-
-        d = diff(settings_from(ctx), run_a, run_b)
-    except (runs.RunError, ValueError) as exc:
-        fail(str(exc))
-
-    def render(data: dict[str, Any]) -> None:
-        from zhizao import capabilities
-
-        cap = capabilities.find(data["method"])
-
-        by_firm: dict[str, list[dict[str, Any]]] = {}
-        for c in data["changed"]:
-            by_firm.setdefault(c["credit_code"], []).append(c)
-        out_console.print(f"{run_a} → {run_b}：{len(by_firm):,} 家企业结果变动，新增 {len(data['added']):,} 家，"
-                          f"减少 {len(data['removed']):,} 家，未变 {data['unchanged']:,} 家", highlight=False)
-        if data.get("rules"):
-            out_console.print("口径变化：", highlight=False)
-            for r in data["rules"]:
-                out_console.print(f"  · {r}", highlight=False)
-        for code, items in by_firm.items():
-            moves = "；".join(f"{capabilities.field_title(cap, c['field'])} "
-                             f"{capabilities.value_title(cap, c['field'], c['before'])} → "
-                             f"{capabilities.value_title(cap, c['field'], c['after'])}" for c in items)
-            out_console.print(f"{items[0]['name'] or ''}（{code}）：{moves}", highlight=False)
-            for w in items[0].get("why") or []:
-                out_console.print(f"    原因：{w}", highlight=False)
-        for label, key in (("新增", "added_why"), ("减少", "removed_why")):
-            groups: dict[str, list[str]] = {}
-            for code, why in (data.get(key) or {}).items():
-                groups.setdefault("；".join(why) or "—", []).append(code)
-            for reason, codes in groups.items():
-                shown = "、".join(codes[:10]) + ("等" if len(codes) > 10 else "")
-                out_console.print(f"{label} {len(codes):,} 家（{reason}）：{shown}", highlight=False)
-
-    emit(d, as_json, render)
-
-
-# ---------------------------------------------------------------- core parts and rooms add their commands
-CORE_CLIS = (
-    "zhizao.ingest.cli",
-    "zhizao.engine.cli",
-    "zhizao.store.cli",
-    "zhizao.web.cli",
-    "zhizao.backup.cli",
-)
-
-
-def _register_all() -> None:
-    from zhizao import rooms
-
-    for mod in CORE_CLIS:
-        importlib.import_module(mod).register(app)
-    for room in rooms.all_rooms():
-        if room.cli:
-            importlib.import_module(room.cli).register(app)
-
-
-_register_all()
 
 
 def main() -> None:

@@ -11,18 +11,45 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zhizao.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（标准输出只有一个 JSON 文档）")]
 
-err_console = Console(stderr=True)
-out_console = Console()
+
+class _LazyConsole:
+    """A ``rich`` console made on first use: every command module imports the two consoles, and
+    a command that prints JSON (``--json``) or nothing needs no rich at all."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+def real_console(console: Console) -> Console:
+    """The ``rich.console.Console`` behind ``err_console`` / ``out_console`` (for rich APIs that
+    take a console, such as a progress bar)."""
+    return console.real() if isinstance(console, _LazyConsole) else console
+
+
+err_console = cast("Console", _LazyConsole(stderr=True))
+out_console = cast("Console", _LazyConsole())
 
 
 def settings_from(ctx: typer.Context) -> Settings:
@@ -69,9 +96,11 @@ def progress(description: str, total: int | None = None, enabled: bool = True) -
     if not enabled or not sys.stderr.isatty():
         yield lambda *a, **k: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        console=real_console(err_console), transient=True,
     ) as p:
         task = p.add_task(description, total=total)
 

@@ -11,7 +11,11 @@ What a room may contribute (every field optional except name and title):
 
 - ``capability``: ``"zhizao.x:CAPABILITY"``, a :class:`zhizao.capabilities.Capability` when the
   room evaluates (``zhizao evaluate NAME``, runs, publishing, diffs);
-- ``cli``: a module with ``register(app)`` adding the room's commands to ``zhizao``;
+- ``cli``: a module with ``register(app)`` adding the room's commands to ``zhizao``, and
+  ``commands``: those top-level commands declared (:class:`Command`: name, the first paragraph of
+  its help, whether it is a group), in the order ``register`` adds them: ``zhizao --help`` lists
+  them from here, and the module is imported only when one of its commands runs (a test checks
+  the declaration against what ``register`` adds);
 - ``api`` / ``pages``: modules exposing a FastAPI ``router``;
 - ``templates``: the room has a ``templates/`` folder (namespaced by a sub-folder, ``x/list.html``);
 - ``nav``: navigation entries (label, path, roles, order);
@@ -89,6 +93,19 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A top-level ``zhizao`` command as ``zhizao --help`` lists it, declared so that the listing
+    imports no command module: ``help`` is the first paragraph of the command's help (its
+    docstring, or a group's ``typer.Typer(help=…)``)."""
+
+    name: str
+    help: str
+    #: a group of sub-commands (``typer.Typer`` added with ``add_typer``), listed after the plain
+    #: commands as Typer lists them
+    group: bool = False
+
+
+@dataclass(frozen=True)
 class Room:
     name: str
     title: str
@@ -96,6 +113,8 @@ class Room:
     #: the method name of ``zhizao evaluate METHOD`` when it is not the room's name
     method: str | None = None
     cli: str | None = None
+    #: the top-level commands ``cli``'s ``register(app)`` adds (see :class:`Command`)
+    commands: tuple[Command, ...] = ()
     api: str | None = None
     pages: str | None = None
     templates: bool = False

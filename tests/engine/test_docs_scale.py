@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 from zhizao import settings
-from zhizao.cli import evaluate
 from zhizao.engine import cli as engine_cli
+from zhizao.runs.cli import evaluate
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text(encoding="utf-8")
 

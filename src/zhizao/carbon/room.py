@@ -1,12 +1,13 @@
 """工业碳效码: the carbon room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="carbon",
     title="工业碳效码",
     capability="zhizao.carbon.capability:CAPABILITY",
     cli="zhizao.carbon.cli",
+    commands=(Command("carbon", "工业碳效码：解释、情景模拟、导出、月度监测", group=True),),
     api="zhizao.carbon.api",
     pages="zhizao.carbon.pages",
     templates=True,

@@ -15,6 +15,8 @@ Column types:
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -171,8 +173,60 @@ UNIT_FAMILY_BY_KIND: dict[str, str] = {
     "sink": "mass",
 }
 
-#: every table of the contract: the core's below, then each room's (``Room.tables``)
-TABLES: dict[str, Table] = {}
+class _Registry(MutableMapping[str, Table]):
+    """Every table of the contract by name: the core's (declared below, at import), then each
+    room's (``Room.tables``), added on the first read: importing the contract (``zhizao
+    batches`` does, through the warehouse module) imports no room's table module. The first
+    read happens under a lock, so that no thread of a server sees the core's tables alone."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, Table] = {}
+        self._lock = threading.RLock()
+        self._complete = False
+        self._adding = False
+
+    def _all(self) -> dict[str, Table]:
+        if self._complete:
+            return self._tables
+        with self._lock:
+            if not self._complete and not self._adding:  # _adding: the rooms' tables are being added by this thread
+                before = set(self._tables)
+                self._adding = True
+                try:
+                    _add_room_tables()
+                except BaseException:
+                    for name in set(self._tables) - before:
+                        del self._tables[name]
+                    raise
+                finally:
+                    self._adding = False
+                self._complete = True
+        return self._tables
+
+    def __getitem__(self, name: str) -> Table:
+        return self._all()[name]
+
+    def __setitem__(self, name: str, table: Table) -> None:
+        self._tables[name] = table
+
+    def __delitem__(self, name: str) -> None:
+        del self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._all()
+
+    def __repr__(self) -> str:
+        return f"TABLES({list(self)!r})"
+
+
+#: every table of the contract: the core's below, then each room's (``Room.tables``, on first use)
+TABLES: MutableMapping[str, Table] = _Registry()
 
 
 def _add(t: Table) -> Table:
@@ -340,8 +394,8 @@ def get(name: str) -> Table:
 def _add_room_tables() -> None:
     """The tables rooms add to the contract (``Room.tables``), after the core's, registry order.
 
-    Called last: a room's table module imports ``Column``/``Table`` and the shared columns from
-    this (already complete) module."""
+    Called on the first read of :data:`TABLES`, after this module is complete: a room's table
+    module imports ``Column``/``Table`` and the shared columns from it."""
     from zhizao import rooms
 
     for room, tables in rooms.contributions("tables"):
@@ -349,9 +403,6 @@ def _add_room_tables() -> None:
             if t.name in TABLES:
                 raise ValueError(f"功能模块 {room.name} 的数据表 {t.name} 与已有数据表重名")
             _add(t)
-
-
-_add_room_tables()
 
 
 def source_label(table: str, field: str) -> str:

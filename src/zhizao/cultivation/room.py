@@ -1,6 +1,6 @@
 """五企培育: the cultivation room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="cultivation",
@@ -9,6 +9,7 @@ ROOM = Room(
     method="tiers",
     tables="zhizao.cultivation.tables:TABLES",
     cli="zhizao.cultivation.cli",
+    commands=(Command("tiers", "五企培育：接近达标、后备梯队、称号到期、梯队数量、规则对比、上市进程", group=True),),
     pages="zhizao.cultivation.pages",
     templates=True,
     nav=(NavEntry("五企培育", "/cultivation", ("city", "district", "auditor"), order=50),),

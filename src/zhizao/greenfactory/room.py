@@ -1,6 +1,6 @@
 """星级绿色工厂: the green-factory room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="greenfactory",
@@ -8,6 +8,7 @@ ROOM = Room(
     capability="zhizao.greenfactory.capability:CAPABILITY",
     tables="zhizao.greenfactory.tables:TABLES",
     cli="zhizao.greenfactory.cli",
+    commands=(Command("greenfactory", "星级绿色工厂：梯度培育名单、复评、动态报告、企业星级卡", group=True),),
     api="zhizao.greenfactory.api",
     pages="zhizao.greenfactory.pages",
     templates=True,

@@ -36,8 +36,14 @@ def list_batches(settings: Settings) -> list[dict[str, Any]]:
     if con is None:
         return []
     try:
+        # only the facts of tables that have batches, found in the warehouse's catalogue: listing
+        # batches reads neither the other facts nor the contract's room tables
+        tables = [r[0] for r in con.execute(
+            "SELECT DISTINCT b.table_name FROM batches b JOIN duckdb_tables() t "
+            "ON t.schema_name = 'main' AND t.table_name = 'fact_' || b.table_name ORDER BY 1").fetchall()]
         current = " UNION ALL ".join(
-            f"SELECT _batch_id, count(*) AS n FROM {fact_name(t)} WHERE _current GROUP BY _batch_id" for t in TABLES)
+            f"SELECT _batch_id, count(*) AS n FROM {fact_name(t)} WHERE _current GROUP BY _batch_id"
+            for t in tables) or "SELECT NULL::BIGINT AS _batch_id, 0 AS n WHERE false"
         rows = con.execute(
             "SELECT b.batch_id, b.table_name, b.source, b.file_name, b.content_hash, b.created_at, b.rows_read, "
             "b.rows_loaded, b.rows_rejected, coalesce(c.n, 0), b.status, b.duplicate_of "

@@ -1,12 +1,13 @@
 """亩均论英雄: the per-mu benefit room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="mujun",
     title="亩均效益综合评价",
     capability="zhizao.mujun.capability:CAPABILITY",
     cli="zhizao.mujun.cli",
+    commands=(Command("mujun", "亩均效益综合评价：数据冻结、公示、评价、异议、更正、发布与导出", group=True),),
     api="zhizao.mujun.api",
     pages="zhizao.mujun.pages",
     templates=True,

@@ -1,11 +1,12 @@
 """一指减负, 直达快享: the policy-delivery room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="policies",
     title="一指减负 直达快享",
     cli="zhizao.policies.cli",
+    commands=(Command("policies", "一指减负、直达快享：政策条目、免申即享匹配、兑现台账、公示兑现、快申快享、授权与诉求", group=True),),
     api="zhizao.policies.api",
     pages="zhizao.policies.pages",
     templates=True,

@@ -1,11 +1,12 @@
 """投资项目 (三端六环, 破五未): the projects room's declaration (see :mod:`zhizao.rooms`)."""
 
-from zhizao.rooms import NavEntry, Room
+from zhizao.rooms import Command, NavEntry, Room
 
 ROOM = Room(
     name="projects",
     title="投资项目全生命周期",
     cli="zhizao.projects.cli",
+    commands=(Command("projects", "投资项目全生命周期（三端六环）与“破五未”", group=True),),
     pages="zhizao.projects.pages",
     templates=True,
     nav=(NavEntry("项目推进", "/projects", ("city", "district", "auditor"), order=30),),
