@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
-from typer._coercion import RuntimeParam
+from typer._coercion import PassThroughRuntimeParam, RuntimeParam
 from typer._param_types import coerce_cli_path
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
@@ -103,17 +103,29 @@ def built(module: str) -> dict[str, _click.Command]:
 
 class _Commands(MutableMapping[str, "_click.Command"]):
     """A group's commands by name: the declared names from the start, each command built (its
-    module imported and ``register``-ed) on first access. A name nobody declared loads every
-    command module once before the answer is no."""
+    module imported and ``register``-ed) on first access. A core command is found without reading
+    the rooms' declarations (``zhizao batches`` imports no ``room.py``); a name nobody declared
+    loads every command module once before the answer is no."""
 
     def __init__(self, group: LazyGroup, built: MutableMapping[str, _click.Command]) -> None:
         self._group = group
         self._built = dict(built)
-        self._declared = {d.command.name: d for d in declared()}
+        self._core = {c.name: Declared(module, c) for module, commands in CORE_CLIS for c in commands}
+        self._everything: dict[str, Declared] | None = None
+
+    @property
+    def _declared(self) -> dict[str, Declared]:
+        """Every declaration, the rooms' included, in listing order."""
+        if self._everything is None:
+            self._everything = {d.command.name: d for d in declared()}
+        return self._everything
+
+    def _entry(self, name: str) -> Declared | None:
+        return self._core.get(name) or self._declared.get(name)
 
     def __getitem__(self, name: str) -> _click.Command:
         if name not in self._built:
-            entry = self._declared.get(name)
+            entry = self._entry(name)
             if entry is not None:
                 self._group.load(entry.module)
             else:
@@ -124,9 +136,11 @@ class _Commands(MutableMapping[str, "_click.Command"]):
         self._built[name] = command
 
     def __delitem__(self, name: str) -> None:
-        if self._built.pop(name, None) is None and self._declared.pop(name, None) is None:
+        found = self._built.pop(name, None) is not None
+        found |= self._core.pop(name, None) is not None
+        found |= self._declared.pop(name, None) is not None
+        if not found:
             raise KeyError(name)
-        self._declared.pop(name, None)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._declared
@@ -136,13 +150,13 @@ class _Commands(MutableMapping[str, "_click.Command"]):
         return len(set(self._built) | set(self._declared))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._built or name in self._declared
+        return name in self._built or name in self._core or name in self._declared
 
     def declared_help(self, name: str) -> Command | None:
         """The declaration of ``name`` while its module is not loaded (None once it is)."""
         if name in self._built:
             return None
-        entry = self._declared.get(name)
+        entry = self._entry(name)
         return entry.command if entry else None
 
 
@@ -181,6 +195,15 @@ class LazyGroup(TyperGroup):
                 return TyperCommand(name=decl.name, help=decl.help, rich_markup_mode=self.rich_markup_mode)
         return self.commands.get(cmd_name)
 
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        return _light_flag(super().get_help_option(ctx))
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]) -> tuple[str | None, _click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:  # the command about to run: its --help, unless given, needs no pydantic either
+            _light_flag(command.get_help_option(ctx))
+        return name, command, rest
+
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         self._listing = True
         try:
@@ -196,6 +219,16 @@ class _PathParam(RuntimeParam):
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         return coerce_cli_path(Path(value) if isinstance(value, str) else value, self.parameter_info,
                                path_type=Path, param=param, ctx=ctx)
+
+
+def _light_flag(option: Any) -> Any:
+    """A command's ``--help`` flag, whose value is None unless given: Typer 0.29 would build a
+    pydantic ``TypeAdapter`` for it (only to return None) before every command runs; Typer's own
+    pass-through coercion does the same without."""
+    if isinstance(option, TyperOption) and option._runtime_param is None and option.type_descriptor.annotation is bool:
+        d = option.type_descriptor
+        option._runtime_param = PassThroughRuntimeParam(parameter_info=d.parameter_info, annotation=d.annotation)
+    return option
 
 
 def _light_path(option: TyperOption) -> None:
