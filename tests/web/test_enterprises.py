@@ -81,10 +81,10 @@ def test_out_of_scope_profile_is_answered_without_opening_the_warehouse(client, 
         for who in ("district_b", "firm_b0", "bank"):
             for page in (f"/api/enterprises/{a0}", f"/enterprises/{a0}"):
                 headers = world.auth(who) if page.startswith("/api") else {"Cookie": f"zhizao_session={world.tokens[who]}"}
-                t0 = time.perf_counter()
                 r = client.get(page, headers=headers)
+                # a warehouse open would have waited for the writer, then answered 503 (as above):
+                # the 404 itself shows the warehouse was never opened (no clock in the check)
                 assert r.status_code == 404, (who, page, r.status_code)
-                assert time.perf_counter() - t0 < 2.0  # a warehouse open would wait for the writer, then 503
     finally:
         holder.kill()
         holder.wait()

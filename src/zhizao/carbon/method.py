@@ -39,6 +39,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
+from zhizao.sums import exact_mean, exact_sum
 
 #: the CONTRACT.md row fields of ``carbon`` results, in order
 CONTRACT_FIELDS = (
@@ -79,17 +80,17 @@ def energy_sums(energy: ir.Table, m: CarbonMethodology, keys: Sequence[str]) -> 
     coal_factor = ibis.cases(*((t == k, m.coal_per_canonical(k)) for k in m.energy), else_=0.0)
 
     def qty(kind: str) -> ir.FloatingValue:
-        return ibis.ifelse(t == kind, q, 0.0).sum()
+        return exact_sum(ibis.ifelse(t == kind, q, 0.0))
 
     return energy.group_by(list(keys)).aggregate(
-        fuel_co2_t=(q * fuel_factor).sum(),
+        fuel_co2_t=exact_sum(q * fuel_factor),
         electricity_kwh=qty("electricity"),
         exported_kwh=qty("exported_electricity"),
         heat_gj=qty("heat"),
         exported_gj=qty("exported_heat"),
         biomass_t=qty(REPORTED_APART[0]),
         # consumption only: exports are not negative energy use in 综合能耗
-        energy_tce=(q * coal_factor).sum(),
+        energy_tce=exact_sum(q * coal_factor),
         energy_rows=energy.count(),
     )
 
@@ -97,9 +98,9 @@ def energy_sums(energy: ir.Table, m: CarbonMethodology, keys: Sequence[str]) -> 
 def zero_sums(zero: ir.Table, keys: Sequence[str]) -> ir.Table:
     k, q = zero.kind, zero.quantity.cast("float64")
     return zero.group_by(list(keys)).aggregate(
-        pv_kwh=ibis.ifelse(k == "pv_self_use", q, 0.0).sum(),
-        green_kwh=ibis.ifelse(k.isin(["green_power", "green_certificate"]), q, 0.0).sum(),
-        sink_t=ibis.ifelse(k == "sink", q, 0.0).sum(),
+        pv_kwh=exact_sum(ibis.ifelse(k == "pv_self_use", q, 0.0)),
+        green_kwh=exact_sum(ibis.ifelse(k.isin(["green_power", "green_certificate"]), q, 0.0)),
+        sink_t=exact_sum(ibis.ifelse(k == "sink", q, 0.0)),
     )
 
 
@@ -243,11 +244,11 @@ def grade(t: ir.Table, m: CarbonMethodology, year: int, by: Sequence[str] = ()) 
     if "published_benchmark" in cols:
         bench = t.published_benchmark
     elif m.benchmark.statistic == "aggregate":
-        se = ibis.ifelse(eligible, t.net_emissions_t, 0.0).sum().over(w)
-        sva = ibis.ifelse(eligible, t.value_added, 0.0).sum().over(w)
+        se = exact_sum(ibis.ifelse(eligible, t.net_emissions_t, 0.0), over=w)
+        sva = exact_sum(ibis.ifelse(eligible, t.value_added, 0.0), over=w)
         bench = ibis.ifelse(sva > 0, se / sva, ibis.null("float64"))
     else:
-        bench = ibis.ifelse(eligible, t.intensity, ibis.null("float64")).mean().over(w)
+        bench = exact_mean(ibis.ifelse(eligible, t.intensity, ibis.null("float64")), over=w)
     t = t.mutate(benchmark_firms=n.cast("int64"),
                  benchmark_intensity=ibis.ifelse(eligible, bench, ibis.null("float64")),
                  _eligible=eligible, _held=held)
@@ -373,7 +374,7 @@ def gate(energy: ir.Table, firms: ir.Table, m: CarbonMethodology, released: Sequ
     e = energy.select("credit_code", "energy_type", "month", "quantity")
     e = e.filter(e.quantity.cast("float64") > 0)
     e = e.semi_join(suspects, [e.credit_code == suspects.s_code, e.energy_type == suspects.s_type])
-    per_month = e.group_by(["credit_code", "energy_type", "month"]).aggregate(q=e.quantity.cast("float64").sum())
+    per_month = e.group_by(["credit_code", "energy_type", "month"]).aggregate(q=exact_sum(e.quantity.cast("float64")))
     med = per_month.group_by(["credit_code", "energy_type"]).aggregate(
         median=per_month.q.median(), months=per_month.count(), top=per_month.q.max(), bottom=per_month.q.min())
     flags: dict[str, ir.BooleanValue] = {}

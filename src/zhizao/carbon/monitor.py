@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 from zhizao.carbon.method import SUM_COLS, ZERO_COLS, energy_sums, figures, grade, zero_sums
 from zhizao.carbon.methodology import CarbonMethodology
 from zhizao.engine.base import Engine
+from zhizao.sums import exact_sum
 
 INPUTS = ("enterprises", "statistics_monthly", "energy", "zero_carbon")
 
@@ -31,7 +32,7 @@ def ytd(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: in
     energy, zero = in_year(inputs["energy"]), in_year(inputs["zero_carbon"])
     monthly = in_year(inputs["statistics_monthly"])
     va = monthly.group_by(["credit_code", "month"]).aggregate(
-        month_va=monthly.value_added.cast("float64").sum(), stats_rows=monthly.count())
+        month_va=exact_sum(monthly.value_added.cast("float64")), stats_rows=monthly.count())
     keys = ["credit_code", "month"]
     months = (energy.select("month").union(monthly.select("month")).union(zero.select("month"))).distinct()
     firms = inputs["enterprises"].select("credit_code", "name", "region_code", "industry_code")

@@ -37,6 +37,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.greenfactory.methodology import GreenFactoryMethodology, Indicator
+from zhizao.sums import exact_sum
 
 STATUS_RATED = "rated"
 STATUS_VETOED = "vetoed"
@@ -71,19 +72,19 @@ def _aggregates(inputs: Mapping[str, ibis.Table], m: GreenFactoryMethodology, ye
     en = en.filter(_year_range(en, year))
     coef = ibis.cases(*[(en.energy_type == t, ibis.literal(f.per_canonical(t)))
                         for t, f in m.energy_factors.items()], else_=_null())
-    energy = en.group_by("credit_code").agg(energy_tce=(en.quantity.cast("float64") * coef).sum())
+    energy = en.group_by("credit_code").agg(energy_tce=exact_sum(en.quantity.cast("float64") * coef))
 
     zc = inputs["zero_carbon"]
     zc = zc.filter(_year_range(zc, year) & zc.kind.isin(["pv_self_use", "green_power", "green_certificate"]))
     zero = zc.group_by("credit_code").agg(
-        renewable_kwh=zc.quantity.cast("float64").sum(),
-        pv_kwh=ibis.cases((zc.kind == "pv_self_use", zc.quantity.cast("float64")), else_=0.0).sum(),
+        renewable_kwh=exact_sum(zc.quantity.cast("float64")),
+        pv_kwh=exact_sum(ibis.cases((zc.kind == "pv_self_use", zc.quantity.cast("float64")), else_=0.0)),
     )
 
     land = inputs["land"]
     land = land.filter(land.year == year)
     parcels = land.group_by(["credit_code", "parcel_id"]).agg(area=land.area_mu.cast("float64").max())
-    mu = parcels.group_by("credit_code").agg(land_mu=parcels.area.sum())
+    mu = parcels.group_by("credit_code").agg(land_mu=exact_sum(parcels.area))
 
     out = [st, energy, zero, mu]
     if "carbon_run" in inputs:

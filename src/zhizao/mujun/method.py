@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.mujun.methodology import FLAGS, POLLUTANTS, MujunMethodology
+from zhizao.sums import exact_mean, exact_sum
 
 STATUS_GRADED = "graded"
 STATUS_EXEMPT = "exempt"
@@ -53,7 +54,7 @@ def _aggregates(inputs: Mapping[str, ibis.Table], m: MujunMethodology, year: int
     st = inputs["statistics_annual"]
     st = st.filter(st.year == year)
     tax = inputs["tax"]
-    tax = tax.filter(tax.year == year).group_by("credit_code").agg(tax=lambda t: t.tax_paid.sum())
+    tax = tax.filter(tax.year == year).group_by("credit_code").agg(tax=lambda t: exact_sum(t.tax_paid))
 
     en = inputs["energy"]
     # a range, not month.year() == year: DuckDB 2.0.1 prunes EXTRACT(year) over a TIMESTAMP_S
@@ -63,18 +64,18 @@ def _aggregates(inputs: Mapping[str, ibis.Table], m: MujunMethodology, year: int
                         for t, f in m.energy_factors.items()], else_=_null())
     elec = ibis.cases((en.energy_type == "electricity", en.quantity), else_=_null())
     energy = en.group_by("credit_code").agg(
-        energy_tce=(en.quantity * coef).sum(),
-        electricity_10k_kwh=elec.sum() / 1e4,
+        energy_tce=exact_sum(en.quantity * coef),
+        electricity_10k_kwh=exact_sum(elec) / 1e4,
     )
 
     em = inputs["emissions"]
     em = em.filter(em.year == year)
     main = [p for p in POLLUTANTS if p in m.main_pollutants]
     em_aggs: dict[str, Any] = {
-        "emissions_t": ibis.cases((em.pollutant.isin(main), em.quantity), else_=_null()).sum(),
+        "emissions_t": exact_sum(ibis.cases((em.pollutant.isin(main), em.quantity), else_=_null())),
     }
     for p in POLLUTANTS:
-        em_aggs[f"{p}_t"] = ibis.cases((em.pollutant == p, em.quantity), else_=_null()).sum()
+        em_aggs[f"{p}_t"] = exact_sum(ibis.cases((em.pollutant == p, em.quantity), else_=_null()))
     emissions = em.group_by("credit_code").agg(**em_aggs)
 
     land = inputs["land"]
@@ -156,7 +157,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     firms = _with_group(firms, label)
 
     # -- units (merged groups)
-    unit_aggs: dict[str, Any] = {f: firms[f].sum() for f in _FIRM_SUMS}
+    unit_aggs: dict[str, Any] = {f: exact_sum(firms[f]) for f in _FIRM_SUMS}
     unit_aggs["group_size"] = firms.credit_code.count()
     for f in FLAGS:
         unit_aggs[f] = _bool_any(firms[f])
@@ -165,8 +166,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     lg = _with_group(a["land"], label)
     parcels = lg.group_by(["group_id", "parcel_id"]).agg(area=lg.area_mu.max(), owned=lg.owned.max())
     uland = parcels.group_by("group_id").agg(
-        land_mu=parcels.area.sum(),
-        owned_mu=ibis.cases((parcels.owned > 0, parcels.area), else_=0.0).sum(),
+        land_mu=exact_sum(parcels.area),
+        owned_mu=exact_sum(ibis.cases((parcels.owned > 0, parcels.area), else_=0.0)),
     )
     units = _lj(units, uland, "group_id")
     rep = pop.select(group_id=pop.credit_code, unit_region=pop.region_code,
@@ -246,8 +247,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
             else:
                 if computed is None:
                     valid = units[f"x_{i}"].notnull() & units.eligible
-                    sn = ibis.cases((valid, units[spec.numerator]), else_=_null()).sum().over(group_by=part)
-                    sd = ibis.cases((valid, units[spec.denominator]), else_=_null()).sum().over(group_by=part)
+                    sn = exact_sum(ibis.cases((valid, units[spec.numerator]), else_=_null()), over=ibis.window(group_by=part))
+                    sd = exact_sum(ibis.cases((valid, units[spec.denominator]), else_=_null()), over=ibis.window(group_by=part))
                     computed = ibis.cases((sd > 0, sn / sd), else_=_null())
                 b = computed
             branches.append((units.track == tr.id, b))
@@ -289,7 +290,7 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
                 continue
             in_track = units.track == tr.id
             if ti.if_missing == "average":
-                peers = ibis.cases((units.eligible, raw), else_=_null()).mean().over(group_by=part)
+                peers = exact_mean(ibis.cases((units.eligible, raw), else_=_null()), over=ibis.window(group_by=part))
                 filled: Any = raw.fill_null(peers.fill_null(0.0))
             elif ti.if_missing == "zero":
                 filled = raw.fill_null(0.0)

@@ -95,8 +95,9 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
 
 def result_hash(table: pa.Table) -> str:
     """sha256 of the results as CSV, rows sorted by all key columns: the same results give the
-    same hash whatever the engine or row order (floats rounded to 12 significant digits so
-    that DuckDB and Spark summation order cannot change it).
+    same hash whatever the engine or row order. The methods' sums are exact (:mod:`zhizao.sums`),
+    so the order of additions changes no bit; floats are rounded to 12 significant digits as a
+    guard for the engines' own arithmetic (a division or a cast on DuckDB and on Spark).
 
     The rounding runs in DuckDB over the Arrow table (``printf('%.12g')`` read back as a double,
     the same correctly rounded value as Python's ``float(f"{v:.12g}")``), never per row in Python."""
