@@ -89,7 +89,9 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     gate_case = " ".join(f"WHEN {when[c.id]} THEN '{c.id}'" for c in m.gate) or "WHEN false THEN ''"
     held_names = " ".join(f"WHEN '{c.id}' THEN '{c.name}'" for c in m.gate) or "WHEN '' THEN ''"
     source = _computed_source(m)
-    return f"""
+    # the method's sums are exact (zhizao.sums): each summand a DECIMAL(38,12), the total read
+    # back as a double; the same here, so both do the same work and give the same bits
+    return _exact(f"""
 WITH pop AS (
     SELECT f.credit_code, f.name, f.region_code, f.industry_code, s.value_added::DOUBLE AS value_added,
            s.gross_output::DOUBLE AS gross_output,
@@ -98,13 +100,13 @@ WITH pop AS (
     WHERE (CASE WHEN coalesce(s.above_scale, false) THEN 'above_scale' ELSE 'below_scale' END) IN ({tracks}) {existing}
 ), e AS (
     SELECT credit_code,
-           sum(quantity * CASE energy_type {fuels} ELSE 0 END) AS fuel,
-           sum(CASE WHEN energy_type = 'electricity' THEN quantity ELSE 0 END)
-             - sum(CASE WHEN energy_type = 'exported_electricity' THEN quantity ELSE 0 END) AS kwh,
-           sum(CASE WHEN energy_type = 'heat' THEN quantity ELSE 0 END)
-             - sum(CASE WHEN energy_type = 'exported_heat' THEN quantity ELSE 0 END) AS gj,
-           sum(CASE WHEN energy_type = 'biomass' THEN quantity ELSE 0 END) AS biomass_t,
-           sum(quantity * CASE energy_type {coal} ELSE 0 END) AS energy_tce,
+           {{X}}(quantity * CASE energy_type {fuels} ELSE 0 END) AS fuel,
+           {{X}}(CASE WHEN energy_type = 'electricity' THEN quantity ELSE 0 END)
+             - {{X}}(CASE WHEN energy_type = 'exported_electricity' THEN quantity ELSE 0 END) AS kwh,
+           {{X}}(CASE WHEN energy_type = 'heat' THEN quantity ELSE 0 END)
+             - {{X}}(CASE WHEN energy_type = 'exported_heat' THEN quantity ELSE 0 END) AS gj,
+           {{X}}(CASE WHEN energy_type = 'biomass' THEN quantity ELSE 0 END) AS biomass_t,
+           {{X}}(quantity * CASE energy_type {coal} ELSE 0 END) AS energy_tce,
            count(*) AS n
     FROM energy WHERE year(month) = {year} GROUP BY credit_code
 ), pairs AS (
@@ -114,7 +116,7 @@ WITH pop AS (
 ), suspects AS (
     SELECT credit_code, energy_type FROM pairs WHERE bit_count(bits) <> n OR {screen}
 ), pm AS (
-    SELECT credit_code, energy_type, month, sum(quantity) AS q
+    SELECT credit_code, energy_type, month, {{X}}(quantity) AS q
     FROM energy SEMI JOIN suspects USING (credit_code, energy_type)
     WHERE year(month) = {year} AND quantity > 0 GROUP BY ALL
 ), med AS (
@@ -127,9 +129,9 @@ WITH pop AS (
     FROM pairs LEFT JOIN flm USING (credit_code) GROUP BY credit_code
 ), z AS (
     SELECT credit_code,
-           sum(CASE WHEN kind = 'pv_self_use' THEN quantity ELSE 0 END) AS pv,
-           sum(CASE WHEN kind IN ('green_power', 'green_certificate') THEN quantity ELSE 0 END) AS green,
-           sum(CASE WHEN kind = 'sink' THEN quantity ELSE 0 END) AS sink
+           {{X}}(CASE WHEN kind = 'pv_self_use' THEN quantity ELSE 0 END) AS pv,
+           {{X}}(CASE WHEN kind IN ('green_power', 'green_certificate') THEN quantity ELSE 0 END) AS green,
+           {{X}}(CASE WHEN kind = 'sink' THEN quantity ELSE 0 END) AS sink
     FROM zero_carbon WHERE year(month) = {year} GROUP BY credit_code
 ), f AS (
     SELECT p.credit_code, p.name, p.region_code, p.industry_code, p.track, p.value_added,
@@ -149,8 +151,8 @@ WITH pop AS (
     SELECT *, CASE WHEN why IS NULL THEN net / value_added END AS intensity,
            why IS NULL AND held_check IS NULL AS elig,
            sum(CASE WHEN why IS NULL AND held_check IS NULL THEN 1 ELSE 0 END) OVER w AS benchmark_firms,
-           sum(CASE WHEN why IS NULL AND held_check IS NULL THEN net ELSE 0 END) OVER w
-             / nullif(sum(CASE WHEN why IS NULL AND held_check IS NULL THEN value_added ELSE 0 END) OVER w, 0) AS bench
+           {{XW}}(CASE WHEN why IS NULL AND held_check IS NULL THEN net ELSE 0 END)
+             / nullif({{XW}}(CASE WHEN why IS NULL AND held_check IS NULL THEN value_added ELSE 0 END), 0) AS bench
     FROM g WINDOW w AS (PARTITION BY benchmark_code, track)
 ), k AS (
     SELECT *, CASE WHEN elig THEN bench END AS benchmark_intensity,
@@ -175,7 +177,25 @@ SELECT credit_code, name, region_code, industry_code, {year}::INTEGER AS year,
        green * {grid!r} + sink AS zero_carbon_netted_t, sink AS sink_t, pv AS pv_self_use_kwh, biomass_t, energy_tce,
        {grid!r} AS grid_factor
 FROM r
-"""
+""")
+
+
+def _exact(sql: str) -> str:
+    """``{X}(e)`` → an exact sum of ``e``; ``{XW}(e)`` → the same over the window ``w``."""
+    def paren(text: str, start: int) -> int:
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                return i
+        raise ValueError(text[start:])
+
+    for tag, over in (("{XW}(", " OVER w"), ("{X}(", "")):
+        while (i := sql.find(tag)) >= 0:
+            j = paren(sql, i + len(tag) - 1)
+            inner = sql[i + len(tag):j]
+            sql = sql[:i] + f"(sum(CAST({inner} AS DECIMAL(38, 12))){over})::DOUBLE" + sql[j + 1:]
+    return sql
 
 
 # ----------------------------------------------------------------------------- one variant, one process
