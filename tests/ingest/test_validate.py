@@ -215,3 +215,22 @@ def test_rows_read_is_always_loaded_plus_rejected(home: Settings, write: Writer,
     assert len(r.rejects) == r.rows_rejected
     assert len({x.row for x in r.rejects}) == r.rows_rejected
     assert all(kinds[x.row - 2] != "good" for x in r.rejects)
+
+
+def test_a_number_too_large_for_any_firm_is_rejected_in_its_canonical_unit(home: Settings, write: Writer) -> None:
+    """10^15 in the canonical unit (kWh: a hundred times the nation's yearly electricity) is no
+    firm's figure; the methods' exact sums could not hold such values, so the row is rejected
+    with the bound in Chinese, and everything below it is loaded."""
+    rows = [
+        [FIRMS[0], "2024-01", "电力", "1e16", "千瓦时"],          # 2 out_of_range
+        [FIRMS[0], "2024-02", "电力", "1e12", "万千瓦时"],        # 3 out_of_range once converted (1e16 kWh)
+        [FIRMS[0], "2024-03", "电力", "900000000000000", "千瓦时"],  # 4 loaded: 9e14 kWh
+        [FIRMS[0], "2024-04", "电力", "-1e20", "千瓦时"],         # 5 negative, and huge
+    ]
+    r = import_file(home, "energy", write("e.csv", ENERGY, rows))
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (4, 1, 3), r.to_dict()
+    codes = {x.row: x.code for x in r.rejects}
+    assert codes[2] == codes[3] == "out_of_range" and codes[5] in ("out_of_range", "negative_value")
+    msg = {x.row: x.message for x in r.rejects}
+    assert msg[2] == "“消费量”的值“1e16”超出范围（按标准计量单位，绝对值须小于一千万亿）"
+    assert read_current(home, "energy").column("quantity").to_pylist() == [9e14]

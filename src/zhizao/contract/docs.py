@@ -73,6 +73,8 @@ def _checks(c: Column) -> str:
         parts.append(CHECK_DOC.get(c.check, c.check))
     if c.non_negative:
         parts.append("≥ 0")
+    if c.type == "float":
+        parts.append("magnitude < 10¹⁵ (`out_of_range`)")
     if c.max_by is not None:
         kind, bounds = c.max_by
         parts.append(f"≤ {'/'.join(f'{b:g}' for b in sorted(set(bounds.values())))} for some `{kind}` values "

@@ -19,7 +19,8 @@ REJECT_CODES: dict[str, tuple[str, str]] = {
                                "where one is required"),
     "negative_value": ("数值为负", "a negative value in a column that must not be negative"),
     "out_of_range": ("数值超出范围", "a value above the bound its row's kind allows (e.g. a percentage "
-                                     "indicator above 100)"),
+                                     "indicator above 100), or a number of magnitude 10¹⁵ or more in its "
+                                     "canonical unit"),
     "bad_unit": ("计量单位无效", "the row's unit is not a unit of the family its kind requires "
                                  "(e.g. 立方米 for electricity)"),
     "bad_date": ("日期或月份无效", "not a date (2024-03-31, 2024/3/31, 20240331, Excel date) or month "

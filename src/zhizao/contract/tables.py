@@ -23,6 +23,13 @@ from typing import Literal
 ColumnType = Literal["text", "code", "int", "float", "date", "month", "year", "bool"]
 
 
+#: the largest magnitude a ``float`` cell may have in its canonical unit (``out_of_range`` from
+#: it): 10¹⁵ kWh is a hundred times the nation's yearly electricity, so no firm's figure comes
+#: near it, while the methods' exact sums (zhizao.sums, DECIMAL(38,12)) hold any sum of such
+#: values without overflowing
+MAX_MAGNITUDE = 1e15
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

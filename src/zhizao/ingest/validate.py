@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from zhizao.codes import credit_code
 from zhizao.contract import units
-from zhizao.contract.tables import UNIT_FAMILY_BY_KIND, Column, RowCheck, Table
+from zhizao.contract.tables import MAX_MAGNITUDE, UNIT_FAMILY_BY_KIND, Column, RowCheck, Table
 from zhizao.engine.warehouse import SQL_TYPES
 from zhizao.ingest.headers import HeaderMap, MappedColumn, unit_hint
 
@@ -210,6 +210,8 @@ def _numeric(m: MappedColumn, table: Table, n: str, c: str) -> tuple[str, str]:
         value = f"CASE WHEN isfinite({value}) AND {value} = trunc({value}) AND abs({value}) < 9e18 " \
                 f"THEN CAST({value} AS BIGINT) END"
     checks = [f"WHEN NOT isfinite({n}) THEN 'bad_number'"]
+    if col.type == "float":
+        checks.append(f"WHEN abs({value}) >= {MAX_MAGNITUDE!r} THEN 'out_of_range'")
     if col.type == "int":
         checks.append(f"WHEN {n} * {m.factor!r} <> trunc({n} * {m.factor!r}) THEN 'bad_number'")
     if col.non_negative:
@@ -351,13 +353,15 @@ def _examples(c: Column) -> str:
 
 
 def _range_message(c: Column, table: Table, h: str, val: str) -> str:
+    # the magnitude bound of every float column (MAX_MAGNITUDE, 10^15 = 一千万亿)
+    huge = f"{lit(f'“{h}”的值')} || {val} || '超出范围（按标准计量单位，绝对值须小于一千万亿）'"
     if c.max_by is None:
-        return "NULL"
+        return huge if c.type == "float" else "NULL"
     kind, bounds = c.max_by
     kc = table.column(kind)
     names = " ".join(f"WHEN {lit(k)} THEN {lit(f'{(kc.values.get(k) or (k,))[0]}不得超过 {b:g}')}"
                      for k, b in bounds.items())
-    return f"{lit(f'“{h}”的值')} || {val} || '超出范围（' || (CASE p_{kind} {names} END) || '）'"
+    return f"coalesce({lit(f'“{h}”的值')} || {val} || '超出范围（' || (CASE p_{kind} {names} END) || '）', {huge})"
 
 
 def _column_messages(m: MappedColumn, table: Table) -> list[tuple[str, str]]:
