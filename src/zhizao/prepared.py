@@ -20,8 +20,11 @@ Two ways to fill it:
 - :func:`page_value` for any page: the value of ``"module:function"(settings, *args)`` is
   computed the first time anyone asks for it in this home, stored under ``prepared/pages`` with
   how to compute it, and from then on read by every process; each import or publication (and
-  each start of the import worker) queues :data:`REFRESH`, which recomputes every stored value
-  of an earlier state in the background, the most recently built first.
+  each start of the import worker) queues :data:`REFRESH`, which computes the default views'
+  values the rooms declare (``Room.prepared_pages``: each role's first page) when they are not
+  of the current state, then recomputes every other stored value of an earlier state in the
+  background, the most recently built first. ``zhizao demo`` runs it before it serves, so no
+  first visit of a default view computes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,10 +143,11 @@ def read(settings: Any, name: str, key: str, state_digest: str | None = None, ro
 
 
 def store(settings: Any, name: str, key: str, state_digest: str, value: Any, ref: str | None = None,
-          args: list[Any] | None = None, root: str = "figures") -> Path:
+          args: list[Any] | None = None, root: str = "figures", now: Callable[[], str] | None = None) -> Path:
     """Keep ``value`` as prepared from the state ``state_digest`` (taken before computing it);
     ``ref`` and ``args``: how :func:`refresh` computes it again. Written atomically; while that
-    state is still current, the files of earlier states go."""
+    state is still current (``now()``, the current state's digest, :func:`digest` unless the
+    caller keys by a state of its own), the files of earlier states go."""
     base = folder(settings, name, key, root)
     base.mkdir(parents=True, exist_ok=True)
     path = base / f"{state_digest}.json"
@@ -154,7 +159,7 @@ def store(settings: Any, name: str, key: str, state_digest: str, value: Any, ref
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    if state_digest == digest(settings):
+    if state_digest == (now() if now is not None else digest(settings)):
         for old in base.iterdir():
             if old.name.startswith("."):  # a write in progress, or left by a killed worker
                 if time.time() - old.stat().st_mtime > 600:
@@ -196,15 +201,63 @@ def page_value(settings: Any, name: str, ref: str, args: list[Any]) -> Found:
     return Found(doc["value"], doc["built_at"], True)  # as every later visit reads it
 
 
+def scopes(settings: Any) -> list[str | None]:
+    """The scopes pages are read in by default: the whole city (None: the city's and the
+    auditor's view) and the region of each district account."""
+    from sqlalchemy import select
+
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import User
+
+    with session_scope(settings) as s:
+        regions = s.scalars(select(User.region_code).where(User.role == "district", User.active.is_(True),
+                                                           User.region_code.is_not(None)).distinct())
+        return [None, *sorted(str(r) for r in regions)]
+
+
+def defaults(settings: Any) -> list[tuple[str, str, list[Any]]]:
+    """Every room's default page values (``Room.prepared_pages``): (name, ref, args)."""
+    from zhizao.rooms import contributions
+
+    out: list[tuple[str, str, list[Any]]] = []
+    for room, wanted in contributions("prepared_pages"):
+        try:
+            out += [(name, ref, list(args)) for name, ref, args in wanted(settings)]
+        except Exception as exc:  # nothing to show yet (no warehouse, no publication)
+            log.info("%s: default pages not listed: %s", room.name, exc)
+    return out
+
+
+def _declared() -> bool:
+    from zhizao.rooms import all_rooms
+
+    return any(r.prepared_pages for r in all_rooms())
+
+
 def refresh(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:
-    """The worker's side of :data:`REFRESH`: every value kept by :func:`page_value` whose newest
-    file is of an earlier state is computed again (the most recently built first)."""
+    """The worker's side of :data:`REFRESH`: the rooms' default page values (``Room.prepared_pages``)
+    not prepared from the current state are computed, then every other value kept by
+    :func:`page_value` whose newest file is of an earlier state (the most recently built first)."""
     from zhizao.rooms import resolve
 
     root = Path(settings.home) / "prepared" / PAGES
     stage("compute")
+    done = failed = 0
+    for name, ref, args in defaults(settings):
+        key_dir = folder(settings, name, _key(ref, args), PAGES)
+        now = digest(settings)
+        if (key_dir / f"{now}.json").exists():
+            continue
+        try:
+            value = resolve(ref)(settings, *args)
+        except Exception as exc:  # not computable here (no data for it): its page says why
+            log.info("prepared %s%s: %s", ref, args, exc)
+            failed += 1
+            continue
+        store(settings, name, key_dir.name, now, value, ref=ref, args=args, root=PAGES)
+        done += 1
     todo: list[tuple[int, Path, dict[str, Any]]] = []
-    for key_dir in root.glob("*/*"):
+    for key_dir in root.glob("*/*") if root.is_dir() else ():
         files = [p for p in key_dir.glob("*.json") if not p.name.startswith(".")]
         if not files:
             continue
@@ -212,7 +265,6 @@ def refresh(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]
         doc = _load(newest)
         if doc is not None and doc.get("ref"):
             todo.append((newest.stat().st_mtime_ns, key_dir, doc))
-    done = failed = 0
     for _mtime, key_dir, doc in sorted(todo, key=lambda t: t[0], reverse=True):
         now = digest(settings)
         if (key_dir / f"{now}.json").exists():
@@ -229,11 +281,11 @@ def refresh(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]
 
 
 def queue_refresh(settings: Any) -> None:
-    """Queue :func:`refresh` unless one waits (it reads the state when it runs) or no page
-    value was ever kept here."""
+    """Queue :func:`refresh` unless one waits (it reads the state when it runs), or no page
+    value was ever kept here and no room declares default ones."""
     from zhizao.ingest import jobs
 
-    if not (Path(settings.home) / "prepared" / PAGES).is_dir():
+    if not (Path(settings.home) / "prepared" / PAGES).is_dir() and not _declared():
         return
     if not jobs.queued(settings, REFRESH):
         # after the rooms' own preparations (a lower priority)

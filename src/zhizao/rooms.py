@@ -53,6 +53,10 @@ What a room may contribute (every field optional except name and title):
   worker alike (:func:`data_changed`), when the import worker starts (``{"kind": "start"}``: a
   home restored or copied) and when a page finds its prepared figures stale (``{"kind":
   "page"}``); it must be quick — queue background jobs, never compute;
+- ``prepared_pages``: ``"module:function"``, ``f(settings) -> [(name, "module:function", args)]``,
+  the values its pages read through :func:`zhizao.prepared.page_value` for their default views
+  (each role's scope): the core's background refresh computes those never asked yet, so that no
+  first visit computes them (queued on every import and publication, and run by ``zhizao demo``);
 - ``jobs``: ``"module:JOBS"``, a tuple of :class:`zhizao.ingest.jobs.JobKind`: background jobs
   the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report);
 - ``audit_words``: ``"module:function"``, ``f() -> {field: {value: title}}``, how the audit log
@@ -130,6 +134,7 @@ class Room:
     demo: str | None = None
     publish_hook: str | None = None
     on_data_change: str | None = None
+    prepared_pages: str | None = None
     jobs: str | None = None
     audit_words: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -163,3 +163,40 @@ def test_year_to_date_sees_a_firm_drifting(duck):
     assert [w["credit_code"] for w in s["worsened"]] == [a]
     june = summary(duck, methodology(2022), 2022, 6)
     assert june["worsened"] == [] and june["months"][5]["grades"] == {"3": 2}
+
+
+def _rounded(v):  # type: ignore[no-untyped-def]
+    """Floats to 9 significant digits (sums grouped in another order differ in the last bits)."""
+    if isinstance(v, float):
+        return float(f"{v:.9g}")
+    if isinstance(v, dict):
+        return {k: _rounded(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_rounded(x) for x in v]
+    return v
+
+
+def test_the_prepared_explanations_are_each_firms_own_explanation(duck):
+    """Every firm's explanation read from the year's preparation (one evaluation for all) is the
+    explanation computed for that firm alone; a firm without a row is not found in either."""
+    from zhizao.carbon.explain import explain_all, explain_prepared
+
+    city = random_city(40, seed=11)
+    _load(duck, city)
+    m = methodology(2022)
+    prepared = explain_all(duck, m, 2022)
+    codes = sorted(city.tables()["enterprises"]["credit_code"])
+    graded = missing = 0
+    for code in codes:
+        try:
+            one = explain(duck, m, 2022, code)
+        except FirmNotFound:  # no row that year (no data): not prepared either
+            with pytest.raises(FirmNotFound):
+                explain_prepared(m, 2022, code, prepared)
+            missing += 1
+            continue
+        assert _rounded(explain_prepared(m, 2022, code, prepared)) == _rounded(one), code
+        graded += one["result"]["status"] == "graded"
+    assert 0 < graded < len(codes) - missing  # graded and ungraded firms both compared
+    with pytest.raises(FirmNotFound):
+        explain_prepared(m, 2022, "91330500MA0000000X", prepared)

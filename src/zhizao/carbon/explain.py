@@ -75,10 +75,18 @@ def by_energy(engine: Engine, m: CarbonMethodology, year: int, credit_code: str,
     z = z.filter((z.credit_code == credit_code) & (z.month.year() == year))
     eq = engine.to_pyarrow(e.group_by("energy_type").aggregate(quantity=e.quantity.sum()).order_by("energy_type"))
     zq = engine.to_pyarrow(z.group_by("kind").aggregate(quantity=z.quantity.sum()).order_by("kind"))
+    return quantities_rows(m, [(r["energy_type"], r["quantity"]) for r in eq.to_pylist()],
+                           [(r["kind"], r["quantity"]) for r in zq.to_pylist()], grid_t_per_kwh)
+
+
+def quantities_rows(m: CarbonMethodology, energy: list[tuple[str, Any]], zero: list[tuple[str, Any]],
+                    grid_t_per_kwh: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A firm's (energy type, quantity) and (zero-carbon kind, quantity) of the year, sorted by
+    type and kind, as the explanation lists them: each with its factor and CO2."""
     heat = m.co2_per_canonical("heat")
     energy_rows = []
-    for r in eq.to_pylist():
-        kind, q = r["energy_type"], float(r["quantity"] or 0.0)
+    for kind, quantity in energy:
+        q = float(quantity or 0.0)
         if kind in ("electricity", "exported_electricity"):
             factor = grid_t_per_kwh
         elif kind in ("heat", "exported_heat"):
@@ -96,8 +104,8 @@ def by_energy(engine: Engine, m: CarbonMethodology, year: int, credit_code: str,
             "counted": kind not in REPORTED_APART,
         })
     zero_rows = []
-    for r in zq.to_pylist():
-        kind, q = r["kind"], float(r["quantity"] or 0.0)
+    for kind, quantity in zero:
+        q = float(quantity or 0.0)
         co2 = q if kind == "sink" else q * grid_t_per_kwh
         zero_rows.append({
             "kind": kind, "name": ZERO_CARBON_KINDS[kind][0], "quantity": q,
@@ -153,10 +161,74 @@ def explain(engine: Engine, methodology: CarbonMethodology, year: int, credit_co
     """Everything behind one firm's grade (plain JSON-able dict, texts in Chinese)."""
     m = methodology
     row, bench = firm_result(engine, m, year, credit_code)
+    energy_rows, zero_rows = by_energy(engine, m, year, credit_code, _grid(m, year, row))
+    return assemble(m, year, credit_code, row, bench, energy_rows, zero_rows)
+
+
+def _grid(m: CarbonMethodology, year: int, row: dict[str, Any]) -> float:
     grid = row.get("grid_factor")
     if grid is None:
         grid, _, _ = m.grid_factor(year, (row.get("region_code") or "")[:2] + "0000")
-    energy_rows, zero_rows = by_energy(engine, m, year, credit_code, grid)
+    return float(grid)
+
+
+#: what :func:`explain_all` keeps of each firm's result row (what :func:`assemble` reads)
+ROW_FIELDS = tuple(dict.fromkeys((*CONTRACT_FIELDS, *EXTRA_FIELDS)))
+
+
+def explain_all(engine: Engine, methodology: CarbonMethodology, year: int) -> dict[str, Any]:
+    """What :func:`explain` reads, for every firm of the year at once (one evaluation, grouped
+    on the engine): ``{"rows": {code: result row}, "bench": {benchmark code: aggregates},
+    "energy": {code: [[type, quantity]]}, "zero": {code: [[kind, quantity]]}}`` (JSON-able).
+    :func:`explain_prepared` gives one firm's explanation from it."""
+    m = methodology
+    t = engine.tables(INPUTS)
+    res = evaluate(t, m, year)
+    rows = {r["credit_code"]: {k: _clean(v) for k, v in r.items()}
+            for r in engine.to_pyarrow(res.select(*(c for c in ROW_FIELDS if c in res.columns))).to_pylist()}
+    graded = res.filter(res.status == "graded")
+    bench = {str(r["benchmark_code"]): {k: _clean(v) for k, v in r.items() if k != "benchmark_code"}
+             for r in engine.to_pyarrow(graded.group_by("benchmark_code").aggregate(
+                 firms=graded.count(), sum_net_emissions_t=graded.net_emissions_t.sum(),
+                 sum_value_added=graded.value_added.sum(), sum_intensity=graded.intensity.sum())).to_pylist()
+             if r["benchmark_code"] is not None}
+    e, z = t["energy"], t["zero_carbon"]
+    e = e.filter(e.month.year() == year)
+    z = z.filter(z.month.year() == year)
+    energy: dict[str, list[list[Any]]] = {}
+    for r in engine.to_pyarrow(e.group_by(["credit_code", "energy_type"]).aggregate(quantity=e.quantity.sum())
+                               .order_by(["credit_code", "energy_type"])).to_pylist():
+        energy.setdefault(r["credit_code"], []).append([r["energy_type"], _clean(r["quantity"])])
+    zero: dict[str, list[list[Any]]] = {}
+    for r in engine.to_pyarrow(z.group_by(["credit_code", "kind"]).aggregate(quantity=z.quantity.sum())
+                               .order_by(["credit_code", "kind"])).to_pylist():
+        zero.setdefault(r["credit_code"], []).append([r["kind"], _clean(r["quantity"])])
+    return {"rows": rows, "bench": bench, "energy": energy, "zero": zero}
+
+
+#: a benchmark without graded firms (or a firm without a benchmark): as :func:`firm_result` sums none
+_NO_BENCH = {"firms": 0, "sum_net_emissions_t": None, "sum_value_added": None, "sum_intensity": None}
+
+
+def explain_prepared(methodology: CarbonMethodology, year: int, credit_code: str,
+                     prepared: dict[str, Any]) -> dict[str, Any]:
+    """One firm's :func:`explain` from :func:`explain_all`'s result (FirmNotFound when the firm
+    has no row that year)."""
+    m = methodology
+    row = prepared["rows"].get(credit_code)
+    if row is None:
+        raise FirmNotFound(f"找不到企业: {credit_code}")
+    code = row.get("benchmark_code")
+    bench = prepared["bench"].get(str(code), _NO_BENCH) if code is not None else _NO_BENCH
+    energy_rows, zero_rows = quantities_rows(m, [tuple(x) for x in prepared["energy"].get(credit_code, [])],
+                                             [tuple(x) for x in prepared["zero"].get(credit_code, [])],
+                                             _grid(m, year, row))
+    return assemble(m, year, credit_code, row, bench, energy_rows, zero_rows)
+
+
+def assemble(m: CarbonMethodology, year: int, credit_code: str, row: dict[str, Any], bench: dict[str, Any],
+             energy_rows: list[dict[str, Any]], zero_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The explanation from the firm's row, its benchmark's aggregates and its energy rows."""
     result = {k: row.get(k) for k in (*CONTRACT_FIELDS, *EXTRA_FIELDS)}
     return {
         "credit_code": credit_code,

@@ -1,16 +1,20 @@
 """碳效码 on the core's pages: the firm profile's section (code tile, history, explanation and
 advice), the cockpit's tiles, and the objection procedure (the default one).
 
-The explanation re-reads the warehouse under the published run's methodology, so it is kept per
-process (keyed by the warehouse file's state, the run and the firm).
+The explanation re-reads the warehouse under the published run's methodology: every firm's of a
+published run's year at once, prepared when the run is published and after each import
+(:func:`prepare_explanations`, kept by :func:`zhizao.prepared.page_value`); a profile reads its
+firm's.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import select
 
 from zhizao.caching import Memo
@@ -38,6 +42,8 @@ from zhizao.web.ui import (
     top_keys,
 )
 
+log = logging.getLogger("zhizao.carbon.profile")
+
 PROCEDURE = ObjectionProcedure(title="碳效码")
 
 GRADES = tuple(str(g) for g in range(1, 6))
@@ -52,23 +58,16 @@ def grade_series(dist: Mapping[Any, Counter[str | None]], keys: list[Any]) -> di
 
 # ----------------------------------------------------------------------------- the firm profile
 
-_EXPLANATIONS = Memo(512)
+#: the explanations of a published run's year, every firm's at once (:func:`prepare_explanations`),
+#: kept by :func:`zhizao.prepared.page_value` per warehouse and publication state
+EXPLANATIONS = "carbon-explain"
+_PREPARE = "zhizao.carbon.profile:prepare_explanations"
 
 
-def explanation(settings: Any, run_id: str | None, year: int, credit_code: str) -> dict[str, Any] | None:
-    """Behind the firm's grade and what would lift it, from the carbon explanation under the
-    published run's methodology (kept per warehouse and publication state)."""
-    if not run_id:
-        return None
-    try:
-        return _EXPLANATIONS.get(settings, ("explain", run_id, year, credit_code),
-                                 lambda: _explain(settings, run_id, year, credit_code))
-    except WAREHOUSE_BUSY as exc:
-        raise busy(exc) from exc
-
-
-def _explain(settings: Any, run_id: str, year: int, credit_code: str) -> dict[str, Any] | None:
-    from zhizao.carbon.explain import explain
+def prepare_explanations(settings: Any, run_id: str, year: int) -> dict[str, Any]:
+    """What every firm's explanation reads, under the run's methodology, from the warehouse as
+    it is (one evaluation of the year: :func:`zhizao.carbon.explain.explain_all`)."""
+    from zhizao.carbon.explain import explain_all
     from zhizao.carbon.methodology import CarbonMethodology
     from zhizao.engine import connect
     from zhizao.runs.registry import get
@@ -78,11 +77,49 @@ def _explain(settings: Any, run_id: str, year: int, credit_code: str) -> dict[st
     # a page waits seconds for a writer, then shows the rest of the profile with a busy note
     engine = connect(settings, "duckdb", read_only=True, wait_s=WEB_WAIT_S)
     try:
-        return explain(engine, methodology, year, credit_code)
-    except LookupError:  # the firm is no longer in the warehouse's current rows
-        return None
+        return explain_all(engine, methodology, year)
     finally:
         engine.close()
+
+
+def explanation(settings: Any, run_id: str | None, year: int, credit_code: str) -> tuple[dict[str, Any] | None, Any]:
+    """Behind the firm's grade and what would lift it, from the carbon explanation under the
+    published run's methodology, read from what was prepared for the run's year (every firm's,
+    when the run was published and after each import: :func:`prepare_explanations`), and what
+    was read (its ``current`` and ``built_label``; None without a run)."""
+    from zhizao import prepared
+    from zhizao.carbon.explain import FirmNotFound, explain_prepared
+    from zhizao.carbon.methodology import CarbonMethodology
+    from zhizao.runs.registry import get
+
+    if not run_id:
+        return None, None
+    try:
+        found = prepared.page_value(settings, EXPLANATIONS, _PREPARE, [run_id, year])
+    except WAREHOUSE_BUSY as exc:
+        raise busy(exc) from exc
+    key = (str(settings.warehouse_path), run_id)
+    methodology = _METHODOLOGIES.get(key)
+    if methodology is None:  # a run's methodology never changes
+        methodology = _METHODOLOGIES[key] = CarbonMethodology.model_validate(get(settings, run_id).methodology)
+    try:
+        return explain_prepared(methodology, year, credit_code, found.value), found
+    except FirmNotFound:  # the firm is no longer in the warehouse's current rows
+        return None, found
+
+
+_METHODOLOGIES: LRUCache[tuple[str, str], Any] = LRUCache(maxsize=64)
+
+
+def publish_hook(settings: Any, run: Any) -> None:
+    """A carbon run published: every firm's explanation of its year prepared now, so no firm
+    profile computes it (the page reads it; imports refresh it in the background)."""
+    from zhizao import prepared
+
+    try:
+        prepared.page_value(settings, EXPLANATIONS, _PREPARE, [run.run_id, int(run.year)])
+    except Exception:  # the warehouse being written: the first profile computes it
+        log.info("carbon explanations of %s not prepared", run.run_id, exc_info=True)
 
 
 def advice(expl: Mapping[str, Any] | None, carbon: Mapping[str, Any] | None) -> list[str]:
@@ -125,11 +162,14 @@ def profile_section(ctx: ProfileContext) -> Section | None:
             PublishedResult.method == "carbon", PublishedResult.year == carbon["year"],
             PublishedResult.credit_code == ctx.credit_code)).scalar()
         try:
-            expl = explanation(ctx.settings, run_id, carbon["year"], ctx.credit_code)
+            expl, found = explanation(ctx.settings, run_id, carbon["year"], ctx.credit_code)
         except HTTPException as exc:
             if exc.status_code != 503:
                 raise
             notes.append("数据仓库正在更新，碳排放构成暂不可见。")
+        else:
+            if found is not None and not found.current:
+                notes.append(f"数据已更新，碳排放构成正在重新计算；以下为 {found.built_label()} 的数据。")
     chart = None
     if hist:
         ys = [r["year"] for r in hist]

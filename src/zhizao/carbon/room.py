@@ -13,6 +13,8 @@ ROOM = Room(
     templates=True,
     objections="zhizao.carbon.profile:PROCEDURE",
     profile_section="zhizao.carbon.profile:profile_section",
+    # every firm's explanation of the published year, prepared for the profile
+    publish_hook="zhizao.carbon.profile:publish_hook",
     cockpit_tiles="zhizao.carbon.profile:cockpit_tiles",
     nav=(NavEntry("碳效码", "/carbon", ("city", "district", "bank", "auditor"), order=10),),
 )

@@ -102,6 +102,15 @@ def tier_summary(settings: Any, year: int | None, region: str | None) -> dict[st
     return {"year": y, "years": years, "tiers": tiers}
 
 
+def prepared_pages(settings: Any) -> list[tuple[str, str, list[Any]]]:
+    """The overview's counts of the latest published year, the city's and each district's, as
+    :func:`overview` reads them (``Room.prepared_pages``)."""
+    from zhizao import prepared
+
+    return [("cultivation", "zhizao.cultivation.pages:tier_summary", [None, region])
+            for region in prepared.scopes(settings)]
+
+
 @router.get("/cultivation", response_class=HTMLResponse)
 def overview(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
              year: int | None = None) -> Response:

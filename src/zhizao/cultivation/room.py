@@ -16,6 +16,7 @@ ROOM = Room(
     models="zhizao.cultivation.models",
     migrations=True,
     profile_section="zhizao.cultivation.hooks:profile_section",
+    prepared_pages="zhizao.cultivation.pages:prepared_pages",
     indicators="zhizao.cultivation.hooks:indicators",
     review_section="zhizao.cultivation.hooks:review_section",
     demo="zhizao.cultivation.demo:run",

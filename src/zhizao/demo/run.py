@@ -269,6 +269,11 @@ def run_demo(ctx: typer.Context) -> None:
     write_review(settings, years)
     firm = _pick_firm(settings, max(years))
     accounts = demo_accounts(settings, firm, password)
+    # what each role's first pages read (its scope's), prepared now: no first visit computes it
+    from zhizao import prepared
+
+    _say("准备各页面的数据")
+    prepared.refresh(settings, {}, lambda _stage: None)
     t = Table("用户名", "角色", "范围", "密码", title="演示账号")
     from zhizao.web.templating import ROLE_NAMES
 

@@ -67,6 +67,21 @@ def page_lists(settings: Any, year: int, month: int, region: str | None) -> tupl
     note = None if stale is None else f"数据已更新，新的清单正在计算；以下为 {stale.built_label()} 的清单。"
     return data.value, checks.value, note
 
+def prepared_pages(settings: Any) -> list[tuple[str, str, list[Any]]]:
+    """The default month's lists (December of the latest published year) of the city and of
+    each district, as :func:`page_lists` reads them (``Room.prepared_pages``)."""
+    from zhizao import prepared
+    from zhizao.store.db import session_scope
+
+    with session_scope(settings) as s:
+        year = default_year(s)
+    out: list[tuple[str, str, list[Any]]] = []
+    for region in prepared.scopes(settings):
+        out += [("monitoring", "zhizao.monitoring.lists:power_list", [year, 12, region]),
+                ("monitoring", "zhizao.monitoring.lists:consistency_list", [year, None, region])]
+    return out
+
+
 #: the warning list's sortable columns (the whole month's list is sorted, then paged)
 SORTS = Sorts({"severity": False, "credit_code": False, "name": False, "region_code": False, "industry_code": False,
                "kwh": True, "kwh_last_year": True, "index": False, "days_reported": False},

@@ -12,5 +12,6 @@ ROOM = Room(
     pages="zhizao.monitoring.pages",
     templates=True,
     profile_section="zhizao.monitoring.profile:profile_section",
+    prepared_pages="zhizao.monitoring.pages:prepared_pages",
     nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),
 )

@@ -92,8 +92,6 @@ def firm_matches(year: Year, credit_code: Code, scope: ScopeDep, session: Sessio
 @router.get("/{year}/ledger", summary="兑现台账（按范围）")
 def ledger(year: Year, scope: ScopeDep, session: SessionDep, settings: SettingsDep, request: Request,
            credit_code: Annotated[str | None, Query(min_length=18, max_length=18)] = None) -> dict[str, Any]:
-    from zhizao.policies.ledger import ledger as compute
-
     role = scope.role
     region = None
     if credit_code is not None:
@@ -105,7 +103,12 @@ def ledger(year: Year, scope: ScopeDep, session: SessionDep, settings: SettingsD
         region = scope.user.region_code
     elif role not in ("city", "auditor"):
         raise not_found()
-    d = compute(settings, year, credit_code=credit_code, region=region, prepared=True)
+    if year in prepared.years(session):  # read from the year's prepared figures
+        d, _found = prepared.ledger_view(settings, year, region=region, credit_code=credit_code)
+    else:  # no matches saved for the year: what benefits and payouts say
+        from zhizao.policies.ledger import ledger as compute
+
+        d = compute(settings, year, credit_code=credit_code, region=region, prepared=True)
     audit_read(scope, "read.policies.ledger", credit_code or region, request, {"year": year})
     return d
 
@@ -119,7 +122,9 @@ def apply(body: ApplicationIn, user: Firm, session: SessionDep, settings: Settin
     if row is None:
         raise not_found()
     try:
-        return wf.apply(settings, body.year, body.item_id, code, user.username, region_code=row["region_code"],
-                        subject=body.subject, claimed=row["expected_benefit"], declared={"reason": row["reason"]})
+        filed = wf.apply(settings, body.year, body.item_id, code, user.username, region_code=row["region_code"],
+                         subject=body.subject, claimed=row["expected_benefit"], declared={"reason": row["reason"]})
     except wf.WorkflowError as exc:
         raise HTTPException(422, str(exc)) from exc
+    prepared.refresh(settings, body.year)
+    return filed

@@ -150,4 +150,5 @@ def run(ctx: Any) -> None:
     if len(who) > 2:
         wf.file_ticket(ctx.settings, "question", who[2], "快申快享需要哪些材料", "“标杆示范”项目认定文件如何上传？",
                        who[2], item_id="hz23-tech-upgrade-benchmark", today=dt.date.today())
+    prepared.prepare(ctx.settings, year)  # the ledger the pages read, after the steps above
     ctx.say("政策公示、兑现、申请与诉求演示流程已完成")

@@ -8,7 +8,8 @@ from typing import Any
 
 
 def _ledger(settings: Any, year: int, region: str | None) -> dict[str, Any] | None:
-    """The year's ledger, from the prepared matches when the year was prepared, else matched now."""
+    """The year's ledger: read from the year's prepared figures when its matches were saved,
+    else matched now."""
     from zhizao.policies import prepared
     from zhizao.policies.ledger import ledger
     from zhizao.store.db import init_store, session_scope
@@ -17,7 +18,9 @@ def _ledger(settings: Any, year: int, region: str | None) -> dict[str, Any] | No
     with session_scope(settings) as s:
         ready = year in prepared.years(s)
     try:
-        return ledger(settings, year, region=region, prepared=ready)
+        if ready:
+            return prepared.ledger_view(settings, year, region=region, fresh=True)[0]
+        return ledger(settings, year, region=region)
     except ValueError:  # no item in force that year
         return None
 

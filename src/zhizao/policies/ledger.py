@@ -23,6 +23,9 @@ from zhizao.policies.catalogue import KINDS, Catalogue
 from zhizao.settings import Settings
 
 LEDGER_COLUMNS = ("credit_code", "name", "region_code", "item_id", "kind", "expected", "paid", "overdue")
+#: what a prepared ledger keeps per row: the columns, and the date its payout falls due (what is
+#: overdue is then a matter of the day the page is read, :func:`overdue_on`)
+PREPARED_COLUMNS = (*LEDGER_COLUMNS, "due_on")
 
 
 def store_facts(settings: Settings, year: int, today: dt.date) -> pa.Table:
@@ -59,8 +62,10 @@ def store_facts(settings: Settings, year: int, today: dt.date) -> pa.Table:
 
 
 def ledger_expr(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, enterprises: ir.Table,
-                year: int, today: dt.date, catalogue: Catalogue | None = None) -> ir.Table:
-    """One row per (firm, item) with a benefit due or paid: ``LEDGER_COLUMNS``."""
+                year: int, today: dt.date, catalogue: Catalogue | None = None,
+                columns: tuple[str, ...] = LEDGER_COLUMNS) -> ir.Table:
+    """One row per (firm, item) with a benefit due or paid: ``columns`` (``LEDGER_COLUMNS``, or
+    ``PREPARED_COLUMNS`` with the payout's due date)."""
     cat = catalogue or Catalogue()
     kind_of = {it.id: it.kind for it in cat.items if it.kind}
     m = matches.filter((matches.eligible == "true") & (matches.expected_benefit > 0)
@@ -87,10 +92,21 @@ def ledger_expr(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, e
     late = t.due_on.notnull() & (t.due_on < ibis.literal(today, type="date")) & (paid < expected)
     t = t.select(t.credit_code, t.item_id, kind=ibis.coalesce(t.b_kind, item_kind),
                  expected=expected.cast("float64"), paid=paid.cast("float64"),
-                 overdue=ibis.ifelse(late, expected - paid, 0.0).cast("float64"))
+                 overdue=ibis.ifelse(late, expected - paid, 0.0).cast("float64"), due_on=t.due_on)
     e = enterprises.select("credit_code", "name", "region_code")
     t = t.left_join(e, "credit_code").select(t, e.name, e.region_code)
-    return t.filter(t.kind.notnull() & ((t.expected > 0) | (t.paid > 0))).select(*LEDGER_COLUMNS)
+    return t.filter(t.kind.notnull() & ((t.expected > 0) | (t.paid > 0))).select(*columns)
+
+
+def overdue_on(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+    """Prepared rows (``PREPARED_COLUMNS``) with what is overdue on ``today``, by the rule of
+    :func:`ledger_expr`: due, not fully paid, and past its payout date."""
+    out = []
+    for r in rows:
+        due = r.get("due_on")
+        late = due is not None and due < today and r["paid"] < r["expected"]
+        out.append({k: r[k] for k in LEDGER_COLUMNS} | {"overdue": r["expected"] - r["paid"] if late else 0.0})
+    return out
 
 
 def _rate(paid: float, expected: float) -> float | None:
@@ -175,10 +191,29 @@ def _prepared_matches(settings: Settings, year: int, credit_code: str | None, re
                      "expected_benefit": pa.array([r[3] for r in rows], pa.float64())})
 
 
+def in_region(region_code: str | None, region: str) -> bool:
+    """Whether a firm of ``region_code`` is in ``region`` (a district, or a whole city)."""
+    if not region_code:
+        return False
+    return region_code.startswith(region[:4]) if _is_city(region) else region_code == region
+
+
 def ledger(settings: Settings, year: int, credit_code: str | None = None, region: str | None = None,
            today: dt.date | None = None, engine: str | None = None, prepared: bool = False) -> dict[str, Any]:
     """The ledger of ``year`` (one firm's with ``credit_code``, one district's with ``region``).
     ``prepared``: take the matches saved with ``match --save`` instead of matching again."""
+    from zhizao.store.models import utcnow
+
+    today = today or utcnow().date()
+    rows = ledger_rows(settings, year, credit_code, region, today, engine, prepared, LEDGER_COLUMNS)
+    return summarise(rows, year, credit_code)
+
+
+def ledger_rows(settings: Settings, year: int, credit_code: str | None = None, region: str | None = None,
+                today: dt.date | None = None, engine: str | None = None, prepared: bool = False,
+                columns: tuple[str, ...] = LEDGER_COLUMNS) -> list[dict[str, Any]]:
+    """The ledger's rows of ``year`` (``columns``, ordered by firm and item), computed on the
+    engine: what :func:`ledger` summarises and what the pages' preparation keeps."""
     from zhizao.contract.tables import TABLES
     from zhizao.engine import connect
     from zhizao.policies.data import inputs
@@ -187,7 +222,7 @@ def ledger(settings: Settings, year: int, credit_code: str | None = None, region
 
     today = today or utcnow().date()
     if (engine or settings.engine) == "duckdb" and settings.lake is None and not settings.warehouse_path.exists():
-        return summarise([], year, credit_code)  # nothing imported yet: an empty ledger, not an error
+        return []  # nothing imported yet: an empty ledger, not an error
     eng = connect(settings, engine, read_only=True)
     try:
         ins = inputs(settings, eng, year)
@@ -199,12 +234,12 @@ def ledger(settings: Settings, year: int, credit_code: str | None = None, region
             m = m.filter(m.credit_code == credit_code)
         facts = eng.register("_policies_ledger_facts", store_facts(settings, year, today))
         benefits = eng.table("benefits") if "benefits" in TABLES else None
-        t = ledger_expr(m, benefits, facts, ins["enterprises"], year, today)
+        t = ledger_expr(m, benefits, facts, ins["enterprises"], year, today, columns=columns)
         if credit_code:
             t = t.filter(t.credit_code == credit_code)
         if region:
             t = t.filter(t.region_code.startswith(region[:4]) if _is_city(region) else t.region_code == region)
-        rows = eng.to_pyarrow(t.order_by(["credit_code", "item_id"])).to_pylist()
+        out: list[dict[str, Any]] = eng.to_pyarrow(t.order_by(["credit_code", "item_id"])).to_pylist()
+        return out
     finally:
         eng.close()
-    return summarise(rows, year, credit_code)

@@ -86,6 +86,24 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
+def _figures(settings: Any, year: int) -> Any:
+    """The year's prepared figures (:func:`zhizao.policies.prepared.figures`)."""
+    try:
+        return prepared.figures(settings, year)
+    except WAREHOUSE_BUSY as exc:
+        raise busy(exc) from exc
+
+
+def _ledger(settings: Any, year: int, region: str | None = None, credit_code: str | None = None,
+            found: Any = None) -> tuple[dict[str, Any], str | None]:
+    """The year's ledger in the scope, read from its prepared figures, and the note to show when
+    they are of an earlier data state (new ones being computed)."""
+    found = found if found is not None else _figures(settings, year)
+    led, _ = prepared.ledger_view(settings, year, region=region, credit_code=credit_code, found=found)
+    note = None if found.current else f"数据已更新，新的台账正在计算；以下为 {found.built_label()} 的台账。"
+    return led, note
+
+
 def _firm_context(settings: Any, session: Any, code: str, year: int | None) -> dict[str, Any]:
     cat = Catalogue()
     rows = prepared.for_firm(session, year, code) if year is not None else []
@@ -104,14 +122,10 @@ def _firm_context(settings: Any, session: Any, code: str, year: int | None) -> d
         r["applied"] = (r["item_id"], r["subject"] or "") in applied
     miss = [r for r in rows if r["eligible"] is False]
     unknown = [r for r in rows if r["eligible"] == "unknown" and r["mode"] == "no_application"]
-    led = None
+    led: dict[str, Any] | None = None
+    note: str | None = None
     if year is not None:
-        from zhizao.policies.ledger import ledger
-
-        try:
-            led = ledger(settings, year, credit_code=code, prepared=True)
-        except WAREHOUSE_BUSY as exc:
-            raise busy(exc) from exc
+        led, note = _ledger(settings, year, credit_code=code)
     titles = _titles()
     for a in apps:
         a["title"] = titles.get(a["item_id"], a["item_id"])
@@ -119,7 +133,7 @@ def _firm_context(settings: Any, session: Any, code: str, year: int | None) -> d
     for t in tickets:
         t["title"] = titles.get(t["item_id"] or "", "")
     return {"get": get, "burdens": burdens, "claim": claim, "miss": miss, "unknown": unknown, "apps": apps,
-            "ledger": (led or {}).get("firms", [None])[0] if led and led["firms"] else None,
+            "ledger": (led or {}).get("firms", [None])[0] if led and led["firms"] else None, "note": note,
             "tickets": tickets, "consents": wf.list_consents(settings, code), "purposes": wf.PURPOSES,
             "items": [(it.id, it.title) for it in cat.items], "titles": titles,
             "total_get": sum(r["expected_benefit"] or 0 for r in get),
@@ -133,9 +147,10 @@ def policies_page(request: Request, user: PageUser, session: SessionDep, setting
     y, years = _year(session, year)
     if role == "enterprise":
         code = str(user_attr(user, "credit_code"))
+        firm = _firm_context(settings, session, code, y)
         ctx = {"breadcrumbs": [("我的政策", None)], "year": y, "years": years, "code": code,
                "today": _today().isoformat(), "next_year": (_today() + dt.timedelta(days=365)).isoformat(),
-               "flashes": _flashes(request), **_firm_context(settings, session, code, y)}
+               "flashes": _flashes(request) + ([("info", firm["note"])] if firm["note"] else []), **firm}
         return render(request, "policies/firm.html", ctx, user=user)
     forbid(user, *BUREAU)
     fixed = region_scope(user)
@@ -143,18 +158,16 @@ def policies_page(request: Request, user: PageUser, session: SessionDep, setting
     titles = _titles()
     cat = Catalogue()
     items = [describe(it, cat.document_of(it.id)) for it in (cat.for_year(y) if y else cat.items)]
-    summ = {s["item_id"]: s for s in (prepared.summary(session, y, region or None) if y else [])}
+    led: dict[str, Any] | None = None
+    note: str | None = None
+    summ: dict[str, dict[str, Any]] = {}
+    if y is not None:
+        found = _figures(settings, y)
+        led, note = _ledger(settings, y, region=region or None, found=found)
+        summ = {s["item_id"]: s for s in prepared.summary_view(found, region or None)}
     notices = wf.notices(settings, y) if y else []
     apps = wf.applications(settings, y, region=region or None) if y else []
     tickets = wf.tickets(settings, region=region or None)
-    led = None
-    if y is not None:
-        from zhizao.policies.ledger import ledger
-
-        try:
-            led = ledger(settings, y, region=region or None, prepared=True)
-        except WAREHOUSE_BUSY as exc:
-            raise busy(exc) from exc
     audit_page_read(session, user, "read.policies", f"policies:{y}", request)
     for a in apps + tickets:
         a["title"] = titles.get(a.get("item_id") or "", "")
@@ -168,7 +181,7 @@ def policies_page(request: Request, user: PageUser, session: SessionDep, setting
            "ledger": led, "kinds": KINDS, "can_act": role == "city", "can_handle": role in ("city", "district"),
            "satisfaction": (sum(rated) / len(rated)) if rated else None,
            "overdue_tickets": sum(1 for t in tickets if t["overdue"]),
-           "flashes": _flashes(request)}
+           "flashes": _flashes(request) + ([("info", note)] if note else [])}
     return render(request, "policies/bureau.html", ctx, user=user)
 
 
@@ -240,6 +253,7 @@ def claim(request: Request, user: PageUser, session: SessionDep, settings: Setti
                  subject=subject, claimed=row["expected_benefit"], declared={"reason": row["reason"]})
     except wf.WorkflowError as exc:
         return _back("/policies", year=year, error=str(exc))
+    prepared.refresh(settings, year)
     return _back("/policies", year=year, done="claimed")
 
 
@@ -321,6 +335,7 @@ def open_notice(request: Request, user: PageUser, session: SessionDep, settings:
         wf.open_notice(settings, year, item_id, rows, str(user_attr(user, "username")), days=days)
     except wf.WorkflowError as exc:
         return _back("/policies", year=year, error=str(exc))
+    prepared.refresh(settings, year)
     return _back("/policies", year=year, done="notice")
 
 
@@ -332,13 +347,14 @@ def notice_action(request: Request, notice_id: int, action: str, user: PageUser,
     who = str(user_attr(user, "username"))
     try:
         if action == "close":
-            wf.close_notice(settings, notice_id, who)
+            done = wf.close_notice(settings, notice_id, who)
         elif action == "pay":
-            wf.pay_notice(settings, notice_id, who)
+            done = wf.pay_notice(settings, notice_id, who)
         else:
             raise not_found()
     except wf.WorkflowError as exc:
         return _back("/policies", error=str(exc))
+    prepared.refresh(settings, int(done["year"]))
     return _back("/policies", done="paid" if action == "pay" else "notice")
 
 
@@ -349,10 +365,11 @@ def decide_objection(request: Request, objection_id: int, user: PageUser, settin
     verify_csrf(request, csrf_token)
     forbid(user, "city")
     try:
-        wf.decide(settings, objection_id, decision, reason, str(user_attr(user, "username")),
-                  corrected=float(amount) if amount.strip() else None)
+        done = wf.decide(settings, objection_id, decision, reason, str(user_attr(user, "username")),
+                         corrected=float(amount) if amount.strip() else None)
     except (wf.WorkflowError, ValueError) as exc:
         return _back("/policies", error=str(exc) if isinstance(exc, wf.WorkflowError) else "金额格式不正确")
+    prepared.refresh(settings, int(done["year"]))
     return _back("/policies", done="decided")
 
 
@@ -384,6 +401,7 @@ def application_action(request: Request, application_id: int, action: str, user:
             raise not_found()
     except (wf.WorkflowError, ValueError) as exc:
         return _back("/policies", error=str(exc) if isinstance(exc, wf.WorkflowError) else "金额格式不正确")
+    prepared.refresh(settings, int(apps[0]["year"]))
     return _back("/policies", done="paid" if action == "pay" else "decided")
 
 

@@ -21,4 +21,7 @@ ROOM = Room(
     cockpit_tiles="zhizao.policies.hooks:cockpit_tiles",
     demo="zhizao.policies.demo:run",
     audit_words="zhizao.policies.hooks:audit_words",
+    # the ledger and match counts the pages read, prepared off the request path (prepared.py)
+    on_data_change="zhizao.policies.prepared:on_data_change",
+    jobs="zhizao.policies.prepared:JOBS",
 )

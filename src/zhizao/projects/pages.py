@@ -132,6 +132,22 @@ def _regions(eng: Any, region: str | None) -> list[tuple[str, str]]:
     return [(c, labels.region_label(c)) for c in codes]
 
 
+def prepared_pages(settings: Any) -> list[tuple[str, str, list[Any]]]:
+    """The board's figures and the stalled list as of the default day, the city's and each
+    district's, and every project's state today (the firm profile's), as the pages read them
+    (``Room.prepared_pages``)."""
+    from zhizao import prepared
+
+    day = _latest_day(settings).isoformat()
+    out: list[tuple[str, str, list[Any]]] = []
+    for region in prepared.scopes(settings):
+        scoped = region is not None
+        out += [("projects", "zhizao.projects.pages:board_figures", [day, int(day[:4]), region, scoped]),
+                ("projects", "zhizao.projects.pages:stalled_all", [day, region, scoped])]
+    out.append(("projects", "zhizao.projects.hooks:statuses", [dt.date.today().isoformat()]))
+    return out
+
+
 # ----------------------------------------------------------------------------- board
 @router.get("/projects", response_class=HTMLResponse)
 def board(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, as_of: str = "",

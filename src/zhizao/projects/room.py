@@ -14,6 +14,7 @@ ROOM = Room(
     migrations=True,
     tables="zhizao.projects.tables:TABLES",
     profile_section="zhizao.projects.hooks:profile_section",
+    prepared_pages="zhizao.projects.pages:prepared_pages",
     indicators="zhizao.projects.hooks:indicators",
     review_section="zhizao.projects.hooks:review_section",
     demo="zhizao.projects.demo:run",

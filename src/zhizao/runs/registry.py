@@ -309,11 +309,26 @@ _COLS = ("run_id, method, year, methodology_name, methodology_version, methodolo
          "engine, input_batches, created_at, elapsed_s, result_hash, result_rows, counts, notes, parent_run_id")
 
 
+#: runs read once per process and registry: a run is never changed once registered (a
+#: correction is a new run), so what was read of it stays true (pages ask for the same published
+#: runs on every visit, each read an open of the warehouse)
+_RUNS: LRUCache[tuple[str, str], Run] = LRUCache(maxsize=4096)
+_RUNS_LOCK = threading.Lock()
+
+
 def get(settings: Settings, run_id: str) -> Run:
+    key = (str(Path(settings.warehouse_path).resolve()), run_id)
+    with _RUNS_LOCK:
+        run = _RUNS.get(key)
+    if run is not None:
+        return run
     found = _select(settings, f"SELECT {_COLS} FROM runs WHERE run_id = ?", [run_id])
     if not found:
         raise RunError(f"找不到运行记录: {run_id}")
-    return _row_to_run(found[0])
+    run = _row_to_run(found[0])
+    with _RUNS_LOCK:
+        _RUNS[key] = run
+    return run
 
 
 def list_runs(settings: Settings, method: str | None = None, year: int | None = None) -> list[Run]:

@@ -1,0 +1,86 @@
+"""Each role's first project pages (the board and the stalled list of its scope, as of the
+default day) are prepared by the background refresh an import queues, before anyone visits: the
+first visit reads them, and a milestone imported later shows once they are prepared again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
+from world import add_user_fast
+
+from zhizao import prepared
+from zhizao.settings import Settings, load_settings
+from zhizao.store.accounts import hash_password
+from zhizao.store.db import init_store, session_scope
+
+PASSWORD = "correct-horse"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+USERS = {"city": ("city", None), "dist_a": ("district", "330502"), "dist_b": ("district", "330503")}
+
+
+@pytest.fixture
+def home(tmp_path: pytest.TempPathFactory) -> Settings:
+    s = load_settings(tmp_path / "home").ensure()
+    init_store(s)
+    pw = hash_password(PASSWORD)
+    with session_scope(s) as db:
+        for name, (role, region) in USERS.items():
+            add_user_fast(db, name, role, password_hash=pw, region_code=region)
+    firms(s, tmp_path)
+    load(s, tmp_path, "projects", PROJECT_HEADER, [
+        ["P1", "年产10万台电机项目", FIRM, "330502", "3011", "新建", "35000", "120", "吴兴区经信局", "张三"],
+        ["P2", "智能工厂技改", OTHER_FIRM, "330503", "3911", "技改", "12000", "", "南浔区经信局", "李四"],
+    ])
+    load(s, tmp_path, "project_milestones", MILESTONE_HEADER, [
+        ["P1", "签约", "2021-01-10", "2021-01-10"], ["P1", "开工", "2021-06-30", ""],
+        ["P2", "签约", "2021-01-10", "2021-01-10"], ["P2", "开工", "2021-03-31", "2021-05-01"],
+        ["P2", "竣工", "2022-03-31", "2022-06-30"],
+    ])
+    return s
+
+
+def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
+    c = TestClient(app)
+    r = c.get("/login")
+    r = c.post("/login", data={"username": username, "password": PASSWORD,
+                               "csrf_token": CSRF.search(r.text).group(1), "next": ""}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return c
+
+
+def _files(s: Settings) -> dict[str, int]:
+    root = s.home / "prepared" / prepared.PAGES / "projects"
+    return {str(p): p.stat().st_mtime_ns for p in root.glob("*/*.json")}
+
+
+def test_each_scopes_first_project_pages_are_prepared_before_the_first_visit(home, tmp_path) -> None:
+    from zhizao.ingest import jobs
+    from zhizao.web.app import create_app
+
+    assert prepared.scopes(home) == [None, "330502", "330503"]
+    assert jobs.queued(home, prepared.REFRESH)  # queued by the imports, though no page was ever read
+    prepared.refresh(home, {}, lambda _stage: None)
+    kept = _files(home)
+    assert len(kept) == 7  # the board and the stalled list of 3 scopes, every project's state today
+    app = create_app(home)
+    # as of the latest day on record (2022-06-30): P1 signed but not started, P2 completed
+    for who, seen, unseen in (("city", ("年产10万台电机项目",), ("智能工厂技改",)),
+                              ("dist_a", ("年产10万台电机项目",), ("智能工厂技改",)),
+                              ("dist_b", (), ("年产10万台电机项目", "智能工厂技改"))):
+        c = login(app, who)
+        for path in ("/projects", "/projects/stalls"):
+            r = c.get(path)
+            assert r.status_code == 200, (who, path)
+        html = c.get("/projects/stalls").text
+        assert all(t in html for t in seen) and not any(t in html for t in unseen), who
+    assert _files(home) == kept  # every first visit read what was prepared
+    # P1 started: once the refresh ran, the stalled list no longer counts it as not started
+    load(home, tmp_path, "project_milestones", MILESTONE_HEADER,
+         [["P1", "开工", "2021-06-30", "2021-07-02"]], name="more.csv")
+    prepared.refresh(home, {}, lambda _stage: None)
+    html = login(app, "dist_a").get("/projects/stalls?stall=signed_not_started").text
+    assert "年产10万台电机项目" not in html
+    assert _files(home) != kept
