@@ -91,8 +91,10 @@ def test_objects_made_by_an_import_while_serving_are_frozen_out_of_the_collector
     monkeypatch.setenv("ZHIZAO_HOME", str(settings.home))
     started: list[str] = []  # the server's checkpoint thread is tested in tests/store/test_db.py
     monkeypatch.setattr(web_app, "checkpoint_in_background", started.append)
+    # the server's warm-up thread is tested below (its imports would race this test's count)
+    monkeypatch.setattr(web_app, "warm_up", started.append)
     assert any(m.cls is FreezeWhenWarm for m in app_from_env().user_middleware)
-    assert started == [settings.store_url]
+    assert started[0] == settings.store_url
 
     async def imports_a_module(scope, receive, send):  # type: ignore[no-untyped-def]
         mod = types.ModuleType("zhizao_test_lazily_imported")
@@ -119,3 +121,22 @@ def test_objects_made_by_an_import_while_serving_are_frozen_out_of_the_collector
     finally:
         sys.modules.pop("zhizao_test_lazily_imported", None)
         gc.unfreeze()
+
+
+def test_a_web_process_reads_the_published_results_before_its_first_visit(tmp_path) -> None:
+    """The served app warms itself up off the request: the published runs' results are read and
+    verified once, so a profile's first visit costs what its second does."""
+    import sys
+
+    from served import served_city
+
+    from zhizao.runs import registry
+    from zhizao.settings import load_settings
+    from zhizao.web.app import WARM_MODULES, warm_up
+
+    s = served_city(load_settings(tmp_path / "home").ensure())
+    with registry._VERIFIED_LOCK:
+        registry._VERIFIED.clear()
+    assert warm_up(s) == {"modules": len(WARM_MODULES), "runs": 1}
+    assert all(m in sys.modules for m in WARM_MODULES)
+    assert [k for k in registry._VERIFIED if k[0].endswith(".parquet")]

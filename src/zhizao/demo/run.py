@@ -269,11 +269,15 @@ def run_demo(ctx: typer.Context) -> None:
     write_review(settings, years)
     firm = _pick_firm(settings, max(years))
     accounts = demo_accounts(settings, firm, password)
-    # what each role's first pages read (its scope's), prepared now: no first visit computes it
+    # what each role's first pages read (its scope's), prepared now, and every preparation the
+    # imports and publications above queued (the rooms' figures, the reviews) run before anyone
+    # visits: no first visit computes it, whether or not the demo serves
     from zhizao import prepared
+    from zhizao.ingest import jobs
 
     _say("准备各页面的数据")
     prepared.refresh(settings, {}, lambda _stage: None)
+    jobs.work(settings, once=True)
     t = Table("用户名", "角色", "范围", "密码", title="演示账号")
     from zhizao.web.templating import ROLE_NAMES
 

@@ -225,12 +225,56 @@ class FreezeWhenWarm:
             gc.freeze()
 
 
+#: what the pages import on first use, at the latest: a profile's published results (Arrow,
+#: Parquet), a list page's or an explanation's engine (Ibis), an export (pandas)
+WARM_MODULES = ("pyarrow.parquet", "pyarrow.dataset", "pandas", "ibis")
+
+
+def warm_up(settings: Settings) -> dict[str, int]:
+    """Make a web process ready for its first visits, off the request: import what the pages
+    import on first use (:data:`WARM_MODULES`) and read and verify the results of the runs
+    published (newest first: what the profiles and list pages read, ``runs.results``; a run never
+    changes, and its file is verified once per process). The first visit of a page then costs
+    what the second does. Anything that fails here is left to the page that needs it."""
+    import logging
+
+    from sqlalchemy import select
+
+    from zhizao import runs
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import Publication
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    read = 0
+    try:
+        with session_scope(settings) as s:
+            ids = list(dict.fromkeys(s.scalars(select(Publication.run_id).order_by(Publication.id.desc()))))
+        for run_id in ids:
+            try:
+                runs.results(settings, run_id)
+                read += 1
+            except Exception:  # a run whose file is missing or changed: its page says so
+                continue
+    except Exception:  # no store or warehouse yet
+        logging.getLogger("zhizao.web").info("warm-up: published runs not read", exc_info=True)
+    gc.collect()
+    gc.freeze()
+    return {"modules": len(WARM_MODULES), "runs": read}
+
+
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` (settings from ``ZHIZAO_HOME`` / ``ZHIZAO_STORE_URL``)."""
+    import threading
+
     settings = load_settings()
     app = create_app(settings)
     app.add_middleware(FreezeWhenWarm)
     checkpoint_in_background(settings.store_url)
+    threading.Thread(target=warm_up, args=(settings,), name="zhizao-warm-up", daemon=True).start()
     # The imported libraries (Ibis, pandas, DuckDB, the rooms) leave ~200,000 objects that live as
     # long as the process; a full collection walking them takes hundreds of milliseconds and
     # showed up as the p99 of every request (bench/api_load.py). Freezing them moves them out of
