@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spark_cluster import Cluster, standalone
 from typer.testing import CliRunner
 
 from zhizao.cli import app
 from zhizao.demo.generator import generate
+from zhizao.engine.cluster import Cluster, standalone
 from zhizao.ingest import import_file
 from zhizao.settings import load_settings
 
@@ -61,6 +61,7 @@ DRIVER = """
 import json, sys
 from typer.testing import CliRunner
 from zhizao.cli import app
+from zhizao.engine.cluster import Cluster, standalone
 home, methods, args = sys.argv[1], sys.argv[2].split(","), sys.argv[3:]
 out = {}
 for method in methods:

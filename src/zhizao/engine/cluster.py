@@ -1,9 +1,14 @@
-"""A real Spark standalone cluster for the tests: one master, N workers and a Spark Connect server,
-started from the locked PySpark's own launcher (``bin/spark-class`` / ``bin/spark-submit``),
-bound to the loopback address, and stopped by PID whatever happens.
+"""A real Spark standalone cluster on this machine: one master, N workers and optionally a Spark
+Connect server, started from the locked PySpark's own launcher (``bin/spark-class`` /
+``bin/spark-submit``), bound to the loopback address, and stopped by PID whatever happens (each
+process in its own process group, killed with it; and SIGTERM to each if the starting process
+dies, through ``PR_SET_PDEATHSIG``).
 
-This is also how a province starts the same on its own machines (docs/scale.md): the master on
-one host, ``Worker spark://MASTER:7077`` on each of the others, the Connect server anywhere.
+Used by the cluster tests (``tests/engine/test_cluster.py``) and the scaling benchmark
+(``bench/scaling.py``). It is also how a province starts the same on its own machines
+(docs/scale.md): the master on one host, ``Worker spark://MASTER:7077`` on each of the others, the
+Connect server anywhere. Nothing here is imported by the platform itself (PySpark is only
+imported to find its installation).
 """
 
 from __future__ import annotations
@@ -21,9 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from serving import free_port
-
 LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback address now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
 
 
 def spark_home() -> Path:
@@ -43,7 +53,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the test process dies, however it dies (Linux).
+    """In the child before exec: SIGTERM when the starting process dies, however it dies (Linux).
     Nothing is imported here (the child of a threaded process must not take the import lock)."""
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -95,10 +105,16 @@ class Cluster:
                 return
             for p in self.procs:
                 if p.poll() is not None:
-                    raise RuntimeError(f"{what}: a cluster process exited ({p.args[1] if len(p.args) > 1 else p.args})\n"
+                    args = [str(a) for a in p.args] if isinstance(p.args, list | tuple) else [str(p.args)]
+                    raise RuntimeError(f"{what}: a cluster process exited ({args[1] if len(args) > 1 else args[0]})\n"
                                        + self.logs_tail())
             time.sleep(0.5)
         raise TimeoutError(f"{what} did not listen on {port} within {timeout_s:.0f} s\n" + self.logs_tail())
+
+    def pids(self) -> list[int]:
+        """The PIDs of the cluster's own processes (master, workers, Connect server): the JVMs,
+        since ``spark-class`` execs java."""
+        return [p.pid for p in self.procs if p.poll() is None]
 
     def logs_tail(self, n: int = 15) -> str:
         out = []
@@ -161,22 +177,25 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def standalone(work: Path, workers: int = 2, connect: bool = True) -> Iterator[Cluster]:
-    """A master, ``workers`` workers (two cores, 2 GB each) and optionally a Connect server (which
-    keeps one core of each worker).
+def standalone(work: Path, workers: int = 2, connect: bool = True, worker_cores: int = 2,
+               worker_memory: str = "2g", timeout_s: float = 600) -> Iterator[Cluster]:
+    """A master, ``workers`` workers (``worker_cores`` cores and ``worker_memory`` each) and
+    optionally a Connect server (which keeps one core of each worker).
 
     Once the master listens, the workers and the Connect server start at the same time (each is a
     JVM that takes seconds to start; the Connect server registers with the master and gets its
-    executors as the workers come), and then each is waited for."""
+    executors as the workers come), and then each is waited for. Every process is stopped on
+    leaving, whatever happens."""
     c = Cluster(work)
     try:
-        c.start_master()
-        ports = [(c.add_worker(wait=False), f"Spark worker {i + 1}") for i in range(workers)]
+        c.start_master(timeout_s=timeout_s)
+        ports = [(c.add_worker(cores=worker_cores, memory=worker_memory, wait=False), f"Spark worker {i + 1}")
+                 for i in range(workers)]
         if connect:
             c.start_connect(wait=False)
             ports.append((c.connect_port, "Spark Connect server"))
         for port, what in ports:
-            c._wait(port, what, 600)
+            c._wait(port, what, timeout_s)
         yield c
     finally:
         c.stop()
