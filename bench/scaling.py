@@ -824,7 +824,7 @@ def estimate(r: dict[str, Any], cores_per_machine: int = 16) -> list[str]:
 
 
 def _dur(s: float) -> str:
-    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
+    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
 if __name__ == "__main__":
