@@ -407,7 +407,9 @@ def _time_v(cmd: list[str], env: dict[str, str] | None = None) -> tuple[dict[str
     """Run ``cmd`` under /usr/bin/time -v; return (its JSON line, wall seconds and peak RSS)."""
     p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
     if p.returncode != 0:
-        raise SystemExit(f"case failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
+        log = DATA / "scaling-failed-case.log"  # the whole stderr: a JVM's shutdown noise can bury the cause
+        log.write_text(p.stderr, encoding="utf-8")
+        raise SystemExit(f"case failed ({p.returncode}, whole stderr in {log}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", p.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     assert wall and rss, p.stderr[-2000:]
@@ -675,6 +677,7 @@ def render(r: dict[str, Any]) -> str:
         *(f"{c.strip()}" for c in r["command"].split(" ; ")),
         "```",
         "",
+        *([f"**Not recorded.** {r['notes']}", ""] if r.get("notes") else []),
         "## Data (one year, `zhizao.demo.scale.write_scale_city`, Parquet/zstd)",
         "",
         "| firms | energy rows | Parquet size |",
