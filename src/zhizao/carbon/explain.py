@@ -35,6 +35,7 @@ from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
 from zhizao.contract.tables import ENERGY_TYPES, UNIT_FAMILY_BY_KIND, ZERO_CARBON_KINDS
 from zhizao.contract.units import FAMILIES
 from zhizao.engine.base import Engine
+from zhizao.sums import exact_sum
 
 INPUTS = ("enterprises", "statistics_annual", "energy", "zero_carbon")
 
@@ -61,8 +62,8 @@ def firm_result(engine: Engine, m: CarbonMethodology, year: int, credit_code: st
     row = {k: _clean(v) for k, v in row_t[0].items()}
     graded = res.filter((res.benchmark_code == row["benchmark_code"]) & (res.status == "graded"))
     agg = engine.to_pyarrow(graded.aggregate(
-        firms=graded.count(), sum_net_emissions_t=graded.net_emissions_t.sum(),
-        sum_value_added=graded.value_added.sum(), sum_intensity=graded.intensity.sum())).to_pylist()[0]
+        firms=graded.count(), sum_net_emissions_t=exact_sum(graded.net_emissions_t),
+        sum_value_added=exact_sum(graded.value_added), sum_intensity=exact_sum(graded.intensity))).to_pylist()[0]
     return row, {k: _clean(v) for k, v in agg.items()}
 
 
@@ -73,8 +74,8 @@ def by_energy(engine: Engine, m: CarbonMethodology, year: int, credit_code: str,
     e, z = t["energy"], t["zero_carbon"]
     e = e.filter((e.credit_code == credit_code) & (e.month.year() == year))
     z = z.filter((z.credit_code == credit_code) & (z.month.year() == year))
-    eq = engine.to_pyarrow(e.group_by("energy_type").aggregate(quantity=e.quantity.sum()).order_by("energy_type"))
-    zq = engine.to_pyarrow(z.group_by("kind").aggregate(quantity=z.quantity.sum()).order_by("kind"))
+    eq = engine.to_pyarrow(e.group_by("energy_type").aggregate(quantity=exact_sum(e.quantity)).order_by("energy_type"))
+    zq = engine.to_pyarrow(z.group_by("kind").aggregate(quantity=exact_sum(z.quantity)).order_by("kind"))
     return quantities_rows(m, [(r["energy_type"], r["quantity"]) for r in eq.to_pylist()],
                            [(r["kind"], r["quantity"]) for r in zq.to_pylist()], grid_t_per_kwh)
 
@@ -189,18 +190,18 @@ def explain_all(engine: Engine, methodology: CarbonMethodology, year: int) -> di
     graded = res.filter(res.status == "graded")
     bench = {str(r["benchmark_code"]): {k: _clean(v) for k, v in r.items() if k != "benchmark_code"}
              for r in engine.to_pyarrow(graded.group_by("benchmark_code").aggregate(
-                 firms=graded.count(), sum_net_emissions_t=graded.net_emissions_t.sum(),
-                 sum_value_added=graded.value_added.sum(), sum_intensity=graded.intensity.sum())).to_pylist()
+                 firms=graded.count(), sum_net_emissions_t=exact_sum(graded.net_emissions_t),
+                 sum_value_added=exact_sum(graded.value_added), sum_intensity=exact_sum(graded.intensity))).to_pylist()
              if r["benchmark_code"] is not None}
     e, z = t["energy"], t["zero_carbon"]
     e = e.filter(e.month.year() == year)
     z = z.filter(z.month.year() == year)
     energy: dict[str, list[list[Any]]] = {}
-    for r in engine.to_pyarrow(e.group_by(["credit_code", "energy_type"]).aggregate(quantity=e.quantity.sum())
+    for r in engine.to_pyarrow(e.group_by(["credit_code", "energy_type"]).aggregate(quantity=exact_sum(e.quantity))
                                .order_by(["credit_code", "energy_type"])).to_pylist():
         energy.setdefault(r["credit_code"], []).append([r["energy_type"], _clean(r["quantity"])])
     zero: dict[str, list[list[Any]]] = {}
-    for r in engine.to_pyarrow(z.group_by(["credit_code", "kind"]).aggregate(quantity=z.quantity.sum())
+    for r in engine.to_pyarrow(z.group_by(["credit_code", "kind"]).aggregate(quantity=exact_sum(z.quantity))
                                .order_by(["credit_code", "kind"])).to_pylist():
         zero.setdefault(r["credit_code"], []).append([r["kind"], _clean(r["quantity"])])
     return {"rows": rows, "bench": bench, "energy": energy, "zero": zero}
