@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from carbon_city import City, methodology, random_city
 from conformance import assert_same, run_on
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
@@ -245,10 +245,14 @@ _EDGES = [1.0, 1.3, 6.0, 9.999999, 10.0, 10.000001, 3333.333, 3333.3334, 10_000.
 @given(st.lists(st.tuples(st.integers(2, 12), st.lists(st.sampled_from(_EDGES), min_size=1, max_size=3),
                           st.lists(st.sampled_from([1, 6, 11]), max_size=3), st.booleans()),
                 min_size=1, max_size=6))
+@example(firms=[(2, [1.0], [], False), (7, [1.0, 0.0001], [6, 6], True)])
 def test_the_gate_holds_exactly_the_firms_whose_monthly_totals_fail_a_check(firms):
     """The gate screens (firm, energy type) pairs on their rows before it sums months and takes
     medians; the firms it holds are those that the straightforward definition holds: every
-    month's total, its median, the thresholds (several rows in one month included)."""
+    month's total, its median, the thresholds (several rows in one month included). A month's
+    total is added exactly, as the method adds (zhizao.sums): a ratio that falls on a threshold
+    exactly (three rows of a tenth of a thousandth of the median month: 10,000 ÷ 3) is then
+    judged the same way by both, where two float sums could land either side of it."""
     city = City(2022)
     for i, (months, factors, _, _) in enumerate(firms):
         cc = city.firm(i, value_added=1000.0, months=months, energy={"electricity": 1_200_000.0, "raw_coal": 600.0})
@@ -274,7 +278,7 @@ def test_the_gate_holds_exactly_the_firms_whose_monthly_totals_fail_a_check(firm
     con = duckdb.connect()
     con.register("energy", tables["energy"])
     expected = dict(con.execute(f"""
-        WITH pm AS (SELECT credit_code, energy_type, month, sum(quantity::DOUBLE) AS q FROM energy
+        WITH pm AS (SELECT credit_code, energy_type, month, sum(quantity::DECIMAL(38, 12))::DOUBLE AS q FROM energy
                     WHERE quantity > 0 GROUP BY ALL),
         med AS (SELECT credit_code, energy_type, quantile_cont(q, 0.5) AS med, count(*) AS months, max(q) AS top,
                        min(q) AS bottom FROM pm GROUP BY ALL)
