@@ -344,3 +344,23 @@ def warm_sql_cache(script: str, data: Path, warehouse: Path, threads: int) -> di
     env = {"ZHIZAO_SQL_CACHE": str(cache)}
     timed_child(script, "ibis-warm", warehouse, 1, threads, env=env)
     return env
+
+
+def exact_sums(sql: str) -> str:
+    """``{X}(e)`` → an exact sum of ``e``; ``{XW}(e)`` → the same over the window ``w``: each summand a
+    ``DECIMAL(38, 12)``, the total a double, as the methods add (``zhizao.sums``), so a hand-written
+    query and the method give the same bits."""
+    def paren(text: str, start: int) -> int:
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                return i
+        raise ValueError(text[start:])
+
+    for tag, over in (("{XW}(", " OVER w"), ("{X}(", "")):
+        while (i := sql.find(tag)) >= 0:
+            j = paren(sql, i + len(tag) - 1)
+            inner = sql[i + len(tag):j]
+            sql = sql[:i] + f"(sum(CAST({inner} AS DECIMAL(38, 12))){over})::DOUBLE" + sql[j + 1:]
+    return sql

@@ -91,7 +91,7 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     source = _computed_source(m)
     # the method's sums are exact (zhizao.sums): each summand a DECIMAL(38,12), the total read
     # back as a double; the same here, so both do the same work and give the same bits
-    return _exact(f"""
+    return common.exact_sums(f"""
 WITH pop AS (
     SELECT f.credit_code, f.name, f.region_code, f.industry_code, s.value_added::DOUBLE AS value_added,
            s.gross_output::DOUBLE AS gross_output,
@@ -178,24 +178,6 @@ SELECT credit_code, name, region_code, industry_code, {year}::INTEGER AS year,
        {grid!r} AS grid_factor
 FROM r
 """)
-
-
-def _exact(sql: str) -> str:
-    """``{X}(e)`` → an exact sum of ``e``; ``{XW}(e)`` → the same over the window ``w``."""
-    def paren(text: str, start: int) -> int:
-        depth = 0
-        for i in range(start, len(text)):
-            depth += {"(": 1, ")": -1}.get(text[i], 0)
-            if depth == 0:
-                return i
-        raise ValueError(text[start:])
-
-    for tag, over in (("{XW}(", " OVER w"), ("{X}(", "")):
-        while (i := sql.find(tag)) >= 0:
-            j = paren(sql, i + len(tag) - 1)
-            inner = sql[i + len(tag):j]
-            sql = sql[:i] + f"(sum(CAST({inner} AS DECIMAL(38, 12))){over})::DOUBLE" + sql[j + 1:]
-    return sql
 
 
 # ----------------------------------------------------------------------------- one variant, one process

@@ -78,7 +78,7 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     ind = m.indicators
     coef = " ".join(f"WHEN '{t}' THEN {f.per_canonical(t)!r}" for t, f in m.energy_factors.items())
     main = ", ".join(f"'{p}'" for p in m.main_pollutants)
-    per_pol = ", ".join(f"sum(CASE WHEN pollutant = '{p}' THEN quantity END) AS {p}_t" for p in POLLUTANTS)
+    per_pol = ", ".join(f"{{X}}(CASE WHEN pollutant = '{p}' THEN quantity END) AS {p}_t" for p in POLLUTANTS)
     sums = ("tax", "value_added", "revenue", "gross_output", "employees", "rd_expense", "energy_tce",
             "electricity_10k_kwh", "emissions_t", "cod_t", "ammonia_nitrogen_t", "so2_t", "nox_t")
     flags = [f for f in FLAGS if f != "above_scale"]
@@ -138,9 +138,9 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
                 b = repr(ti.benchmark.value)
             else:
                 n, d = ind[i].numerator, ind[i].denominator
-                b = (f"CASE WHEN sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) OVER w > 0 THEN "
-                     f"sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {n} END) OVER w / "
-                     f"sum(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) OVER w END")
+                b = (f"CASE WHEN {{XW}}(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) > 0 THEN "
+                     f"{{XW}}(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {n} END) / "
+                     f"{{XW}}(CASE WHEN x_{i} IS NOT NULL AND eligible THEN {d} END) END")
             br.append(f"WHEN track = '{tr.id}' THEN {b}")
         bench.append("CASE " + " ".join(br) + f" END AS bench_{i}")
     ratios = []
@@ -165,7 +165,8 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
             if ti is None:
                 continue
             if ti.if_missing == "average":
-                v = f"coalesce(raw_{i}, coalesce(avg(CASE WHEN eligible THEN raw_{i} END) OVER w, 0.0))"
+                v = (f"coalesce(raw_{i}, coalesce({{XW}}(CASE WHEN eligible THEN raw_{i} END) / "
+                     f"nullif(count(CASE WHEN eligible THEN raw_{i} END) OVER w, 0), 0.0))")
             elif ti.if_missing == "zero":
                 v = f"coalesce(raw_{i}, 0.0)"
             else:
@@ -202,14 +203,14 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     for i in used:
         ts = ", ".join(f"'{tr.id}'" for tr in m.tracks if any(x.id == i for x in tr.indicators))
         ind_out.append(f"CASE WHEN track IN ({ts}) THEN x_{i} END AS ind_{i}")
-    return f"""
+    return common.exact_sums(f"""
 WITH st AS (SELECT credit_code, above_scale, value_added, revenue, gross_output, employees::DOUBLE AS employees,
                    rd_expense, {', '.join(flags)} FROM statistics_annual WHERE year = {year}),
-tx AS (SELECT credit_code, sum(tax_paid) AS tax FROM tax WHERE year = {year} GROUP BY 1),
-en AS (SELECT credit_code, sum(quantity * CASE energy_type {coef} END) AS energy_tce,
-              sum(CASE WHEN energy_type = 'electricity' THEN quantity END) / 1e4 AS electricity_10k_kwh
+tx AS (SELECT credit_code, {{X}}(tax_paid) AS tax FROM tax WHERE year = {year} GROUP BY 1),
+en AS (SELECT credit_code, {{X}}(quantity * CASE energy_type {coef} END) AS energy_tce,
+              {{X}}(CASE WHEN energy_type = 'electricity' THEN quantity END) / 1e4 AS electricity_10k_kwh
        FROM energy WHERE month >= DATE '{year}-01-01' AND month < DATE '{year + 1}-01-01' GROUP BY 1),
-em AS (SELECT credit_code, sum(CASE WHEN pollutant IN ({main}) THEN quantity END) AS emissions_t, {per_pol}
+em AS (SELECT credit_code, {{X}}(CASE WHEN pollutant IN ({main}) THEN quantity END) AS emissions_t, {per_pol}
        FROM emissions WHERE year = {year} GROUP BY 1),
 ld AS (SELECT credit_code, parcel_id, area_mu, (tenure = 'owned')::INT AS owned FROM land WHERE year = {year}),
 codes AS (SELECT credit_code FROM st UNION SELECT credit_code FROM tx UNION SELECT credit_code FROM ld),
@@ -227,12 +228,12 @@ f AS (SELECT grp.credit_code, grp.group_id, st.* EXCLUDE (credit_code), tx.tax, 
              em.* EXCLUDE (credit_code)
       FROM grp LEFT JOIN st USING (credit_code) LEFT JOIN tx USING (credit_code) LEFT JOIN en USING (credit_code)
       LEFT JOIN em USING (credit_code)),
-u AS (SELECT group_id, {', '.join(f'sum({c}) AS {c}' for c in sums)}, count(credit_code) AS group_size,
+u AS (SELECT group_id, {', '.join(f'{{X}}({c}) AS {c}' for c in sums)}, count(credit_code) AS group_size,
              {', '.join(f'coalesce(max({c}::INT), 0) > 0 AS {c}' for c in FLAGS)}
       FROM f GROUP BY 1),
 pl AS (SELECT grp.group_id, ld.parcel_id, max(ld.area_mu) AS area, max(ld.owned) AS owned FROM ld
        JOIN grp USING (credit_code) GROUP BY 1, 2),
-ul AS (SELECT group_id, sum(area) AS land_mu, sum(CASE WHEN owned > 0 THEN area ELSE 0.0 END) AS owned_mu
+ul AS (SELECT group_id, {{X}}(area) AS land_mu, {{X}}(CASE WHEN owned > 0 THEN area ELSE 0.0 END) AS owned_mu
        FROM pl GROUP BY 1),
 u2 AS (SELECT u.*, coalesce(ul.land_mu, 0.0) AS land_mu, coalesce(ul.owned_mu, 0.0) AS owned_mu,
               p.region_code AS unit_region, p.industry_code AS unit_industry, p.founded_on AS unit_founded
@@ -273,7 +274,7 @@ SELECT pop.credit_code, pop.name, pop.region_code, pop.industry_code, c.track, c
        c.status, c.reason
 FROM pop JOIN grp USING (credit_code) JOIN c USING (group_id)
 ORDER BY pop.credit_code
-"""
+""")
 
 
 def _cond(a) -> str:  # type: ignore[no-untyped-def]

@@ -62,7 +62,7 @@ compared firm by firm with DuckDB's.
 
 Quiet machine: before each case the driver waits (up to ``--max-wait`` seconds) until the
 1-minute load average is below ``--max-load`` (2), and records the load at the start of the
-case and how long it waited. The report so far is kept in ``bench/data/scaling-report.json``
+case and how long it waited. The report so far is kept in ``bench/results/scaling.json``
 after every case; ``--resume`` skips the cases it already holds (same firms, method, engine), and
 ``--render`` rewrites the results file from it.
 
@@ -96,7 +96,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 RESULTS = HERE / "results" / "scaling.md"
-REPORT = DATA / "scaling-report.json"
+#: the report so far, kept beside the results file (in the repository, so a later clone can --resume)
+REPORT = HERE / "results" / "scaling.json"
 YEAR = 2023
 SEED = 1
 OUTCOME = {"carbon": "grade", "carbon-sql": "grade", "mujun": "class"}
@@ -461,6 +462,7 @@ def parse_spark_cases(spec: str) -> list[tuple[int, str, str]]:
 
 
 def main() -> None:
+    global RESULTS, REPORT
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd")
     c = sub.add_parser("case")
@@ -489,7 +491,10 @@ def main() -> None:
     ap.add_argument("--render", action="store_true", help=f"only rewrite the results file from {REPORT.name}")
     ap.add_argument("--record", action="store_true", help="rewrite bench/results/scaling.md")
     ap.add_argument("--clean", action="store_true", help="remove bench/data/scale-* afterwards")
+    ap.add_argument("--name", default="scaling",
+                    help="the results' name: bench/results/NAME.md and NAME.json (a set of cases recorded apart)")
     args = ap.parse_args()
+    RESULTS, REPORT = RESULTS.with_name(f"{args.name}.md"), REPORT.with_name(f"{args.name}.json")
     if args.cmd == "case":
         run_case(args)
         return
@@ -671,7 +676,7 @@ def render(r: dict[str, Any]) -> str:
         f"{st.get('worker_memory', '?')} each (executor memory {st.get('executor_memory', '?')}, driver "
         f"{st.get('driver_memory', '?')}), all on this machine, started for each case and stopped after it.",
         "",
-        "Rerun (the report so far is kept in `bench/data/scaling-report.json`; `--resume` adds to it):",
+        f"Rerun (the report so far is kept in `bench/results/{REPORT.name}`; `--resume` adds to it):",
         "",
         "```sh",
         *(f"{c.strip()}" for c in r["command"].split(" ; ")),

@@ -5,20 +5,11 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 import pytest
+from conformance import shared_duck as _duck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhizao.engine.duckdb_engine import DuckDBEngine
 from zhizao.sums import exact_mean, exact_sum
-
-_ENGINE: DuckDBEngine | None = None
-
-
-def _duck() -> DuckDBEngine:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = DuckDBEngine()
-    return _ENGINE
 
 
 def _totals(values: list[float | None], groups: list[str]) -> dict[str, tuple[float, float, float]]:

@@ -18,7 +18,10 @@ import typer
 from zhizao.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from rich.console import Console
+
+    from zhizao.runs.registry import Run
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（标准输出只有一个 JSON 文档）")]
 
@@ -88,6 +91,17 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) 
 def fail(message: str, code: int = 1) -> NoReturn:
     err_console.print(f"[bold red]错误：[/]{message}", highlight=False)
     raise typer.Exit(code)
+
+
+def run_and_results(settings: Settings, run_id: str) -> tuple[Run, pa.Table]:
+    """A registered run and its results table, or the command fails with the registry's message
+    (an unknown run, a missing results file)."""
+    from zhizao import runs
+
+    try:
+        return runs.get(settings, run_id), runs.results(settings, run_id)
+    except runs.RunError as exc:
+        fail(str(exc))
 
 
 @contextmanager

@@ -175,7 +175,9 @@ def test_the_prepared_explanations_are_each_firms_own_explanation(duck):
     _load(duck, city)
     m = methodology(2022)
     prepared = explain_all(duck, m, 2022)
-    codes = sorted(city.tables()["enterprises"]["credit_code"])
+    # every third firm of the 40: each explanation alone is an evaluation of its own (about a
+    # second), and the comparison needs graded, ungraded and missing firms, not all 40
+    codes = sorted(city.tables()["enterprises"]["credit_code"])[::3]
     graded = missing = 0
     for code in codes:
         try:

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from carbon_city import City, methodology, random_city
 from conformance import assert_same, run_on
+from conformance import shared_duck as _duck
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
 from zhizao.carbon.method import REASON_NO_ENERGY, REASON_NO_PUBLISHED_BENCHMARK
-from zhizao.engine.duckdb_engine import DuckDBEngine
 
 
 def _run(engine, city: City, m=None, year: int | None = None, **kw) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -180,16 +180,6 @@ def test_a_released_firm_is_graded_by_the_ordinary_rules(duck):
     out = _run(duck, city, released=[no_energy, spike])
     assert out.loc[no_energy, "status"] == "ungraded" and out.loc[no_energy, "reason"] == REASON_NO_ENERGY
     assert out.loc[spike, "status"] == "graded" and out.loc[spike, "benchmark_firms"] == 2
-
-
-_DUCK: DuckDBEngine | None = None
-
-
-def _duck() -> DuckDBEngine:
-    global _DUCK
-    if _DUCK is None:
-        _DUCK = DuckDBEngine()
-    return _DUCK
 
 
 firm_st = st.fixed_dictionaries({

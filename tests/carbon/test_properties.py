@@ -6,23 +6,13 @@ import pandas as pd
 import pytest
 from carbon_city import City, methodology
 from conformance import run_on
+from conformance import shared_duck as _duck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
-from zhizao.engine.duckdb_engine import DuckDBEngine
 
 FUELS = ("electricity", "raw_coal", "natural_gas", "heat", "diesel", "coke")
-
-_ENGINE: DuckDBEngine | None = None
-
-
-def _duck() -> DuckDBEngine:
-    # one connection for all examples: hypothesis runs many, each registering fresh tables
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = DuckDBEngine()
-    return _ENGINE
 
 
 firm_st = st.fixed_dictionaries({

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import pandas as pd
+from conformance import shared_duck as _duck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.criteria.test_engine import AS_OF, MEASURES, firm, firms_frame, rules, title, titles_frame
 
 from zhizao.criteria import screen
-from zhizao.engine.duckdb_engine import DuckDBEngine
-
-_ENGINE: DuckDBEngine | None = None
 
 RANK = {"unmet": 0, "unknown": 1, "manual": 2, "met": 3}
 RESULT_RANK = {"not_qualified": 0, "unknown": 1, "manual_review": 2, "qualified": 3}
-
-
-def _duck() -> DuckDBEngine:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = DuckDBEngine()
-    return _ENGINE
 
 
 def _screen(firms: list[dict]) -> pd.DataFrame:

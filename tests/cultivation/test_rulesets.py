@@ -13,10 +13,10 @@ import functools
 
 import pandas as pd
 import pytest
+from conformance import shared_duck as _duck
 from tests.cultivation.tierdata import rules, title, titles_frame
 
 from zhizao.criteria import Comparison, CriteriaError, children, screen, walk
-from zhizao.engine.duckdb_engine import DuckDBEngine
 
 CC = "9133050200000001TC"
 
@@ -53,15 +53,6 @@ EXPECTED_BASELINE = {
     "miit-single-champion@2023": "manual_review", "zhejiang-hidden-champion@2025": "manual_review",
     "huzhou-golden-elephant@2020": "manual_review", "huzhou-golden-bull@2020": "manual_review",
 }
-
-_ENG: DuckDBEngine | None = None
-
-
-def _duck() -> DuckDBEngine:
-    global _ENG
-    if _ENG is None:
-        _ENG = DuckDBEngine()
-    return _ENG
 
 
 @functools.cache

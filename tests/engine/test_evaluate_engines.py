@@ -63,6 +63,14 @@ def test_carbon_on_spark_gives_the_same_grades_as_on_duckdb(home, spark_engine):
 
 
 @pytest.mark.spark
+def test_a_runs_results_may_come_to_the_driver_up_to_its_memory(spark_engine):
+    """The registry collects a run's results into the driver; Spark's default cap on collected
+    results (1 GiB) failed 亩均 at 2,000,000 firms (1,078 MiB), so the cap is the driver's memory."""
+    conf = spark_engine.session.conf
+    assert conf.get("spark.driver.maxResultSize") == conf.get("spark.driver.memory") == "2g"
+
+
+@pytest.mark.spark
 def test_the_same_lake_gives_the_same_results_on_both_engines(home, spark_engine, tmp_path):
     lake = tmp_path / "lake"
     exported = ok_json(home, "lake", "export", "--lake", str(lake))

@@ -67,3 +67,17 @@ def _norm(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.date() if v == v.normalize() else v.to_pydatetime()
     return v
+
+
+_SHARED: dict[str, Any] = {}
+
+
+def shared_duck() -> Any:
+    """One in-memory DuckDB engine per test process, for property tests: hypothesis runs many
+    examples, and a connection per example would cost more than the example (each registers
+    fresh tables under its own names)."""
+    if "duck" not in _SHARED:
+        from zhizao.engine.duckdb_engine import DuckDBEngine
+
+        _SHARED["duck"] = DuckDBEngine()
+    return _SHARED["duck"]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from zhizao.cliutil import JsonOpt, emit, err_console, fail, out_console, settings_from
+from zhizao.cliutil import JsonOpt, emit, err_console, fail, out_console, run_and_results, settings_from
 
 carbon_app = typer.Typer(help="工业碳效码：解释、情景模拟、导出、月度监测", no_args_is_help=True)
 
@@ -158,15 +158,9 @@ def whatif_cmd(
 def export_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="运行编号")],
                out: Annotated[Path, typer.Option("--out", help="输出的 Excel 文件")], as_json: JsonOpt = False) -> None:
     """导出碳效等级清单（按区县分表，含汇总表）。"""
-    from zhizao import runs
     from zhizao.carbon.export import write_grade_list
 
-    settings = settings_from(ctx)
-    try:
-        run = runs.get(settings, run_id)
-        table = runs.results(settings, run_id)
-    except runs.RunError as exc:
-        fail(str(exc))
+    run, table = run_and_results(settings_from(ctx), run_id)
     if run.method != "carbon":
         fail(f"运行 {run_id} 不是碳效码评价（{run.method}）")
     info = write_grade_list(table, out, title=f"{run.year} 年工业碳效等级清单",

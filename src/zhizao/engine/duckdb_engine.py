@@ -11,7 +11,6 @@ from ibis.common.exceptions import TableNotFound
 
 from zhizao.engine.base import Engine
 from zhizao.engine.warehouse import connect as warehouse_connect
-from zhizao.engine.warehouse import ensure_schema
 
 if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engine)
     import pandas as pd
@@ -28,11 +27,11 @@ class DuckDBEngine(Engine):
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             # through the one opener: waits on other processes' locks, lets a waiting writer go first
-            # (up to ``wait_s``: a web page waits seconds, a command as long as an import may take)
+            # (up to ``wait_s``: a web page waits seconds, a command as long as an import may take);
+            # a writable open creates the schema if it is missing, and only then: re-creating the
+            # views on every open was a catalog write, and a checkpoint when the engine closed
             raw = warehouse_connect(path, read_only=read_only, wait_s=wait_s)
             self.con = ibis.duckdb.from_connection(raw)
-            if not read_only:
-                ensure_schema(raw)
         if threads:
             self.con.raw_sql(f"SET threads = {int(threads)}")
         self._registered: dict[str, ibis.Table] = {}

@@ -44,6 +44,10 @@ def spark_session(settings: SparkSettings | None = None) -> Any:
             SparkSession.builder.master(s.master)
             .appName("zhizao")
             .config("spark.driver.memory", s.driver_memory)
+            # a run's results come to the driver as Arrow (the registry hashes and stores them):
+            # Spark's default cap of 1 GiB on collected results failed 亩均 at 2,000,000 firms
+            # (59 columns, 1,078 MiB), so the cap is the driver's memory, which bounds them anyway
+            .config("spark.driver.maxResultSize", s.driver_memory)
             .config("spark.sql.shuffle.partitions", str(s.shuffle_partitions))
             .config("spark.sql.warehouse.dir", str(Path(scratch) / "warehouse"))
             .config("spark.ui.enabled", "false")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from zhizao import capabilities
-from zhizao.cliutil import JsonOpt, emit, fail, out_console, settings_from
+from zhizao.cliutil import JsonOpt, emit, fail, out_console, run_and_results, settings_from
 
 
 def evaluate(
@@ -70,15 +70,9 @@ def results_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """导出一次运行的结果（每家企业一行）。"""
-    from zhizao import runs
     from zhizao.runs.export import export_results
 
-    settings = settings_from(ctx)
-    try:
-        run = runs.get(settings, run_id)
-        table = runs.results(settings, run_id)
-    except runs.RunError as exc:
-        fail(str(exc))
+    run, table = run_and_results(settings_from(ctx), run_id)
     try:
         doc = export_results(run, table, fmt, out)
     except ValueError as exc:
