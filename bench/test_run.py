@@ -1,0 +1,123 @@
+"""The test run, timed (issue 18: ``make test`` under 5 minutes on 2 cores, the slowest tests listed).
+
+Runs the README's test suite (``scripts/test.sh``, the same pytest command ``make test`` ends with:
+pytest-xdist on every core, a throw-away PostgreSQL cluster) with every test's duration, under
+``/usr/bin/time -v``, and records: the wall time of the whole run, the pytest summary, the load
+before and after, the test time per area (the first folder under ``tests/``) and per kind (the Spark
+cluster, browser tests in Chromium, Spark-parametrised tests, property tests, the rest), and the
+slowest 20 test phases. ``--from-log FILE`` summarises the output of an earlier
+``scripts/test.sh --durations=0`` run instead of running the suite (its wall time is then the
+pytest summary's).
+
+    python bench/test_run.py [--record]                       # about 12-20 minutes on 2 cores
+    python bench/test_run.py --from-log /tmp/test.log --commit abc1234 --record
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import machine_line, write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+PHASE = re.compile(r"^\s*([\d.]+)s (call|setup|teardown)\s+(\S+)")
+SUMMARY = re.compile(r"^(?:=+ )?(\d+ (?:passed|failed).*?) in ([\d.]+)s")
+
+
+def kind(node: str) -> str:
+    if "test_cluster" in node:
+        return "Spark cluster (master, 2 workers, Spark Connect)"
+    if "/browser/" in node or "chromium" in node:
+        return "browser (Chromium)"
+    if "[spark" in node or "spark" in node.lower():
+        return "Spark local (parametrised)"
+    if "propert" in node:
+        return "property (hypothesis)"
+    return "the rest"
+
+
+def summarise(log: str) -> dict:
+    phases: list[tuple[float, str, str]] = []
+    summary, pytest_s = "", 0.0
+    for line in log.splitlines():
+        if m := PHASE.match(line):
+            phases.append((float(m[1]), m[2], m[3]))
+        elif m := SUMMARY.match(line):
+            summary, pytest_s = m[1], float(m[2])
+    by_area: collections.Counter[str] = collections.Counter()
+    by_kind: collections.Counter[str] = collections.Counter()
+    for t, _, node in phases:
+        parts = node.split("::")[0].split("/")
+        by_area[parts[1] if len(parts) > 2 else parts[-1]] += t
+        by_kind[kind(node)] += t
+    return {"phases": phases, "summary": summary, "pytest_s": pytest_s, "by_area": by_area, "by_kind": by_kind,
+            "total_s": sum(t for t, _, _ in phases)}
+
+
+def render(s: dict, wall_s: float, load: tuple[float, float] | None, commit: str, how: str) -> str:
+    workers = os.cpu_count() or 2
+    lines = [
+        "# The test run: `make test`'s pytest, timed",
+        "",
+        f"- Commit `{commit}`; {how}",
+        f"- {machine_line()}",
+        f"- Load (1 min): {load[0]:.2f} before, {load[1]:.2f} after" if load else "- Load: not recorded",
+        f"- Result: {s['summary']}",
+        f"- **Wall time: {wall_s / 60:.1f} min** ({wall_s:,.0f} s; target: under 5 min); test time summed over "
+        f"the phases: {s['total_s']:,.0f} s on {workers} workers",
+        "",
+        "Rerun: `python bench/test_run.py --record` (or summarise a saved `scripts/test.sh --durations=0` output "
+        "with `--from-log FILE --commit SHA --record`).",
+        "",
+        "## Test time by kind",
+        "",
+        "| kind | seconds | share |",
+        "|---|---:|---:|",
+    ]
+    for k, t in s["by_kind"].most_common():
+        lines.append(f"| {k} | {t:,.0f} | {t / s['total_s']:.0%} |")
+    lines += ["", "## Test time by area (`tests/<area>`)", "", "| area | seconds |", "|---|---:|"]
+    for k, t in s["by_area"].most_common():
+        lines.append(f"| {k} | {t:,.0f} |")
+    lines += ["", "## Slowest 20 phases", "", "| seconds | phase | test |", "|---:|---|---|"]
+    for t, ph, node in sorted(s["phases"], reverse=True)[:20]:
+        lines.append(f"| {t:,.1f} | {ph} | `{node}` |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--from-log", type=Path)
+    ap.add_argument("--commit", default=None)
+    ap.add_argument("--load", default=None, help="with --from-log: the 1-minute load before and after, as B,A")
+    ap.add_argument("--record", action="store_true")
+    a = ap.parse_args()
+    commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                        text=True).stdout.strip()
+    if a.from_log:
+        s = summarise(a.from_log.read_text(encoding="utf-8", errors="replace"))
+        load = tuple(float(x) for x in a.load.split(",")) if a.load else None
+        text = render(s, s["pytest_s"], load, commit,  # type: ignore[arg-type]
+                      f"summarised from a saved run's output (`{a.from_log.name}`); wall time: pytest's own")
+    else:
+        before = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        p = subprocess.run(["bash", "scripts/test.sh", "--durations=0", "-q"], cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        s = summarise(p.stdout)
+        text = render(s, wall, (before, os.getloadavg()[0]), commit,
+                      f"`scripts/test.sh --durations=0 -q` (exit {p.returncode}), wall time of the whole script")
+    print(text)
+    if a.record:
+        write_result("test_run.md", text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
