@@ -276,7 +276,8 @@ Rerun (from the repository root, venv active; the first run generates the data u
 
     python bench/carbon_eval.py --firms {s['firms']} --repeat {a.repeat} --threads {a.threads} --record
 """
-    common.write_result("carbon_eval.md", text)
+    # one file per size: 500,000 firms is the reference case, another size is recorded beside it
+    common.write_result("carbon_eval.md" if s["firms"] == 500_000 else f"carbon_eval_{s['firms'] // 1000}k.md", text)
 
 
 if __name__ == "__main__":
