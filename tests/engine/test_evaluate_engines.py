@@ -67,7 +67,8 @@ def test_a_runs_results_may_come_to_the_driver_up_to_its_memory(spark_engine):
     """The registry collects a run's results into the driver; Spark's default cap on collected
     results (1 GiB) failed 亩均 at 2,000,000 firms (1,078 MiB), so the cap is the driver's memory."""
     conf = spark_engine.session.conf
-    assert conf.get("spark.driver.maxResultSize") == conf.get("spark.driver.memory") == "2g"
+    # whichever test made this process's one Spark session, with whatever driver memory
+    assert conf.get("spark.driver.maxResultSize") == conf.get("spark.driver.memory")
 
 
 @pytest.mark.spark
