@@ -350,6 +350,8 @@ def exact_sums(sql: str) -> str:
     """``{X}(e)`` → an exact sum of ``e``; ``{XW}(e)`` → the same over the window ``w``: each summand a
     ``DECIMAL(38, 12)``, the total a double, as the methods add (``zhizao.sums``), so a hand-written
     query and the method give the same bits."""
+    from zhizao.sums import SCALE
+
     def paren(text: str, start: int) -> int:
         depth = 0
         for i in range(start, len(text)):
@@ -362,5 +364,5 @@ def exact_sums(sql: str) -> str:
         while (i := sql.find(tag)) >= 0:
             j = paren(sql, i + len(tag) - 1)
             inner = sql[i + len(tag):j]
-            sql = sql[:i] + f"(sum(CAST({inner} AS DECIMAL(38, 12))){over})::DOUBLE" + sql[j + 1:]
+            sql = sql[:i] + f"(sum(CAST({inner} AS DECIMAL(38, {SCALE}))){over})::DOUBLE" + sql[j + 1:]
     return sql

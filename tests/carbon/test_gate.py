@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from zhizao.carbon import evaluate
 from zhizao.carbon.method import REASON_NO_ENERGY, REASON_NO_PUBLISHED_BENCHMARK
+from zhizao.sums import SCALE
 
 
 def _run(engine, city: City, m=None, year: int | None = None, **kw) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -268,7 +269,7 @@ def test_the_gate_holds_exactly_the_firms_whose_monthly_totals_fail_a_check(firm
     con = duckdb.connect()
     con.register("energy", tables["energy"])
     expected = dict(con.execute(f"""
-        WITH pm AS (SELECT credit_code, energy_type, month, sum(quantity::DECIMAL(38, 12))::DOUBLE AS q FROM energy
+        WITH pm AS (SELECT credit_code, energy_type, month, sum(quantity::DECIMAL(38, {SCALE}))::DOUBLE AS q FROM energy
                     WHERE quantity > 0 GROUP BY ALL),
         med AS (SELECT credit_code, energy_type, quantile_cont(q, 0.5) AS med, count(*) AS months, max(q) AS top,
                        min(q) AS bottom FROM pm GROUP BY ALL)

@@ -7,6 +7,7 @@ figures within ``rel`` relative difference (summation order differs between engi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,15 +70,12 @@ def _norm(v: Any) -> Any:
     return v
 
 
-_SHARED: dict[str, Any] = {}
 
-
+@functools.cache
 def shared_duck() -> Any:
     """One in-memory DuckDB engine per test process, for property tests: hypothesis runs many
     examples, and a connection per example would cost more than the example (each registers
     fresh tables under its own names)."""
-    if "duck" not in _SHARED:
-        from zhizao.engine.duckdb_engine import DuckDBEngine
+    from zhizao.engine.duckdb_engine import DuckDBEngine
 
-        _SHARED["duck"] = DuckDBEngine()
-    return _SHARED["duck"]
+    return DuckDBEngine()
