@@ -106,3 +106,33 @@ def test_start_up_imports_few_modules_beyond_typer_and_duckdb(tmp_path):
     loaded = _modules_after(_run("--home", str(tmp_path / "home"), "batches", "--json"))
     extra = sorted(loaded - baseline)
     assert len(extra) <= BUDGET, extra
+
+
+def test_the_command_ends_with_its_output_whole_its_status_and_its_exit_handlers_run(tmp_path):
+    """``zhizao`` leaves without the interpreter's teardown of its modules (``cli.main``): what it
+    printed arrives whole, its exit status is the command's, and exit handlers still run."""
+    from zhizao.ingest import import_file
+    from zhizao.settings import load_settings
+
+    settings = load_settings(tmp_path / "home").ensure()
+    f = tmp_path / "tax.csv"
+    f.write_text("统一社会信用代码,年度,实缴税金（万元）\n" + "".join(
+        f"91330502MA2B3C{i:03d}X,2024,{i}.5\n" for i in range(300)), encoding="utf-8")
+    import_file(settings, "tax", f)
+    mark = tmp_path / "atexit.txt"
+    probe = ("import atexit, pathlib, sys\n"
+             f"atexit.register(lambda: pathlib.Path({str(mark)!r}).write_text('ran'))\n"
+             "from zhizao.cli import main\nsys.argv = ['zhizao', *sys.argv[1:]]\nmain()\n"
+             "print('not reached')\n")
+    ok = subprocess.run([sys.executable, "-c", probe, "--home", str(settings.home), "batches", "--json"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "not reached" not in ok.stdout
+    assert [b["rows_read"] for b in json.loads(ok.stdout)["batches"]] == [300]
+    assert mark.read_text() == "ran"
+    bad = subprocess.run([sys.executable, "-c", probe, "--home", str(settings.home), "evaluate", "nope",
+                          "--year", "2024"], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "未知评价方法" in bad.stdout + bad.stderr
+    usage = subprocess.run([sys.executable, "-c", probe, "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2

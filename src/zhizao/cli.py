@@ -259,4 +259,34 @@ def _root(
 
 
 def main() -> None:
-    app()
+    """The ``zhizao`` command. When it has finished, the process ends without the interpreter's
+    teardown of every imported module and object (Ibis, sqlglot, pydantic, Arrow's buffers:
+    0.4–0.7 s after a 500,000-firm evaluation), which the operating system reclaims anyway. The
+    exit handlers still run first (logs flushed, a Spark session stopped) and the output is
+    flushed; every file and database a command writes is closed by the command itself, and
+    DuckDB's log keeps whatever a connection committed. While another thread of the command still
+    runs (a server's worker), the process leaves the usual way, which waits for it."""
+    import threading
+
+    try:
+        app()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    _leave(code)
+
+
+def _leave(code: int | str | None) -> None:
+    import atexit
+    import os
+    import sys
+
+    if isinstance(code, str):  # SystemExit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -51,3 +51,21 @@ def test_counts_tally_status_and_outcomes_without_nulls():
     t = pa.table({"status": ["graded", "held", "graded", None], "grade": pa.array([1, None, 3, None], pa.int64())})
     assert _counts(t, ("grade",)) == {"firms": 4, "status": {"None": 1, "graded": 2, "held": 1},
                                       "grade": {"1": 1, "3": 1}}
+
+
+def test_a_table_of_many_batches_hashes_as_the_python_definition():
+    """Past two rounding batches the floats are rounded batch by batch on the engine's threads and
+    the CSV is written in two halves: the hash is still the definition's, row for row."""
+    import random
+
+    from zhizao.runs import registry
+
+    rng = random.Random(7)
+    n = 2 * registry._HASH_BATCH_ROWS + 1_001
+    codes = [f"{i:06d}" for i in range(n)]
+    rng.shuffle(codes)
+    t = pa.table({"credit_code": codes,
+                  "intensity": pa.array([None if i % 97 == 0 else rng.uniform(-1e3, 1e3) / 3 for i in range(n)]),
+                  "grade": pa.array([i % 5 for i in range(n)], pa.int64())})
+    assert t.num_rows > 2 * registry._HASH_BATCH_ROWS
+    assert result_hash(t) == _reference_hash(t)

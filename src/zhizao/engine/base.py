@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -37,6 +38,13 @@ class Engine(ABC):
 
     def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
         return expr.to_pyarrow()
+
+    def submit(self, expr: ibis.Table) -> Future[pa.Table]:
+        """``expr`` executed beside what the caller does next, where the engine can (its result
+        from ``.result()``); here, executed now."""
+        done: Future[pa.Table] = Future()
+        done.set_result(self.to_pyarrow(expr))
+        return done
 
     def to_pandas(self, expr: ibis.Table) -> pd.DataFrame:
         return expr.to_pandas()

@@ -1,0 +1,42 @@
+"""A query submitted to the DuckDB engine runs on a cursor of its own, beside the next query,
+and gives what running it in line gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from zhizao.engine.duckdb_engine import DuckDBEngine
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    eng = DuckDBEngine(tmp_path / "warehouse.duckdb")
+    eng.raw.execute("CREATE TABLE facts AS SELECT i % 7 AS _batch_id, i AS v FROM range(200000) t(i)")
+    yield eng
+    eng.close()
+
+
+def test_a_warehouse_query_runs_on_its_own_cursor_while_the_connection_runs_another(engine: DuckDBEngine) -> None:
+    facts = engine.table("facts")
+    pending = engine.submit(facts.select("_batch_id").distinct())
+    total = engine.to_pyarrow(facts.aggregate(n=facts.v.count()))  # on the engine's own connection meanwhile
+    assert total["n"].to_pylist() == [200_000]
+    assert sorted(pending.result()["_batch_id"].to_pylist()) == list(range(7))
+
+
+def test_a_query_over_a_registered_table_runs_in_line(engine: DuckDBEngine) -> None:
+    """A registered table is a temporary one: another cursor would not see it."""
+    t = engine.register("mine", pa.table({"_batch_id": [3, 3, 5]}))
+    pending = engine.submit(t.select("_batch_id").distinct())
+    assert pending.done()
+    assert sorted(pending.result()["_batch_id"].to_pylist()) == [3, 5]
+
+
+def test_a_failing_submitted_query_raises_for_whoever_waits_on_it(engine: DuckDBEngine) -> None:
+    facts = engine.table("facts")
+    engine.raw.execute("DROP TABLE facts")  # the expression now names a table that is gone
+    with pytest.raises(Exception, match="facts"):
+        engine.submit(facts.select("_batch_id")).result(timeout=60)
