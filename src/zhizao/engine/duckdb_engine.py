@@ -8,15 +8,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
+from ibis.formats.pyarrow import PyArrowData
 
 from zhizao.engine.base import Engine
 from zhizao.engine.warehouse import connect as warehouse_connect
 
 if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engine)
     import pandas as pd
+
+
+class _ArrowData(PyArrowData):
+    """``ibis.backends.duckdb.converter.DuckDBPyArrowData`` (Ibis 12), whose module imports pandas:
+    a column of DuckDB's NULL type comes back as nulls."""
+
+    @classmethod
+    def convert_scalar(cls, scalar: pa.Scalar, dtype: dt.DataType) -> pa.Scalar:
+        if dtype.is_null():
+            return pa.scalar(None)
+        return super().convert_scalar(scalar, dtype)
+
+    @classmethod
+    def convert_column(cls, column: pa.Array, dtype: dt.DataType) -> pa.Array:
+        if dtype.is_null():
+            return pa.nulls(len(column))
+        return super().convert_column(column, dtype)
 
 
 class DuckDBEngine(Engine):
@@ -78,6 +97,13 @@ class DuckDBEngine(Engine):
         t = self.con.create_table(name, data, temp=True, overwrite=True)
         self._registered[name] = t
         return t
+
+    def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
+        """What Ibis's own ``to_pyarrow`` does, without importing pandas: Ibis's DuckDB backend
+        imports it (0.45 s of every evaluation's start-up) only for the Arrow type mapping below,
+        which lives in a module beside its pandas one."""
+        table = self.con._to_duckdb_relation(expr).to_arrow_table()
+        return expr.__pyarrow_result__(table, data_mapper=_ArrowData)
 
     def submit(self, expr: ibis.Table) -> Future[pa.Table]:
         """``expr`` on a cursor of its own (a second connection to the same database) and a

@@ -1,8 +1,10 @@
-"""A query submitted to the DuckDB engine runs on a cursor of its own, beside the next query,
-and gives what running it in line gives."""
+"""The DuckDB engine: results as Ibis gives them without importing pandas; a query submitted runs
+on a cursor of its own, beside the next query, and gives what running it in line gives."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,3 +42,19 @@ def test_a_failing_submitted_query_raises_for_whoever_waits_on_it(engine: DuckDB
     engine.raw.execute("DROP TABLE facts")  # the expression now names a table that is gone
     with pytest.raises(Exception, match="facts"):
         engine.submit(facts.select("_batch_id")).result(timeout=60)
+
+
+def test_results_come_as_ibis_gives_them_without_importing_pandas(tmp_path: Path) -> None:
+    probe = f"""
+import sys, ibis
+from zhizao.engine.duckdb_engine import DuckDBEngine
+eng = DuckDBEngine({str(tmp_path / "w.duckdb")!r})
+eng.raw.execute("CREATE TABLE facts AS SELECT i AS v FROM range(10) t(i)")
+facts = eng.table("facts")
+expr = facts.mutate(nothing=ibis.null(), half=facts.v / 2)
+got = eng.to_pyarrow(expr)
+print("pandas" in sys.modules)
+print(got.equals(expr.to_pyarrow()), got.schema.field("nothing").type)
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True", "null"]
