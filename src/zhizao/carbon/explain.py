@@ -35,6 +35,7 @@ from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
 from zhizao.contract.tables import ENERGY_TYPES, UNIT_FAMILY_BY_KIND, ZERO_CARBON_KINDS
 from zhizao.contract.units import FAMILIES
 from zhizao.engine.base import Engine
+from zhizao.periods import in_year
 from zhizao.sums import exact_sum
 
 INPUTS = ("enterprises", "statistics_annual", "energy", "zero_carbon")
@@ -72,8 +73,8 @@ def by_energy(engine: Engine, m: CarbonMethodology, year: int, credit_code: str,
     """The firm's energy use and zero-carbon items for the year, each with its factor and CO2."""
     t = inputs or engine.tables(INPUTS)
     e, z = t["energy"], t["zero_carbon"]
-    e = e.filter((e.credit_code == credit_code) & (e.month.year() == year))
-    z = z.filter((z.credit_code == credit_code) & (z.month.year() == year))
+    e = e.filter((e.credit_code == credit_code) & in_year(e.month, year))
+    z = z.filter((z.credit_code == credit_code) & in_year(z.month, year))
     eq = engine.to_pyarrow(e.group_by("energy_type").aggregate(quantity=exact_sum(e.quantity)).order_by("energy_type"))
     zq = engine.to_pyarrow(z.group_by("kind").aggregate(quantity=exact_sum(z.quantity)).order_by("kind"))
     return quantities_rows(m, [(r["energy_type"], r["quantity"]) for r in eq.to_pylist()],
@@ -194,8 +195,8 @@ def explain_all(engine: Engine, methodology: CarbonMethodology, year: int) -> di
                  sum_value_added=exact_sum(graded.value_added), sum_intensity=exact_sum(graded.intensity))).to_pylist()
              if r["benchmark_code"] is not None}
     e, z = t["energy"], t["zero_carbon"]
-    e = e.filter(e.month.year() == year)
-    z = z.filter(z.month.year() == year)
+    e = e.filter(in_year(e.month, year))
+    z = z.filter(in_year(z.month, year))
     energy: dict[str, list[list[Any]]] = {}
     for r in engine.to_pyarrow(e.group_by(["credit_code", "energy_type"]).aggregate(quantity=exact_sum(e.quantity))
                                .order_by(["credit_code", "energy_type"])).to_pylist():

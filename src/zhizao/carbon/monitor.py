@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 from zhizao.carbon.method import SUM_COLS, ZERO_COLS, energy_sums, figures, grade, zero_sums
 from zhizao.carbon.methodology import CarbonMethodology
 from zhizao.engine.base import Engine
+from zhizao.periods import in_year
 from zhizao.sums import exact_sum
 
 INPUTS = ("enterprises", "statistics_monthly", "energy", "zero_carbon")
@@ -26,11 +27,11 @@ def ytd(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: in
     """One row per firm and month: year-to-date emissions, value added, intensity, K, grade."""
     m = methodology
 
-    def in_year(t: ir.Table) -> ir.Table:
-        return t.filter(t.month.year() == year).mutate(month=t.month.cast("date"))
+    def of_year(t: ir.Table) -> ir.Table:
+        return t.filter(in_year(t.month, year)).mutate(month=t.month.cast("date"))
 
-    energy, zero = in_year(inputs["energy"]), in_year(inputs["zero_carbon"])
-    monthly = in_year(inputs["statistics_monthly"])
+    energy, zero = of_year(inputs["energy"]), of_year(inputs["zero_carbon"])
+    monthly = of_year(inputs["statistics_monthly"])
     va = monthly.group_by(["credit_code", "month"]).aggregate(
         month_va=exact_sum(monthly.value_added.cast("float64")), stats_rows=monthly.count())
     keys = ["credit_code", "month"]

@@ -37,6 +37,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.greenfactory.methodology import GreenFactoryMethodology, Indicator
+from zhizao.periods import in_year
 from zhizao.sums import exact_sum
 
 STATUS_RATED = "rated"
@@ -58,24 +59,19 @@ def _lj(left: ibis.Table, right: ibis.Table) -> ibis.Table:
     return j.drop("credit_code_right") if "credit_code_right" in j.columns else j
 
 
-def _year_range(t: ibis.Table, year: int) -> ir.BooleanValue:
-    # a date range, not month.year() == year (see mujun.method on DuckDB's pruning of EXTRACT)
-    return (t.month >= ibis.date(year, 1, 1)) & (t.month < ibis.date(year + 1, 1, 1))
-
-
 def _aggregates(inputs: Mapping[str, ibis.Table], m: GreenFactoryMethodology, year: int) -> list[ibis.Table]:
     st = inputs["statistics_annual"]
     st = st.filter(st.year == year).group_by("credit_code").agg(
         gross_output=st.gross_output.cast("float64").max())
 
     en = inputs["energy"]
-    en = en.filter(_year_range(en, year))
+    en = en.filter(in_year(en.month, year))
     coef = ibis.cases(*[(en.energy_type == t, ibis.literal(f.per_canonical(t)))
                         for t, f in m.energy_factors.items()], else_=_null())
     energy = en.group_by("credit_code").agg(energy_tce=exact_sum(en.quantity.cast("float64") * coef))
 
     zc = inputs["zero_carbon"]
-    zc = zc.filter(_year_range(zc, year) & zc.kind.isin(["pv_self_use", "green_power", "green_certificate"]))
+    zc = zc.filter(in_year(zc.month, year) & zc.kind.isin(["pv_self_use", "green_power", "green_certificate"]))
     zero = zc.group_by("credit_code").agg(
         renewable_kwh=exact_sum(zc.quantity.cast("float64")),
         pv_kwh=exact_sum(ibis.cases((zc.kind == "pv_self_use", zc.quantity.cast("float64")), else_=0.0)),

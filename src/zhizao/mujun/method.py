@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao.mujun.methodology import FLAGS, POLLUTANTS, MujunMethodology
+from zhizao.periods import in_year
 from zhizao.sums import exact_mean, exact_sum
 
 STATUS_GRADED = "graded"
@@ -57,9 +58,7 @@ def _aggregates(inputs: Mapping[str, ibis.Table], m: MujunMethodology, year: int
     tax = tax.filter(tax.year == year).group_by("credit_code").agg(tax=lambda t: exact_sum(t.tax_paid))
 
     en = inputs["energy"]
-    # a range, not month.year() == year: DuckDB 2.0.1 prunes EXTRACT(year) over a TIMESTAMP_S
-    # column to an empty result (statistics propagation bug), and a range can use zone maps
-    en = en.filter((en.month >= ibis.date(year, 1, 1)) & (en.month < ibis.date(year + 1, 1, 1)))
+    en = en.filter(in_year(en.month, year))
     coef = ibis.cases(*[(en.energy_type == t, ibis.literal(f.per_canonical(t)))
                         for t, f in m.energy_factors.items()], else_=_null())
     elec = ibis.cases((en.energy_type == "electricity", en.quantity), else_=_null())
