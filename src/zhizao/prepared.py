@@ -117,6 +117,29 @@ def _load(path: Path) -> dict[str, Any] | None:
     return doc
 
 
+def warm(settings: Any) -> int:
+    """The newest prepared value of every key read into this process (what :func:`read` returns:
+    the current state's, else the newest earlier one), the newest first and at most half of what
+    the process keeps: a web process before its first visit (the demo city has 24 files, 9 MB; a
+    firm profile's first read of its year's explanations was 85 ms)."""
+    found: list[tuple[int, Path]] = []
+    for root in (PAGES, "figures"):
+        base = Path(settings.home) / "prepared" / root
+        for key_dir in base.glob("*/*") if base.is_dir() else ():
+            stamped = []
+            for path in key_dir.glob("*.json"):
+                try:
+                    stamped.append((path.stat().st_mtime_ns, path))
+                except FileNotFoundError:  # replaced meanwhile
+                    continue
+            if stamped:
+                found.append(max(stamped))
+    done = 0
+    for _, path in sorted(found, reverse=True)[: (_LOADED.maxsize or 2) // 2]:
+        done += _load(path) is not None
+    return done
+
+
 def read(settings: Any, name: str, key: str, state_digest: str | None = None, root: str = "figures") -> Found | None:
     """The value of ``name``/``key`` prepared from the current data state; else the newest one
     prepared from an earlier state (``current=False``); else None."""

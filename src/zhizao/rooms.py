@@ -57,6 +57,9 @@ What a room may contribute (every field optional except name and title):
   the values its pages read through :func:`zhizao.prepared.page_value` for their default views
   (each role's scope): the core's background refresh computes those never asked yet, so that no
   first visit computes them (queued on every import and publication, and run by ``zhizao demo``);
+- ``warm_up``: ``"module:function"``, ``f(settings) -> None``, what a web process loads before
+  its first visit, off the request (its pages' per-process memo of the default views), called by
+  :func:`zhizao.web.app.warm_up` as each web process starts;
 - ``jobs``: ``"module:JOBS"``, a tuple of :class:`zhizao.ingest.jobs.JobKind`: background jobs
   the room queues (``jobs.submit_keyed``) and the import worker runs (a prepared report);
 - ``audit_words``: ``"module:function"``, ``f() -> {field: {value: title}}``, how the audit log
@@ -135,6 +138,7 @@ class Room:
     publish_hook: str | None = None
     on_data_change: str | None = None
     prepared_pages: str | None = None
+    warm_up: str | None = None
     jobs: str | None = None
     audit_words: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

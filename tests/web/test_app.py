@@ -137,6 +137,12 @@ def test_a_web_process_reads_the_published_results_before_its_first_visit(tmp_pa
     s = served_city(load_settings(tmp_path / "home").ensure())
     with registry._VERIFIED_LOCK:
         registry._VERIFIED.clear()
-    assert warm_up(s) == {"modules": len(WARM_MODULES), "runs": 1}
+    from zhizao.web.templating import templates
+
+    templates.env.cache.clear()
+    done = warm_up(s)
+    assert done == {"modules": len(WARM_MODULES), "templates": done["templates"], "runs": 1}
     assert all(m in sys.modules for m in WARM_MODULES)
+    # every page template compiled (all but the review's report, which has an environment of its own)
+    assert done["templates"] == len(templates.env.list_templates()) - 1 == len(templates.env.cache)
     assert [k for k in registry._VERIFIED if k[0].endswith(".parquet")]

@@ -178,3 +178,38 @@ def test_the_kept_api_list_follows_the_next_publication_and_each_scope(client, w
     republish(world, {"a0": 4, "b0": 2})
     assert codes("city") == {f["a0"], f["b0"]}
     assert codes("district_a") == {f["a0"]}
+
+
+def test_the_mujun_list_is_read_before_its_first_visit_and_each_scope_sees_only_its_own(client, world) -> None:  # type: ignore[no-untyped-def]
+    """``Room.warm_up`` of 亩均 reads the latest year's list as each scope first shows it (the whole
+    city; each district account's region) into the web process; the pages then read it from there,
+    the city and the auditor the same list, a district only its own firms."""
+    from zhizao.mujun import pages
+
+    pages._ROWS.clear()
+    pages.warm_up(world.settings)
+    # (publication, year, the scope's key, region, class, search): the city's and each district's
+    assert sorted(k[2] for k in pages._ROWS) == [("all",), ("region", REGION_A), ("region", REGION_B)]
+    cached = dict(pages._ROWS)
+    a = [world.firms["a0"], world.firms["a1"]]
+    b = [world.firms["b0"], world.firms["b1"]]
+    for who, seen, unseen in (("city", a + b, []), ("auditor", a + b, []), ("district_a", a, b), ("district_b", b, a)):
+        html = page(client, world, who, "/mujun")
+        for code in seen:
+            assert code in html, (who, code)
+        for code in unseen:
+            assert code not in html, (who, code)
+    assert dict(pages._ROWS) == cached  # every first visit read what the warm-up had read
+
+
+def test_a_web_process_reads_the_newest_prepared_value_of_every_key(world) -> None:  # type: ignore[no-untyped-def]
+    from zhizao import prepared
+
+    prepared.store(world.settings, "demo-figures", "k1", "old-state", {"v": 1})
+    prepared.store(world.settings, "demo-figures", "k1", prepared.digest(world.settings), {"v": 2})
+    prepared.store(world.settings, "demo-figures", "k2", "another-state", {"v": 3})
+    with prepared._LOCK:
+        prepared._LOADED.clear()
+    assert prepared.warm(world.settings) == 2
+    values = sorted(doc["value"]["v"] for doc in prepared._LOADED.values())
+    assert values == [2, 3]  # k1's current one (not the older), k2's only one

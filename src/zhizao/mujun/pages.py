@@ -84,7 +84,8 @@ _ROWS_LOCK = threading.Lock()
 
 def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> list[dict[str, Any]]:
     """The year's published rows in the user's scope (a few thousand at most), kept until the
-    next publication (the latest publication id is in the key)."""
+    next publication (the latest publication id is in the key; ``key`` holds the scope's own,
+    ``Scope.key``, and the page's filters)."""
     full = (publish.latest_publication_id(session), year, *key)
     rows = _ROWS.get(full)
     if rows is None:
@@ -92,6 +93,31 @@ def _rows_in_scope(session: Any, year: int, f: Any, key: tuple[Any, ...]) -> lis
         with _ROWS_LOCK:
             _ROWS[full] = rows
     return [dict(r) for r in rows]
+
+
+def _rows_key(scope: Any, region: str, cls: str = "", q: str = "") -> tuple[Any, ...]:
+    """The memo key of a list: the scope's own key (the city and auditors share theirs), then the
+    page's region, class and search."""
+    return (scope.key("mujun"), region, cls, q)
+
+
+def warm_up(settings: Any) -> None:
+    """The latest published year's rows of the list as each scope first shows it (the whole city:
+    the city's and the auditors'; each district account's region), read before the first visit:
+    5,000 firms' rows were 0.24–0.38 s of the first visit of a web process (``Room.warm_up``)."""
+    from types import SimpleNamespace
+
+    from zhizao import prepared
+    from zhizao.store.db import session_scope
+
+    with session_scope(settings) as session:
+        y, _ = pick_year(session, "mujun", None)
+        if y is None:
+            return
+        for region in prepared.scopes(settings):
+            user = SimpleNamespace(role="district" if region else "city", region_code=region, id=None)
+            scope = scope_of(user, session)
+            _rows_in_scope(session, y, filters(scope, "mujun", region or ""), _rows_key(scope, region or ""))
 
 
 def _indicator(key: str, row: dict[str, Any]) -> Any:
@@ -163,8 +189,7 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
         # Tracks are in the payload, not a store column: the year's rows in scope are a few
         # thousand at most, so the track filter and ranking order are applied here, on rows
         # kept until the year is published again.
-        all_rows = _rows_in_scope(session, y, f, (region_scope(user), region, cls.strip(), q.strip(),
-                                                  user_attr(user, "role")))
+        all_rows = _rows_in_scope(session, y, f, _rows_key(scope, region, cls.strip(), q.strip()))
         names = track_names(all_rows)
         tracks = sorted(names)
         if not track and tracks:

@@ -18,4 +18,5 @@ ROOM = Room(
     models="zhizao.mujun.models",
     migrations=True,
     tables="zhizao.mujun.tables:TABLES",
+    warm_up="zhizao.mujun.pages:warm_up",
 )

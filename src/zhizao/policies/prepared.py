@@ -57,8 +57,11 @@ def years(s: Session) -> list[int]:
 
 
 def for_firm(s: Session, year: int, credit_code: str) -> list[dict[str, Any]]:
+    """The firm's matches of the year, by item and subject. Sorted here, not by the query: with an
+    ORDER BY on the item, SQLite chose the (year, item) index and read the whole year's matches
+    (50,000 in the demo city: 105 ms a profile) instead of the firm's few by (year, code)."""
     q = select(PolicyMatch).where(PolicyMatch.year == year, PolicyMatch.credit_code == credit_code)
-    return [row_dict(m) for m in s.scalars(q.order_by(PolicyMatch.item_id, PolicyMatch.subject))]
+    return [row_dict(m) for m in sorted(s.scalars(q), key=lambda m: (m.item_id, m.subject))]
 
 
 def for_item(s: Session, year: int, item_id: str, eligible: str | None = None, region: str | None = None,

@@ -254,8 +254,12 @@ def head_revision() -> tuple[str, ...]:
     return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
-def page(session: Session, q: Select[Any], order_by: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]]:
-    """One page of ``q`` in ``order_by`` order, with the total number of rows ``q`` matches."""
+def page(session: Session, q: Select[Any] | Select[Any, Any, Any], order_by: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]]:
+    """One page of ``q`` in ``order_by`` order, with the total number of rows ``q`` matches: the
+    ORM objects of a one-entity select, the rows (tuples) of a select of several columns."""
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    return int(total), list(session.scalars(q.order_by(*order_by).limit(limit).offset(offset)))
+    q = q.order_by(*order_by).limit(limit).offset(offset)
+    if len(q.selected_columns) > 1:
+        return int(total), list(session.execute(q).tuples())
+    return int(total), list(session.scalars(q))
 
