@@ -254,12 +254,14 @@ def head_revision() -> tuple[str, ...]:
     return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
-def page(session: Session, q: Select[Any] | Select[Any, Any, Any], order_by: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]]:
+def page(session: Session, q: Select[Any] | Select[Any, Any, Any], order_by: tuple[Any, ...], limit: int, offset: int,
+         *, rows: bool = False) -> tuple[int, list[Any]]:
     """One page of ``q`` in ``order_by`` order, with the total number of rows ``q`` matches: the
-    ORM objects of a one-entity select, the rows (tuples) of a select of several columns."""
+    first entity or column of each row (the ORM objects of a ``select(Entity)``), or with
+    ``rows`` the rows themselves (tuples: a select of several columns)."""
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     q = q.order_by(*order_by).limit(limit).offset(offset)
-    if len(q.selected_columns) > 1:
+    if rows:
         return int(total), list(session.execute(q).tuples())
     return int(total), list(session.scalars(q))
 

@@ -312,8 +312,8 @@ def list_published(session: Session, method: str, year: int, filters: Filters = 
     if sort is not None:
         order_by = _sort_order(sort, session.get_bind().dialect.name)
     # the three columns a row is made of, not whole ORM objects (5,000 亩均 rows: 0.50 -> 0.30 s)
-    total, rows = page(session, q.with_only_columns(PublishedResult.payload, PublishedResult.region_code,
-                                                    PublishedResult.industry_code), order_by, limit, offset)
+    cols = q.with_only_columns(PublishedResult.payload, PublishedResult.region_code, PublishedResult.industry_code)
+    total, rows = page(session, cols, order_by, limit, offset, rows=True)
     return total, [json.loads(payload) | {"region_code": region, "industry_code": industry}
                    for payload, region, industry in rows]
 
