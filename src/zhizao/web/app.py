@@ -300,9 +300,7 @@ def _load_names() -> None:
             list(contributions(kind))
         except Exception:  # likewise
             continue
-    fmt.methodology("zhejiang-carbon")
-    fmt.region("330000")
-    fmt.division("13")
+    fmt.load()
 
 
 def _compile_templates() -> int:

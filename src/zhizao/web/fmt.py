@@ -261,6 +261,14 @@ def methodology(ref: Any) -> str:
     return f"评价办法（{version} 版）" if version.isdigit() else "评价办法"
 
 
+def load() -> None:
+    """Read now what the names above read on their first use (the shipped methodologies' titles,
+    the region and industry code tables): a web process before its first visit."""
+    _methodologies()
+    region("330000")
+    division("13")
+
+
 @functools.lru_cache(maxsize=1)
 def _methodologies() -> tuple[tuple[str, str, str], ...]:
     try:
