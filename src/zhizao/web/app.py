@@ -268,6 +268,10 @@ def warm_up(settings: Settings) -> dict[str, int]:
     from zhizao.rooms import contributions
 
     try:
+        _read_a_profile(settings)
+    except Exception:  # no warehouse yet, or another process writes it: the first profile reads it
+        logging.getLogger("zhizao.web").info("warm-up: no profile read", exc_info=True)
+    try:
         prepared.warm(settings)
     except Exception:  # no home yet
         logging.getLogger("zhizao.web").info("warm-up: prepared values not read", exc_info=True)
@@ -279,6 +283,22 @@ def warm_up(settings: Settings) -> dict[str, int]:
     gc.collect()
     gc.freeze()
     return {"modules": len(WARM_MODULES), "templates": compiled, "runs": read}
+
+
+def _read_a_profile(settings: Settings) -> None:
+    """One published firm's department summaries read, as a profile reads them: the process's
+    shared warehouse reader opened and the facts' columns the profile scans in DuckDB's buffers
+    (the first profile of a process took 0.11 s for this, the next 0.045 s)."""
+    from sqlalchemy import select
+
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import PublishedResult
+    from zhizao.web.profile import firm_profile
+
+    with session_scope(settings) as s:
+        code = s.scalar(select(PublishedResult.credit_code).order_by(PublishedResult.id.desc()).limit(1))
+    if code is not None:
+        firm_profile(settings, code)
 
 
 def _load_names() -> None:
