@@ -185,14 +185,16 @@ def _next_id(con: duckdb.DuckDBPyConnection, method: str, year: int) -> str:
 
 def input_batches(engine: Engine, tables: tuple[str, ...]) -> list[int]:
     """The batches behind the current rows of the input tables: the run's input snapshot."""
-    pending = _submit_input_batches(engine, tables)
-    return _batch_ids(pending.result() if pending is not None else None)
+    return _batch_ids(_submit_input_batches(engine, tables).result())
 
 
-def _submit_input_batches(engine: Engine, tables: tuple[str, ...]) -> Future[pa.Table] | None:
+def _submit_input_batches(engine: Engine, tables: tuple[str, ...]) -> Future[pa.Table] | Future[None]:
+    """The query of :func:`input_batches`, submitted to the engine (None: no table has batches)."""
     parts = [t.select("_batch_id").distinct() for t in (engine.table(n) for n in tables) if "_batch_id" in t.columns]
     if not parts:
-        return None
+        none: Future[None] = Future()
+        none.set_result(None)
+        return none
     # one query for every table (the engine scans them in parallel), not one round trip each
     return engine.submit(parts[0].union(*parts[1:], distinct=True) if len(parts) > 1 else parts[0])
 
@@ -254,10 +256,9 @@ def execute(
             expr = cap.evaluate(inputs, methodology, year)
         result = engine.to_pyarrow(expr)
     except BaseException:
-        if pending_batches is not None:  # the engine closes only once its scan is done
-            pending_batches.exception()
+        pending_batches.exception()  # the engine closes only once its scan is done
         raise
-    batches = _batch_ids(pending_batches.result() if pending_batches is not None else None)
+    batches = _batch_ids(pending_batches.result())
     elapsed = time.perf_counter() - t0
     notes_for = cap.extra.get("notes_for")
     if callable(notes_for):
