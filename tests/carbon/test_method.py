@@ -233,3 +233,23 @@ def test_results_rows_carry_the_contract_fields(duck):
     assert all(v == v for r in rows for v in r.values() if isinstance(v, float))  # no NaN
     assert set(CAPABILITY.extra["headers"]) >= set(table.column_names)
     assert isinstance(table, pa.Table)
+
+
+def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck):
+    """The expression does not depend on the data: the second city of the same tables reuses the
+    first one's SQL (nothing built or compiled) and still gets its own results; another year or
+    methodology compiles again."""
+    from zhizao.carbon.method import build
+    from zhizao.engine import compiled as cc
+
+    cc.clear()
+    m = methodology(2022)
+    first, second = random_city(30, seed=3), random_city(30, seed=4)
+    before = dict(cc.stats)
+    one = run_on(duck, evaluate, first.tables(), m, 2022)
+    got = run_on(duck, evaluate, second.tables(), m, 2022)
+    assert (cc.stats["compiled"] - before["compiled"], cc.stats["memory"] - before["memory"]) == (1, 1)
+    assert_same(got, run_on(duck, build, second.tables(), m, 2022))
+    assert not got["net_emissions_t"].equals(one["net_emissions_t"])  # the second city's own figures
+    run_on(duck, evaluate, second.tables(), methodology(2023), 2023)
+    assert cc.stats["compiled"] - before["compiled"] == 2

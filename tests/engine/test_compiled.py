@@ -94,3 +94,22 @@ def test_inputs_without_a_backend_are_not_cached():
         seen.append(out["big"].tolist())
     assert seen == [[False, True], [False, True]]
     assert cc.stats == before
+
+
+def test_an_expression_holding_an_in_memory_table_is_built_each_time_not_cached(duck):
+    import ibis
+
+    inputs = _inputs(duck)
+    small = ibis.memtable({"credit_code": ["c1"], "note": ["x"]})
+    builds = []
+
+    def build():
+        builds.append(1)
+        t = inputs["firms"]
+        return t.left_join(small, "credit_code").select("credit_code", "note").order_by("credit_code")
+
+    before = dict(cc.stats)
+    for _ in range(2):
+        out = duck.to_pyarrow(cc.compiled(build, key="with-memtable", inputs=inputs))
+        assert out["note"].to_pylist() == [None, "x", None]
+    assert len(builds) == 2 and cc.stats == before

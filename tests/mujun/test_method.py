@@ -351,3 +351,22 @@ def test_both_engines_give_the_same_results(engine, duck):
     assert_same(a, b)
     assert (a["status"] == "graded").sum() >= 12
     assert {"not_evaluated", "exempt", "graded"} <= set(a["status"])
+
+
+def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck):
+    """The expression does not depend on the data: a second city over the same tables reuses the
+    first one's SQL and gets its own results; another methodology compiles again."""
+    from zhizao.engine import compiled as cc
+    from zhizao.mujun.method import build
+
+    cc.clear()
+    before = dict(cc.stats)
+    one = run(duck, [above(1), above(2, tax=480.0), below(3)])
+    two = run(duck, [above(1, tax=60.0), above(2), above(4, va=3000.0), below(3, tax=90.0)])
+    assert (cc.stats["compiled"] - before["compiled"], cc.stats["memory"] - before["memory"]) == (1, 1)
+    firms = [above(1, tax=60.0), above(2), above(4, va=3000.0), below(3, tax=90.0)]
+    assert_same(two.reset_index(drop=True),
+                run_on(duck, build, tables(firms, 2022), HUANGYAN, 2022).reset_index(drop=True))
+    assert len(two) == 4 and len(one) == 3 and not two.loc[code(1), "score"] == one.loc[code(1), "score"]
+    run(duck, [above(1)], HUZHOU)
+    assert cc.stats["compiled"] - before["compiled"] == 2

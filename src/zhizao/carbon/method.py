@@ -31,6 +31,7 @@ published K of 0.60 is grade 1 whatever the binary tail of the quotient.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,7 +39,10 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from zhizao import periods, sums
+from zhizao.carbon import methodology as carbon_methodology
 from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
+from zhizao.engine.compiled import evaluation
 from zhizao.periods import in_year
 from zhizao.sums import exact_mean, exact_sum
 
@@ -418,30 +422,55 @@ def gate(energy: ir.Table, firms: ir.Table, m: CarbonMethodology, released: Sequ
     return t.mutate(held_reason=t.held_check.substitute(names))
 
 
-def _published_benchmarks(inputs: Mapping[str, ir.Table], m: CarbonMethodology, year: int) -> ir.Table | None:
-    """``p_code, published_benchmark, benchmark_source`` for ``year`` when the benchmark is imported."""
+def _with_published_benchmarks(t: ir.Table, inputs: Mapping[str, ir.Table], m: CarbonMethodology,
+                               year: int) -> ir.Table:
+    """``t`` with ``published_benchmark`` and ``benchmark_source`` for ``year`` when the benchmark is
+    imported: from the methodology's own values (literals in the expression, not an in-memory
+    table, so that its compiled SQL stands alone: :mod:`zhizao.engine.compiled`), else from the
+    ``benchmarks`` table."""
     if m.benchmark.origin != "imported":
-        return None
+        return t
     vals = [v for v in m.benchmark.values if v.year == year]
     if m.benchmark.values:
         if not vals:
             raise ValueError(f"方法论 {m.ref} 没有 {year} 年的公布基准")
-        return ibis.memtable({"p_code": [v.industry for v in vals],
-                              "published_benchmark": [float(v.value) for v in vals],
-                              "benchmark_source": [m.sources.get(v.source, v.source) for v in vals]})
+        code = t.benchmark_code
+        return t.mutate(
+            published_benchmark=ibis.cases(*((code == v.industry, float(v.value)) for v in vals),
+                                           else_=ibis.null("float64")),
+            benchmark_source=ibis.cases(*((code == v.industry, m.sources.get(v.source, v.source)) for v in vals),
+                                        else_=ibis.null("string")))
     if "benchmarks" not in inputs:
         raise KeyError("方法论要求导入的行业基准，但没有 benchmarks 数据表")
     b = inputs["benchmarks"]
     b = b.filter((b.year == year) & (b.industry_code.length() == m.benchmark_digits()))
-    return b.select(p_code=b.industry_code, published_benchmark=b.intensity.cast("float64"),
-                    benchmark_source=b.source)
+    pub = b.select(p_code=b.industry_code, published_benchmark=b.intensity.cast("float64"),
+                   benchmark_source=b.source)
+    return t.left_join(pub, t.benchmark_code == pub.p_code).drop("p_code")
+
+
+#: the code the expression comes from (its source is part of the compiled-SQL cache key)
+_CODE = (carbon_methodology, periods, sums, sys.modules[__name__])
+
+#: the input tables the evaluation reads (``benchmarks`` when the methodology imports them)
+INPUTS = ("enterprises", "statistics_annual", "energy", "zero_carbon", "benchmarks")
 
 
 def evaluate(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: int,
              released: Sequence[str] = ()) -> ir.Table:
     """Annual carbon-efficiency codes: one row per firm of the population, CONTRACT.md fields.
 
-    ``released``: credit codes a person has released from the gate for this year."""
+    ``released``: credit codes a person has released from the gate for this year.
+
+    The expression does not depend on the data, so it is built and compiled once per methodology
+    version, year, released firms and inputs (:func:`zhizao.engine.compiled.evaluation`)."""
+    return evaluation("carbon", lambda used: build(used, methodology, year, released), inputs, INPUTS, methodology,
+                      year, extra=sorted(released), code=_CODE)
+
+
+def build(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, year: int,
+          released: Sequence[str] = ()) -> ir.Table:
+    """The evaluation's expression itself (see :func:`evaluate`)."""
     m = methodology
     energy = inputs["energy"]
     energy = energy.filter(in_year(energy.month, year))
@@ -454,9 +483,7 @@ def evaluate(inputs: Mapping[str, ir.Table], methodology: CarbonMethodology, yea
          .left_join(zero_sums(zero, ["credit_code"]), "credit_code").drop("credit_code_right"))
     t = figures(t, m, year, keys=("track",))
     t = t.left_join(held, "credit_code").drop("credit_code_right")
-    pub = _published_benchmarks(inputs, m, year)
-    if pub is not None:
-        t = t.left_join(pub, t.benchmark_code == pub.p_code).drop("p_code")
+    t = _with_published_benchmarks(t, inputs, m, year)
     return grade(t, m, year)
 
 

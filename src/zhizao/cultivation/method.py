@@ -25,7 +25,7 @@ from zhizao.cultivation import measures as measures_module
 from zhizao.cultivation.codes import TITLES
 from zhizao.cultivation.measures import MEASURES, firm_table
 from zhizao.cultivation.methodology import TierMethodology
-from zhizao.engine.compiled import compiled
+from zhizao.engine.compiled import evaluation
 
 #: the code the expression comes from (its source is part of the compiled-SQL cache key)
 _CODE = (criteria_engine, criteria_model, measures_module, codes_module, sys.modules[__name__])
@@ -38,12 +38,10 @@ SUMMARY = ("outcome", "met_count", "unmet_count", "unknown_count", "manual_count
 
 def evaluate(inputs: Mapping[str, ir.Table], m: TierMethodology, year: int) -> ir.Table:
     """The screening expression, built and compiled once per rule-set version, year and inputs
-    (:func:`zhizao.engine.compiled.compiled`: the expression does not depend on the data)."""
+    (:func:`zhizao.engine.compiled.evaluation`: the expression does not depend on the data)."""
     if m.template or not m.criteria:
         raise CriteriaError(f"规则集 {m.ref}（{m.title}）是空模板，尚未填写认定标准，请先加载本地规则文件")
-    used = {k: inputs[k] for k in INPUTS if k in inputs}
-    return compiled(lambda: build(used, m, year), key=("tiers", m.model_dump_json(), year), inputs=used,
-                    code=_CODE)
+    return evaluation("tiers", lambda used: build(used, m, year), inputs, INPUTS, m, year, code=_CODE)
 
 
 def build(inputs: Mapping[str, ir.Table], m: TierMethodology, year: int) -> ir.Table:

@@ -17,7 +17,8 @@ backend (``backend.sql(query, schema=...)``); later calls skip building and comp
 the result is an Ibis table the engine executes, on DuckDB and Spark alike. The memory cache lives as long as the process;
 with ``ZHIZAO_SQL_CACHE`` set to a directory (or ``directory`` given), the SQL is also kept there
 (one JSON file per key), so each new process (``zhizao evaluate``, a page) skips the compile too.
-Inputs with no backend (memtables only) are not cached.
+Inputs with no backend (memtables only), or an expression holding an in-memory table, are not
+cached (the table is registered with the backend only when its own expression runs).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from types import ModuleType
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 MEMORY_ENTRIES = 256
@@ -114,6 +116,10 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
             stats["disk"] += 1
             return backend.sql(sql, schema=ibis.schema(schema))
     expr = build()
+    if expr.op().find(ops.InMemoryTable):
+        # an in-memory table is registered with the backend only when its own expression runs:
+        # SQL naming it would not stand alone in another call or process
+        return expr
     sql = str(backend.compile(expr))
     schema = {k: str(v) for k, v in expr.schema().items()}
     _remember(digest, sql, schema)
@@ -126,6 +132,17 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         tmp.replace(path)
     # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
     return backend.sql(sql, schema=ibis.schema(schema))
+
+
+def evaluation(method: str, build: Callable[[Mapping[str, ir.Table]], ir.Table], inputs: Mapping[str, ir.Table],
+               names: Iterable[str], methodology: Any, year: int, *, extra: object = (),
+               code: Iterable[ModuleType] = ()) -> ir.Table:
+    """A method's evaluation: ``build(used)`` over the inputs it reads (``names``, those present),
+    compiled once per method, methodology content (``model_dump_json()``), year, ``extra`` (any
+    other argument the expression depends on) and inputs (:func:`compiled`)."""
+    used = {k: inputs[k] for k in names if k in inputs}
+    return compiled(lambda: build(used), key=(method, methodology.model_dump_json(), year, extra), inputs=used,
+                    code=code)
 
 
 def clear() -> None:

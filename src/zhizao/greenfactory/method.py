@@ -29,6 +29,7 @@ Steps (no I/O, no UDFs, no per-row Python):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,9 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from zhizao import periods, sums
+from zhizao.engine.compiled import evaluation
+from zhizao.greenfactory import methodology as greenfactory_methodology
 from zhizao.greenfactory.methodology import GreenFactoryMethodology, Indicator
 from zhizao.periods import in_year
 from zhizao.sums import exact_sum
@@ -129,8 +133,25 @@ def _bounds(f: ibis.Table, ind: Indicator) -> tuple[ir.Value, ir.Value]:
             ibis.cases(*ls, else_=ibis.literal(ind.leading.value)))
 
 
+#: the code the expression comes from (its source is part of the compiled-SQL cache key)
+_CODE = (greenfactory_methodology, periods, sums, sys.modules[__name__])
+
+#: the input tables the scoring reads (the year's carbon run when there is one)
+INPUTS = ("enterprises", "green_indicators", "green_requirements", "statistics_annual", "energy", "zero_carbon",
+          "land", "carbon_run")
+
+
 def evaluate(inputs: Mapping[str, ibis.Table], methodology: GreenFactoryMethodology, year: int) -> ibis.Table:
-    """Score every firm of the year: one row per firm (see the module docstring)."""
+    """Score every firm of the year: one row per firm (see the module docstring).
+
+    The expression does not depend on the data, so it is built and compiled once per methodology
+    version, year and inputs (:func:`zhizao.engine.compiled.evaluation`)."""
+    return evaluation("greenfactory", lambda used: build(used, methodology, year), inputs, INPUTS, methodology,
+                      year, code=_CODE)
+
+
+def build(inputs: Mapping[str, ibis.Table], methodology: GreenFactoryMethodology, year: int) -> ibis.Table:
+    """The scoring's expression itself (see :func:`evaluate`)."""
     m = methodology
     gi = inputs["green_indicators"]
     gi = gi.filter(gi.year == year)

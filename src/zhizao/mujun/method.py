@@ -26,6 +26,7 @@ benchmark (which differs between engines) cannot reorder two units.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,9 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from zhizao import periods, sums
+from zhizao.engine.compiled import evaluation
+from zhizao.mujun import methodology as mujun_methodology
 from zhizao.mujun.methodology import FLAGS, POLLUTANTS, MujunMethodology
 from zhizao.periods import in_year
 from zhizao.sums import exact_mean, exact_sum
@@ -121,8 +125,24 @@ def _bool_any(col: ir.Value) -> ir.Value:
     return col.cast("int64").max().fill_null(0) > 0
 
 
+#: the code the expression comes from (its source is part of the compiled-SQL cache key)
+_CODE = (mujun_methodology, periods, sums, sys.modules[__name__])
+
+#: the input tables the evaluation reads (the negative list when there is one)
+INPUTS = ("enterprises", "statistics_annual", "tax", "energy", "emissions", "land", "mujun_negative_list")
+
+
 def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, year: int) -> ibis.Table:
-    """Evaluate every firm of the year: one row per firm (see the module docstring)."""
+    """Evaluate every firm of the year: one row per firm (see the module docstring).
+
+    The expression does not depend on the data, so it is built and compiled once per methodology
+    version, year and inputs (:func:`zhizao.engine.compiled.evaluation`)."""
+    return evaluation("mujun", lambda used: build(used, methodology, year), inputs, INPUTS, methodology, year,
+                      code=_CODE)
+
+
+def build(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, year: int) -> ibis.Table:
+    """The evaluation's expression itself (see :func:`evaluate`)."""
     m = methodology
     a = _aggregates(inputs, m, year)
     ent = inputs["enterprises"]
