@@ -74,13 +74,24 @@ print(json.dumps(out))
 """
 
 
-def evaluate_in_process_of_its_own(home: Path, *args: str, timeout: float = 900) -> dict[str, dict[str, Any]]:
-    """Both methods evaluated with ``args`` by one new Python process: {method: summary}."""
+def evaluate_in_process_of_its_own(home: Path, *args: str) -> subprocess.Popen[str]:
+    """Both methods evaluated with ``args`` by one new Python process, started now (its summaries
+    from :func:`summaries`)."""
     env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
-    p = subprocess.run([sys.executable, "-c", DRIVER, str(home), ",".join(METHODS), *args],
-                       capture_output=True, text=True, timeout=timeout, env=env)
-    assert p.returncode == 0, p.stderr[-3000:]
-    doc: dict[str, dict[str, Any]] = json.loads(p.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, "-c", DRIVER, str(home), ",".join(METHODS), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def summaries(p: subprocess.Popen[str], timeout: float = 900) -> dict[str, dict[str, Any]]:
+    """{method: summary} printed by a process of :func:`evaluate_in_process_of_its_own`."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err[-3000:]
+    doc: dict[str, dict[str, Any]] = json.loads(out.strip().splitlines()[-1])
     return doc
 
 
@@ -97,13 +108,15 @@ def evaluated(cluster: Cluster, city) -> dict[str, dict[str, dict[str, Any]]]:
     """{way: {method: the evaluation's summary}} for DuckDB, the cluster and Spark Connect."""
     home, lake = city
     common = ["--year", str(YEAR), "--lake", str(lake)]
-    out = {
-        "on_cluster": evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-master",
-                                                     cluster.master_url, "--driver-memory", "1g",
-                                                     "--shuffle-partitions", "4"),
-        "via_connect": evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-connect",
-                                                      cluster.connect_url),
-    }
+    # the two drivers at once: the cluster has cores for both (the Connect server keeps one of each
+    # worker, the driver's application gets the other), and each spends most of its time waiting
+    # on its JVMs
+    on_cluster = evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-master",
+                                                cluster.master_url, "--driver-memory", "1g",
+                                                "--shuffle-partitions", "4")
+    via_connect = evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-connect",
+                                                 cluster.connect_url)
+    out = {"on_cluster": summaries(on_cluster), "via_connect": summaries(via_connect)}
     out["duck"] = {m: cli(home, "evaluate", m, *common, "--engine", "duckdb") for m in METHODS}
     return out
 
