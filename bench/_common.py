@@ -263,20 +263,26 @@ def finish(summary: dict[str, Any], same: bool, a: argparse.Namespace,
 
 def compare(script: str, warehouse: Path, a: argparse.Namespace, head: dict[str, Any],
             agree: Callable[[dict[str, Any], dict[str, Any]], bool],
-            record: Callable[[dict[str, Any], argparse.Namespace], None]) -> None:
+            record: Callable[[dict[str, Any], argparse.Namespace], None], warm: bool = False) -> None:
     r"""The common course of an Ibis-vs-SQL benchmark after its setup: ``sql`` and ``ibis``
     :func:`interleave`\ d (every repetition of a variant with the same checks), then the summary —
     ``head``, whether ``agree(ibis check, sql check)``, the SQL variant's check, the 1-minute load
     before and after, each variant's times (:func:`summarise`) and the Ibis / SQL :func:`ratios` —
-    printed and, with ``--record``, recorded (:func:`finish`)."""
-    results, (load_before, load_after) = interleave(script, warehouse, ("sql", "ibis"), a.repeat, a.threads,
+    printed and, with ``--record``, recorded (:func:`finish`). With ``warm``, a third variant
+    ``ibis-warm``: the same Ibis run with the compiled-SQL cache directory filled by an earlier run
+    (:func:`warm_sql_cache`; its ratios under ``summary["ibis-warm"]``)."""
+    variants: tuple[str, ...] = ("sql", "ibis", "ibis-warm") if warm else ("sql", "ibis")
+    env = {"ibis-warm": warm_sql_cache(script, a.data, warehouse, a.threads)} if warm else None
+    results, (load_before, load_after) = interleave(script, warehouse, variants, a.repeat, a.threads, env=env,
                                                     consistent=same_checks)
-    ci, cs = results["ibis"]["check"], results["sql"]["check"]
-    same = agree(ci, cs)
+    cs = results["sql"]["check"]
+    same = all(agree(results[v]["check"], cs) for v in variants if v != "sql")
     summary = {**head, "same_results": same, "check": cs, "load": [round(load_before[0], 2), round(load_after[0], 2)],
                **summarise(results)}
     summary.update(ratios(summary))
-    finish(summary, same, a, record, detail={"ibis": ci})
+    if warm:
+        summary["ibis-warm"].update(ratios(summary, "ibis-warm"))
+    finish(summary, same, a, record, detail={v: results[v]["check"] for v in variants if v != "sql"})
 
 
 # ----------------------------------------------------------------------------- the machine, for the results files

@@ -102,6 +102,12 @@ class Settings:
         return self.home / "uploads"
 
     @property
+    def sql_cache_dir(self) -> Path:
+        """Compiled SQL of the methods' expressions kept between processes
+        (:mod:`zhizao.engine.compiled`; not backed up: it is rebuilt on demand)."""
+        return self.home / "cache" / "sql"
+
+    @property
     def lake_dir(self) -> Path | str:
         """The configured lake, else ``<home>/lake`` (Spark's copy of the warehouse)."""
         return self.lake or (self.home / "lake")

@@ -15,20 +15,24 @@ expression does not depend on the data, only on
 dialect, remembering the SQL and schema) and returns an Ibis table over that SQL on the same
 backend (``backend.sql(query, schema=...)``); later calls skip building and compiling. Either way
 the result is an Ibis table the engine executes, on DuckDB and Spark alike. The memory cache lives as long as the process;
-with ``ZHIZAO_SQL_CACHE`` set to a directory (or ``directory`` given), the SQL is also kept there
-(one JSON file per key), so each new process (``zhizao evaluate``, a page) skips the compile too.
+with ``ZHIZAO_SQL_CACHE`` set to a directory (or ``directory`` given, or inside :func:`kept_in`:
+every run of a method keeps its SQL in ``<home>/cache/sql``), the SQL is also kept there (one
+JSON file per key, the newest :data:`DISK_ENTRIES`), so each new process (``zhizao evaluate``, a
+page) skips the compile too.
 Inputs with no backend (memtables only), or an expression holding an in-memory table, are not
 cached (the table is registered with the backend only when its own expression runs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,8 +40,11 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import sqlglot
 
 MEMORY_ENTRIES = 256
+#: compiled expressions kept in a cache directory (80–100 KB each for the largest methods)
+DISK_ENTRIES = 512
 _memory: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
 _lock = threading.Lock()
 _code_hashes: dict[tuple[str, ...], str] = {}
@@ -71,16 +78,44 @@ def _backend(inputs: Mapping[str, ir.Table]) -> Any | None:
 def cache_key(key: object, inputs: Mapping[str, ir.Table], backend: Any, code: Iterable[ModuleType] = ()) -> str:
     """The digest naming one compiled expression (see the module docstring)."""
     h = hashlib.sha256()
-    h.update(json.dumps([repr(key), ibis.__version__, backend.name, code_fingerprint(code)]).encode())
+    h.update(json.dumps([repr(key), ibis.__version__, sqlglot.__version__, backend.name,
+                         code_fingerprint(code)]).encode())
     for name in sorted(inputs):
         t = inputs[name]
         h.update(json.dumps([name, str(backend.compile(t)), repr(t.schema())], ensure_ascii=False).encode())
     return h.hexdigest()
 
 
+#: the directory :func:`kept_in` names for the calls inside it
+_kept_in: ContextVar[Path | None] = ContextVar("zhizao_sql_cache", default=None)
+
+
+@contextlib.contextmanager
+def kept_in(directory: Path | str) -> Iterator[None]:
+    """Inside: compiled SQL is also kept in ``directory`` (unless ``ZHIZAO_SQL_CACHE`` names
+    another): how a run of a method (:func:`zhizao.runs.registry.execute`) keeps its SQL in the
+    home, so the next process evaluating the same methodology version and year compiles nothing."""
+    token = _kept_in.set(Path(directory))
+    try:
+        yield
+    finally:
+        _kept_in.reset(token)
+
+
 def _directory(directory: Path | str | None) -> Path | None:
-    d = directory or os.environ.get("ZHIZAO_SQL_CACHE")
+    d = directory or os.environ.get("ZHIZAO_SQL_CACHE") or _kept_in.get()
     return Path(d) if d else None
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """At most ``keep`` files in ``folder``: the least recently written go (a methodology version
+    or an input schema no longer in use leaves its SQL behind)."""
+    files = list(folder.glob("*.json"))
+    if len(files) <= keep:
+        return
+    for f in sorted(files, key=lambda f: f.stat().st_mtime)[:len(files) - keep]:
+        with contextlib.suppress(OSError):
+            f.unlink()
 
 
 def _remember(digest: str, sql: str, schema: dict[str, str]) -> None:
@@ -130,6 +165,7 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema}, ensure_ascii=False),
                        encoding="utf-8")
         tmp.replace(path)
+        _prune(path.parent, DISK_ENTRIES)
     # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
     return backend.sql(sql, schema=ibis.schema(schema))
 

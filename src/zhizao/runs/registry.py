@@ -250,10 +250,15 @@ def execute(
             from zhizao.runs.gate import releases
 
             released = releases(settings, method, year)
-        if released:
-            expr = cap.evaluate(inputs, methodology, year, released=[r.credit_code for r in released])
-        else:
-            expr = cap.evaluate(inputs, methodology, year)
+        from zhizao.engine import compiled  # Ibis: only where a method runs
+
+        # the expression's SQL is kept in the home: the next run of this methodology version and
+        # year (a correction, the final run, tomorrow's rerun) builds and compiles nothing
+        with compiled.kept_in(settings.sql_cache_dir):
+            if released:
+                expr = cap.evaluate(inputs, methodology, year, released=[r.credit_code for r in released])
+            else:
+                expr = cap.evaluate(inputs, methodology, year)
         result = engine.to_pyarrow(expr)
     except BaseException:
         pending_batches.exception()  # the engine closes only once its scan is done
