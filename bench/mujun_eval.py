@@ -364,7 +364,7 @@ classes) to an Arrow table of {c['rows']:,} rows × {c['columns']} columns. The 
 (SQL, Ibis, Ibis warm, SQL, …), each in its own process under `/usr/bin/time -v` (peak RSS: the largest
 "Maximum resident set size" of a variant's processes, Python included).
 
-Both variants gave the same results: status {c['status']}, classes {c['classes']},
+All three variants gave the same results: status {c['status']}, classes {c['classes']},
 tracks {c['tracks']}, {c['merged_units']:,} firms in merged units, Σscore = {c['sum_score']},
 and the same (credit code, class, rank) for every firm (sha256 {c['firm_classes_sha256'][:16]}…).
 
