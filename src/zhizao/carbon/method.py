@@ -42,6 +42,8 @@ import pyarrow as pa
 from zhizao import periods, sums
 from zhizao.carbon import methodology as carbon_methodology
 from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
+from zhizao.contract import tables as contract_tables
+from zhizao.contract import units as contract_units
 from zhizao.engine.compiled import evaluation
 from zhizao.periods import in_year
 from zhizao.sums import exact_mean, exact_sum
@@ -449,8 +451,9 @@ def _with_published_benchmarks(t: ir.Table, inputs: Mapping[str, ir.Table], m: C
     return t.left_join(pub, t.benchmark_code == pub.p_code).drop("p_code")
 
 
-#: the code the expression comes from (its source is part of the compiled-SQL cache key)
-_CODE = (carbon_methodology, periods, sums, sys.modules[__name__])
+#: the code the expression comes from, the unit factors its methodology reads included (their
+#: source is part of the compiled-SQL cache key)
+_CODE = (carbon_methodology, contract_tables, contract_units, periods, sums, sys.modules[__name__])
 
 #: the input tables the evaluation reads (``benchmarks`` when the methodology imports them)
 INPUTS = ("enterprises", "statistics_annual", "energy", "zero_carbon", "benchmarks")

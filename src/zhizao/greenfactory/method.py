@@ -38,6 +38,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao import periods, sums
+from zhizao.contract import units as contract_units
 from zhizao.engine.compiled import evaluation
 from zhizao.greenfactory import methodology as greenfactory_methodology
 from zhizao.greenfactory.methodology import GreenFactoryMethodology, Indicator
@@ -133,8 +134,9 @@ def _bounds(f: ibis.Table, ind: Indicator) -> tuple[ir.Value, ir.Value]:
             ibis.cases(*ls, else_=ibis.literal(ind.leading.value)))
 
 
-#: the code the expression comes from (its source is part of the compiled-SQL cache key)
-_CODE = (greenfactory_methodology, periods, sums, sys.modules[__name__])
+#: the code the expression comes from, the unit factors its methodology reads included (their
+#: source is part of the compiled-SQL cache key)
+_CODE = (greenfactory_methodology, contract_units, periods, sums, sys.modules[__name__])
 
 #: the input tables the scoring reads (the year's carbon run when there is one)
 INPUTS = ("enterprises", "green_indicators", "green_requirements", "statistics_annual", "energy", "zero_carbon",

@@ -35,6 +35,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhizao import periods, sums
+from zhizao.contract import units as contract_units
 from zhizao.engine.compiled import evaluation
 from zhizao.mujun import methodology as mujun_methodology
 from zhizao.mujun.methodology import FLAGS, POLLUTANTS, MujunMethodology
@@ -125,8 +126,9 @@ def _bool_any(col: ir.Value) -> ir.Value:
     return col.cast("int64").max().fill_null(0) > 0
 
 
-#: the code the expression comes from (its source is part of the compiled-SQL cache key)
-_CODE = (mujun_methodology, periods, sums, sys.modules[__name__])
+#: the code the expression comes from, the unit factors its methodology reads included (their
+#: source is part of the compiled-SQL cache key)
+_CODE = (mujun_methodology, contract_units, periods, sums, sys.modules[__name__])
 
 #: the input tables the evaluation reads (the negative list when there is one)
 INPUTS = ("enterprises", "statistics_annual", "tax", "energy", "emissions", "land", "mujun_negative_list")
