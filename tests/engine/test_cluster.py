@@ -109,14 +109,19 @@ def evaluated(cluster: Cluster, city) -> dict[str, dict[str, dict[str, Any]]]:
     home, lake = city
     common = ["--year", str(YEAR), "--lake", str(lake)]
     # the two drivers at once: the cluster has cores for both (the Connect server keeps one of each
-    # worker, the driver's application gets the other), and each spends most of its time waiting
-    # on its JVMs
+    # worker, the driver's application gets the other), and their JVMs' start-ups overlap
     on_cluster = evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-master",
                                                 cluster.master_url, "--driver-memory", "1g",
                                                 "--shuffle-partitions", "4")
     via_connect = evaluate_in_process_of_its_own(home, *common, "--engine", "spark", "--spark-connect",
                                                  cluster.connect_url)
-    out = {"on_cluster": summaries(on_cluster), "via_connect": summaries(via_connect)}
+    try:
+        out = {"on_cluster": summaries(on_cluster), "via_connect": summaries(via_connect)}
+    finally:  # the other driver does not outlive a failed one
+        for p in (on_cluster, via_connect):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     out["duck"] = {m: cli(home, "evaluate", m, *common, "--engine", "duckdb") for m in METHODS}
     return out
 
