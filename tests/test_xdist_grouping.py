@@ -15,3 +15,10 @@ def test_a_grouped_test_carries_its_group_under_loadgroup(request: pytest.Fixtur
     if not os.environ.get("PYTEST_XDIST_WORKER") or not getattr(request.config.option, "loadgroup", False):
         pytest.skip("only meaningful on pytest-xdist workers with --dist loadgroup")
     assert request.node.nodeid.endswith("@grouping-check"), request.node.nodeid
+
+
+def test_an_ungrouped_test_keeps_to_its_files_worker(request: pytest.FixtureRequest) -> None:
+    """tests/conftest.py groups each file's tests (its module fixtures are built on one worker)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("only meaningful on pytest-xdist workers with --dist loadgroup")
+    assert request.node.nodeid.endswith("@test_xdist_grouping"), request.node.nodeid

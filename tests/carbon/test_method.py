@@ -235,14 +235,13 @@ def test_results_rows_carry_the_contract_fields(duck):
     assert isinstance(table, pa.Table)
 
 
-def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck):
+def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck, own_sql):
     """The expression does not depend on the data: the second city of the same tables reuses the
     first one's SQL (nothing built or compiled) and still gets its own results; another year or
     methodology compiles again."""
     from zhizao.carbon.method import build
     from zhizao.engine import compiled as cc
 
-    cc.clear()
     m = methodology(2022)
     first, second = random_city(30, seed=3), random_city(30, seed=4)
     before = dict(cc.stats)

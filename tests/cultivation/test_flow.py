@@ -274,10 +274,9 @@ def test_indicators_and_review_rows(home):
     assert dt.date.today().year >= 2024
 
 
-def test_a_rule_set_is_compiled_once_per_version_and_year(duck):
+def test_a_rule_set_is_compiled_once_per_version_and_year(duck, own_sql):
     from zhizao.engine import compiled
 
-    compiled.clear()
     tables = {k: duck.register(f"once_{k}", v) for k, v in city().tables().items()}
     m = rules("miit-specialised-sme", "2022")
     before = dict(compiled.stats)

@@ -13,10 +13,8 @@ from zhizao.engine import compiled as cc
 
 
 @pytest.fixture(autouse=True)
-def _fresh():
-    cc.clear()
-    yield
-    cc.clear()
+def _fresh(own_sql):
+    """Each test starts with nothing compiled (no memory, no shared folder)."""
 
 
 def _inputs(duck, name: str = "firms", revenue: tuple[float, ...] = (100.0, 600.0, 900.0)):

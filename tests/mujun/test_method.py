@@ -353,13 +353,12 @@ def test_both_engines_give_the_same_results(engine, duck):
     assert {"not_evaluated", "exempt", "graded"} <= set(a["status"])
 
 
-def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck):
+def test_the_evaluation_is_compiled_once_per_methodology_and_year_and_reads_the_data_of_the_moment(duck, own_sql):
     """The expression does not depend on the data: a second city over the same tables reuses the
     first one's SQL and gets its own results; another methodology compiles again."""
     from zhizao.engine import compiled as cc
     from zhizao.mujun.method import build
 
-    cc.clear()
     before = dict(cc.stats)
     one = run(duck, [above(1), above(2, tax=480.0), below(3)])
     two = run(duck, [above(1, tax=60.0), above(2), above(4, va=3000.0), below(3, tax=90.0)])

@@ -186,10 +186,9 @@ def test_matching_is_the_same_on_spark(spark_engine, duck):
     assert run(spark_engine, firms, items) == run(duck, firms, items)
 
 
-def test_matching_again_reuses_the_compiled_items_and_reads_the_new_data(duck):
+def test_matching_again_reuses_the_compiled_items_and_reads_the_new_data(duck, own_sql):
     from zhizao.engine import compiled
 
-    compiled.clear()
     items = ["hz23-tech-upgrade", "zj-diff-electricity"]
     firms = [Firm(code(i), kwh=1e6, mujun_class=c, projects=[upgrade_project(f"P{i}", e)])
              for i, (c, e) in enumerate([("A", 400.0), ("C", 2000.0)])]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from city import Firm, credit_code, load_warehouse, tables
 
 from zhizao import runs
@@ -31,15 +30,7 @@ def _run(settings: Settings) -> runs.Run:
         eng.close()
 
 
-@pytest.fixture
-def fresh_memory():
-    os.environ.pop("ZHIZAO_SQL_CACHE", None)
-    cc.clear()
-    yield
-    cc.clear()
-
-
-def test_the_second_process_reads_the_kept_sql_and_gets_the_same_hash(settings: Settings, fresh_memory) -> None:
+def test_the_second_process_reads_the_kept_sql_and_gets_the_same_hash(settings: Settings, own_sql) -> None:
     load_warehouse(settings, tables(_firms(), YEAR))
     before = dict(cc.stats)
     first = _run(settings)
@@ -52,18 +43,16 @@ def test_the_second_process_reads_the_kept_sql_and_gets_the_same_hash(settings: 
     assert first.run_id != second.run_id
 
 
-def test_the_kept_sql_reads_the_data_of_the_moment(settings: Settings, tmp_path, fresh_memory) -> None:
+def test_the_kept_sql_reads_the_data_of_the_moment(settings: Settings, tmp_path, own_sql, monkeypatch) -> None:
     other = Settings(home=tmp_path / "other", store_url=f"sqlite:///{tmp_path / 'other.sqlite'}").ensure()
     load_warehouse(settings, tables(_firms(), YEAR))
     load_warehouse(other, tables(_firms(scale=3.0), YEAR))
     fresh = _run(other)  # compiled for the other home's data
     cc.clear()
     before = dict(cc.stats)
-    os.environ["ZHIZAO_SQL_CACHE"] = str(other.sql_cache_dir)  # the other home's SQL, for this home's data
-    try:
-        from_cache = _run(settings)
-    finally:
-        os.environ.pop("ZHIZAO_SQL_CACHE", None)
+    monkeypatch.setenv("ZHIZAO_SQL_CACHE", str(other.sql_cache_dir))  # the other home's SQL, for this home's data
+    from_cache = _run(settings)
+    monkeypatch.delenv("ZHIZAO_SQL_CACHE")
     assert cc.stats["disk"] == before["disk"] + 1 and cc.stats["compiled"] == before["compiled"]
     cc.clear()
     compiled_here = _run(Settings(home=settings.home, store_url=settings.store_url))
