@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 from zhizao.settings import Settings, load_settings
 
@@ -66,6 +67,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Each test file keeps to one xdist worker (``--dist loadgroup``, a group per file unless a
     test names its own): a module's fixtures (a city built and evaluated, a served app) are then
     built once, not once on every worker that happens to run one of its tests."""
+    if not getattr(config.option, "loadgroup", False):  # not an xdist worker under --dist loadgroup
+        return
     for item in items:
         if not any(True for _ in item.iter_markers("xdist_group")):
             path = item.nodeid.split("::")[0].removeprefix("tests/").removesuffix(".py")
@@ -120,3 +123,20 @@ def duck():
     eng = DuckDBEngine()
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser), one for the whole
+    session: Playwright's sync API allows one driver per thread at a time, so every browser test
+    (the pages', the projects room's) shares it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

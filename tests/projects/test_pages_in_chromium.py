@@ -13,7 +13,6 @@ import pytest
 from tests.projects.bookcity import PASSWORD, BookCity, build
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +41,6 @@ def server(city: BookCity) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _page(browser, server: str, user: str, width: int):  # type: ignore[no-untyped-def]

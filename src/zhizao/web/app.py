@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -237,13 +239,8 @@ def warm_up(settings: Settings) -> dict[str, int]:
     published (newest first: what the profiles and list pages read, ``runs.results``; a run never
     changes, and its file is verified once per process). The first visit of a page then costs
     what the second does. Anything that fails here is left to the page that needs it."""
-    import logging
-
-    from sqlalchemy import select
-
-    from zhizao import runs
-    from zhizao.store.db import session_scope
-    from zhizao.store.models import Publication
+    from zhizao import prepared
+    from zhizao.rooms import contributions
 
     for name in WARM_MODULES:
         try:
@@ -252,37 +249,45 @@ def warm_up(settings: Settings) -> dict[str, int]:
             continue
     compiled = _compile_templates()
     _load_names()
-    read = 0
-    try:
-        with session_scope(settings) as s:
-            ids = list(dict.fromkeys(s.scalars(select(Publication.run_id).order_by(Publication.id.desc()))))
-        for run_id in ids:
-            try:
-                runs.results(settings, run_id)
-                read += 1
-            except Exception:  # a run whose file is missing or changed: its page says so
-                continue
-    except Exception:  # no store or warehouse yet
-        logging.getLogger("zhizao.web").info("warm-up: published runs not read", exc_info=True)
-    from zhizao import prepared
-    from zhizao.rooms import contributions
-
-    try:
-        _read_a_profile(settings)
-    except Exception:  # no warehouse yet, or another process writes it: the first profile reads it
-        logging.getLogger("zhizao.web").info("warm-up: no profile read", exc_info=True)
-    try:
-        prepared.warm(settings)
-    except Exception:  # no home yet
-        logging.getLogger("zhizao.web").info("warm-up: prepared values not read", exc_info=True)
-    for room, warm in contributions("warm_up"):
-        try:
-            warm(settings)
-        except Exception:  # its first visit does the work instead
-            logging.getLogger("zhizao.web").info("warm-up of %s failed", room.name, exc_info=True)
+    read = _attempt("published runs not read", _read_published_runs, settings) or 0
+    # no warehouse yet, or another process writes it: the first profile reads it
+    _attempt("no profile read", _read_a_profile, settings)
+    _attempt("prepared values not read", prepared.warm, settings)  # no home yet
+    for room, warm in contributions("warm_up"):  # a room that fails: its first visit does the work
+        _attempt(f"the warm-up of {room.name} failed", warm, settings)
     gc.collect()
     gc.freeze()
     return {"modules": len(WARM_MODULES), "templates": compiled, "runs": read}
+
+
+def _attempt(failure: str, step: Callable[[Settings], Any], settings: Settings) -> Any:
+    """One warm-up step; one that fails is logged (``failure``) and left to the page that needs it."""
+    try:
+        return step(settings)
+    except Exception:
+        logging.getLogger("zhizao.web").info("warm-up: %s", failure, exc_info=True)
+        return None
+
+
+def _read_published_runs(settings: Settings) -> int:
+    """The results of the runs published, newest first, read and verified (``runs.results``):
+    how many were read. A run whose file is missing or changed is left to its page."""
+    from sqlalchemy import select
+
+    from zhizao import runs
+    from zhizao.store.db import session_scope
+    from zhizao.store.models import Publication
+
+    with session_scope(settings) as s:
+        ids = list(dict.fromkeys(s.scalars(select(Publication.run_id).order_by(Publication.id.desc()))))
+    read = 0
+    for run_id in ids:
+        try:
+            runs.results(settings, run_id)
+            read += 1
+        except Exception:
+            continue
+    return read
 
 
 def _read_a_profile(settings: Settings) -> None:

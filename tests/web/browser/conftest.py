@@ -1,21 +1,20 @@
-"""Browser fixtures: the tiny city served by uvicorn on a free loopback port, and Debian's
-Chromium driven by Playwright (never a downloaded browser)."""
+"""Browser fixtures: the tiny city served by uvicorn on a free loopback port, and a logged-in
+browser context per account (Chromium itself: ``browser`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import tinycity
 from serving import free_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
@@ -52,41 +51,46 @@ def server(city: tinycity.City) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 class Session:
-    """A logged-in browser context for one account."""
+    """A logged-in browser context for one account.
+
+    It logs in as the login form does (the form's CSRF token and POST, on the context's own
+    cookie jar) without drawing the login page, and draws the page the form lands on (the
+    role's home) only when a test reads ``page`` before going anywhere: a test that starts with
+    ``goto`` never waits for a cockpit it does not look at (2–5 s a session on a loaded machine).
+    The form itself is driven in Chromium by the tests that log in by hand
+    (test_cultivation_in_chromium, tests/projects/test_pages_in_chromium)."""
 
     def __init__(self, browser, base: str, username: str, viewport: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
         self.base = base
         self.context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
         # a shared two-core machine under load: waits measured in tens of seconds are no failure
         self.context.set_default_timeout(90_000)
-        self.page = self.context.new_page()
+        form = self.context.request.get(base + "/login")
+        token = CSRF.search(form.text())
+        assert token, "the login page has no CSRF field"
+        r = self.context.request.post(base + "/login", max_redirects=0, form={
+            "username": username, "password": tinycity.PASSWORD, "csrf_token": token.group(1), "next": ""})
+        self.home = urlsplit(r.headers.get("location", "/login")).path
+        assert r.status == 303 and not self.home.startswith("/login"), f"{username} could not log in"
+        self._page = self.context.new_page()
         # the first cockpit of a session computes every room's tiles: on a loaded test machine
         # that can take longer than Playwright's default 30 s
-        self.page.set_default_timeout(120_000)
-        self.page.goto(base + "/login")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", tinycity.PASSWORD)
-        self.page.click("form[action='/login'] button[type=submit]")
-        self.page.wait_for_load_state("load")
-        assert "/login" not in self.page.url, f"{username} could not log in"
+        self._page.set_default_timeout(120_000)
+        self._landed = False
+
+    @property
+    def page(self):  # type: ignore[no-untyped-def]
+        """The session's page, on the role's home if the test has not gone anywhere yet."""
+        if not self._landed:
+            self._landed = True
+            self._page.goto(self.base + self.home)
+            self._page.wait_for_load_state("load")
+        return self._page
 
     def goto(self, path: str):  # type: ignore[no-untyped-def]
-        return self.page.goto(self.base + path)
+        self._landed = True
+        return self._page.goto(self.base + path)
 
     def close(self) -> None:
         self.context.close()

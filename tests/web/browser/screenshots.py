@@ -16,11 +16,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tinycity
-
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from chromium import CHROMIUM, CHROMIUM_ARGS
+from serving import free_port
 
 # (file, user role key, path, viewport, clip height)
 SHOTS = [

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from pagetext import shown_text
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
@@ -38,14 +39,6 @@ TABLE_COLUMN = re.compile(r"(?<![\w.])[a-z][a-z0-9]*_?[a-z0-9_]*\.[a-z][a-z0-9_]
 SNAKE = re.compile(r"(?<![A-Za-z0-9_.])[a-z][a-z0-9]*_[a-z0-9_]+(?![A-Za-z0-9_])", re.ASCII)
 UNSEPARATED = re.compile(r"(?<![0-9A-Za-z,.\-/:#])\d{5,}(?![0-9A-Za-z])")
 FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z,.\-/:#〔])(\d{4})(?![0-9A-Za-z\-/年.号〕])")
-#: the page's text without what users typed or sent (file names, usernames: ``data-verbatim``)
-READ_TEXT = """() => {
-  const raw = Array.from(document.querySelectorAll('[data-verbatim]'));
-  raw.forEach(e => e.setAttribute('hidden', ''));
-  const text = document.body.innerText;
-  raw.forEach(e => e.removeAttribute('hidden'));
-  return text;
-}"""
 FORBIDDEN = ("@20", "Not Found", "Method Not Allowed", "Internal Server Error", "None", "NaN", "null",
              "undefined", "Traceback")
 
@@ -148,7 +141,7 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, shots, ro
             except PlaywrightError:  # a very tall page Chromium will not capture whole: its first screen
                 s.page.screenshot(path=str(shots / f"{role}-{name}-{width}.png"))
             if width == "desktop":
-                text = s.page.evaluate(READ_TEXT)
+                text = shown_text(s.page)
                 bad = problems(text, classes)
                 if bad:
                     found[path] = bad

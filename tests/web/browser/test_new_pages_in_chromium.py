@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import tinycity
+from pagetext import shown_text
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,7 @@ REFERENCES = re.compile(r"\b[a-z][a-z-]*-\d{4}-\d{4}\b|\b[a-z][a-z-]*@\d{4}\b")
 
 
 def visible_text(page, selector: str = "main") -> str:  # type: ignore[no-untyped-def]
-    return REFERENCES.sub("", str(page.evaluate("s => document.querySelector(s).innerText", selector)))
+    return REFERENCES.sub("", shown_text(page, selector))
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
