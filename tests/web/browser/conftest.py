@@ -57,7 +57,7 @@ class Session:
     It logs in as the login form does (the form's CSRF token and POST, on the context's own
     cookie jar) without drawing the login page, and draws the page the form lands on (the
     role's home) only when a test reads ``page`` before going anywhere: a test that starts with
-    ``goto`` never waits for a cockpit it does not look at (2–5 s a session on a loaded machine).
+    ``goto`` never waits for a cockpit it does not look at (2.3–7.9 s a session on a loaded machine).
     The form itself is driven in Chromium by the tests that log in by hand
     (test_cultivation_in_chromium, tests/projects/test_pages_in_chromium)."""
 
