@@ -111,6 +111,10 @@ def main() -> None:
         t0 = time.perf_counter()
         p = subprocess.run(["bash", "scripts/test.sh", "--durations=0", "-q"], cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - t0
+        # the whole output kept (a failure's message, every phase), beside the benchmarks' data
+        log = ROOT / "bench" / "data" / "test_run.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(p.stdout + p.stderr, encoding="utf-8")
         s = summarise(p.stdout)
         text = render(s, wall, (before, os.getloadavg()[0]), commit,
                       f"`scripts/test.sh --durations=0 -q` (exit {p.returncode}), wall time of the whole script")
