@@ -3,7 +3,6 @@ browser context per account (Chromium itself: ``browser`` in tests/conftest.py).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import urllib.request
@@ -12,9 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import tinycity
+from forms import csrf_of
 from serving import free_port
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +65,8 @@ class Session:
         # a shared two-core machine under load: waits measured in tens of seconds are no failure
         self.context.set_default_timeout(90_000)
         form = self.context.request.get(base + "/login")
-        token = CSRF.search(form.text())
-        assert token, "the login page has no CSRF field"
         r = self.context.request.post(base + "/login", max_redirects=0, form={
-            "username": username, "password": tinycity.PASSWORD, "csrf_token": token.group(1), "next": ""})
+            "username": username, "password": tinycity.PASSWORD, "csrf_token": csrf_of(form.text()), "next": ""})
         self.home = urlsplit(r.headers.get("location", "/login")).path
         assert r.status == 303 and not self.home.startswith("/login"), f"{username} could not log in"
         self._page = self.context.new_page()
