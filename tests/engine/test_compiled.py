@@ -11,10 +11,8 @@ import pytest
 
 from zhizao.engine import compiled as cc
 
-
-@pytest.fixture(autouse=True)
-def _fresh(own_sql):
-    """Each test starts with nothing compiled (no memory, no shared folder)."""
+#: each test starts with nothing compiled (no memory, no shared folder)
+pytestmark = pytest.mark.usefixtures("own_sql")
 
 
 def _inputs(duck, name: str = "firms", revenue: tuple[float, ...] = (100.0, 600.0, 900.0)):
