@@ -8,6 +8,7 @@ import json
 import pytest
 from carbon_city import City
 from city import load_warehouse
+from forms import csrf_of, logged_in
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -81,10 +82,6 @@ def test_held_firms_are_shown_refused_released_and_recorded(held_home):
 
 
 def test_the_runs_pages_list_held_firms_and_the_page_refuses_to_publish(held_home):
-    import re
-
-    from fastapi.testclient import TestClient
-
     from zhizao.store.accounts import NewUser, add_user
     from zhizao.store.db import init_store, session_scope
     from zhizao.web.app import create_app
@@ -94,15 +91,11 @@ def test_the_runs_pages_list_held_firms_and_the_page_refuses_to_publish(held_hom
     init_store(settings)
     with session_scope(settings) as s:
         add_user(s, NewUser("city1", "city", display_name="市经信局"), "pw-for-tests-1")
-    c = TestClient(create_app(settings))
-    token = re.compile(r'name="csrf_token" value="([^"]+)"')
-    page = c.get("/login").text
-    c.post("/login", data={"username": "city1", "password": "pw-for-tests-1", "csrf_token": token.search(page).group(1),
-                           "next": ""}, follow_redirects=False)
+    c = logged_in(create_app(settings), "city1", "pw-for-tests-1")
     listing = c.get("/runs").text
     assert "待核 1 家" in listing
     html = c.get(f"/runs/{run_id}").text
     assert "待核企业 1 家" in html and "浙江示例纸业有限公司" in html and "单位误标" in html
     assert "发布此运行" not in html and "unit_mixup" not in html
-    r = c.post(f"/runs/{run_id}/publish", data={"csrf_token": token.search(html).group(1)}, follow_redirects=False)
+    r = c.post(f"/runs/{run_id}/publish", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
     assert r.status_code == 409 and "--with-held" in r.text

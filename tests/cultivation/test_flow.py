@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import pandas.testing as pd_testing
 import pyarrow as pa
 import pytest
 from city import load_warehouse
 from conformance import assert_same, run_on
-from fastapi.testclient import TestClient
+from forms import logged_in
 from tests.cultivation.tierdata import City, rules
 from typer.testing import CliRunner
 
@@ -24,7 +23,6 @@ from zhizao.settings import Settings, load_settings
 
 YEAR = 2024
 PASSWORD = "correct-horse"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FACTS = {"niche_years": 6, "evaluation_score": 72, "class_i_ip": 3, "main_business_share": 85, "market_share": 12}
 
 
@@ -208,15 +206,7 @@ def clients(home):  # type: ignore[no-untyped-def]
     from zhizao.web.app import create_app
 
     app = create_app(home)
-    out = {}
-    for u in ("city", "dist", "firm", "bank"):
-        c = TestClient(app)
-        r = c.get("/login")
-        r = c.post("/login", data={"username": u, "password": PASSWORD, "csrf_token": CSRF.search(r.text).group(1),
-                                   "next": ""}, follow_redirects=False)
-        assert r.status_code == 303
-        out[u] = c
-    return out
+    return {u: logged_in(app, u, PASSWORD) for u in ("city", "dist", "firm", "bank")}
 
 
 def test_overview_and_tier_lists_for_the_city(clients):

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import pytest
 from city import credit_code as code
 from city import load_warehouse
-from fastapi.testclient import TestClient
+from forms import csrf_of, logged_in
 from tests.cultivation.tierdata import City, rules
 from typer.testing import CliRunner
 
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.xdist_group("cultivation-publishing")
 
 YEAR = 2024
 PASSWORD = "correct-horse"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FACTS = {"niche_years": 6, "evaluation_score": 72, "class_i_ip": 3, "main_business_share": 85, "market_share": 12}
 GOLD = {"industrial_investment_3y": 50000}
 
@@ -196,15 +194,7 @@ def clients(home):  # type: ignore[no-untyped-def]
     from zhizao.web.app import create_app
 
     app = create_app(home)
-    out = {}
-    for u in ("city", "dist", "audit", "firm", "bank"):
-        c = TestClient(app)
-        r = c.get("/login")
-        r = c.post("/login", data={"username": u, "password": PASSWORD, "csrf_token": CSRF.search(r.text).group(1),
-                                   "next": ""}, follow_redirects=False)
-        assert r.status_code == 303
-        out[u] = c
-    return out
+    return {u: logged_in(app, u, PASSWORD) for u in ("city", "dist", "audit", "firm", "bank")}
 
 
 def _golden(home: Settings) -> int:
@@ -216,7 +206,7 @@ def test_the_city_notices_a_list_and_records_an_objection_on_the_page(clients, h
     c = clients["city"]
     page = c.get(f"/cultivation/lists/{gid}")
     assert page.status_code == 200 and "拟认定以下 2 家企业" in page.text and "开始公示" in page.text
-    token = CSRF.search(page.text).group(1)
+    token = csrf_of(page.text)
     r = c.post(f"/cultivation/lists/{gid}/step", data={"csrf_token": token, "action": "notice", "days": "3",
                                                         "contact": "x", "start": ""})
     assert r.status_code == 409 and "公示期应为 5–30 天" in r.text
@@ -239,7 +229,7 @@ def test_a_district_reads_its_own_firms_and_cannot_act(clients, home):
     page = clients["dist"].get(f"/cultivation/lists/{gid}")
     assert page.status_code == 200 and "南浔辛控股有限公司" in page.text and "湖州庚集团有限公司" not in page.text
     assert "登记异议" not in page.text
-    token = CSRF.search(page.text).group(1)
+    token = csrf_of(page.text)
     r = clients["dist"].post(f"/cultivation/lists/{gid}/step", data={"csrf_token": token, "action": "withdraw",
                                                                       "reason": "x"})
     assert r.status_code == 403
@@ -253,7 +243,7 @@ def test_the_lists_page_shows_every_tier_list_and_drafts_one(clients, home):
     page = clients["city"].get("/cultivation/lists")
     assert "2024年度专精特新中小企业推荐名单" in page.text and "已公布" in page.text
     assert "2024年度“金象”“金牛”企业拟认定名单公示" in page.text
-    token = CSRF.search(page.text).group(1)
+    token = csrf_of(page.text)
     r = clients["city"].post("/cultivation/lists/draft", data={"csrf_token": token, "key": "hidden_champion",
                                                                "year": str(YEAR), "confirm": ""})
     assert r.status_code == 409 and "尚未发布隐形冠军的梯度筛选结果" in r.text

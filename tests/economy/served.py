@@ -4,9 +4,8 @@ prepared-review tests share."""
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
+from forms import logged_in
 from minicity import MINI_CITY, build
 from world import PASSWORD, add_user_fast
 
@@ -14,7 +13,6 @@ from zhizao.settings import Settings
 from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WUXING, NANXUN = "330502", "330503"
 
 
@@ -47,10 +45,4 @@ def served_city(settings: Settings) -> Settings:
 
 
 def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    m = CSRF.search(c.get("/login").text)
-    assert m
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": m.group(1), "next": ""},
-               follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return logged_in(app, username, PASSWORD)

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from forms import CSRF
 from minicity import MINI_CITY
-from served import CSRF, login, served_city
+from served import login, served_city
 
 from zhizao import prepared as stored
 from zhizao.economy import prepared

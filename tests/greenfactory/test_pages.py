@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from forms import logged_in
 from sheets import sheet_rows, table_after
 from tests.greenfactory.test_cli import import_city, vcode
 from typer.testing import CliRunner
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct-horse-battery"
 
 
@@ -40,14 +40,7 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestClient]:
         add_user_fast(db, "city", "city", password_hash=pw)
         add_user_fast(db, "dist", "district", password_hash=pw, region_code="330502")  # every firm's district
     app = create_app(s)
-    out = {}
-    for u in ("city", "dist"):
-        c = TestClient(app)
-        token = CSRF.search(c.get("/login").text).group(1)  # type: ignore[union-attr]
-        assert c.post("/login", data={"username": u, "password": PASSWORD, "csrf_token": token, "next": ""},
-                      follow_redirects=False).status_code == 303
-        out[u] = c
-    return out
+    return {u: logged_in(app, u, PASSWORD) for u in ("city", "dist")}
 
 
 def _codes(html: str) -> list[str]:

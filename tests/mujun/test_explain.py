@@ -10,6 +10,7 @@ import re
 
 import pytest
 import tinycity
+from forms import logged_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,15 +71,9 @@ def test_the_advice_brings_the_points_the_next_class_needs(city: tinycity.City) 
 
 
 def test_the_firm_reads_it_on_its_profile(city: tinycity.City) -> None:
-    from fastapi.testclient import TestClient
-
     from zhizao.web.app import create_app
 
-    c = TestClient(create_app(city.settings))
-    page = c.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    c.post("/login", data={"username": city.users["enterprise"], "password": tinycity.PASSWORD,
-                           "csrf_token": token, "next": ""})
+    c = logged_in(create_app(city.settings), city.users["enterprise"], tinycity.PASSWORD)
     html = c.get(f"/enterprises/{city.codes[0]}").text
     section = html.split('id="mujun-indicators"', 1)[1].split('id="mujun-advice"', 1)[0]
     assert "组内平均" in section and "权重" in section and "亩均税收" in section and "万元/亩" in section

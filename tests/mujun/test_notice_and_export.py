@@ -9,12 +9,11 @@ from urllib.parse import unquote
 import pytest
 import tinycity
 from fastapi.testclient import TestClient
+from forms import logged_in
 from sheets import sheet_names, sheet_rows, table_after
 
 from zhizao.store import publish
 from zhizao.store.db import session_scope
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +26,7 @@ def clients(city: tinycity.City) -> dict[str, TestClient]:
     from zhizao.web.app import create_app
 
     app = create_app(city.settings)
-    out = {}
-    for role, username in city.users.items():
-        c = TestClient(app)
-        token = CSRF.search(c.get("/login").text).group(1)  # type: ignore[union-attr]
-        r = c.post("/login", data={"username": username, "password": tinycity.PASSWORD, "csrf_token": token,
-                                   "next": ""}, follow_redirects=False)
-        assert r.status_code == 303
-        out[role] = c
-    return out
+    return {role: logged_in(app, username, tinycity.PASSWORD) for role, username in city.users.items()}
 
 
 def mujun_rows(city: tinycity.City) -> list[dict]:

@@ -10,6 +10,7 @@ import re
 import pytest
 from city import credit_code
 from fastapi.testclient import TestClient
+from forms import csrf_of, logged_in
 from typer.testing import CliRunner
 from world import add_user_fast, issue_token
 
@@ -24,7 +25,6 @@ from zhizao.store.db import init_store, session_scope
 
 CODES = [credit_code(i) for i in range(3)]
 PASSWORD = "password-123"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 KPI = re.compile(r'<div class="label">(应享金额|已兑现|逾期未兑现)</div><span class="value">([\d,.]+)</span>')
 STALE = "数据已更新，新的台账正在计算"
 
@@ -63,12 +63,7 @@ def city(tmp_path_factory):
 
 
 def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    r = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": PASSWORD,
-                               "csrf_token": CSRF.search(r.text).group(1), "next": ""}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return logged_in(app, username, PASSWORD)
 
 
 def kpis(html: str) -> dict[str, str]:
@@ -99,7 +94,7 @@ def test_a_payout_shows_on_the_ledger_of_the_next_page(city):
     assert kpis(c.get("/policies").text)["已兑现"] == "0.00"
     html = c.get("/policies").text
     r = c.post("/policies/notices", data={"item_id": "hz23-revenue-milestone", "year": 2024, "days": 5,
-                                          "csrf_token": CSRF.search(html).group(1)}, follow_redirects=False)
+                                          "csrf_token": csrf_of(html)}, follow_redirects=False)
     assert r.status_code == 303 and "done=notice" in r.headers["location"]
     assert prepared_file(s).exists()  # the step prepared the figures of the state it left
     # the rest from the command line's functions (the figures of that state prepared by no step)

@@ -3,11 +3,10 @@ a district its own firms, the city everything; a bank only firms that authorised
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from city import credit_code
 from fastapi.testclient import TestClient
+from forms import csrf_of, logged_in
 from typer.testing import CliRunner
 from world import add_user_fast, issue_token
 
@@ -18,7 +17,6 @@ from zhizao.store.db import init_store, session_scope
 
 CODES = [credit_code(i) for i in range(3)]
 PASSWORD = "password-123"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +60,7 @@ def city(tmp_path_factory):
 
 
 def login(app, username: str) -> TestClient:
-    c = TestClient(app)
-    r = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": PASSWORD,
-                               "csrf_token": CSRF.search(r.text).group(1), "next": ""}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return logged_in(app, username, PASSWORD)
 
 
 def test_firm_sees_what_it_gets_and_misses_and_claims_with_one_tap(city):
@@ -84,7 +77,7 @@ def test_firm_sees_what_it_gets_and_misses_and_claims_with_one_tap(city):
         rows = prepared.for_firm(ses, 2024, CODES[0])
     fast = [r for r in rows if r["mode"] == "fast_application" and r["eligible"] == "unknown"]
     assert fast, rows
-    token = CSRF.search(html).group(1)
+    token = csrf_of(html)
     r = c.post("/policies/claim", data={"item_id": fast[0]["item_id"], "year": 2024, "subject": fast[0]["subject"] or "",
                                         "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and "done=claimed" in r.headers["location"]

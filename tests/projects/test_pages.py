@@ -5,12 +5,12 @@ when, why; the original plan kept), the issue log, the agenda, and who may see a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
+from forms import csrf_of, logged_in
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
@@ -22,7 +22,6 @@ from zhizao.store.db import init_store, session_scope
 from zhizao.store.models import AuditEntry
 
 PASSWORD = "correct-horse"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 USERS = {"city": ("city", None, None), "dist_a": ("district", "330502", None), "dist_b": ("district", "330503", None),
          "firm": ("enterprise", None, FIRM), "auditor": ("auditor", None, None)}
 
@@ -59,18 +58,7 @@ def app(home: Settings):  # type: ignore[no-untyped-def]
 
 
 def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    r = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(r.text), "next": ""},
-               follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
-
-
-def csrf_of(html: str) -> str:
-    m = CSRF.search(html)
-    assert m, "page has no CSRF field"
-    return m.group(1)
+    return logged_in(app, username, PASSWORD)
 
 
 @pytest.fixture(scope="module")

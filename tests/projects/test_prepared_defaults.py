@@ -4,10 +4,9 @@ first visit reads them, and a milestone imported later shows once they are prepa
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
+from forms import logged_in
 from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
 from world import add_user_fast
 
@@ -17,7 +16,6 @@ from zhizao.store.accounts import hash_password
 from zhizao.store.db import init_store, session_scope
 
 PASSWORD = "correct-horse"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 USERS = {"city": ("city", None), "dist_a": ("district", "330502"), "dist_b": ("district", "330503")}
 
 
@@ -43,12 +41,7 @@ def home(tmp_path: pytest.TempPathFactory) -> Settings:
 
 
 def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    r = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": PASSWORD,
-                               "csrf_token": CSRF.search(r.text).group(1), "next": ""}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return logged_in(app, username, PASSWORD)
 
 
 def _files(s: Settings) -> dict[str, int]:

@@ -4,9 +4,8 @@ each change audited and logins ended where the rules say so."""
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
+from forms import csrf_of
 from sqlalchemy import select
 from world import PASSWORD, REGION_A, World, credit_code
 
@@ -14,17 +13,13 @@ from zhizao.store.db import session_scope
 from zhizao.store.models import AuditEntry, User
 from zhizao.web.auth import SESSION_COOKIE
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 def as_page_user(client: TestClient, world: World, who: str) -> str:
     """Browse as ``who`` (the session cookie is the login token); the page's CSRF token."""
     client.cookies.set(SESSION_COOKIE, world.tokens[who])
     r = client.get("/account/password")
     assert r.status_code == 200
-    m = CSRF.search(r.text)
-    assert m
-    return m.group(1)
+    return csrf_of(r.text)
 
 
 def audit_actions(world: World, target: str) -> list[str]:

@@ -5,9 +5,9 @@ see the objection and for nobody else."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from fastapi.testclient import TestClient
+from forms import csrf_of
 from world import World
 
 from zhizao.store.db import session_scope
@@ -16,7 +16,6 @@ from zhizao.web.auth import SESSION_COOKIE
 from zhizao.web.objections import DEFAULT_REPLY_DAYS
 
 EVIDENCE = "电费发票扫描件".encode() * 10
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def file_one(client: TestClient, world: World, who: str = "firm_a0") -> int:
@@ -58,7 +57,7 @@ def test_an_overdue_objection_is_marked(client: TestClient, world: World) -> Non
 def test_the_city_decides_with_a_reason_on_the_page(client: TestClient, world: World) -> None:
     oid = file_one(client, world)
     browse(client, world, "city")
-    token = CSRF.search(client.get("/objections").text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(client.get("/objections").text)
     r = client.post(f"/objections/{oid}/decide", data={"csrf_token": token, "decision": "rejected", "reason": ""},
                     follow_redirects=False)
     assert r.status_code == 303 and "bad_input" in r.headers["location"]

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from forms import CSRF, csrf_of, logged_in
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import tinycity
 from city import credit_code
 
 NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +31,8 @@ def app(city: tinycity.City):  # type: ignore[no-untyped-def]
     return create_app(city.settings)
 
 
-def csrf_of(html: str) -> str:
-    m = CSRF.search(html)
-    assert m, "page has no CSRF field"
-    return m.group(1)
-
-
 def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
-    c = TestClient(app)
-    r = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": tinycity.PASSWORD, "csrf_token": csrf_of(r.text),
-                               "next": ""}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:500]
-    return c
+    return logged_in(app, username, tinycity.PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
+from forms import csrf_of
 from hypothesis import given
 from hypothesis import strategies as st
 from world import PASSWORD
 
 from zhizao.web.pages_auth import safe_next
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 def form_token(client: TestClient, path: str = "/login") -> str:
     r = client.get(path)
     assert r.status_code == 200 and "登录" in r.text
-    m = CSRF.search(r.text)
-    assert m
-    return m.group(1)
+    return csrf_of(r.text)
 
 
 def test_login_form_logs_in_and_redirects_to_next(client, world):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from forms import CSRF
 from world import (
     PASSWORD,
     REGION_A,
@@ -152,13 +153,12 @@ def test_a_kept_page_carries_each_user_s_own_name_and_form_token(client, world) 
         other = add_user_fast(s, "dist_a2", "district", password_hash=hash_password(PASSWORD), region_code=REGION_A,
                               display_name="<b>二号</b>")
         world.tokens["district_a2"] = issue_token(s, other)
-    token = re.compile(r'name="csrf_token" value="([^"]+)"')
     first = page(client, world, "district_a", "/carbon")
     second = page(client, world, "district_a2", "/carbon")
     assert world.firms["a0"] in first and world.firms["a0"] in second
     assert "dist_a（" in first and "dist_a（" not in second
     assert "&lt;b&gt;二号&lt;/b&gt;" in second and "<b>二号</b>" not in second  # the name escaped, not markup
-    t1, t2 = token.findall(first), token.findall(second)
+    t1, t2 = CSRF.findall(first), CSRF.findall(second)
     assert t1 and t2 and set(t1).isdisjoint(t2)
     # the kept page's token is this user's: the logout form posted with it is accepted
     c = TestClient(client.app, follow_redirects=False)

@@ -7,17 +7,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from forms import csrf_of
 from world import PASSWORD
 
 from zhizao.web.auth import SESSION_COOKIE
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 def form_token(client: TestClient, path: str = "/login") -> str:
-    m = CSRF.search(client.get(path).text)
-    assert m
-    return m.group(1)
+    return csrf_of(client.get(path).text)
 
 
 def login(client: TestClient, username: str, next_url: str = "") -> None:

@@ -105,18 +105,16 @@ def warm_up(settings: Any) -> None:
     """The latest published year's rows of the list as each scope first shows it (the whole city:
     the city's and the auditors'; each district account's region), read before the first visit:
     5,000 firms' rows were 0.24–0.38 s of the first visit of a web process (``Room.warm_up``)."""
-    from types import SimpleNamespace
-
     from zhizao import prepared
     from zhizao.store.db import session_scope
+    from zhizao.web.auth import CurrentUser
 
     with session_scope(settings) as session:
         y, _ = pick_year(session, "mujun", None)
         if y is None:
             return
         for region in prepared.scopes(settings):
-            user = SimpleNamespace(role="district" if region else "city", region_code=region, id=None)
-            scope = scope_of(user, session)
+            scope = scope_of(CurrentUser.viewing(region), session)
             _rows_in_scope(session, y, filters(scope, "mujun", region or ""), _rows_key(scope, region or ""))
 
 

@@ -84,6 +84,13 @@ class CurrentUser:
     def of(cls, u: User, token_hash: str = "") -> CurrentUser:
         return cls(u.id, u.username, u.role, u.region_code, u.credit_code, u.display_name, token_hash)
 
+    @classmethod
+    def viewing(cls, region: str | None) -> CurrentUser:
+        """A stand-in for the viewers of a default scope (:func:`zhizao.prepared.scopes`: None the
+        whole city, a region code a district), for what is prepared before anyone visits: it is
+        no account (id 0, no name, no token) and is never logged in."""
+        return cls(0, "", "district" if region else "city", region, None, None)
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
