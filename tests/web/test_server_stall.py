@@ -32,12 +32,14 @@ from zhizao.store.db import init_store
 @pytest.fixture
 def small_pool_server(settings: Settings) -> Iterator[tuple[str, World]]:
     """``zhizao serve`` (one worker) over a built world, its store pool two connections with no
-    overflow and a 10 s checkout timeout (the default 30 s would only make a stall longer)."""
+    overflow and a 20 s checkout timeout (the default 30 s would only make a stall longer; 10 s
+    was once waited out by a request of a healthy server on a machine loaded to 9 on 2 cores,
+    every request answered)."""
     init_store(settings)
     world = build_world(settings)
     with zhizao_serve(settings.home, "--no-access-log", stop_timeout=20,
                       env={"ZHIZAO_STORE_POOL_SIZE": "2", "ZHIZAO_STORE_POOL_OVERFLOW": "0",
-                           "ZHIZAO_STORE_POOL_TIMEOUT": "10", "ZHIZAO_IMPORT_WORKER": "0"}) as base:
+                           "ZHIZAO_STORE_POOL_TIMEOUT": "20", "ZHIZAO_IMPORT_WORKER": "0"}) as base:
         yield base, world
 
 
@@ -72,5 +74,5 @@ def test_concurrent_lookups_lists_and_profiles_never_stall_a_small_pool(small_po
     # the scope's 404), none waited out the pool timeout. The old server: 37 answered 500, each after
     # the timeout. (On a quiet machine the burst takes about 2 s; the bounds leave room for a loaded one.)
     assert statuses == Counter({200: 150, 404: 50}), statuses
-    assert slowest < 10.0, f"a request waited {slowest:.1f} s (the pool timeout is 10 s)"
-    assert wall < 30.0
+    assert slowest < 20.0, f"a request waited {slowest:.1f} s (the pool timeout is 20 s)"
+    assert wall < 45.0
