@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ibis.expr.operations as ops
 import pyarrow as pa
 import pytest
 
@@ -58,3 +59,28 @@ print(got.equals(expr.to_pyarrow()), got.schema.field("nothing").type)
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "null"]
+
+
+@pytest.mark.usefixtures("own_sql")
+def test_compiled_sql_runs_as_it_stands_and_gives_ibis_result() -> None:
+    """A kept evaluation (compiled SQL as an Ibis table) runs as that SQL on the connection, with
+    the same rows, column order and Arrow types as the same expression run through Ibis."""
+    from zhizao.engine import compiled
+
+    with DuckDBEngine() as eng:
+        t = {"firms": eng.register("firms", pa.table({"credit_code": ["b", "a", "c"], "revenue": [600.0, None, 900.0],
+                                                      "staff": [3, 4, 5]}))}
+
+        def build():
+            f = t["firms"]
+            return f.select("credit_code", big=f.revenue >= 700, staff=f.staff.cast("int32")).order_by("credit_code")
+
+        kept = compiled.compiled(build, key="test.direct", inputs=t)
+        assert isinstance(kept.op(), ops.SQLQueryResult)
+        direct, through_ibis = eng.to_pyarrow(kept), eng.to_pyarrow(build())
+        assert direct.schema == through_ibis.schema
+        assert direct.to_pylist() == through_ibis.to_pylist() == [
+            {"credit_code": "a", "big": None, "staff": 4}, {"credit_code": "b", "big": False, "staff": 3},
+            {"credit_code": "c", "big": True, "staff": 5}]
+        # wrapped in a further step, the Ibis path as before
+        assert eng.to_pyarrow(kept.filter(kept.staff > 3)).num_rows == 2

@@ -126,3 +126,20 @@ def test_started_with_little_investment_and_none_for_a_year_is_stopped_land() ->
     assert run_status(b, "2021-08-02")["P"]["land_warning"] == "stopped"
     b.invest("P", "2021-07", 5000)  # 30 % invested: no longer under the quarter
     assert run_status(b, "2022-09-01")["P"]["land_warning"] is None
+
+
+@pytest.mark.usefixtures("own_sql")
+def test_the_status_of_a_day_is_compiled_once_and_reads_each_books_own_data() -> None:
+    """The expression depends on the methodology and the day, not on the data: a second book on
+    the same day compiles nothing and still answers from its own rows; another day compiles."""
+    from zhizao.engine import compiled
+
+    before = dict(compiled.stats)
+    late = run_status(Book().add("P", SIX, SIX[:1]), "2020-07-30")["P"]
+    on_time = run_status(Book().add("P", SIX, SIX[:2]), "2020-07-30")["P"]
+    assert (late["state"], late["stall"]) == ("stalled", "signed_not_started")
+    assert on_time["state"] == "on_track"
+    assert compiled.stats["compiled"] - before["compiled"] == 1
+    assert compiled.stats["memory"] - before["memory"] == 1
+    run_status(Book().add("P", SIX, SIX[:1]), "2020-07-31")
+    assert compiled.stats["compiled"] - before["compiled"] == 2
