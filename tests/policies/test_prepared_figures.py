@@ -142,3 +142,20 @@ def test_after_an_import_the_page_shows_the_earlier_ledger_marked_until_the_job_
     assert STALE not in html
     assert kpis(html)["已兑现"] != before["已兑现"]
     assert kpis(html)["应享金额"] == f"{ledger(s, 2024, prepared=True)['total']['expected']:,.2f}"
+
+
+def test_a_second_ledger_of_the_year_builds_and_compiles_nothing(city, own_sql):
+    """The ledger's expressions (the firm and project profiles, the items, the ledger itself) do
+    not depend on the data: the five-year review asks for a year's ledger per section, and only
+    the first compiles."""
+    from zhizao.engine import compiled
+
+    s = city[0]
+    before = dict(compiled.stats)
+    first = ledger(s, 2024)
+    made = compiled.stats["compiled"] - before["compiled"]
+    assert made >= 3  # the firm profile, the items, the ledger (and the project profile when projects are in)
+    assert ledger(s, 2024) == first
+    assert compiled.stats["compiled"] - before["compiled"] == made
+    assert compiled.stats["memory"] - before["memory"] == made
+    assert first["total"]["expected"] == ledger(s, 2024, prepared=True)["total"]["expected"]

@@ -13,7 +13,8 @@ expression does not depend on the data, only on
 
 :func:`compiled` builds and compiles the expression the first time (to the inputs' backend
 dialect, remembering the SQL and schema) and returns an Ibis table over that SQL on the same
-backend (``backend.sql(query, schema=...)``); later calls skip building and compiling. Either way
+backend (a temporary view on DuckDB, ``backend.sql(query, schema=...)`` on Spark); later calls
+skip building and compiling. Either way
 the result is an Ibis table the engine executes, on DuckDB and Spark alike. The memory cache lives as long as the process;
 with ``ZHIZAO_SQL_CACHE`` set to a directory (or ``directory`` given, or inside :func:`kept_in`:
 every run of a method keeps its SQL in ``<home>/cache/sql``), the SQL is also kept there (one
@@ -41,6 +42,8 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot
+import sqlglot as sg
+import sqlglot.expressions as sge
 
 MEMORY_ENTRIES = 256
 #: compiled expressions kept in a cache directory (80–100 KB each for the largest methods)
@@ -137,7 +140,7 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         hit = _memory.get(digest)
     if hit is not None:
         stats["memory"] += 1
-        return backend.sql(hit[0], schema=ibis.schema(hit[1]))
+        return _as_table(backend, digest, *hit)
     folder = _directory(directory)
     path = folder / f"{digest}.json" if folder else None
     if path is not None and path.exists():
@@ -149,7 +152,7 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         else:
             _remember(digest, sql, schema)
             stats["disk"] += 1
-            return backend.sql(sql, schema=ibis.schema(schema))
+            return _as_table(backend, digest, sql, schema)
     expr = build()
     if expr.op().find(ops.InMemoryTable):
         # an in-memory table is registered with the backend only when its own expression runs:
@@ -167,7 +170,27 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         tmp.replace(path)
         _prune(path.parent, DISK_ENTRIES)
     # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
-    return backend.sql(sql, schema=ibis.schema(schema))
+    return _as_table(backend, digest, sql, schema)
+
+
+#: the prefix of the temporary views through which DuckDB reads compiled SQL (:func:`_as_table`)
+VIEW_PREFIX = "_zc_"
+
+
+def _as_table(backend: Any, digest: str, sql: str, schema: dict[str, str]) -> ir.Table:
+    """The compiled SQL as a table of ``backend``. On DuckDB, a temporary view of the connection
+    named after the digest (the same name is the same SQL): an expression over it (a filter, an
+    order, a further compiled step, another key's inputs) names the view, where over
+    ``backend.sql`` Ibis parses the whole SQL with sqlglot into a subquery and prints it again at
+    every compile (0.3–0.9 s for a method's SQL; the policies ledger paid it on every call). The
+    view is the connection's own: :meth:`zhizao.engine.duckdb_engine.DuckDBEngine.submit` runs an
+    expression reading one on that connection. Elsewhere (Spark) ``backend.sql``."""
+    sch = ibis.schema(schema)
+    if backend.name != "duckdb":
+        return backend.sql(sql, schema=sch)
+    name = f"{VIEW_PREFIX}{digest[:32]}"
+    backend.con.execute(f'CREATE TEMP VIEW IF NOT EXISTS "{name}" AS {sql}')
+    return ops.DatabaseTable(name, schema=sch, source=backend).to_expr()
 
 
 def evaluation(method: str, build: Callable[[Mapping[str, ir.Table]], ir.Table], inputs: Mapping[str, ir.Table],
@@ -196,12 +219,24 @@ def materialized(t: ir.Table, prefix: str) -> ir.Table:
         backend = t._find_backend(use_default=False)
     except Exception:
         return t.cache()
-    name = f"{prefix}_{hashlib.sha256(str(backend.compile(t)).encode()).hexdigest()[:16]}"
+    sql = str(backend.compile(t))
+    name = f"{prefix}_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
     if backend.name == "duckdb":
-        return backend.create_table(name, t, temp=True, overwrite=True)
+        if t.op().find(ops.InMemoryTable):  # Ibis registers the in-memory data first
+            return backend.create_table(name, t, temp=True, overwrite=True)
+        # the SQL just compiled, into a table of the expression's own column types, replaced in
+        # one statement pair (Ibis's create_table compiles it again and, to overwrite, copies the
+        # rows twice through a second temporary table)
+        schema = t.schema()
+        target = sge.Schema(this=sg.table(name, quoted=True), expressions=schema.to_sqlglot_column_defs("duckdb"))
+        backend.con.execute(sge.Create(kind="TABLE", this=target, replace=True,
+                                       properties=sge.Properties(expressions=[sge.TemporaryProperty()])).sql("duckdb"))
+        cols = ", ".join(sg.to_identifier(c, quoted=True).sql("duckdb") for c in schema.names)
+        backend.con.execute(f'INSERT INTO "{name}" ({cols}) {sql}')
+        return ops.DatabaseTable(name, schema=schema, source=backend).to_expr()
     # Spark has no temporary tables: a cached DataFrame under a session-scoped view of that name
     # (the previous one of the same name is released)
-    df = backend._session.sql(str(backend.compile(t))).cache()
+    df = backend._session.sql(sql).cache()
     old = _spark_cached.pop(name, None)
     df.createOrReplaceTempView(name)
     if old is not None:

@@ -101,17 +101,8 @@ class DuckDBEngine(Engine):
     def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
         """What Ibis's own ``to_pyarrow`` does, without importing pandas: Ibis's DuckDB backend
         imports it (0.45 s of every evaluation's start-up) only for the Arrow type mapping below,
-        which lives in a module beside its pandas one.
-
-        An expression that is compiled SQL as it stands (what :func:`zhizao.engine.compiled.compiled`
-        returns for a method's evaluation) runs as that SQL: Ibis would first parse it with sqlglot
-        into a subquery and print it again (0.3–0.5 s for a method's SQL), for DuckDB to parse it once
-        more."""
-        op = expr.op()
-        if isinstance(op, ops.SQLQueryResult) and op.source is self.con:
-            table = self.raw.sql(op.query).to_arrow_table()
-        else:
-            table = self.con._to_duckdb_relation(expr).to_arrow_table()
+        which lives in a module beside its pandas one."""
+        table = self.con._to_duckdb_relation(expr).to_arrow_table()
         return expr.__pyarrow_result__(table, data_mapper=_ArrowData)
 
     def submit(self, expr: ibis.Table) -> Future[pa.Table]:
@@ -119,9 +110,12 @@ class DuckDBEngine(Engine):
         thread of its own, while this connection compiles and runs the next query: DuckDB holds
         no interpreter lock while it scans. An expression over a table registered here runs now,
         as the base engine does (a registered table is a temporary one, seen by this connection
-        only)."""
+        only), and so does one reading compiled SQL (a temporary view of this connection,
+        :func:`zhizao.engine.compiled._as_table`)."""
+        from zhizao.engine.compiled import VIEW_PREFIX
+
         names = {t.name for t in expr.op().find(ops.DatabaseTable)}
-        if names & {t.op().name for t in self._registered.values()}:
+        if names & {t.op().name for t in self._registered.values()} or any(n.startswith(VIEW_PREFIX) for n in names):
             return super().submit(expr)
         sql = self.con.compile(expr)
         cursor = self.raw.cursor()

@@ -98,6 +98,26 @@ def ledger_expr(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, e
     return t.filter(t.kind.notnull() & ((t.expected > 0) | (t.paid > 0))).select(*columns)
 
 
+def _compiled_ledger(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, enterprises: ir.Table,
+                     year: int, today: dt.date, columns: tuple[str, ...]) -> ir.Table:
+    """:func:`ledger_expr`, built and compiled once per catalogue's kinds, year, day and inputs
+    (:func:`zhizao.engine.compiled.compiled`): it does not depend on the data, and building and
+    compiling it on every call was most of a ledger's second on a small city (the five-year
+    review asks for one per year and section)."""
+    import sys
+
+    from zhizao.engine.compiled import compiled
+    from zhizao.policies import catalogue as catalogue_module
+
+    cat = Catalogue()
+    kinds = sorted((it.id, it.kind) for it in cat.items if it.kind)
+    used = {"matches": matches, "facts": facts, "enterprises": enterprises,
+            **({"benefits": benefits} if benefits is not None else {})}
+    return compiled(lambda: ledger_expr(matches, benefits, facts, enterprises, year, today, cat, columns),
+                    key=("policies.ledger", kinds, year, today.isoformat(), columns), inputs=used,
+                    code=(catalogue_module, sys.modules[__name__]))
+
+
 def overdue_on(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
     """Prepared rows (``PREPARED_COLUMNS``) with what is overdue on ``today``, by the rule of
     :func:`ledger_expr`: due, not fully paid, and past its payout date."""
@@ -234,7 +254,7 @@ def ledger_rows(settings: Settings, year: int, credit_code: str | None = None, r
             m = m.filter(m.credit_code == credit_code)
         facts = eng.register("_policies_ledger_facts", store_facts(settings, year, today))
         benefits = eng.table("benefits") if "benefits" in TABLES else None
-        t = ledger_expr(m, benefits, facts, ins["enterprises"], year, today, columns=columns)
+        t = _compiled_ledger(m, benefits, facts, ins["enterprises"], year, today, columns)
         if credit_code:
             t = t.filter(t.credit_code == credit_code)
         if region:

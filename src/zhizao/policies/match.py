@@ -349,8 +349,14 @@ def match(inputs: Mapping[str, ir.Table], year: int, catalogue: Catalogue | None
     tables = declared_tables() if tables is None else tables
     # a table the caller did not hand over is not in the data for this match
     tables = {t for t in tables if t in inputs}
-    firms = firm_profile(inputs, year)
-    projects = project_profile(inputs, year, firms)
+    # the profiles do not depend on the data either: built and compiled once per year and inputs
+    given = dict(inputs)
+    firms = compiled(lambda: firm_profile(given, year), key=("policies.firm_profile", year), inputs=given, code=_CODE)
+    projects = None
+    if "projects" in inputs:
+        with_firms = {**given, "_firms": firms}
+        projects = compiled(lambda: project_profile(given, year, firms), key=("policies.project_profile", year),
+                            inputs=with_firms, code=_CODE)
     if materialize:
         firms = materialized(firms, "zhizao_match_firms")
         projects = materialized(projects, "zhizao_match_projects") if projects is not None else None
