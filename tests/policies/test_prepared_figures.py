@@ -159,3 +159,19 @@ def test_a_second_ledger_of_the_year_builds_and_compiles_nothing(city, own_sql):
     assert compiled.stats["compiled"] - before["compiled"] == made
     assert compiled.stats["memory"] - before["memory"] == made
     assert first["total"]["expected"] == ledger(s, 2024, prepared=True)["total"]["expected"]
+
+
+def test_the_ledgers_sql_is_kept_in_the_home_for_the_next_process(city, own_sql):
+    """A new process (a command, the worker after a restart) reads the year's matches and ledger
+    SQL from the home instead of compiling them (here: the memory forgotten, as a new process
+    starts)."""
+    from zhizao.engine import compiled
+
+    s = city[0]
+    first = ledger(s, 2024)
+    assert list(s.sql_cache_dir.glob("*.json"))
+    compiled.clear()
+    before = dict(compiled.stats)
+    assert ledger(s, 2024) == first
+    assert compiled.stats["compiled"] == before["compiled"]
+    assert compiled.stats["disk"] - before["disk"] >= 3

@@ -78,3 +78,21 @@ def test_the_firms_profile_lists_its_projects_and_a_bank_sees_none(city: BookCit
     assert sec.template == "projects/profile.html" and sec.anchor == "projects"
     bank = SimpleNamespace(**{**vars(ctx), "role": "bank", "user": SimpleNamespace(role="bank")})
     assert hooks.profile_section(bank) is None
+
+
+@pytest.mark.usefixtures("own_sql")
+def test_the_yearly_figures_are_compiled_once_per_span_and_level(city: BookCity) -> None:
+    """The indicators and the review ask for the same span on every build: the city's and the
+    districts' figures compile once, and a second call gives the same rows."""
+    from zhizao.engine import compiled
+
+    before = dict(compiled.stats)
+    first = hooks.indicators(city.settings, 2019, 2024, None)
+    assert compiled.stats["compiled"] - before["compiled"] == 2  # the city level and the district level
+    again = hooks.indicators(city.settings, 2019, 2024, None)
+    # the same rows; a share's last bits may differ (DuckDB adds a sum's parts on its threads)
+    assert [{k: v for k, v in r.items() if k != "exact"} for r in again] == \
+        [{k: v for k, v in r.items() if k != "exact"} for r in first]
+    assert [r["exact"] for r in again] == pytest.approx([r["exact"] for r in first], rel=1e-12)
+    assert compiled.stats["compiled"] - before["compiled"] == 2
+    assert compiled.stats["memory"] - before["memory"] == 2

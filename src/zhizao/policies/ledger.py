@@ -234,8 +234,11 @@ def ledger_rows(settings: Settings, year: int, credit_code: str | None = None, r
                 columns: tuple[str, ...] = LEDGER_COLUMNS) -> list[dict[str, Any]]:
     """The ledger's rows of ``year`` (``columns``, ordered by firm and item), computed on the
     engine: what :func:`ledger` summarises and what the pages' preparation keeps."""
+    from contextlib import nullcontext
+
     from zhizao.contract.tables import TABLES
     from zhizao.engine import connect
+    from zhizao.engine.compiled import kept_in
     from zhizao.policies.data import inputs
     from zhizao.policies.match import match
     from zhizao.store.models import utcnow
@@ -249,12 +252,17 @@ def ledger_rows(settings: Settings, year: int, credit_code: str | None = None, r
         if prepared:
             m = eng.register("_policies_prepared", _prepared_matches(settings, year, credit_code, region))
         else:
-            m = match(ins, year)
+            # the matches' SQL is kept in the home: the next process (a command, the worker after
+            # a restart) compiles nothing for the year
+            with kept_in(settings.sql_cache_dir):
+                m = match(ins, year)
         if credit_code:
             m = m.filter(m.credit_code == credit_code)
         facts = eng.register("_policies_ledger_facts", store_facts(settings, year, today))
         benefits = eng.table("benefits") if "benefits" in TABLES else None
-        t = _compiled_ledger(m, benefits, facts, ins["enterprises"], year, today, columns)
+        # so is the ledger's of the city or a district (one firm's would be a file per firm)
+        with kept_in(settings.sql_cache_dir) if credit_code is None else nullcontext():
+            t = _compiled_ledger(m, benefits, facts, ins["enterprises"], year, today, columns)
         if credit_code:
             t = t.filter(t.credit_code == credit_code)
         if region:

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from zhizao.projects import labels
-from zhizao.projects.investment import CATALOGUE, yearly
+from zhizao.projects.investment import CATALOGUE
 from zhizao.projects.methodology import load
 from zhizao.settings import Settings
 
@@ -31,7 +31,7 @@ def _values(settings: Settings, y_from: int, y_to: int, region: str | None) -> l
             return []
         rows: list[dict[str, Any]] = []
         for city in (True, False):
-            x = yearly(t["projects"], t["project_milestones"], t["project_investment"], load(), y_from, y_to, city)
+            x = query.yearly_expr(t, load(), y_from, y_to, city)
             if region:
                 x = x.filter(x.region == region)
             rows += eng.to_pyarrow(x.order_by(["region", "id", "year"])).to_pylist()

@@ -88,8 +88,10 @@ def yearly(projects: ir.Table, milestones: ir.Table, investment: ir.Table, meth:
     # cumulative counts: every year up to y_to from the first year with any record
     cum_parts = []
     for c in counts:
-        years = ibis.memtable({"y": list(range(y_from, y_to + 1))})
-        j = c.cross_join(years).filter(ibis._.year <= ibis._.y)
+        # each count row once per year of the span from its own year on (an array of the years
+        # unnested, not an in-memory table: the expression then stands alone and is compiled once)
+        j = c.mutate(y=ibis.range(y_from, y_to + 1).unnest())
+        j = j.filter(j.year <= j.y)
         cum_parts.append(j.group_by(["region", "y", "id"]).aggregate(value=j.value.sum())
                          .select("region", year=ibis._.y.cast("int64"), id=ibis._.id.concat("_cum"),
                                  value=ibis._.value.cast("float64")))

@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from zhizao.engine.compiled import compiled
-from zhizao.projects import codes, lifecycle, methodology
+from zhizao.projects import codes, investment, lifecycle, methodology
 from zhizao.projects.methodology import STALL_CODES, ProjectsMethodology, load
 from zhizao.settings import Settings
 
@@ -52,7 +52,7 @@ def inputs(eng: Any) -> dict[str, ir.Table]:
 
 
 #: the code the lifecycle expressions come from (its source is part of the compiled-SQL key)
-_CODE = (lifecycle, codes, methodology, sys.modules[__name__])
+_CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
 
 
 def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
@@ -65,6 +65,16 @@ def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.dat
                                              used["project_disposals"], meth, as_of,
                                              investment=used["project_investment"]),
                     key=("projects.status", meth.model_dump_json(), as_of.isoformat()), inputs=used, code=_CODE)
+
+
+def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, y_to: int, city: bool) -> ir.Table:
+    """The investment figures of the years (:func:`zhizao.projects.investment.yearly`), compiled
+    once per methodology, span and level (the indicators and the review ask for them on every
+    build: about a second of Ibis each time on the demo city)."""
+    used = {k: t[k] for k in ("projects", "project_milestones", "project_investment")}
+    return compiled(lambda: investment.yearly(used["projects"], used["project_milestones"], used["project_investment"],
+                                              meth, y_from, y_to, city),
+                    key=("projects.yearly", meth.model_dump_json(), y_from, y_to, city), inputs=used, code=_CODE)
 
 
 def cases_expr(t: dict[str, ir.Table], meth: ProjectsMethodology) -> ir.Table:
