@@ -338,9 +338,17 @@ def register(
              json.dumps(batches), created, elapsed, h, result.num_rows,
              json.dumps(counts, ensure_ascii=False), json.dumps(notes, ensure_ascii=False), parent_run_id],
         )
+        # read back on this connection: a read-only open after closing it gives up at once when
+        # another process registers a run meanwhile (two evaluations of one home at a time: the
+        # second one's run was registered, and the command failed with "busy")
+        row = con.execute(f"SELECT {_COLS} FROM runs WHERE run_id = ?", [run_id]).fetchone()
     finally:
         con.close()
-    return get(settings, run_id)
+    assert row is not None
+    run = _row_to_run(row)
+    with _RUNS_LOCK:
+        _RUNS[_run_key(settings, run_id)] = run
+    return run
 
 
 def _row_to_run(r: tuple[Any, ...]) -> Run:
@@ -364,8 +372,12 @@ _RUNS: LRUCache[tuple[str, str], Run] = LRUCache(maxsize=4096)
 _RUNS_LOCK = threading.Lock()
 
 
+def _run_key(settings: Settings, run_id: str) -> tuple[str, str]:
+    return (str(Path(settings.warehouse_path).resolve()), run_id)
+
+
 def get(settings: Settings, run_id: str) -> Run:
-    key = (str(Path(settings.warehouse_path).resolve()), run_id)
+    key = _run_key(settings, run_id)
     with _RUNS_LOCK:
         run = _RUNS.get(key)
     if run is not None:
