@@ -41,7 +41,6 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
-import sqlglot
 import sqlglot as sg
 import sqlglot.expressions as sge
 
@@ -81,7 +80,7 @@ def _backend(inputs: Mapping[str, ir.Table]) -> Any | None:
 def cache_key(key: object, inputs: Mapping[str, ir.Table], backend: Any, code: Iterable[ModuleType] = ()) -> str:
     """The digest naming one compiled expression (see the module docstring)."""
     h = hashlib.sha256()
-    h.update(json.dumps([repr(key), ibis.__version__, sqlglot.__version__, backend.name,
+    h.update(json.dumps([repr(key), ibis.__version__, sg.__version__, backend.name,
                          code_fingerprint(code)]).encode())
     for name in sorted(inputs):
         t = inputs[name]

@@ -78,7 +78,8 @@ def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, 
 
 
 def cases_expr(t: dict[str, ir.Table], meth: ProjectsMethodology) -> ir.Table:
-    """Every stall case (a milestone late past its rule), compiled once per methodology and inputs."""
+    """Every stall case ever opened (:func:`zhizao.projects.lifecycle.cases`), compiled once per
+    methodology and inputs."""
     used = {k: t[k] for k in ("project_milestones", "plans", "project_disposals")}
     return compiled(lambda: lifecycle.cases(used["project_milestones"], used["plans"], used["project_disposals"], meth),
                     key=("projects.cases", meth.model_dump_json()), inputs=used, code=_CODE)
