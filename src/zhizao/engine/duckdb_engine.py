@@ -15,6 +15,7 @@ from ibis.common.exceptions import TableNotFound
 from ibis.formats.pyarrow import PyArrowData
 
 from zhizao.engine.base import Engine
+from zhizao.engine.compiled import VIEW_PREFIX
 from zhizao.engine.warehouse import connect as warehouse_connect
 
 if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engine)
@@ -112,8 +113,6 @@ class DuckDBEngine(Engine):
         as the base engine does (a registered table is a temporary one, seen by this connection
         only), and so does one reading compiled SQL (a temporary view of this connection,
         :func:`zhizao.engine.compiled._as_table`)."""
-        from zhizao.engine.compiled import VIEW_PREFIX
-
         names = {t.name for t in expr.op().find(ops.DatabaseTable)}
         if names & {t.op().name for t in self._registered.values()} or any(n.startswith(VIEW_PREFIX) for n in names):
             return super().submit(expr)

@@ -12,6 +12,8 @@ Computed as one Ibis expression on the warehouse (the store's payouts registered
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from contextlib import nullcontext
 from typing import Any
 
 import ibis
@@ -19,6 +21,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from sqlalchemy import select
 
+from zhizao.engine.compiled import compiled, kept_in
+from zhizao.policies import catalogue as catalogue_module
 from zhizao.policies.catalogue import KINDS, Catalogue
 from zhizao.settings import Settings
 
@@ -98,24 +102,23 @@ def ledger_expr(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, e
     return t.filter(t.kind.notnull() & ((t.expected > 0) | (t.paid > 0))).select(*columns)
 
 
+#: the code the ledger's expression comes from (its source is part of the compiled-SQL key)
+_CODE = (catalogue_module, sys.modules[__name__])
+
+
 def _compiled_ledger(matches: ir.Table, benefits: ir.Table | None, facts: ir.Table, enterprises: ir.Table,
                      year: int, today: dt.date, columns: tuple[str, ...]) -> ir.Table:
     """:func:`ledger_expr`, built and compiled once per catalogue's kinds, year, day and inputs
     (:func:`zhizao.engine.compiled.compiled`): it does not depend on the data, and building and
     compiling it on every call was most of a ledger's second on a small city (the five-year
     review asks for one per year and section)."""
-    import sys
-
-    from zhizao.engine.compiled import compiled
-    from zhizao.policies import catalogue as catalogue_module
-
     cat = Catalogue()
     kinds = sorted((it.id, it.kind) for it in cat.items if it.kind)
     used = {"matches": matches, "facts": facts, "enterprises": enterprises,
             **({"benefits": benefits} if benefits is not None else {})}
     return compiled(lambda: ledger_expr(matches, benefits, facts, enterprises, year, today, cat, columns),
                     key=("policies.ledger", kinds, year, today.isoformat(), columns), inputs=used,
-                    code=(catalogue_module, sys.modules[__name__]))
+                    code=_CODE)
 
 
 def overdue_on(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
@@ -234,11 +237,8 @@ def ledger_rows(settings: Settings, year: int, credit_code: str | None = None, r
                 columns: tuple[str, ...] = LEDGER_COLUMNS) -> list[dict[str, Any]]:
     """The ledger's rows of ``year`` (``columns``, ordered by firm and item), computed on the
     engine: what :func:`ledger` summarises and what the pages' preparation keeps."""
-    from contextlib import nullcontext
-
     from zhizao.contract.tables import TABLES
     from zhizao.engine import connect
-    from zhizao.engine.compiled import kept_in
     from zhizao.policies.data import inputs
     from zhizao.policies.match import match
     from zhizao.store.models import utcnow

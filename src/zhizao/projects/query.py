@@ -55,34 +55,39 @@ def inputs(eng: Any) -> dict[str, ir.Table]:
 _CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
 
 
+def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...], meth: ProjectsMethodology,
+          *params: object) -> ir.Table:
+    """``build(used)`` over the inputs ``names``: the expression does not depend on the data, so it
+    is built and compiled once per methodology, ``params`` and inputs (:func:`zhizao.engine.compiled.compiled`)."""
+    used = {k: t[k] for k in names}
+    return compiled(lambda: build(used), key=(name, meth.model_dump_json(), *params), inputs=used, code=_CODE)
+
+
 def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
-    """Every project's state on ``as_of``. The expression does not depend on the data, so it is
-    built and compiled once per methodology, day and inputs (:func:`zhizao.engine.compiled.compiled`):
-    each build and compile was 0.4–1 s, paid again by every page, hook and command asking for the
-    same day."""
-    used = {k: t[k] for k in ("projects", "project_milestones", "plans", "project_disposals", "project_investment")}
-    return compiled(lambda: lifecycle.status(used["projects"], used["project_milestones"], used["plans"],
-                                             used["project_disposals"], meth, as_of,
-                                             investment=used["project_investment"]),
-                    key=("projects.status", meth.model_dump_json(), as_of.isoformat()), inputs=used, code=_CODE)
+    """Every project's state on ``as_of``, compiled once per methodology, day and inputs (each build
+    and compile was 0.4–1 s, paid again by every page, hook and command asking for the same day)."""
+    return _kept("projects.status", lambda u: lifecycle.status(
+        u["projects"], u["project_milestones"], u["plans"], u["project_disposals"], meth, as_of,
+        investment=u["project_investment"]),
+        t, ("projects", "project_milestones", "plans", "project_disposals", "project_investment"), meth,
+        as_of.isoformat())
 
 
 def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, y_to: int, city: bool) -> ir.Table:
     """The investment figures of the years (:func:`zhizao.projects.investment.yearly`), compiled
     once per methodology, span and level (the indicators and the review ask for them on every
     build: about a second of Ibis each time on the demo city)."""
-    used = {k: t[k] for k in ("projects", "project_milestones", "project_investment")}
-    return compiled(lambda: investment.yearly(used["projects"], used["project_milestones"], used["project_investment"],
-                                              meth, y_from, y_to, city),
-                    key=("projects.yearly", meth.model_dump_json(), y_from, y_to, city), inputs=used, code=_CODE)
+    return _kept("projects.yearly", lambda u: investment.yearly(
+        u["projects"], u["project_milestones"], u["project_investment"], meth, y_from, y_to, city),
+        t, ("projects", "project_milestones", "project_investment"), meth, y_from, y_to, city)
 
 
 def cases_expr(t: dict[str, ir.Table], meth: ProjectsMethodology) -> ir.Table:
     """Every stall case ever opened (:func:`zhizao.projects.lifecycle.cases`), compiled once per
     methodology and inputs."""
-    used = {k: t[k] for k in ("project_milestones", "plans", "project_disposals")}
-    return compiled(lambda: lifecycle.cases(used["project_milestones"], used["plans"], used["project_disposals"], meth),
-                    key=("projects.cases", meth.model_dump_json()), inputs=used, code=_CODE)
+    return _kept("projects.cases", lambda u: lifecycle.cases(u["project_milestones"], u["plans"],
+                                                             u["project_disposals"], meth),
+                 t, ("project_milestones", "plans", "project_disposals"), meth)
 
 
 def _rows(expr: ir.Table, eng: Any) -> list[dict[str, Any]]:
