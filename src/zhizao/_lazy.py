@@ -39,3 +39,24 @@ def exports(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any
         return sorted(names)
 
     return __getattr__, __dir__
+
+
+class function:
+    """A function named ``"module:name"``, imported on its first call: a room's capability names
+    its method this way, so that reading the capability (its inputs, headers, methodology model)
+    does not import Ibis; a run that finds its SQL kept (:mod:`zhizao.runs.kept`) never calls it."""
+
+    __slots__ = ("_fn", "ref")
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        self._fn: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._fn is None:
+            module, _, name = self.ref.partition(":")
+            self._fn = getattr(importlib.import_module(module), name)
+        return self._fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.ref} (imported on first call)>"

@@ -69,3 +69,36 @@ def test_a_table_of_many_batches_hashes_as_the_python_definition():
                   "grade": pa.array([i % 5 for i in range(n)], pa.int64())})
     assert t.num_rows > 2 * registry._HASH_BATCH_ROWS
     assert result_hash(t) == _reference_hash(t)
+
+
+def _bits(values) -> list[int]:
+    import struct
+
+    return [struct.unpack("<q", struct.pack("<d", v))[0] for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=False), st.floats(min_value=-1e13, max_value=1e13),
+                          st.floats(min_value=-1e-9, max_value=1e-9),
+                          st.decimals(min_value=-10**8, max_value=10**8, places=6, allow_nan=False,
+                                      allow_infinity=False).map(float)),
+                min_size=1, max_size=200))
+def test_rounding_to_twelve_digits_is_pythons_bit_for_bit(values):
+    """Every double, huge, tiny, subnormal or negative zero, rounds as ``float(f"{v:.12g}")``,
+    bit for bit (the vectorised path and the exact one for values next to a half)."""
+    from zhizao.runs.registry import round12
+
+    got = round12(pa.array(values, pa.float64()))[0].to_pylist()
+    assert _bits(got) == _bits([float(f"{v:.12g}") for v in values])
+
+
+def test_rounding_next_to_a_half_and_a_power_of_ten_is_exact():
+    """Thirteen digits ending in 5 (a tie at twelve digits in decimal, not in binary), values a hair
+    below a power of ten, and values far outside the scaled range."""
+    from zhizao.runs.registry import round12
+
+    values = [1234567.891235, 0.1234567891235, 999.9999999999999, 99999999999.95, 1e12 - 0.5,
+              0.30000000000000004, 5e-324, 1.7976931348623157e308, -2.5e-12, 123456789012345.0, None]
+    got = round12(pa.array(values, pa.float64()))[0].to_pylist()
+    assert got[-1] is None
+    assert _bits(got[:-1]) == _bits([float(f"{v:.12g}") for v in values[:-1]])

@@ -1,9 +1,10 @@
 """The carbon room's capability and result headers (exported lazily by the package)."""
 
+from zhizao._lazy import function
 from zhizao.capabilities import Capability
 from zhizao.carbon.changes import explain as explain_changes
-from zhizao.carbon.method import evaluate, notes_for, to_rows
 from zhizao.carbon.methodology import CarbonMethodology
+from zhizao.carbon.notes import notes_for
 
 #: Chinese headers of every result field (exports, pages)
 HEADERS: dict[str, str] = {
@@ -48,8 +49,9 @@ CAPABILITY = Capability(
     title="工业碳效码",
     inputs=("enterprises", "statistics_annual", "energy", "zero_carbon"),
     methodology_model=CarbonMethodology,
-    evaluate=evaluate,
-    to_rows=to_rows,
+    # the method itself (Ibis) is imported when a run evaluates it, not when the capability is read
+    evaluate=function("zhizao.carbon.method:evaluate"),
+    to_rows=function("zhizao.carbon.method:to_rows"),
     outcome_fields=("grade", "level"),
     figure_fields=("emissions_t", "value_added", "intensity", "benchmark_intensity", "k_value"),
     methodology_package="zhizao.carbon.methodologies",
@@ -59,4 +61,4 @@ CAPABILITY = Capability(
            "explain_changes": explain_changes},
 )
 
-__all__ = ["CAPABILITY", "HEADERS", "CarbonMethodology", "evaluate", "notes_for", "to_rows"]
+__all__ = ["CAPABILITY", "HEADERS", "CarbonMethodology", "notes_for"]

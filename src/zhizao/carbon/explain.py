@@ -30,8 +30,9 @@ from typing import Any
 
 import ibis
 
-from zhizao.carbon.method import CONTRACT_FIELDS, EXTRA_FIELDS, evaluate, notes_for
+from zhizao.carbon.method import CONTRACT_FIELDS, EXTRA_FIELDS, evaluate
 from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
+from zhizao.carbon.notes import notes_for
 from zhizao.contract.tables import ENERGY_TYPES, UNIT_FAMILY_BY_KIND, ZERO_CARBON_KINDS
 from zhizao.contract.units import FAMILIES
 from zhizao.engine.base import Engine

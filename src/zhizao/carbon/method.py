@@ -42,6 +42,7 @@ import pyarrow as pa
 from zhizao import periods, sums
 from zhizao.carbon import methodology as carbon_methodology
 from zhizao.carbon.methodology import REPORTED_APART, CarbonMethodology
+from zhizao.carbon.notes import computed_source
 from zhizao.contract import tables as contract_tables
 from zhizao.contract import units as contract_units
 from zhizao.engine.compiled import evaluation
@@ -64,8 +65,6 @@ REASON_BAD_VA = "工业增加值为零或负数"
 REASON_NO_ENERGY = "当年无能源消费数据"
 REASON_BAD_BENCHMARK = "行业基准碳排放强度不为正，无法计算碳效值"
 REASON_NO_PUBLISHED_BENCHMARK = "无该行业该年度的公布基准碳排放强度"
-#: the tracks of the population and their Chinese names
-TRACKS = {"above_scale": "规上", "below_scale": "规下"}
 
 SUM_COLS = ("fuel_co2_t", "electricity_kwh", "exported_kwh", "heat_gj", "exported_gj", "biomass_t", "energy_tce",
              "energy_rows")
@@ -126,59 +125,6 @@ def grid_factor_expr(region_code: ir.StringValue, m: CarbonMethodology, year: in
     if not branches:
         return ibis.literal(national, "float64")
     return ibis.cases(*branches, else_=national).cast("float64")
-
-
-def notes_for(m: CarbonMethodology, year: int) -> list[str]:
-    """What a run must record (Chinese): factor fallbacks (e.g. a year without published grid
-    factors using the latest earlier year's), then every factor, the population and the benchmark used."""
-    _, _, notes = m.grid_factor(year)
-    out = list(notes)
-    if m.electricity.scope != "national":
-        for r in m.grid_regions.values():
-            for p in r.provinces:
-                out.extend(x for x in m.grid_factor(year, p)[2] if x not in out)
-    return out + [x for x in factors_used(m, year) if x not in out]
-
-
-def _cite(m: CarbonMethodology, key: str) -> str:
-    return m.sources.get(key, key)
-
-
-def factors_used(m: CarbonMethodology, year: int) -> list[str]:
-    """Every factor, the population and the benchmark rule a run of ``year`` uses, with sources (Chinese)."""
-    from zhizao.carbon.methodology import _SCOPE_ZH, _VARIANT_ZH
-
-    _, g, _ = m.grid_factor(year)
-    out = [f"电网排放因子：{_SCOPE_ZH[g.scope]}{_VARIANT_ZH[g.variant]} {g.value} {g.unit}（{g.year} 年；{_cite(m, g.source)}）"]
-    if m.electricity.scope != "national":
-        for r in m.grid_regions.values():
-            row = m.grid_factor(year, r.provinces[0])[1] if r.provinces else None
-            if row is not None and row.scope != "national":
-                out.append(f"电网排放因子（{r.name}，{_SCOPE_ZH[row.scope]}）：{row.value} {row.unit}（{row.year} 年；"
-                           f"{_cite(m, row.source)}），适用于该区域各省企业")
-    fuels = [(k, f) for k, f in m.energy.items() if f.co2 is not None and k != "heat"]
-    by_src: dict[str, list[str]] = {}
-    for _k, f in fuels:
-        assert f.co2 is not None
-        by_src.setdefault(f.co2.source, []).append(f"{f.name} {f.co2.value} {f.co2.unit}")
-    for src, items in by_src.items():
-        out.append(f"燃料排放因子：{'、'.join(items)}（{_cite(m, src)}）")
-    heat = m.energy["heat"].co2
-    if heat is not None:
-        out.append(f"热力排放因子：{heat.value} {heat.unit}（{_cite(m, heat.source)}"
-                   f"{'，默认值' if heat.default else ''}）")
-    tracks = "、".join(f"{TRACKS[t]}企业" for t in m.population.tracks)
-    out.append(f"评价范围：{tracks}{'（各自对标）' if len(m.population.tracks) > 1 else ''}"
-               f"{'，当年底前成立' if m.population.existing_only else ''}（{_cite(m, m.population.source)}）")
-    level = {"division": "行业大类", "group": "行业中类", "class": "行业小类"}[m.benchmark.level]
-    if m.benchmark.origin == "imported":
-        where = "方法论文件所列公布值" if m.benchmark.values else "导入的行业基准数据表"
-        out.append(f"行业基准：按{level}，采用{where}")
-    else:
-        out.append(f"行业基准：按{level}，{_computed_source(m)}")
-    if m.gate:
-        out.append("发布前核查：" + "；".join(c.name for c in m.gate))
-    return out
 
 
 def figures(t: ir.Table, m: CarbonMethodology, year: int, keys: Sequence[str] = ()) -> ir.Table:
@@ -285,15 +231,10 @@ def grade(t: ir.Table, m: CarbonMethodology, year: int, by: Sequence[str] = ()) 
         "track": t.track if "track" in cols else ibis.literal("above_scale"),
         "held_check": t.held_check if "held_check" in cols else ibis.null("string"),
         "benchmark_source": (t.benchmark_source if "benchmark_source" in cols
-                             else ibis.literal(_computed_source(m))),
+                             else ibis.literal(computed_source(m))),
     }
     out_cols = [*CONTRACT_FIELDS[:5], *by, *CONTRACT_FIELDS[5:], *EXTRA_FIELDS]
     return t.select(*(fields[c].name(c) if c in fields else t[c] for c in out_cols))
-
-
-def _computed_source(m: CarbonMethodology) -> str:
-    how = "各企业净排放之和 ÷ 增加值之和" if m.benchmark.statistic == "aggregate" else "各企业强度的平均值"
-    return f"本地计算（同行业参评企业{how}）"
 
 
 # ---------------------------------------------------------------------------- population

@@ -1,8 +1,8 @@
 """The cultivation room's capability (``zhizao evaluate tiers``) and result headers."""
 
+from zhizao._lazy import function
 from zhizao.capabilities import Capability
 from zhizao.criteria import RESULT_TEXT
-from zhizao.cultivation.method import evaluate, to_rows
 from zhizao.cultivation.methodology import TierMethodology
 
 HEADERS: dict[str, str] = {
@@ -24,8 +24,9 @@ CAPABILITY = Capability(
     title="五企培育梯度筛选",
     inputs=("enterprises", "statistics_annual", "tax", "firm_facts", "titles"),
     methodology_model=TierMethodology,
-    evaluate=evaluate,
-    to_rows=to_rows,
+    # the method itself (Ibis) is imported when a run evaluates it, not when the capability is read
+    evaluate=function("zhizao.cultivation.method:evaluate"),
+    to_rows=function("zhizao.cultivation.method:to_rows"),
     outcome_fields=("outcome",),
     figure_fields=("unmet_count", "unknown_count", "gap_score"),
     methodology_package="zhizao.cultivation.methodologies",
@@ -33,4 +34,4 @@ CAPABILITY = Capability(
            "value_titles": {"outcome": RESULT_TEXT}},
 )
 
-__all__ = ["CAPABILITY", "HEADERS", "TierMethodology", "evaluate", "to_rows"]
+__all__ = ["CAPABILITY", "HEADERS", "TierMethodology"]

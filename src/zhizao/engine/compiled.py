@@ -192,6 +192,18 @@ def _as_table(backend: Any, digest: str, sql: str, schema: dict[str, str]) -> ir
     return ops.DatabaseTable(name, schema=sch, source=backend).to_expr()
 
 
+def sql_of(expr: ir.Table) -> str | None:
+    """The SQL behind ``expr`` when it is a compiled expression as :func:`compiled` returns it on
+    DuckDB (its view), else None: what a run keeps to run again without Ibis
+    (:mod:`zhizao.runs.kept`)."""
+    op = expr.op()
+    if not isinstance(op, ops.DatabaseTable) or not op.name.startswith(VIEW_PREFIX):
+        return None
+    prefix = op.name[len(VIEW_PREFIX):]
+    with _lock:
+        return next((sql for digest, (sql, _) in _memory.items() if digest.startswith(prefix)), None)
+
+
 def evaluation(method: str, build: Callable[[Mapping[str, ir.Table]], ir.Table], inputs: Mapping[str, ir.Table],
                names: Iterable[str], methodology: Any, year: int, *, extra: object = (),
                code: Iterable[ModuleType] = ()) -> ir.Table:

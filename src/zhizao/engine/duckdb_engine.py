@@ -19,6 +19,7 @@ from zhizao.engine.compiled import VIEW_PREFIX
 from zhizao.engine.warehouse import connect as warehouse_connect
 
 if TYPE_CHECKING:  # pandas only where a caller registers a DataFrame (see Engine)
+    import duckdb
     import pandas as pd
 
 
@@ -44,6 +45,7 @@ class DuckDBEngine(Engine):
 
     def __init__(self, path: Path | str | None = None, read_only: bool = False, threads: int | None = None,
                  wait_s: float = 30.0):
+        self.path = None if path is None else Path(path)
         if path is None:
             self.con = ibis.duckdb.connect()
         else:
@@ -82,6 +84,12 @@ class DuckDBEngine(Engine):
     def raw(self):  # type: ignore[no-untyped-def]
         """The underlying ``duckdb.DuckDBPyConnection``."""
         return self.con.con
+
+    def warehouse_con(self) -> duckdb.DuckDBPyConnection | None:
+        """The connection to the warehouse file when this engine reads that file and nothing else
+        (no lake, no table registered over it), else None: what a run's kept SQL runs on again
+        (:mod:`zhizao.runs.kept`)."""
+        return self.raw if self.path is not None and self.lake is None and not self._registered else None
 
     def table(self, name: str) -> ibis.Table:
         if name in self._registered:

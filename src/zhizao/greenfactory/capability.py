@@ -1,8 +1,8 @@
 """The green-factory capability (what ``zhizao evaluate greenfactory`` runs)."""
 
+from zhizao._lazy import function
 from zhizao.capabilities import Capability
 from zhizao.greenfactory.context import context_inputs
-from zhizao.greenfactory.method import evaluate, to_rows
 from zhizao.greenfactory.methodology import GreenFactoryMethodology
 
 #: Chinese headers of the result fields (exports, pages)
@@ -31,8 +31,9 @@ CAPABILITY = Capability(
     inputs=("enterprises", "statistics_annual", "energy", "zero_carbon", "land", "green_indicators",
             "green_requirements"),
     methodology_model=GreenFactoryMethodology,
-    evaluate=evaluate,
-    to_rows=to_rows,
+    # the method itself (Ibis) is imported when a run evaluates it, not when the capability is read
+    evaluate=function("zhizao.greenfactory.method:evaluate"),
+    to_rows=function("zhizao.greenfactory.method:to_rows"),
     outcome_fields=("stars",),
     figure_fields=("score",),
     methodology_package="zhizao.greenfactory.methodologies",

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 from zhizao._lazy import exports
 
 if TYPE_CHECKING:
-    from zhizao.mujun.capability import CAPABILITY, HEADERS, MujunMethodology, evaluate, to_rows
+    from zhizao.mujun.capability import CAPABILITY, HEADERS, MujunMethodology
+    from zhizao.mujun.method import evaluate, to_rows
 
-__getattr__, __dir__ = exports(__name__, dict.fromkeys(('CAPABILITY', 'HEADERS', 'MujunMethodology', 'evaluate', 'to_rows'), "zhizao.mujun.capability"))
+__getattr__, __dir__ = exports(__name__, {
+    **dict.fromkeys(("CAPABILITY", "HEADERS", "MujunMethodology"), "zhizao.mujun.capability"),
+    "evaluate": "zhizao.mujun.method", "to_rows": "zhizao.mujun.method"})
 
 __all__ = ['CAPABILITY', 'HEADERS', 'MujunMethodology', 'evaluate', 'to_rows']

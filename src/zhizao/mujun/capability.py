@@ -1,7 +1,7 @@
 """The mujun room's capability and result headers (exported lazily by the package)."""
 
+from zhizao._lazy import function
 from zhizao.capabilities import Capability
-from zhizao.mujun.method import evaluate, to_rows
 from zhizao.mujun.methodology import MujunMethodology
 
 HEADERS: dict[str, str] = {
@@ -62,8 +62,9 @@ CAPABILITY = Capability(
     title="亩均效益综合评价",
     inputs=("enterprises", "statistics_annual", "tax", "energy", "land", "emissions", "mujun_negative_list"),
     methodology_model=MujunMethodology,
-    evaluate=evaluate,
-    to_rows=to_rows,
+    # the method itself (Ibis) is imported when a run evaluates it, not when the capability is read
+    evaluate=function("zhizao.mujun.method:evaluate"),
+    to_rows=function("zhizao.mujun.method:to_rows"),
     outcome_fields=("class",),
     figure_fields=("score", "rank"),
     methodology_package="zhizao.mujun.methodologies",
@@ -74,4 +75,4 @@ CAPABILITY = Capability(
            "publish_round": "zhizao.mujun.workflow:run_round"},
 )
 
-__all__ = ["CAPABILITY", "HEADERS", "MujunMethodology", "evaluate", "to_rows"]
+__all__ = ["CAPABILITY", "HEADERS", "MujunMethodology"]

@@ -43,6 +43,11 @@ def evaluate(
         m = find(methodology, method, year)
     except MethodologyError as exc:
         fail(str(exc))
+    # an earlier run of the same methodology, year and inputs kept its SQL: run it without Ibis
+    run = runs.execute_kept(settings, method, year, m, checkpoint=False)
+    if run is not None:
+        _done(run, as_json)
+        return
     try:
         # not read-only: the registry writes the run into the same warehouse file from this
         # process, and DuckDB refuses two connections to one file with different modes
@@ -56,7 +61,14 @@ def evaluate(
     except KeyError as exc:  # an input table the engine does not have
         fail(str(exc).strip("'\""))
     finally:
+        con = getattr(eng, "warehouse_con", lambda: None)()
+        if con is not None:  # the command ends now: the registration may stay in the log
+            runs.leave_log(con)
         eng.close()
+    _done(run, as_json)
+
+
+def _done(run: Any, as_json: bool) -> None:
     emit(run.summary(), as_json, lambda d: out_console.print(
         f"[green]完成[/] 运行 {d['run_id']}：{d['method']} {d['year']} 年，方法论 {d['methodology']}，"
         f"引擎 {d['engine']}，{d['counts'].get('firms', 0)} 家企业"))
