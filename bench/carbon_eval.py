@@ -47,7 +47,7 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
     firms existing in the year), the publication gate's checks in the methodology's order, the
     benchmark per industry and track over the firms neither held nor ungraded, and the bands read
     on L and K rounded as published."""
-    from zhizao.carbon.method import _computed_source
+    from zhizao.carbon.notes import computed_source
 
     assert m.electricity.scope == "national" and m.benchmark.statistic == "aggregate"
     assert m.benchmark.origin == "computed"
@@ -88,7 +88,7 @@ def hand_sql(m, year: int) -> str:  # type: ignore[no-untyped-def]
         + ([f"top >= {spike.factor.value * (1 - 1e-9)!r} * bottom"] if spike is not None else [])) or "false"
     gate_case = " ".join(f"WHEN {when[c.id]} THEN '{c.id}'" for c in m.gate) or "WHEN false THEN ''"
     held_names = " ".join(f"WHEN '{c.id}' THEN '{c.name}'" for c in m.gate) or "WHEN '' THEN ''"
-    source = _computed_source(m)
+    source = computed_source(m)
     # the method's sums are exact (zhizao.sums): each summand a DECIMAL(38,12), the total read
     # back as a double; the same here, so both do the same work and give the same bits
     return common.exact_sums(f"""

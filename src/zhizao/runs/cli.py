@@ -27,8 +27,7 @@ def evaluate(
 ) -> None:
     """运行一个评价方法，登记为不可变的运行结果。"""
     from zhizao import runs
-    from zhizao.engine import ENGINES, connect
-    from zhizao.engine.lake import LakeError
+    from zhizao.engine import ENGINES
     from zhizao.methodology import MethodologyError, find
     from zhizao.settings import with_overrides
 
@@ -48,6 +47,9 @@ def evaluate(
     if run is not None:
         _done(run, as_json)
         return
+    from zhizao.engine import connect
+    from zhizao.engine.lake import LakeError
+
     try:
         # not read-only: the registry writes the run into the same warehouse file from this
         # process, and DuckDB refuses two connections to one file with different modes
