@@ -345,16 +345,16 @@ def execute(
     batches = _batch_ids(pending_batches.result())
     elapsed = time.perf_counter() - t0
     if not callable(context):
-        _keep_plan(settings, engine, cap, year, methodology, released, compiled.sql_of(expr), result.schema)
-    return _finish(settings, cap, year, methodology, engine.name, batches, result, elapsed, run_notes, released,
-                   parent_run_id)
+        _keep_plan(settings, engine, cap, method, year, methodology, released, compiled.sql_of(expr), result.schema)
+    return _finish(settings, cap, method, year, methodology, engine.name, batches, result, elapsed, run_notes,
+                   released, parent_run_id)
 
 
 def _plan_tables(cap: capabilities.Capability) -> tuple[str, ...]:
     return (*cap.inputs, *cap.extra.get("optional_inputs", ()))
 
 
-def _keep_plan(settings: Settings, engine: Engine, cap: capabilities.Capability, year: int,
+def _keep_plan(settings: Settings, engine: Engine, cap: capabilities.Capability, method: str, year: int,
                methodology: Methodology, released: list[Any], sql: str | None, schema: pa.Schema) -> None:
     """Keep a run's SQL for the next run on the same warehouse (:mod:`zhizao.runs.kept`): only
     for SQL compiled over the warehouse's own tables. A plan not kept costs the next run its
@@ -364,7 +364,7 @@ def _keep_plan(settings: Settings, engine: Engine, cap: capabilities.Capability,
         return
     try:
         columns = kept.input_columns(con, _plan_tables(cap))
-        digest = kept.key(cap.name, columns, methodology, year, [r.credit_code for r in released])
+        digest = kept.key(method, columns, methodology, year, [r.credit_code for r in released])
         if kept.load(settings, digest) is None:
             kept.save(settings, digest, sql, schema, list(columns))
     except Exception:
@@ -430,8 +430,8 @@ def execute_kept(
             result = kept.run(con, plan)
             batches = pending.result()
         elapsed = time.perf_counter() - t0
-        run = _finish(settings, cap, year, methodology, "duckdb", batches, result, elapsed, list(notes or []),
-                      released, parent_run_id)
+        run = _finish(settings, cap, method, year, methodology, "duckdb", batches, result, elapsed,
+                      list(notes or []), released, parent_run_id)
         if not checkpoint:
             leave_log(con)
         return run
@@ -447,7 +447,7 @@ def leave_log(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("PRAGMA disable_checkpoint_on_shutdown")
 
 
-def _finish(settings: Settings, cap: capabilities.Capability, year: int, methodology: Methodology,
+def _finish(settings: Settings, cap: capabilities.Capability, method: str, year: int, methodology: Methodology,
             engine_name: str, batches: list[int], result: pa.Table, elapsed: float, run_notes: list[str],
             released: list[Any], parent_run_id: str | None) -> Run:
     """The run's notes and counts, and its registration."""
@@ -463,7 +463,7 @@ def _finish(settings: Settings, cap: capabilities.Capability, year: int, methodo
     if counts.get("status", {}).get("held"):
         run_notes.append(f"{counts['status']['held']} 家企业未通过发布前核查，待核（不评级、不计入基准）；"
                          "放行或更正后重新计算")
-    return register(settings, cap.name, year, methodology, engine_name, batches, result, elapsed, counts,
+    return register(settings, method, year, methodology, engine_name, batches, result, elapsed, counts,
                     run_notes, parent_run_id)
 
 
