@@ -108,7 +108,7 @@ def test_a_method_reading_more_than_the_warehouse_keeps_no_plan(settings: Settin
                    for p in kept.folder(settings).glob("*.json"))
 
 
-@pytest.mark.parametrize("method", ["carbon", "mujun"])
+@pytest.mark.parametrize("method", ["carbon", "mujun", "tiers"])
 def test_the_command_runs_a_kept_plan_without_importing_ibis(settings: Settings, method: str, monkeypatch) -> None:
     """The second ``zhizao evaluate`` of the same year imports neither Ibis nor sqlglot (nor
     pandas, which Arrow's conversions to and from NumPy would pull in), and its run leaves the

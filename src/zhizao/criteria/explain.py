@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zhizao.criteria.engine import OUTCOME_TEXT, Measure
 from zhizao.criteria.model import (
     LEVEL_TEXT,
     Comparison,
@@ -17,6 +16,10 @@ from zhizao.criteria.model import (
     _num,
     children,
 )
+from zhizao.criteria.outcomes import OUTCOME_TEXT
+
+if TYPE_CHECKING:
+    from zhizao.criteria.engine import Measure
 
 
 def _clean(v: Any) -> Any:
