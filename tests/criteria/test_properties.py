@@ -9,16 +9,21 @@ from hypothesis import strategies as st
 from tests.criteria.test_engine import AS_OF, MEASURES, firm, firms_frame, rules, title, titles_frame
 
 from zhizao.criteria import screen
+from zhizao.engine.compiled import compiled
 
 RANK = {"unmet": 0, "unknown": 1, "manual": 2, "met": 3}
 RESULT_RANK = {"not_qualified": 0, "unknown": 1, "manual_review": 2, "qualified": 3}
 
 
 def _screen(firms: list[dict]) -> pd.DataFrame:
+    """The rule set screened over ``firms``, compiled once for all examples (as the rooms compile
+    a rule set once per version and inputs): each example replaces the registered tables' rows."""
     eng = _duck()
     t = eng.register("prop_firms", firms_frame(firms))
     ti = eng.register("prop_titles", titles_frame([title(f["credit_code"]) for f in firms]))
-    out = eng.to_pandas(screen(rules(), t, titles=ti, measures=MEASURES, as_of=AS_OF))
+    expr = compiled(lambda: screen(rules(), t, titles=ti, measures=MEASURES, as_of=AS_OF),
+                    key=("criteria-property", AS_OF.isoformat()), inputs={"firms": t, "titles": ti})
+    out = eng.to_pandas(expr)
     return out.set_index("credit_code")
 
 
