@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from forms import csrf_of, logged_in
 from python_calamine import CalamineWorkbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 from tests.projects.files import FIRM, MILESTONE_HEADER, OTHER_FIRM, PROJECT_HEADER, firms, load
 from world import add_user_fast
 
@@ -153,6 +153,45 @@ def test_a_district_edit_is_recorded_and_a_replan_keeps_the_original_plan(client
     assert "签约未开工" in acc.text
     with session_scope(home) as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "projects.replan")).first() is not None
+
+
+def test_an_edit_tells_the_rooms_without_waiting_on_its_own_store_transaction(clients, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The edit's import tells the rooms of the new data, which queue the pages' refresh in the
+    store on connections of their own: none of them may fail on the edit's own transaction (on
+    SQLite they waited out its write lock, 10 s each, and gave up)."""
+    import logging
+
+    c = clients["dist_a"]
+    page = c.get("/projects/p/P1")
+    with caplog.at_level(logging.INFO):
+        r = c.post("/projects/p/P1/edit", data={"action": "replan", "milestone": "completed", "planned": "2028-03-31",
+                                                 "reason": "设备到货延后", "csrf_token": csrf_of(page.text)},
+                   follow_redirects=False)
+    assert r.status_code == 303 and "ok=" in r.headers["location"], r.headers["location"]
+    failed = [rec.getMessage() for rec in caplog.records
+              if rec.name in ("zhizao.rooms", "zhizao.prepared") and (rec.exc_info or "locked" in rec.getMessage())]
+    assert not failed, failed
+    assert "设备到货延后" in c.get("/projects/p/P1").text
+
+
+def test_an_edit_whose_import_fails_leaves_no_edit_behind(home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The edit is committed before its import; an import that fails removes it again, and the
+    history lists only applied edits."""
+    from zhizao.projects import edits
+    from zhizao.projects.models import ProjectEdit
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise edits.EditError("导入被拒绝")
+
+    monkeypatch.setattr(edits, "_import", refused)
+    user = {"username": "dist_a", "role": "district", "region_code": edits.project(home, "P1")["region_code"]}
+    with session_scope(home) as s:
+        before = s.scalar(select(func.count()).select_from(ProjectEdit))
+        with pytest.raises(edits.EditError, match="导入被拒绝"):
+            edits.replan(home, s, user, "P1", "completed", dt.date(2029, 1, 31), "测试")
+    with session_scope(home) as s:
+        assert s.scalar(select(func.count()).select_from(ProjectEdit)) == before
+        assert all(e.batch_id is not None for e in edits.history(s, "P1"))
 
 
 def test_an_edit_with_a_future_date_is_refused_in_chinese(clients) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from zhizao.store import audit
 
 #: extra column naming the edit: makes every edit's file content unique (never a "duplicate")
 EDIT_COLUMN = "平台编辑编号"
+MILESTONE_HEADER = ["项目编号", "节点", "计划日期", "实际日期", "计划调整日期", "调整原因"]
 
 
 class EditError(ValueError):
@@ -112,8 +113,25 @@ def _begin(session: Session, user: Any, p: dict[str, Any] | None, **fields: Any)
     e = ProjectEdit(project_id=p["project_id"], region_code=p["region_code"], by=_attr(user, "username") or "",
                     at=dt.datetime.now(dt.UTC).replace(tzinfo=None), **fields)
     session.add(e)
-    session.flush()
+    # committed before the import, not held open across it: the import tells the rooms of the new
+    # data, which queue the pages' refresh in the store on connections of their own; on SQLite
+    # each waited out this transaction's write lock (10 s) and failed, so an edit took 20 s and
+    # queued nothing. Until its batch is set the edit is not applied (``history`` leaves it out)
+    session.commit()
     return e
+
+
+def _apply(settings: Settings, session: Session, user: Any, e: ProjectEdit, table: str, header: list[str],
+           row: list[Any]) -> ProjectEdit:
+    """Import the edit's one-row batch and record it; an import that fails removes the edit."""
+    try:
+        batch = _import(settings, table, header, row, e)
+    except BaseException:
+        session.rollback()
+        session.delete(e)
+        session.commit()
+        raise
+    return _finish(session, user, e, batch)
 
 
 def _finish(session: Session, user: Any, e: ProjectEdit, batch_id: int) -> ProjectEdit:
@@ -142,14 +160,9 @@ def reached(settings: Settings, session: Session, user: Any, project_id: str, mi
     old = cur.get("actual_on")
     e = _begin(session, user, p, kind="reached", milestone=milestone, old_value=old.isoformat() if old else None,
                new_value=on.isoformat(), effective_on=on, reason=reason.strip())
-    try:
-        batch = _import(settings, "project_milestones", ["项目编号", "节点", "计划日期", "实际日期", "计划调整日期", "调整原因"],
-                        [project_id, milestone, (cur.get("planned_on") or on).isoformat(), on.isoformat(),
-                         cur["planned_since"].isoformat() if cur.get("planned_since") else None, cur.get("reason")], e)
-    except BaseException:
-        session.rollback()
-        raise
-    return _finish(session, user, e, batch)
+    return _apply(settings, session, user, e, "project_milestones", MILESTONE_HEADER,
+                  [project_id, milestone, (cur.get("planned_on") or on).isoformat(), on.isoformat(),
+                   cur["planned_since"].isoformat() if cur.get("planned_since") else None, cur.get("reason")])
 
 
 def replan(settings: Settings, session: Session, user: Any, project_id: str, milestone: str, planned: dt.date,
@@ -168,13 +181,8 @@ def replan(settings: Settings, session: Session, user: Any, project_id: str, mil
     old = cur.get("planned_on")
     e = _begin(session, user, p, kind="replan", milestone=milestone, old_value=old.isoformat() if old else None,
                new_value=planned.isoformat(), effective_on=effective, reason=reason.strip())
-    try:
-        batch = _import(settings, "project_milestones", ["项目编号", "节点", "计划日期", "实际日期", "计划调整日期", "调整原因"],
-                        [project_id, milestone, planned.isoformat(), None, effective.isoformat(), reason.strip()], e)
-    except BaseException:
-        session.rollback()
-        raise
-    return _finish(session, user, e, batch)
+    return _apply(settings, session, user, e, "project_milestones", MILESTONE_HEADER,
+                  [project_id, milestone, planned.isoformat(), None, effective.isoformat(), reason.strip()])
 
 
 def dispose(settings: Settings, session: Session, user: Any, project_id: str, on: dt.date, outcome: str,
@@ -188,15 +196,12 @@ def dispose(settings: Settings, session: Session, user: Any, project_id: str, on
     old = (p or {}).get("disposal") or {}
     e = _begin(session, user, p, kind="disposal", milestone=None, old_value=old.get("outcome"), new_value=outcome,
                effective_on=on, reason=reason.strip())
-    try:
-        batch = _import(settings, "project_disposals", ["项目编号", "处置日期", "处置方式", "说明"],
-                        [project_id, on.isoformat(), outcome, reason.strip()], e)
-    except BaseException:
-        session.rollback()
-        raise
-    return _finish(session, user, e, batch)
+    return _apply(settings, session, user, e, "project_disposals", ["项目编号", "处置日期", "处置方式", "说明"],
+                  [project_id, on.isoformat(), outcome, reason.strip()])
 
 
 def history(session: Session, project_id: str) -> list[ProjectEdit]:
-    return list(session.scalars(select(ProjectEdit).where(ProjectEdit.project_id == project_id)
+    """The project's applied edits, newest first (an edit whose import never finished is not one)."""
+    return list(session.scalars(select(ProjectEdit).where(ProjectEdit.project_id == project_id,
+                                                          ProjectEdit.batch_id.is_not(None))
                                 .order_by(ProjectEdit.id.desc())))
