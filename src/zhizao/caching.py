@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from cachetools import LRUCache
@@ -60,14 +61,21 @@ def latest_publication(settings: Any) -> int:
     return publication_stamp(settings)[0]
 
 
-def state(settings: Any) -> tuple[Hashable, ...]:
-    """The warehouse and publication state that figures computed from them depend on."""
+def _file_stamp(path: Path) -> tuple[int, int]:
     try:
-        st = settings.warehouse_path.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
+        st = path.stat()
     except FileNotFoundError:
-        stamp = (0, 0)
-    return (str(settings.home), *stamp, *publication_stamp(settings))
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def state(settings: Any) -> tuple[Hashable, ...]:
+    """The warehouse and publication state that figures computed from them depend on. The
+    warehouse's write-ahead log counts too: a command may leave its last writes there, the file
+    itself unchanged (``zhizao evaluate`` registers its run so, :func:`zhizao.runs.leave_log`)."""
+    wh = Path(settings.warehouse_path)
+    return (str(settings.home), *_file_stamp(wh), *_file_stamp(wh.with_name(wh.name + ".wal")),
+            *publication_stamp(settings))
 
 
 def published_state(settings: Any) -> tuple[Hashable, ...]:

@@ -145,3 +145,20 @@ def test_results_in_arrow_types_the_plan_recorded(settings: Settings) -> None:
     plan = kept.load(settings, path.stem)
     assert plan is not None and plan.schema == runs.results(settings, first.run_id).schema
     assert pa.types.is_int64(plan.schema.field("benchmark_firms").type)
+
+
+def test_a_run_left_in_the_log_changes_the_data_state(settings: Settings) -> None:
+    """The command leaves its registration in DuckDB's write-ahead log, the warehouse file
+    unchanged: the data state the pages' memos and prepared figures are keyed by still changes."""
+    from typer.testing import CliRunner
+
+    from zhizao.caching import state
+    from zhizao.cli import app
+
+    load_warehouse(settings, tables(_firms(), YEAR))
+    before = state(settings)
+    r = CliRunner().invoke(app, ["--home", str(settings.home), "evaluate", "carbon", "--year", str(YEAR)])
+    assert r.exit_code == 0, r.output
+    assert settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal").exists()
+    assert state(settings) != before
+    assert [run.method for run in runs.list_runs(settings)] == ["carbon"]
