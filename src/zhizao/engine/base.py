@@ -49,6 +49,12 @@ class Engine(ABC):
     def to_pandas(self, expr: ibis.Table) -> pd.DataFrame:
         return expr.to_pandas()
 
+    def warehouse_con(self) -> Any:
+        """The DuckDB connection to the warehouse file when this engine reads that file and
+        nothing else, else None (here: none): where a run's kept SQL runs again
+        (:mod:`zhizao.runs.kept`)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 

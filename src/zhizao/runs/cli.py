@@ -63,7 +63,7 @@ def evaluate(
     except KeyError as exc:  # an input table the engine does not have
         fail(str(exc).strip("'\""))
     finally:
-        con = getattr(eng, "warehouse_con", lambda: None)()
+        con = eng.warehouse_con()
         if con is not None:  # the command ends now: the registration may stay in the log
             runs.leave_log(con)
         eng.close()

@@ -359,7 +359,7 @@ def _keep_plan(settings: Settings, engine: Engine, cap: capabilities.Capability,
     """Keep a run's SQL for the next run on the same warehouse (:mod:`zhizao.runs.kept`): only
     for SQL compiled over the warehouse's own tables. A plan not kept costs the next run its
     compile, never a result: failures are logged, not raised."""
-    con = getattr(engine, "warehouse_con", lambda: None)()
+    con = engine.warehouse_con()
     if con is None or sql is None:
         return
     try:
