@@ -82,6 +82,35 @@ def test_only_sql_over_the_input_tables_is_kept() -> None:
     assert not kept.stands_alone('SELECT * FROM "_mat_firms_0123" ', inputs)
 
 
+@pytest.mark.parametrize("method", ["carbon", "mujun"])
+def test_a_run_keeps_its_plan_knowing_the_tables_its_sql_reads_without_parsing_it(settings: Settings, monkeypatch,
+                                                                                method: str) -> None:
+    """The compiled expression tells which tables its SQL reads; parsing the SQL again to learn it
+    cost a first run 0.2–0.4 s. What the expression tells is what the SQL names."""
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+
+    load_warehouse(settings, tables(_firms(), YEAR))
+    saved: list[tuple[str, frozenset[str] | None]] = []
+    save = kept.save
+
+    def spy(settings, digest, sql, schema, tables, reads=None):  # type: ignore[no-untyped-def]
+        saved.append((sql, reads))
+        return save(settings, digest, sql, schema, tables, reads=reads)
+
+    def no_parse(sql: str, tables: frozenset[str]) -> bool:
+        raise AssertionError("the SQL was parsed")
+
+    monkeypatch.setattr(kept, "save", spy)
+    monkeypatch.setattr(kept, "stands_alone", no_parse)
+    _execute(settings, method)
+    ((sql, reads),) = saved
+    tree = sg.parse_one(sql, read="duckdb")
+    named = {t.name for t in tree.find_all(sge.Table)} - {c.alias_or_name for c in tree.find_all(sge.CTE)}
+    assert reads == named and {"energy", "enterprises"} <= named
+    assert len(list(kept.folder(settings).glob("*.json"))) == 1
+
+
 def test_a_damaged_plan_is_compiled_again(settings: Settings) -> None:
     load_warehouse(settings, tables(_firms(), YEAR))
     first = _execute(settings)

@@ -47,7 +47,8 @@ import sqlglot.expressions as sge
 MEMORY_ENTRIES = 256
 #: compiled expressions kept in a cache directory (80–100 KB each for the largest methods)
 DISK_ENTRIES = 512
-_memory: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
+#: digest -> (SQL, schema, the tables the SQL reads or None when unknown)
+_memory: OrderedDict[str, tuple[str, dict[str, str], frozenset[str] | None]] = OrderedDict()
 _lock = threading.Lock()
 _code_hashes: dict[tuple[str, ...], str] = {}
 #: counters (tests and benchmarks read them): compiled, hits from memory, hits from disk
@@ -120,9 +121,9 @@ def _prune(folder: Path, keep: int) -> None:
             f.unlink()
 
 
-def _remember(digest: str, sql: str, schema: dict[str, str]) -> None:
+def _remember(digest: str, sql: str, schema: dict[str, str], tables: frozenset[str] | None) -> None:
     with _lock:
-        _memory[digest] = (sql, schema)
+        _memory[digest] = (sql, schema, tables)
         _memory.move_to_end(digest)
         while len(_memory) > MEMORY_ENTRIES:
             _memory.popitem(last=False)
@@ -139,17 +140,18 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         hit = _memory.get(digest)
     if hit is not None:
         stats["memory"] += 1
-        return _as_table(backend, digest, *hit)
+        return _as_table(backend, digest, hit[0], hit[1])
     folder = _directory(directory)
     path = folder / f"{digest}.json" if folder else None
     if path is not None and path.exists():
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
             sql, schema = saved["sql"], saved["schema"]
-        except (OSError, ValueError, KeyError):
+            tables = frozenset(saved["tables"]) if saved.get("tables") is not None else None
+        except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged file is compiled again (and rewritten)
         else:
-            _remember(digest, sql, schema)
+            _remember(digest, sql, schema, tables)
             stats["disk"] += 1
             return _as_table(backend, digest, sql, schema)
     expr = build()
@@ -159,12 +161,14 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         return expr
     sql = str(backend.compile(expr))
     schema = {k: str(v) for k, v in expr.schema().items()}
-    _remember(digest, sql, schema)
+    tables = tables_read(expr)
+    _remember(digest, sql, schema, tables)
     stats["compiled"] += 1
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema}, ensure_ascii=False),
+        tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema,
+                                   "tables": sorted(tables) if tables is not None else None}, ensure_ascii=False),
                        encoding="utf-8")
         tmp.replace(path)
         _prune(path.parent, DISK_ENTRIES)
@@ -192,16 +196,27 @@ def _as_table(backend: Any, digest: str, sql: str, schema: dict[str, str]) -> ir
     return ops.DatabaseTable(name, schema=sch, source=backend).to_expr()
 
 
-def sql_of(expr: ir.Table) -> str | None:
-    """The SQL behind ``expr`` when it is a compiled expression as :func:`compiled` returns it on
-    DuckDB (its view), else None: what a run keeps to run again without Ibis
-    (:mod:`zhizao.runs.kept`)."""
+def tables_read(expr: ir.Table) -> frozenset[str] | None:
+    """The names of the tables ``expr``'s SQL reads, from the expression itself (no SQL parsed);
+    None when the expression holds SQL text (``backend.sql``, ``Table.sql``), an unbound or an
+    in-memory table, whose names the expression does not tell."""
+    op = expr.op()
+    if op.find((ops.SQLQueryResult, ops.SQLStringView, ops.UnboundTable, ops.InMemoryTable)):
+        return None
+    return frozenset(t.name for t in op.find(ops.DatabaseTable))
+
+
+def sql_of(expr: ir.Table) -> tuple[str, frozenset[str] | None] | None:
+    """The SQL behind ``expr`` and the tables it reads (:func:`tables_read`, None if unknown)
+    when ``expr`` is a compiled expression as :func:`compiled` returns it on DuckDB (its view),
+    else None: what a run keeps to run again without Ibis (:mod:`zhizao.runs.kept`)."""
     op = expr.op()
     if not isinstance(op, ops.DatabaseTable) or not op.name.startswith(VIEW_PREFIX):
         return None
     prefix = op.name[len(VIEW_PREFIX):]
     with _lock:
-        return next((sql for digest, (sql, _) in _memory.items() if digest.startswith(prefix)), None)
+        return next(((sql, tables) for digest, (sql, _, tables) in _memory.items() if digest.startswith(prefix)),
+                    None)
 
 
 def evaluation(method: str, build: Callable[[Mapping[str, ir.Table]], ir.Table], inputs: Mapping[str, ir.Table],

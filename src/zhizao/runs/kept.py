@@ -117,9 +117,12 @@ def stands_alone(sql: str, tables: frozenset[str]) -> bool:
     return named - ctes <= tables
 
 
-def save(settings: Any, digest: str, sql: str, schema: pa.Schema, tables: Sequence[str]) -> bool:
-    """Keep the plan (written whole or not at all); False when the SQL does not stand alone."""
-    if not stands_alone(sql, frozenset(tables)):
+def save(settings: Any, digest: str, sql: str, schema: pa.Schema, tables: Sequence[str],
+         reads: frozenset[str] | None = None) -> bool:
+    """Keep the plan (written whole or not at all); False when the SQL does not stand alone.
+    ``reads``: the tables the SQL reads when the caller knows them (the expression it was compiled
+    from tells, :func:`zhizao.engine.compiled.tables_read`); else the SQL is parsed."""
+    if not (reads <= frozenset(tables) if reads is not None else stands_alone(sql, frozenset(tables))):
         return False
     path = folder(settings) / f"{digest}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

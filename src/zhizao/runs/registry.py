@@ -355,18 +355,20 @@ def _plan_tables(cap: capabilities.Capability) -> tuple[str, ...]:
 
 
 def _keep_plan(settings: Settings, engine: Engine, cap: capabilities.Capability, method: str, year: int,
-               methodology: Methodology, released: list[Any], sql: str | None, schema: pa.Schema) -> None:
+               methodology: Methodology, released: list[Any], compiled_sql: tuple[str, frozenset[str] | None] | None,
+               schema: pa.Schema) -> None:
     """Keep a run's SQL for the next run on the same warehouse (:mod:`zhizao.runs.kept`): only
-    for SQL compiled over the warehouse's own tables. A plan not kept costs the next run its
+    for SQL compiled over the warehouse's own tables (``compiled_sql``: the SQL and the tables it
+    reads, from :func:`zhizao.engine.compiled.sql_of`). A plan not kept costs the next run its
     compile, never a result: failures are logged, not raised."""
     con = engine.warehouse_con()
-    if con is None or sql is None:
+    if con is None or compiled_sql is None:
         return
     try:
         columns = kept.input_columns(con, _plan_tables(cap))
         digest = kept.key(method, columns, methodology, year, [r.credit_code for r in released])
-        if kept.load(settings, digest) is None:
-            kept.save(settings, digest, sql, schema, list(columns))
+        if kept.load(settings, digest) is None:  # none, or a damaged one to rewrite
+            kept.save(settings, digest, compiled_sql[0], schema, list(columns), reads=compiled_sql[1])
     except Exception:
         import logging
 
