@@ -18,7 +18,7 @@ if [ -n "$PGBIN" ] && [ -z "${ZHIZAO_TEST_PG_URL:-}" ]; then
   RUNAS=()
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDIR"; RUNAS=(runuser -u postgres --); fi
   "${RUNAS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U zhizao --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${RUNAS[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -h 127.0.0.1 -p "$PORT" -k "$PGDIR" >"$PGDIR/log" 2>&1 &
+  "${RUNAS[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -h 127.0.0.1 -p "$PORT" -k "$PGDIR" >"$PGDIR/log" 2>&1 &
   PGPID=$!
   for _ in $(seq 100); do "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q && break; sleep 0.2; done
   "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U zhizao zhizao_test

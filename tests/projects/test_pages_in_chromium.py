@@ -7,9 +7,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from shots import capture
 from tests.projects.bookcity import PASSWORD, BookCity, build
 
 pytestmark = pytest.mark.browser
@@ -61,29 +61,25 @@ def _no_sideways_overflow(page) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_board_stalled_list_and_timeline_render(browser, server, width: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Screenshots go to ``ZHIZAO_SCREENshots`` when set (to look at them), else a temporary folder."""
-    import os
-
-    shots = Path(os.environ.get("ZHIZAO_SCREENshots") or tmp_path)
+def test_board_stalled_list_and_timeline_render(browser, server, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Each page captured when ``$ZHIZAO_SCREENSHOTS`` is set (``shots.capture``)."""
     ctx, page = _page(browser, server, "city", width)
     try:
-        shots.mkdir(parents=True, exist_ok=True)
         page.goto(server + "/projects?as_of=2024-12-31")
         assert "“双进双产”区县排名" in page.content()
         page.wait_for_selector("#states-box canvas, #states-box svg")
         _no_sideways_overflow(page)
-        page.screenshot(path=str(shots / f"board-{width}.png"), full_page=True)
+        capture(page, f"projects-board-{width}")
         page.goto(server + "/projects/stalls?as_of=2024-12-31")
         rows = page.locator("#stalls-table tbody tr")
         assert rows.count() >= 1
         _no_sideways_overflow(page)
-        page.screenshot(path=str(shots / f"stalls-{width}.png"), full_page=True)
+        capture(page, f"projects-stalls-{width}")
         href = page.locator("#stalls-table tbody tr a").first.get_attribute("href")
         page.goto(server + str(href))
         page.wait_for_selector("#timeline-box canvas, #timeline-box svg")
         _no_sideways_overflow(page)
-        page.screenshot(path=str(shots / f"project-{width}.png"), full_page=True)
+        capture(page, f"projects-project-{width}")
     finally:
         ctx.close()
 

@@ -9,22 +9,19 @@ user should never see:
 - English words, methodology ids (``@20…``), the framework's "Not Found";
 - a page wider than the phone's screen.
 
-Screenshots go to ``$ZHIZAO_SCREENSHOTS`` when set, else to the test session's temporary
-folder (``pytest --basetemp=test-output`` keeps them in the working tree, gitignored); they
-are never committed.
+With ``$ZHIZAO_SCREENSHOTS`` set to a folder, every page is also captured whole at both widths
+there, for a person to look through (``shots.capture``; never committed).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from pagetext import shown_text
-from playwright.sync_api import Error as PlaywrightError
+from shots import capture
 
 pytestmark = pytest.mark.browser
 
@@ -76,13 +73,6 @@ def test_the_pattern_list_catches_what_it_should() -> None:
     assert problems(good, classes) == []
 
 
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("ZHIZAO_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 #: links the crawler does not follow: downloads, leaving, static files
 SKIP = re.compile(r"\.(xlsx|pdf|csv|png|zip|json)$|^/(logout|static|api|docs|openapi)")
 #: at most this many page shapes per role (a shape: a path with its ids and codes abstracted)
@@ -122,7 +112,7 @@ def _pages(s, role: str, city) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, shots, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, role: str) -> None:  # type: ignore[no-untyped-def]
     classes = industry_classes()
     found: dict[str, list[str]] = {}
     desk = login(city.users[role], viewport=WIDTHS["desktop"])
@@ -136,10 +126,7 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, shots, ro
             resp = s.goto(path)
             assert resp is not None and resp.status == 200, (role, path, width, resp and resp.status)
             s.page.wait_for_load_state("load")
-            try:
-                s.page.screenshot(path=str(shots / f"{role}-{name}-{width}.png"), full_page=True)
-            except PlaywrightError:  # a very tall page Chromium will not capture whole: its first screen
-                s.page.screenshot(path=str(shots / f"{role}-{name}-{width}.png"))
+            capture(s.page, f"{role}-{name}-{width}")
             if width == "desktop":
                 text = shown_text(s.page)
                 bad = problems(text, classes)

@@ -2,20 +2,19 @@
 phone (390×844): the city (overview, a tier's near misses, the tier lists, a list in its notice
 with an objection, the rule comparison) and a district (its own firms). Each page: no horizontal
 scrolling of the page, no internal names, codes or English on screen, numbers with separators.
-Screenshots go to ``$ZHIZAO_SHOTS`` when set (for a person to look at)."""
+Screenshots go to ``$ZHIZAO_SCREENSHOTS`` when set (for a person to look at: ``shots.capture``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from shots import capture
 
 pytestmark = pytest.mark.browser
 
@@ -125,13 +124,6 @@ def _check_text(text: str, where: str) -> None:
     assert not bare, f"{where}: numbers without thousands separators: {bare[:5]}"
 
 
-def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    out = os.environ.get("ZHIZAO_SHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(out) / f"{name}.png"), full_page=True)
-
-
 def _pages(gold_id: int) -> list[tuple[str, str, str]]:
     return [("overview", "/cultivation", "五企培育"),
             ("tier-near", "/cultivation/tier/specialised_sme?view=near", "专精特新中小企业"),
@@ -156,7 +148,7 @@ def test_cultivation_pages_read_well_for_each_role(browser, tiers_server, tiers_
             wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert wide <= 1, f"{path} scrolls sideways by {wide}px at {viewport['width']} px"
             _check_text(page.inner_text("main"), f"{user} {path} {viewport['width']}")
-            _shot(page, f"{name}-{user}-{viewport['width']}")
+            capture(page, f"{name}-{user}-{viewport['width']}")
     finally:
         ctx.close()
 

@@ -1,18 +1,17 @@
 """The pages of issue 17's missing list in Debian's Chromium, as the role that uses each, at a
 desktop (1440×900) and a phone (390×844) width: each opens, fits the screen (no sideways scroll
 of the page itself), shows no internal names (snake_case, table.column, English status words),
-and its main action works. Screenshots go to ``$ZHIZAO_SCREENSHOTS`` (default: the test's
-temporary folder), never into the repository."""
+and its main action works. With ``$ZHIZAO_SCREENSHOTS`` set, each page is captured there
+(``shots.capture``), never into the repository."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 import tinycity
 from pagetext import shown_text
+from shots import capture
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +37,6 @@ PAGES = [
 ]
 
 
-def shots_dir(tmp_path: Path) -> Path:
-    d = Path(os.environ.get("ZHIZAO_SCREENSHOTS") or tmp_path)
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 #: identifiers shown as references on purpose (a run 运行编号, a methodology 方法论 version)
 REFERENCES = re.compile(r"\b[a-z][a-z-]*-\d{4}-\d{4}\b|\b[a-z][a-z-]*@\d{4}\b")
 
@@ -54,7 +47,7 @@ def visible_text(page, selector: str = "main") -> str:  # type: ignore[no-untype
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("role,path,heading", PAGES)
-def test_each_new_page_opens_fits_and_speaks_chinese(login, city, tmp_path, role, path, heading, width) -> None:  # type: ignore[no-untyped-def]
+def test_each_new_page_opens_fits_and_speaks_chinese(login, city, role, path, heading, width) -> None:  # type: ignore[no-untyped-def]
     s = login(city.users[role], viewport=DESKTOP if width == "desktop" else PHONE)
     resp = s.goto(path.format(firm=city.codes[0]))
     assert resp is not None and resp.status == 200, (role, path)
@@ -65,7 +58,7 @@ def test_each_new_page_opens_fits_and_speaks_chinese(login, city, tmp_path, role
     overflow = s.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, (role, path, width, overflow)
     name = re.sub(r"[^a-z0-9]+", "-", f"{role}{path}".lower()).strip("-")
-    s.page.screenshot(path=str(shots_dir(tmp_path) / f"{name}-{width}.png"), full_page=True)
+    capture(s.page, f"{name}-{width}")
 
 
 def test_the_bank_s_carbon_page_has_no_distribution_charts(login, city) -> None:  # type: ignore[no-untyped-def]
