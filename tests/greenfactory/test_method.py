@@ -3,6 +3,8 @@ firms, derived indicators and the path to the next star, on DuckDB and Spark."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -29,12 +31,99 @@ WORKED = dict(
 )
 
 
-def run(engine, firms: list[Firm], m=GB2025, year: int = 2025, carbon_run: bool = True) -> pd.DataFrame:
-    return run_on(engine, evaluate, tables(firms, year, carbon_run), m, year).set_index("credit_code", drop=False)
+def _good() -> dict:
+    return {**WORKED["indicators"], "renewable_share": 20, "green_design": (1, "生态设计证书")}
 
 
-def test_worked_case_each_indicator_kind_by_hand(engine):
-    df = run(engine, [Firm(code(1), **WORKED)])
+def _at(i: int, frac: float) -> Firm:
+    """A division-34 firm with every quantitative indicator at ``frac`` of its span, without statistics."""
+    inds: dict = {}
+    for ind in GB2025.indicators:
+        if ind.kind == "qualitative":
+            inds[ind.id] = (1, "证明") if frac >= 0.5 else 0
+        elif ind.derived is None:
+            b, lead = ind.baseline.value, ind.leading.value
+            inds[ind.id] = b + frac * (lead - b)
+    return Firm(code(i), gross_output=None, indicators=inds)
+
+
+#: each test's firms, methodology, year and whether the year has a carbon run
+CASES: dict[str, tuple[list[Firm], object, int, bool]] = {
+    "worked": ([Firm(code(1), **WORKED)], GB2025, 2025, True),
+    "carbon_derived": ([Firm(code(1), carbon_t=4_000.0, indicators={"carbon_per_output": 100.0})], GB2025, 2025, True),
+    "carbon_supplied": ([Firm(code(2), indicators={"carbon_per_output": 65.0})], GB2025, 2025, False),
+    # 20,000 tce of coal, 5 GWh green power
+    "renewable": ([Firm(code(1), energy={"raw_coal": 20_000 / 0.7143}, zero_carbon={"green_power": 5e6},
+                        requirements={"discharge_permit": True})], GB2025, 2025, True),
+    "vetoed": ([Firm(code(1), indicators=_good(), requirements={"discharge_permit": False, "iso14001": True}),
+                Firm(code(2), indicators=_good(), requirements={"not_dishonest_debtor": False,
+                                                                "operating_normally": False})], GB2025, 2025, True),
+    "too_little": ([Firm(code(1), gross_output=None, indicators={"water_reuse_rate": 90}),
+                    Firm(code(2), gross_output=None, requirements={"discharge_permit": True})], GB2025, 2025, True),
+    "cut_offs": ([_at(1, 1.0), _at(2, 0.0)], GB2025, 2025, True),
+    "gb2018": ([Firm(code(1), land_mu=10.0, energy={"electricity": 1e6}, indicators={
+        "green_building": (1, "绿色建筑标识"), "efficient_equipment": (1, "设备清单"),
+        "management_systems": (1, "四体系证书"), "water_reuse_rate": 77.5, "solid_waste_utilisation": 84})],
+        GB2018, 2022, True),
+    "mixed": ([Firm(code(1), **WORKED),
+               Firm(code(2), carbon_t=900.0, energy={"natural_gas": 2e5}, zero_carbon={"pv_self_use": 3e5},
+                    land_mu=25.0, indicators={"water_reuse_rate": 88, "material_saving": (1, "方案")},
+                    requirements={"discharge_permit": True}),
+               Firm(code(3), requirements={"iso50001": False}),
+               Firm(code(4), gross_output=None, indicators={"plot_ratio": 1.4})], GB2025, 2025, True),
+}
+
+
+def _indexed(df: pd.DataFrame) -> pd.DataFrame:
+    return df.set_index("credit_code", drop=False)
+
+
+def run_alone(engine, name: str) -> pd.DataFrame:
+    firms, m, year, carbon_run = CASES[name]
+    return _indexed(run_on(engine, evaluate, tables(firms, year, carbon_run), m, year))
+
+
+@pytest.fixture(scope="module")
+def on_spark(request) -> dict[str, pd.DataFrame]:
+    """Every case on Spark, the cases of one methodology, year and carbon-run choice evaluated
+    together: a Spark job costs 3–6 s however few firms it scores, and the method scores each
+    firm on its own (no ranking, no benchmark computed from the others), so the other cases'
+    firms change nothing. Each case's firms get codes of their own for the job and their own
+    back in its rows."""
+    engine = request.getfixturevalue("spark_engine")
+    groups: dict[tuple, list[str]] = {}
+    for name, (_, m, year, carbon_run) in CASES.items():
+        groups.setdefault((id(m), year, carbon_run), []).append(name)
+    out: dict[str, pd.DataFrame] = {}
+    for names in groups.values():
+        firms, back = [], {}
+        for k, name in enumerate(names, start=1):
+            for f in CASES[name][0]:
+                new = code(100 * k + int(f.code[10:17]))
+                back[new] = f.code
+                # the name the firm has under its own code (the builder names a firm after it)
+                firms.append(dataclasses.replace(f, code=new, name=f.name or f"测试企业{f.code[-5:-1]}"))
+        _, m, year, carbon_run = CASES[names[0]]
+        df = run_on(engine, evaluate, tables(firms, year, carbon_run), m, year)
+        df["case"] = [names[int(c[10:17]) // 100 - 1] for c in df["credit_code"]]
+        df["credit_code"] = df["credit_code"].map(back)
+        for name, part in df.groupby("case", sort=False):
+            out[str(name)] = part.drop(columns="case").sort_values("credit_code", kind="mergesort").reset_index(drop=True)
+    return out
+
+
+@pytest.fixture
+def run(engine, request):  # type: ignore[no-untyped-def]
+    """``run(case)``: the case's rows on the engine of the test. DuckDB evaluates the case alone;
+    Spark's rows come from :func:`on_spark`."""
+    if engine.name == "spark":
+        spark = request.getfixturevalue("on_spark")
+        return lambda name: _indexed(spark[name])
+    return lambda name: run_alone(engine, name)
+
+
+def test_worked_case_each_indicator_kind_by_hand(run):
+    df = run("worked")
     r = df.loc[code(1)]
     # sector-routed reverse, derived: 2,350 tce / 10,000 万元 = 235 kgce/万元; 化工 基准 350, 引领 120
     assert r["x_energy_per_output"] == pytest.approx(235.0)
@@ -71,35 +160,27 @@ def test_worked_case_each_indicator_kind_by_hand(engine):
     assert ind["energy_per_output"]["supplied"] == 150.0 and "supplied" not in ind["output_per_mu"]
 
 
-def test_carbon_per_output_is_derived_from_the_carbon_run(engine):
-    f = Firm(code(1), carbon_t=4_000.0, indicators={"carbon_per_output": 100.0})
-    r = run(engine, [f]).loc[code(1)]
+def test_carbon_per_output_is_derived_from_the_carbon_run(run):
+    r = run("carbon_derived").loc[code(1)]
     # 4,000 t / 10,000 万元 = 400 kgCO2/万元, 基准 100 / 引领 30 for division 34 → 0 points
     assert r["x_carbon_per_output"] == pytest.approx(400.0) and r["src_carbon_per_output"] == "derived"
     assert r["diff_carbon_per_output"] == 100.0 and r["s_carbon_per_output"] == 0.0
     # without a carbon run the supplied value is used (100 = 基准 → 0 points, 65 = half-way → 5)
-    f2 = Firm(code(2), indicators={"carbon_per_output": 65.0})
-    r2 = run(engine, [f2], carbon_run=False).loc[code(2)]
+    r2 = run("carbon_supplied").loc[code(2)]
     assert r2["src_carbon_per_output"] == "supplied" and r2["s_carbon_per_output"] == pytest.approx(5.0)
 
 
-def test_renewable_share_and_energy_band_routing(engine):
+def test_renewable_share_and_energy_band_routing(run):
     # 20,000 tce of coal, 5 GWh green power: share = 5e6 × 1.229e-4 / 20,000 = 3.07 %; band ≥ 10,000 tce
-    coal_t = 20_000 / 0.7143
-    f = Firm(code(1), energy={"raw_coal": coal_t}, zero_carbon={"green_power": 5e6},
-             requirements={"discharge_permit": True})
-    r = run(engine, [f]).loc[code(1)]
+    r = run("renewable").loc[code(1)]
     share = 5e6 * ELEC_TCE_PER_KWH * 100 / 20_000
     assert r["x_renewable_share"] == pytest.approx(share)
     assert (r["b_renewable_share"], r["l_renewable_share"]) == (0.5, 5.0)
     assert r["s_renewable_share"] == pytest.approx(8 * (share - 0.5) / 4.5)
 
 
-def test_a_failed_requirement_vetoes_whatever_the_score(engine):
-    good = {**WORKED["indicators"], "renewable_share": 20, "green_design": (1, "生态设计证书")}
-    firms = [Firm(code(1), indicators=good, requirements={"discharge_permit": False, "iso14001": True}),
-             Firm(code(2), indicators=good, requirements={"not_dishonest_debtor": False, "operating_normally": False})]
-    df = run(engine, firms)
+def test_a_failed_requirement_vetoes_whatever_the_score(run):
+    df = run("vetoed")
     assert list(df["status"]) == ["vetoed", "vetoed"]
     assert df["stars"].isna().all()
     assert df.loc[code(1), "vetoes"] == "discharge_permit;"
@@ -109,10 +190,8 @@ def test_a_failed_requirement_vetoes_whatever_the_score(engine):
     assert rows[code(1)]["gaps"] == []
 
 
-def test_too_little_data_is_not_assessed_not_zero_stars(engine):
-    firms = [Firm(code(1), gross_output=None, indicators={"water_reuse_rate": 90}),
-             Firm(code(2), gross_output=None, requirements={"discharge_permit": True})]
-    df = run(engine, firms)
+def test_too_little_data_is_not_assessed_not_zero_stars(run):
+    df = run("too_little")
     assert list(df["status"]) == ["not_assessed", "not_assessed"]
     assert df["score"].isna().all() and df["stars"].isna().all()
     assert df.loc[code(1), "coverage"] == pytest.approx(0.07)
@@ -120,18 +199,9 @@ def test_too_little_data_is_not_assessed_not_zero_stars(engine):
     assert row["reason"].startswith("数据不足，未评价")
 
 
-def test_stars_at_the_cut_offs_and_a_combined_path(engine):
-    # division 34; every quantitative indicator at a known fraction of its span
-    def firm(i: int, frac: float) -> Firm:
-        inds: dict = {}
-        for ind in GB2025.indicators:
-            if ind.kind == "qualitative":
-                inds[ind.id] = (1, "证明") if frac >= 0.5 else 0
-            elif ind.derived is None:
-                b, lead = ind.baseline.value, ind.leading.value
-                inds[ind.id] = b + frac * (lead - b)
-        return Firm(code(i), gross_output=None, indicators=inds)
-    df = run(engine, [firm(1, 1.0), firm(2, 0.0)])
+def test_stars_at_the_cut_offs_and_a_combined_path(run):
+    # division 34; every quantitative indicator at 引领值 (firm 1) and at 基准值 (firm 2)
+    df = run("cut_offs")
     # derived indicators without data (no statistics): their 12+10+8+7 = 37 points are missing, but the
     # supplied 63 % of the weight is enough to be assessed; all at 引领值 → 63 points, 1★
     assert df.loc[code(1), "score"] == pytest.approx(63.0) and df.loc[code(1), "stars"] == 1
@@ -146,21 +216,12 @@ def test_stars_at_the_cut_offs_and_a_combined_path(engine):
     assert "，并" in rows[code(2)]["path"]
 
 
-def test_2018_methodology_scores_its_own_tree(engine):
-    inds = {"green_building": (1, "绿色建筑标识"), "efficient_equipment": (1, "设备清单"),
-            "management_systems": (1, "四体系证书"), "water_reuse_rate": 77.5, "solid_waste_utilisation": 84}
-    df = run(engine, [Firm(code(1), land_mu=10.0, energy={"electricity": 1e6}, indicators=inds)], m=GB2018, year=2022)
-    r = df.loc[code(1)]
+def test_2018_methodology_scores_its_own_tree(run):
+    r = run("gb2018").loc[code(1)]
     assert r["area_infrastructure"] == 20.0 and r["area_management"] == 10.0
     assert r["s_water_reuse_rate"] == pytest.approx(2.5)  # weight 5, half-way between 60 and 95
     assert r["methodology"] == "gbt-36132@2018"
 
 
-def test_duckdb_and_spark_agree(engine, duck):
-    firms = [Firm(code(1), **WORKED),
-             Firm(code(2), carbon_t=900.0, energy={"natural_gas": 2e5}, zero_carbon={"pv_self_use": 3e5},
-                  land_mu=25.0, indicators={"water_reuse_rate": 88, "material_saving": (1, "方案")},
-                  requirements={"discharge_permit": True}),
-             Firm(code(3), requirements={"iso50001": False}),
-             Firm(code(4), gross_output=None, indicators={"plot_ratio": 1.4})]
-    assert_same(run(duck, firms).reset_index(drop=True), run(engine, firms).reset_index(drop=True))
+def test_duckdb_and_spark_agree(run, duck):
+    assert_same(run_alone(duck, "mixed").reset_index(drop=True), run("mixed").reset_index(drop=True))
