@@ -20,10 +20,13 @@ One Ibis expression, a union of the four checks, one row per failure.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 import ibis
 
+from zhizao.engine.compiled import compiled
+from zhizao.monitoring import methodology as monitoring_methodology
 from zhizao.monitoring.methodology import MonitoringMethodology
 
 INPUTS = ("enterprises", "statistics_annual", "statistics_monthly", "tax", "energy", "power_daily")
@@ -140,11 +143,27 @@ def energy_vs_power_daily(t: Mapping[str, ibis.Table], m: MonitoringMethodology,
                   deviation=bad.dev, tolerance=f"相对差 ≤ {tol:.0%}")
 
 
-def failures(t: Mapping[str, ibis.Table], m: MonitoringMethodology, year: int) -> ibis.Table:
-    """Every failed check of ``year``, with the firm's name and region, ordered for the list."""
+#: the code the expression comes from (its source is part of the compiled-SQL key)
+_CODE = (monitoring_methodology, sys.modules[__name__])
+#: the list's order
+ORDER = ("check", "region_code", "credit_code", "period", "a_field")
+
+
+def failures(t: Mapping[str, ibis.Table], m: MonitoringMethodology, year: int, region: str | None = None) -> ibis.Table:
+    """Every failed check of ``year`` (of firms of ``region`` when given), with the firm's name and
+    region, ordered for the list. The checks are built and compiled once per methodology, year and
+    inputs (:func:`zhizao.engine.compiled.compiled`): a page refresh asks for each district's."""
+    used = {k: t[k] for k in INPUTS}
+    out = compiled(lambda: _failures(used, m, year), key=("monitoring.consistency", m.model_dump_json(), year),
+                   inputs=used, code=_CODE)
+    if region:
+        out = out.filter(out.region_code == region)
+    return out.order_by(list(ORDER))
+
+
+def _failures(t: Mapping[str, ibis.Table], m: MonitoringMethodology, year: int) -> ibis.Table:
     u = ibis.union(monthly_vs_annual(t, m, year), tax_vs_revenue(t, m, year), power_vs_output(t, m, year),
                    energy_vs_power_daily(t, m, year), distinct=False)
     ent = t["enterprises"]
     ent = ent.select(e_code=ent.credit_code, name=ent.name, region_code=ent.region_code)
-    j = u.left_join(ent, u.credit_code == ent.e_code).drop("e_code")
-    return j.order_by(["check", "region_code", "credit_code", "period", "a_field"])
+    return u.left_join(ent, u.credit_code == ent.e_code).drop("e_code")

@@ -48,7 +48,7 @@ def power_list(settings: Any, year: int, month: int, region: str | None = None,
     start, end = power.month_period(year, month)
     eng = connect(settings, engine, read_only=True)
     try:
-        firms = power.firm_activity(eng.tables(power.INPUTS), m, start, end)
+        firms = power.activity(eng.tables(power.INPUTS), m, start, end)
         regions = eng.to_pandas(power.aggregate_index(firms, "region"))
         industries = eng.to_pandas(power.aggregate_index(firms, "division"))
         if region:
@@ -81,10 +81,7 @@ def consistency_list(settings: Any, year: int, methodology: str | None = None,
     m = _methodology(methodology, year)
     eng = connect(settings, engine, read_only=True)
     try:
-        expr = consistency.failures(eng.tables(consistency.INPUTS), m, year)
-        if region:
-            expr = expr.filter(expr.region_code == region)
-        df = eng.to_pandas(expr)
+        df = eng.to_pandas(consistency.failures(eng.tables(consistency.INPUTS), m, year, region))
     finally:
         eng.close()
     out = []
