@@ -78,3 +78,25 @@ def test_consistency_lists_both_sources_with_their_batches(home):
 def test_a_bad_month_is_refused_in_chinese(home):
     res = cli(home, "monitor", "power", "--month", "2024-13", ok=False)
     assert res.exit_code != 0 and "YYYY-MM" in res.output
+
+
+def test_each_scopes_lists_compile_the_checks_once(home, own_sql):
+    """A page refresh asks for the power list and the consistency failures of every scope: the
+    firms' activity and the checks are built and compiled once per methodology and period, and
+    each district reads its own rows from them."""
+    from zhizao.engine import compiled
+    from zhizao.monitoring.lists import consistency_list, power_list
+    from zhizao.settings import load_settings
+
+    settings = load_settings(home)
+    before = compiled.stats["compiled"]
+    lists = {r: power_list(settings, 2024, 3, region=r) for r in (None, "330502", "330503")}
+    failures = {r: consistency_list(settings, 2024, region=r) for r in (None, "330502", "330503")}
+    assert compiled.stats["compiled"] - before == 2
+    assert {r["credit_code"] for r in lists["330502"]["firms"]} == {F[1]}
+    assert {r["credit_code"] for r in lists["330503"]["firms"]} == {F[2]}
+    assert {r["credit_code"] for r in lists[None]["firms"]} == {F[1], F[2]}
+    every = [(f["check"], f["credit_code"]) for f in failures[None]["failures"]]
+    assert every and every == sorted(every)  # ordered by check, then region and firm
+    assert [f for f in failures[None]["failures"] if f["region_code"] == "330502"] == failures["330502"]["failures"]
+    assert failures["330503"]["failures"] == [f for f in failures[None]["failures"] if f["region_code"] == "330503"]
