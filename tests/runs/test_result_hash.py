@@ -102,3 +102,25 @@ def test_rounding_next_to_a_half_and_a_power_of_ten_is_exact():
     got = round12(pa.array(values, pa.float64()))[0].to_pylist()
     assert got[-1] is None
     assert _bits(got[:-1]) == _bits([float(f"{v:.12g}") for v in values[:-1]])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ABC", min_size=1, max_size=2), st.integers(1, 12),
+                          st.floats(allow_nan=False, allow_infinity=False)), max_size=25))
+def test_rows_already_in_key_order_hash_as_the_definition(rows):
+    """A run read with its plan comes ordered by its first key, and the hash then skips its own
+    sort: only when that key is strictly increasing. A table ordered by firm but not by month within
+    a firm is still sorted."""
+    by_code = sorted(rows, key=lambda r: r[0])  # firm order only: months of a firm as they came
+    t = pa.table({"credit_code": [r[0] for r in by_code], "month": pa.array([r[1] for r in by_code], pa.int64()),
+                  "x": pa.array([r[2] for r in by_code], pa.float64())})
+    assert result_hash(t) == _reference_hash(t)
+    unique = {r[0]: r for r in by_code}.values()  # one row a firm, in firm order
+    u = pa.table({"credit_code": [r[0] for r in unique], "x": pa.array([r[2] for r in unique], pa.float64())})
+    assert result_hash(u) == _reference_hash(u)
+
+
+def test_a_firm_ordered_table_with_months_out_of_order_is_sorted_for_the_hash():
+    a = pa.table({"credit_code": ["A", "A", "B"], "month": [2, 1, 1], "x": [2.0, 1.0, 3.0]})
+    b = pa.table({"credit_code": ["A", "A", "B"], "month": [1, 2, 1], "x": [1.0, 2.0, 3.0]})
+    assert result_hash(a) == result_hash(b) == _reference_hash(b)

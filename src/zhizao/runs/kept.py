@@ -137,7 +137,22 @@ def save(settings: Any, digest: str, sql: str, schema: pa.Schema, tables: Sequen
     return True
 
 
+#: the columns a run's rows are ordered by for its hash, in the order the results have them
+#: (:func:`zhizao.runs.registry.result_hash`)
+ORDER_KEYS = ("credit_code", "track", "month")
+
+
+def order_keys(columns: Sequence[str]) -> list[str]:
+    """The key columns among ``columns``, in their order."""
+    return [c for c in columns if c in ORDER_KEYS]
+
+
 def run(con: duckdb.DuckDBPyConnection, plan: Plan) -> pa.Table:
-    """The plan's results, in the types the Ibis path gives (e.g. DuckDB's HUGEINT count as int64)."""
-    table = con.sql(plan.sql).to_arrow_table()
+    """The plan's results, in the types the Ibis path gives (e.g. DuckDB's HUGEINT count as int64),
+    ordered by their key columns: DuckDB's parallel sort costs the query nothing measurable, where
+    sorting the table in Arrow for the hash cost 0.1–0.4 s at 150,000 firms."""
+    keys = order_keys(plan.schema.names)
+    order = ", ".join(f'"{k}"' for k in keys)  # names of ORDER_KEYS only
+    sql = f"SELECT * FROM ({plan.sql}) ORDER BY {order}" if keys else plan.sql
+    table = con.sql(sql).to_arrow_table()
     return table if table.schema == plan.schema else table.cast(plan.schema)
