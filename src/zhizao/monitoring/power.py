@@ -167,6 +167,10 @@ def aggregate_index(firms: ibis.Table, by: str) -> ibis.Table:
     return g.mutate(index=g.kwh / g.kwh_last_year * 100.0).order_by("key")
 
 
+#: the code the expression comes from (its source is part of the compiled-SQL key)
+_CODE = (monitoring_methodology, sys.modules[__name__])
+
+
 def activity(t: Mapping[str, ibis.Table], m: MonitoringMethodology, start: dt.date, end: dt.date) -> ibis.Table:
     """:func:`firm_activity`, built and compiled once per methodology, period and inputs
     (:func:`zhizao.engine.compiled.compiled`): the monthly list reads it four times a call and
@@ -175,10 +179,6 @@ def activity(t: Mapping[str, ibis.Table], m: MonitoringMethodology, start: dt.da
     return compiled(lambda: firm_activity(used, m, start, end),
                     key=("monitoring.power", m.model_dump_json(), start.isoformat(), end.isoformat()),
                     inputs=used, code=_CODE)
-
-
-#: the code the expression comes from (its source is part of the compiled-SQL key)
-_CODE = (monitoring_methodology, sys.modules[__name__])
 
 
 def evaluate(inputs: Mapping[str, ibis.Table], methodology: MonitoringMethodology, year: int) -> ibis.Table:

@@ -137,8 +137,8 @@ def save(settings: Any, digest: str, sql: str, schema: pa.Schema, tables: Sequen
     return True
 
 
-#: the columns a run's rows are ordered by for its hash, in the order the results have them
-#: (:func:`zhizao.runs.registry.result_hash`)
+#: the columns a run's rows are ordered by, in the order the results have them: both ways of running
+#: a method read its rows in this order and the hash sorts by it (:func:`zhizao.runs.registry.result_hash`)
 ORDER_KEYS = ("credit_code", "track", "month")
 
 

@@ -349,7 +349,9 @@ def execute(
                 expr = cap.evaluate(inputs, methodology, year, released=[r.credit_code for r in released])
             else:
                 expr = cap.evaluate(inputs, methodology, year)
-        result = engine.to_pyarrow(expr)
+        keys = kept.order_keys(expr.columns)
+        # in key order, as a kept plan reads it (:func:`zhizao.runs.kept.run`): the hash sorts nothing
+        result = engine.to_pyarrow(expr.order_by(keys) if keys else expr)
     except BaseException:
         pending_batches.exception()  # the engine closes only once its scan is done
         raise
