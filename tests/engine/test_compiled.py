@@ -109,3 +109,28 @@ def test_an_expression_holding_an_in_memory_table_is_built_each_time_not_cached(
         out = duck.to_pyarrow(cc.compiled(build, key="with-memtable", inputs=inputs))
         assert out["note"].to_pylist() == [None, "x", None]
     assert len(builds) == 2 and cc.stats == before
+
+
+def test_selects_kept_apart_give_the_same_rows_under_a_key_of_their_own_and_leave_ibis_as_it_was(duck):
+    """``fuse_selects=False`` (the 亩均 evaluation): the SQL nests the selects Ibis would merge,
+    the rows are the same, the choice is part of the key (the two SQLs are never mixed up), and
+    Ibis's global option is back as it was for every other compile."""
+    import ibis
+
+    inputs = _inputs(duck)
+
+    def build():  # a select over a select over a select: what Ibis merges into one
+        t = inputs["firms"].mutate(twice=lambda s: s.revenue * 2)
+        t = t.mutate(big=t.twice >= 1000.0)
+        return t.select("credit_code", "big").order_by("credit_code")
+
+    assert ibis.options.sql.fuse_selects is True
+    before = dict(cc.stats)
+    merged = cc.compiled(build, key="selects", inputs=inputs)
+    apart = cc.compiled(build, key="selects", inputs=inputs, fuse_selects=False)
+    assert ibis.options.sql.fuse_selects is True
+    assert cc.stats["compiled"] - before["compiled"] == 2 and cc.stats["memory"] == before["memory"]
+    sql_merged, sql_apart = cc.sql_of(merged)[0], cc.sql_of(apart)[0]  # type: ignore[index]
+    assert sql_merged.upper().count("SELECT") < sql_apart.upper().count("SELECT")
+    assert duck.to_pyarrow(merged).equals(duck.to_pyarrow(apart))
+    assert duck.to_pyarrow(apart)["big"].to_pylist() == [False, True, True]

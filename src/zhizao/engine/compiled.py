@@ -50,6 +50,8 @@ DISK_ENTRIES = 512
 #: digest -> (SQL, schema, the tables the SQL reads or None when unknown)
 _memory: OrderedDict[str, tuple[str, dict[str, str], frozenset[str] | None]] = OrderedDict()
 _lock = threading.Lock()
+#: held while an expression compiles with Ibis's ``fuse_selects`` set for it (a global option)
+_compiling = threading.Lock()
 _code_hashes: dict[tuple[str, ...], str] = {}
 #: counters (tests and benchmarks read them): compiled, hits from memory, hits from disk
 stats = {"compiled": 0, "memory": 0, "disk": 0}
@@ -130,12 +132,17 @@ def _remember(digest: str, sql: str, schema: dict[str, str], tables: frozenset[s
 
 
 def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str, ir.Table],
-             code: Iterable[ModuleType] = (), directory: Path | str | None = None) -> ir.Table:
-    """``build()`` (an expression over ``inputs``), compiled once per ``key``, code and inputs."""
+             code: Iterable[ModuleType] = (), directory: Path | str | None = None,
+             fuse_selects: bool = True) -> ir.Table:
+    """``build()`` (an expression over ``inputs``), compiled once per ``key``, code and inputs.
+
+    ``fuse_selects=False``: compiled without Ibis merging each select into the one it reads
+    (:func:`_compile`), for an expression whose SQL DuckDB runs as fast either way and whose
+    merging costs a good part of its compile (see :func:`zhizao.mujun.method.evaluate`)."""
     backend = _backend(inputs)
     if backend is None:
         return build()
-    digest = cache_key(key, inputs, backend, code)
+    digest = cache_key(key if fuse_selects else (key, "selects kept apart"), inputs, backend, code)
     with _lock:
         hit = _memory.get(digest)
     if hit is not None:
@@ -159,7 +166,7 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         # an in-memory table is registered with the backend only when its own expression runs:
         # SQL naming it would not stand alone in another call or process
         return expr
-    sql = str(backend.compile(expr))
+    sql = _compile(backend, expr, fuse_selects)
     schema = {k: str(v) for k, v in expr.schema().items()}
     tables = tables_read(expr)
     _remember(digest, sql, schema, tables)
@@ -174,6 +181,23 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         _prune(path.parent, DISK_ENTRIES)
     # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
     return _as_table(backend, digest, sql, schema)
+
+
+def _compile(backend: Any, expr: ir.Table, fuse_selects: bool) -> str:
+    """``expr``'s SQL on ``backend``, with Ibis's ``sql.fuse_selects`` option as asked. The option
+    is global, so it is set only while this thread compiles and other compiles through here wait
+    (compiling is pure Python: threads gain nothing running it side by side). An expression that
+    another thread compiles elsewhere meanwhile may come out with its selects apart: the same
+    results, another shape of SQL."""
+    if fuse_selects == ibis.options.sql.fuse_selects:
+        return str(backend.compile(expr))
+    with _compiling:
+        saved = ibis.options.sql.fuse_selects
+        ibis.options.sql.fuse_selects = fuse_selects
+        try:
+            return str(backend.compile(expr))
+        finally:
+            ibis.options.sql.fuse_selects = saved
 
 
 #: the prefix of the temporary views through which DuckDB reads compiled SQL (:func:`_as_table`)
@@ -221,13 +245,14 @@ def sql_of(expr: ir.Table) -> tuple[str, frozenset[str] | None] | None:
 
 def evaluation(method: str, build: Callable[[Mapping[str, ir.Table]], ir.Table], inputs: Mapping[str, ir.Table],
                names: Iterable[str], methodology: Any, year: int, *, extra: object = (),
-               code: Iterable[ModuleType] = ()) -> ir.Table:
+               code: Iterable[ModuleType] = (), fuse_selects: bool = True) -> ir.Table:
     """A method's evaluation: ``build(used)`` over the inputs it reads (``names``, those present),
     compiled once per method, methodology content (``model_dump_json()``), year, ``extra`` (any
-    other argument the expression depends on) and inputs (:func:`compiled`)."""
+    other argument the expression depends on) and inputs (:func:`compiled`, ``fuse_selects`` as
+    there)."""
     used = {k: inputs[k] for k in names if k in inputs}
     return compiled(lambda: build(used), key=(method, methodology.model_dump_json(), year, extra), inputs=used,
-                    code=code)
+                    code=code, fuse_selects=fuse_selects)
 
 
 def clear() -> None:

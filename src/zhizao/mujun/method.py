@@ -138,9 +138,13 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     """Evaluate every firm of the year: one row per firm (see the module docstring).
 
     The expression does not depend on the data, so it is built and compiled once per methodology
-    version, year and inputs (:func:`zhizao.engine.compiled.evaluation`)."""
+    version, year and inputs (:func:`zhizao.engine.compiled.evaluation`). It is compiled with its
+    selects kept apart: compiling took 0.88 s with Ibis merging each select into the next, 0.64 s
+    without (the expression is built in 0.24 s), and DuckDB ran the unmerged SQL no slower (4.03 s
+    median against 4.30 s at 500,000 firms, the same rows). The carbon evaluation keeps the merging: its
+    SQL unmerged ran 1.5× slower."""
     return evaluation("mujun", lambda used: build(used, methodology, year), inputs, INPUTS, methodology, year,
-                      code=_CODE)
+                      code=_CODE, fuse_selects=False)
 
 
 def build(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, year: int) -> ibis.Table:
