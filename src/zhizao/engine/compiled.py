@@ -50,7 +50,7 @@ DISK_ENTRIES = 512
 #: digest -> (SQL, schema, the tables the SQL reads or None when unknown)
 _memory: OrderedDict[str, tuple[str, dict[str, str], frozenset[str] | None]] = OrderedDict()
 _lock = threading.Lock()
-#: held while an expression compiles with Ibis's ``fuse_selects`` set for it (a global option)
+#: held while an expression compiles, Ibis's global ``fuse_selects`` option set for it
 _compiling = threading.Lock()
 _code_hashes: dict[tuple[str, ...], str] = {}
 #: counters (tests and benchmarks read them): compiled, hits from memory, hits from disk
@@ -185,12 +185,10 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
 
 def _compile(backend: Any, expr: ir.Table, fuse_selects: bool) -> str:
     """``expr``'s SQL on ``backend``, with Ibis's ``sql.fuse_selects`` option as asked. The option
-    is global, so it is set only while this thread compiles and other compiles through here wait
-    (compiling is pure Python: threads gain nothing running it side by side). An expression that
-    another thread compiles elsewhere meanwhile may come out with its selects apart: the same
+    is global, so compiles through here take turns, each setting it for itself (compiling is pure
+    Python: threads gained nothing running it side by side). An expression compiled elsewhere
+    while a compile here has the option off may come out with its selects apart: the same
     results, another shape of SQL."""
-    if fuse_selects == ibis.options.sql.fuse_selects:
-        return str(backend.compile(expr))
     with _compiling:
         saved = ibis.options.sql.fuse_selects
         ibis.options.sql.fuse_selects = fuse_selects
