@@ -134,3 +134,29 @@ def test_selects_kept_apart_give_the_same_rows_under_a_key_of_their_own_and_leav
     assert sql_merged.upper().count("SELECT") < sql_apart.upper().count("SELECT")
     assert duck.to_pyarrow(merged).equals(duck.to_pyarrow(apart))
     assert duck.to_pyarrow(apart)["big"].to_pylist() == [False, True, True]
+
+
+def test_a_compiled_view_is_created_once_per_connection(duck, tmp_path):
+    """Each later call that finds the SQL compiled names the connection's view without sending
+    DuckDB its SQL again (``CREATE … IF NOT EXISTS`` parsed the whole SQL each time); a new
+    connection gets the view anew."""
+    import ibis
+
+    inputs = _inputs(duck)
+    log = tmp_path / "queries.sql"
+    con = duck.con.con  # the DuckDB connection under the Ibis backend
+    con.execute(f"SET log_query_path='{log}'")
+    try:
+        for _ in range(3):
+            assert _run(duck, inputs, 500.0)[0] == [False, True, True]
+    finally:
+        con.execute("SET log_query_path=''")
+    assert log.read_text().count("CREATE TEMP VIEW") == 1
+    other = ibis.duckdb.connect()
+    try:
+        other.con.register("firms", inputs["firms"].to_pyarrow())
+        again = cc.compiled(lambda: _screen({"firms": other.table("firms")}, 500.0), key=("test", 500.0),
+                            inputs={"firms": other.table("firms")})
+        assert again.to_pyarrow()["big"].to_pylist() == [False, True, True]
+    finally:
+        other.disconnect()

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -200,6 +201,9 @@ def _compile(backend: Any, expr: ir.Table, fuse_selects: bool) -> str:
 
 #: the prefix of the temporary views through which DuckDB reads compiled SQL (:func:`_as_table`)
 VIEW_PREFIX = "_zc_"
+#: the views :func:`_as_table` created on each DuckDB connection (a temporary view lives as long
+#: as its connection, and this module never drops one)
+_views: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 def _as_table(backend: Any, digest: str, sql: str, schema: dict[str, str]) -> ir.Table:
@@ -209,12 +213,22 @@ def _as_table(backend: Any, digest: str, sql: str, schema: dict[str, str]) -> ir
     ``backend.sql`` Ibis parses the whole SQL with sqlglot into a subquery and prints it again at
     every compile (0.3–0.9 s for a method's SQL; the policies ledger paid it on every call). The
     view is the connection's own: :meth:`zhizao.engine.duckdb_engine.DuckDBEngine.submit` runs an
-    expression reading one on that connection. Elsewhere (Spark) ``backend.sql``."""
+    expression reading one on that connection. Elsewhere (Spark) ``backend.sql``.
+
+    A view is created once per connection: ``CREATE TEMP VIEW IF NOT EXISTS`` parses the whole SQL
+    before it finds the view there (20–80 ms for a method's SQL, at every call that found the SQL
+    compiled)."""
     sch = ibis.schema(schema)
     if backend.name != "duckdb":
         return backend.sql(sql, schema=sch)
     name = f"{VIEW_PREFIX}{digest[:32]}"
-    backend.con.execute(f'CREATE TEMP VIEW IF NOT EXISTS "{name}" AS {sql}')
+    con = backend.con
+    with _lock:
+        made = name in _views.get(con, ())
+    if not made:
+        con.execute(f'CREATE TEMP VIEW IF NOT EXISTS "{name}" AS {sql}')
+        with _lock:
+            _views.setdefault(con, set()).add(name)
     return ops.DatabaseTable(name, schema=sch, source=backend).to_expr()
 
 
