@@ -259,6 +259,8 @@ def test_indicators_and_review_rows(home):
     rows = indicators(home, 2022, 2024, None)
     city_rows = {(r["id"], r["year"]): r["value"] for r in rows if r["region"] == "330500"}
     assert city_rows[("titles_specialised_sme", 2024)] == 2
+    # the basis is read on the economy page and in its exports: in Chinese, no table's name
+    assert {r["basis"] for r in rows} == {"企业称号数据中当年末有效的称号（按企业计数，国家级与省级合计）"}
     sec = review_section(home, 2022, 2024, None)
     assert sec and "专精特新中小企业2家" in sec[0]["paras"][0]
     assert dt.date.today().year >= 2024

@@ -20,7 +20,7 @@ TIER_INDICATORS: dict[str, tuple[str, str]] = {
     "specialised_sme": ("专精特新中小企业数", "specialised_sme"),
     "tech_centre": ("企业技术中心数", "tech_centre"),
 }
-BASIS = "titles 表中当年末有效的称号（按企业计数，国家级与省级合计）"
+BASIS = "企业称号数据中当年末有效的称号（按企业计数，国家级与省级合计）"
 
 
 def _warehouse(settings: Settings) -> Any:

@@ -7,7 +7,10 @@ user should never see:
 - bare 4-digit industry codes (a GB/T 4754 class code standing alone, e.g. ``1761``);
 - numbers of 10,000 and more without thousands separators;
 - English words, methodology ids (``@20…``), the framework's "Not Found";
-- a page wider than the phone's screen.
+- a page wider than the phone's screen;
+- a script error, or a chart not drawn whole: every component and series type its option names
+  (title, legend, tooltip, axes, marked areas, …) must be in what ECharts drew, so a chart or
+  component left out of the bundle the pages load (scripts/echarts/entry.js) is caught.
 
 With ``$ZHIZAO_SCREENSHOTS`` set to a folder, every page is also captured whole at both widths
 there, for a person to look through (``shots.capture``; never committed).
@@ -20,6 +23,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from charts import charts_undrawn
 from pagetext import shown_text
 from shots import capture
 
@@ -117,6 +121,9 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, role: str
     found: dict[str, list[str]] = {}
     desk = login(city.users[role], viewport=WIDTHS["desktop"])
     phone = login(city.users[role], viewport=WIDTHS["phone"])
+    errors: list[str] = []
+    for s in (desk, phone):
+        s._page.on("pageerror", lambda exc: errors.append(str(exc)))
     visited: list[str] = []
     desk.goto(urlsplit(desk.page.url).path or "/")
     for path in _pages(desk, role, city):  # the desktop session is on ``path`` while its links are read
@@ -129,12 +136,15 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, role: str
             capture(s.page, f"{role}-{name}-{width}")
             if width == "desktop":
                 text = shown_text(s.page)
-                bad = problems(text, classes)
+                bad = problems(text, classes) + [f"图表 {m}" for m in charts_undrawn(s.page)]
                 if bad:
                     found[path] = bad
             else:
                 w = s.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
                 if w[0] > w[1]:
                     found.setdefault(path, []).append(f"手机宽度溢出 {w[0]} > {w[1]} px")
+            if errors:
+                found.setdefault(path, []).extend(f"脚本错误（{width}）{e}" for e in errors)
+                errors.clear()
     assert len(visited) >= 3, visited
     assert not found, "\n".join(f"{path}: {'；'.join(bad)}" for path, bad in found.items())

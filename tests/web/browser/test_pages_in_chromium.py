@@ -9,6 +9,7 @@ import re
 
 import pytest
 import tinycity
+from charts import charts_undrawn
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,7 @@ def assert_charts_drawn(page, minimum: int = 1) -> None:  # type: ignore[no-unty
     for c in canvases:
         assert c["w"] > 100 and c["h"] > 100, c
         assert c["colours"] > 5, f"blank chart canvas: {c}"
+    assert charts_undrawn(page) == []
 
 
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
