@@ -77,3 +77,12 @@ def test_a_district_lists_its_own_firms_whatever_it_asks(clients) -> None:  # ty
     html = clients["dist"].get("/greenfactory", params={"year": 2024, "region": "330503", "sort": "name"}).text
     assert len(_codes(html)) == 8  # its own district's firms, not the one it asked for
     assert "region=330502" in html.split("导出评价结果")[0] and "region=330503" not in html
+
+
+def test_the_cockpit_tile_chart_says_what_it_shows(clients) -> None:  # type: ignore[no-untyped-def]
+    """The star-rated factories' pie on the cockpit carries a title as every other chart does."""
+    html = clients["city"].get("/").text
+    titles = {m.group(1): json.loads(m.group(2)).get("title", {}).get("text")
+              for m in re.finditer(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S)}
+    assert "2024年 绿色工厂星级分布" in titles.values(), titles
+    assert all(titles.values()), titles

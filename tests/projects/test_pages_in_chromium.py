@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from charts import charts_undrawn
+from charts import chart_problems
 from shots import capture
 from tests.projects.bookcity import PASSWORD, BookCity, build
 
@@ -69,7 +69,7 @@ def test_board_stalled_list_and_timeline_render(browser, server, width: int) -> 
         page.goto(server + "/projects?as_of=2024-12-31")
         assert "“双进双产”区县排名" in page.content()
         page.wait_for_selector("#states-box canvas, #states-box svg")
-        assert charts_undrawn(page) == []
+        assert chart_problems(page) == []
         _no_sideways_overflow(page)
         capture(page, f"projects-board-{width}")
         page.goto(server + "/projects/stalls?as_of=2024-12-31")
@@ -80,7 +80,7 @@ def test_board_stalled_list_and_timeline_render(browser, server, width: int) -> 
         href = page.locator("#stalls-table tbody tr a").first.get_attribute("href")
         page.goto(server + str(href))
         page.wait_for_selector("#timeline-box canvas, #timeline-box svg")
-        assert charts_undrawn(page) == []  # the stall's marked area included
+        assert chart_problems(page) == []  # the stall's marked area included
         _no_sideways_overflow(page)
         capture(page, f"projects-project-{width}")
     finally:

@@ -98,7 +98,7 @@ def _tiles(ctx: Any, scope: Any) -> list[Any]:
     starred = sum(dist.get(str(k), 0) for k in range(1, 6))
     from zhizao.greenfactory.pages import STAR_COLOURS
 
-    chart = pie_option("", {f"{k}星": dist.get(str(k), 0) for k in range(6)}, STAR_COLOURS)
+    chart = pie_option(f"{y}年 绿色工厂星级分布", {f"{k}星": dist.get(str(k), 0) for k in range(6)}, STAR_COLOURS)
     return [Tile(title=f"{y}年 星级绿色工厂", value=f"{starred:,}", unit="家", href="/greenfactory",
                  note=f"其中三星及以上 {sum(dist.get(str(k), 0) for k in range(3, 6)):,} 家", order=30, chart=chart)]
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from charts import charts_undrawn
+from charts import chart_problems
 from pagetext import shown_text
 from shots import capture
 
@@ -136,7 +136,7 @@ def test_every_page_of_the_role_reads_as_chinese_and_fits(login, city, role: str
             capture(s.page, f"{role}-{name}-{width}")
             if width == "desktop":
                 text = shown_text(s.page)
-                bad = problems(text, classes) + [f"图表 {m}" for m in charts_undrawn(s.page)]
+                bad = problems(text, classes) + [f"图表 {m}" for m in chart_problems(s.page)]
                 if bad:
                     found[path] = bad
             else:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 import tinycity
-from charts import charts_undrawn
+from charts import chart_problems
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def assert_charts_drawn(page, minimum: int = 1) -> None:  # type: ignore[no-unty
     for c in canvases:
         assert c["w"] > 100 and c["h"] > 100, c
         assert c["colours"] > 5, f"blank chart canvas: {c}"
-    assert charts_undrawn(page) == []
+    assert chart_problems(page) == []
 
 
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
