@@ -141,8 +141,8 @@ def evaluate(inputs: Mapping[str, ibis.Table], methodology: MujunMethodology, ye
     version, year and inputs (:func:`zhizao.engine.compiled.evaluation`). It is compiled with its
     selects kept apart: compiling took 0.88 s with Ibis merging each select into the next, 0.64 s
     without (the expression is built in 0.24 s), and DuckDB ran the unmerged SQL no slower (4.03 s
-    median against 4.30 s at 500,000 firms, the same rows). The carbon evaluation keeps the merging: its
-    SQL unmerged ran 1.5× slower."""
+    median against 4.30 s at 500,000 firms, the same rows). The carbon evaluation keeps the
+    merging: its SQL unmerged ran 1.5× slower."""
     return evaluation("mujun", lambda used: build(used, methodology, year), inputs, INPUTS, methodology, year,
                       code=_CODE, fuse_selects=False)
 

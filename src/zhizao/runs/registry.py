@@ -145,17 +145,17 @@ def _float64s(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarra
     return np.where(valid, x, 0.0), valid
 
 
-def _printf12(x: np.ndarray, on: duckdb.DuckDBPyConnection | None = None) -> np.ndarray:
+def _printf12(x: np.ndarray, con: duckdb.DuckDBPyConnection | None = None) -> np.ndarray:
     """``float(f"{v:.12g}")`` from the exact binary value, by DuckDB's ``printf`` (the same
-    correctly rounded decimal as Python's formatting), on a cursor of ``on`` or in a database of
+    correctly rounded decimal as Python's formatting), on a cursor of ``con`` or in a database of
     its own."""
-    con = on.cursor() if on is not None else duckdb.connect()
+    cur = con.cursor() if con is not None else duckdb.connect()
     try:
         x = np.ascontiguousarray(x, dtype=np.float64)
-        con.register("v", pa.table([pa.Array.from_buffers(pa.float64(), len(x), [None, pa.py_buffer(x)])], names=["x"]))
-        got = con.sql("SELECT CAST(printf('%.12g', x) AS DOUBLE) AS x FROM v").to_arrow_table()["x"]
+        cur.register("v", pa.table([pa.Array.from_buffers(pa.float64(), len(x), [None, pa.py_buffer(x)])], names=["x"]))
+        got = cur.sql("SELECT CAST(printf('%.12g', x) AS DOUBLE) AS x FROM v").to_arrow_table()["x"]
     finally:
-        con.close()
+        cur.close()
     return _float64s(got)[0]
 
 
