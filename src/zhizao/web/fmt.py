@@ -13,7 +13,8 @@ page, in an Excel export and in the PDF report:
   :func:`region` (the administrative name);
 - :data:`AXIS_NUM` / :data:`AXIS_PCT`: markers put in ECharts options where a formatter
   function belongs (JSON carries no functions); ``static/js/app.js`` swaps them for the same
-  rules as :func:`axis_num` (no scientific notation: 12,000 / 1.2万 / 3.4亿).
+  rules as :func:`axis_num` (no scientific notation: 12,000 / 1.2万 / 3.4亿); :data:`PIE_LABEL`
+  and :data:`PIE_TIP` for a pie's labels (``B`` over ``1,130``) and tooltip (``B：1,130（45.6%）``).
 
 Nothing here imports the web framework: exports and reports use it as well.
 """
@@ -34,6 +35,8 @@ DASH = "—"
 YI = 10_000.0
 AXIS_NUM = "zhizao:num"
 AXIS_PCT = "zhizao:pct"
+PIE_LABEL = "zhizao:pie-label"
+PIE_TIP = "zhizao:pie-tip"
 
 
 def _float(value: Any) -> float | None:

@@ -35,7 +35,7 @@ from zhizao.engine.warehouse import WarehouseBusy, WarehouseMissing
 from zhizao.store import publish
 from zhizao.web import fmt
 from zhizao.web.deps import Scope, audit
-from zhizao.web.fmt import AXIS_NUM, value_axis
+from zhizao.web.fmt import AXIS_NUM, PIE_LABEL, PIE_TIP, value_axis
 from zhizao.web.listing import PAGE_SIZE, Listing, Sort, Sorts, listing, pages_of, paging, sort_rows
 from zhizao.web.templating import user_attr
 
@@ -174,10 +174,12 @@ def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str]
         items.append(item)
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "item", "formatter": "{b}：{c}（{d}%）"},
+        "tooltip": {"trigger": "item", "formatter": PIE_TIP},
         "legend": {"bottom": 0, "type": "scroll"},
-        "series": [{"type": "pie", "radius": ["35%", "65%"], "data": items,
-                    "label": {"formatter": "{b}\n{c}"}}],
+        # the ring sits between the title and the legend: on a phone a small slice's label at the
+        # top ran into the title
+        "series": [{"type": "pie", "radius": ["35%", "65%"], "top": 36, "bottom": 28, "data": items,
+                    "label": {"formatter": PIE_LABEL}}],
     }
 
 

@@ -70,7 +70,11 @@
     return short(x);
   }
   function axisPct(v) { return v === null || v === undefined ? "" : axisNum(v) + "%"; }
-  var FORMATTERS = { "zhizao:num": axisNum, "zhizao:pct": axisPct };
+  // a pie's slice: its name over its count (1,130), and in the tooltip its share as well
+  function pieLabel(p) { return p.name + "\n" + axisNum(p.value); }
+  function pieTip(p) { return p.name + "：" + axisNum(p.value) + "（" + p.percent + "%）"; }
+  var FORMATTERS = { "zhizao:num": axisNum, "zhizao:pct": axisPct, "zhizao:pie-label": pieLabel,
+                     "zhizao:pie-tip": pieTip };
   function withFormatters(o) {
     if (Array.isArray(o)) return o.map(withFormatters);
     if (o && typeof o === "object") {
