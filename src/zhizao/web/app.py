@@ -192,9 +192,17 @@ def create_app(settings: Settings | None = None, *, strict: bool | None = None,
     if STATIC_DIR.exists():
         app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
+    from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+
     from zhizao.web.guard import GuardMiddleware
 
     app.add_middleware(GuardMiddleware, settings=settings, auth_config=lambda: app.state.auth_config)
+    # Compressed for a browser that asks (outside the guard: what it answers is what is sent): a
+    # county office's or a phone's line carries the chart library in 189 KB instead of 564 KB, a
+    # page's tables in a fifth. Excel, PDF and Parquet are compressed already.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=(
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf", "application/vnd.apache.parquet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
