@@ -80,17 +80,19 @@ def test_static_echarts_is_served_locally_and_is_the_recorded_build(clients) -> 
     assert 300_000 < len(r.content) < 700_000
 
 
-def test_pages_and_the_chart_library_come_compressed_and_excel_as_it_is(clients) -> None:  # type: ignore[no-untyped-def]
-    """A browser that accepts gzip gets the page and the chart library compressed (the same bytes
-    once inflated); an Excel file, compressed already, is sent as it is."""
+def test_the_static_files_come_compressed_and_pages_never(clients) -> None:  # type: ignore[no-untyped-def]
+    """A browser that accepts gzip gets the chart library and the stylesheet compressed (the same
+    bytes once inflated); a page, which carries the session's CSRF token beside what the user
+    typed, never (BREACH), nor an Excel export."""
     c = clients["city"]
-    for path in ("/", "/static/vendor/echarts/echarts.min.js"):
+    for path in ("/static/vendor/echarts/echarts.min.js", "/static/css/app.css"):
         r = c.get(path, headers={"Accept-Encoding": "gzip"})
         assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip", path
         assert "Accept-Encoding" in r.headers.get("vary", ""), path
-    assert c.get("/", headers={"Accept-Encoding": "identity"}).headers.get("content-encoding") is None
-    x = c.get("/carbon/export.xlsx", headers={"Accept-Encoding": "gzip"})
-    assert x.status_code == 200 and x.headers.get("content-encoding") is None and x.content[:2] == b"PK"
+    assert c.get("/static/css/app.css", headers={"Accept-Encoding": "identity"}).headers.get("content-encoding") is None
+    for path in ("/", "/carbon?q=abc", "/carbon/export.xlsx"):
+        r = c.get(path, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers.get("content-encoding") is None, path
 
 
 def test_cockpit_embeds_chart_data_for_the_city(clients, city) -> None:  # type: ignore[no-untyped-def]
