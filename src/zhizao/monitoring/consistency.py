@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from zhizao.engine.compiled import compiled
+from zhizao.engine.compiled import evaluation
 from zhizao.monitoring import methodology as monitoring_methodology
 from zhizao.monitoring.methodology import MonitoringMethodology
 
@@ -152,10 +152,9 @@ ORDER = ("check", "region_code", "credit_code", "period", "a_field")
 def failures(t: Mapping[str, ibis.Table], m: MonitoringMethodology, year: int, region: str | None = None) -> ibis.Table:
     """Every failed check of ``year`` (of firms of ``region`` when given), with the firm's name and
     region, ordered for the list. The checks are built and compiled once per methodology, year and
-    inputs (:func:`zhizao.engine.compiled.compiled`): a page refresh asks for each district's."""
-    used = {k: t[k] for k in INPUTS}
-    out = compiled(lambda: _failures(used, m, year), key=("monitoring.consistency", m.model_dump_json(), year),
-                   inputs=used, code=_CODE)
+    inputs (:func:`zhizao.engine.compiled.evaluation`): a page refresh asks for each district's."""
+    out = evaluation("monitoring.consistency", lambda used: _failures(used, m, year), t, INPUTS, m, year,
+                     code=_CODE)
     if region:
         out = out.filter(out.region_code == region)
     return out.order_by(list(ORDER))

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import ibis
 
-from zhizao.engine.compiled import compiled
+from zhizao.engine.compiled import evaluation
 from zhizao.monitoring import methodology as monitoring_methodology
 from zhizao.monitoring.methodology import MonitoringMethodology
 
@@ -173,12 +173,10 @@ _CODE = (monitoring_methodology, sys.modules[__name__])
 
 def activity(t: Mapping[str, ibis.Table], m: MonitoringMethodology, start: dt.date, end: dt.date) -> ibis.Table:
     """:func:`firm_activity`, built and compiled once per methodology, period and inputs
-    (:func:`zhizao.engine.compiled.compiled`): the monthly list reads it four times a call and
+    (:func:`zhizao.engine.compiled.evaluation`): the monthly list reads it four times a call and
     once more for each scope a page refresh prepares, and each build and compile was 0.3–0.5 s."""
-    used = {k: t[k] for k in INPUTS}
-    return compiled(lambda: firm_activity(used, m, start, end),
-                    key=("monitoring.power", m.model_dump_json(), start.isoformat(), end.isoformat()),
-                    inputs=used, code=_CODE)
+    return evaluation("monitoring.power", lambda used: firm_activity(used, m, start, end), t, INPUTS, m, start.year,
+                      extra=(start.isoformat(), end.isoformat()), code=_CODE)
 
 
 def evaluate(inputs: Mapping[str, ibis.Table], methodology: MonitoringMethodology, year: int) -> ibis.Table:

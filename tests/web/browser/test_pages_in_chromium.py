@@ -36,14 +36,12 @@ ROLE_PAGES = {
 
 
 def assert_charts_drawn(page, minimum: int = 1) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function("() => document.querySelectorAll('[data-chart][data-rendered]').length"
-                           " === document.querySelectorAll('[data-chart]').length")
+    assert chart_problems(page) == []  # waits until every chart has drawn
     canvases = page.evaluate(CANVAS_COLOURS)
     assert len(canvases) >= minimum, canvases
     for c in canvases:
         assert c["w"] > 100 and c["h"] > 100, c
         assert c["colours"] > 5, f"blank chart canvas: {c}"
-    assert chart_problems(page) == []
 
 
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
