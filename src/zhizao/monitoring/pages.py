@@ -130,7 +130,7 @@ def monitoring_page(request: Request, user: PageUser, session: SessionDep, setti
     if industries:
         charts["power_industry"] = bar_option(f"{month} 主要行业用电指数", [division_name(r["division"]) for r in industries],
                                               [round(r["index"], 1) if r.get("index") is not None else None for r in industries],
-                                              colour="#319795")
+                                              colour="#319795", horizontal=True)  # 15 long names: down the side
     counts = {k: v for k, v in data["counts"].items() if k not in ("firms", "none")}
     audit_page_read(session, user, "page.monitoring", f"monitoring:{month}", request)
     return render(request, "monitoring/index.html", {

@@ -183,12 +183,18 @@ def pie_option(title: str, data: Mapping[str, float], colours: Mapping[str, str]
     }
 
 
-def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, Sequence[float]],
-                       colours: Mapping[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
-    # long industry names wrap onto a second line (never cut off); the tooltip shows them whole
+def _category_axis(categories: list[Any], horizontal: bool) -> dict[str, Any]:
+    """A bar chart's category axis: long names (industries) wrap onto a second line, never cut
+    off (the tooltip shows them whole); down the side when ``horizontal``, where a phone has room
+    for them, slanted under the bars otherwise."""
     label = ({"interval": 0, "width": 110, "overflow": "break", "fontSize": 11, "lineHeight": 13} if horizontal
              else {"interval": 0, "rotate": 30, "width": 90, "overflow": "break"})
-    cat_axis = {"type": "category", "data": categories, "axisLabel": label}
+    return {"type": "category", "data": [str(c) for c in categories], "axisLabel": label}
+
+
+def stacked_bar_option(title: str, categories: list[str], series: Mapping[str, Sequence[float]],
+                       colours: Mapping[str, str] | None = None, horizontal: bool = False) -> dict[str, Any]:
+    cat_axis = _category_axis(categories, horizontal)
     val_axis = value_axis(minInterval=1)
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
@@ -221,14 +227,16 @@ def line_option(title: str, x: list[Any], series: Mapping[str, list[Any]], unit:
     }
 
 
-def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colour: str = "#0b5cad") -> dict[str, Any]:
+def bar_option(title: str, x: list[Any], values: list[Any], unit: str = "", colour: str = "#0b5cad",
+               horizontal: bool = False) -> dict[str, Any]:
+    cat_axis = _category_axis(x, horizontal)
+    val_axis = value_axis(unit)
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis", "valueFormatter": AXIS_NUM},
         "grid": {"left": 10, "right": 24, "top": 56 if unit else 40, "bottom": 30, "containLabel": True},
-        "xAxis": {"type": "category", "data": [str(v) for v in x],
-                  "axisLabel": {"interval": 0, "rotate": 30, "width": 90, "overflow": "break"}},
-        "yAxis": value_axis(unit),
+        "xAxis": val_axis if horizontal else cat_axis,
+        "yAxis": cat_axis if horizontal else val_axis,
         "series": [{"type": "bar", "data": values, "itemStyle": {"color": colour}}],
     }
 
