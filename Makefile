@@ -9,11 +9,14 @@ PYTHON ?= python3
 
 .PHONY: install system-deps demo test lint typecheck bench clean
 
+# compileall: the editable source's bytecode, as pip compiles an installed package's. A command's
+# start-up reads it instead of compiling ~0.1 s of modules (also where PYTHONDONTWRITEBYTECODE is set)
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m compileall -q src/zhizao
 	touch $@
 
 install: $(VENV)/.installed

@@ -50,9 +50,9 @@ def test_registering_a_run_opens_the_warehouse_once(settings: Settings, monkeypa
     opens: list[bool] = []
     real = registry.warehouse.connect
 
-    def counted(path, read_only=False, wait_s=0.0):  # type: ignore[no-untyped-def]
+    def counted(path, read_only=False, wait_s=0.0, **kw):  # type: ignore[no-untyped-def]
         opens.append(read_only)
-        return real(path, read_only=read_only, wait_s=wait_s)
+        return real(path, read_only=read_only, wait_s=wait_s, **kw)
 
     monkeypatch.setattr(registry.warehouse, "connect", counted)
     table = pa.table({"credit_code": ["a", "b"], "status": ["graded", "graded"], "k_value": [0.5, 1.25]})

@@ -145,13 +145,16 @@ def writer_waiting(path: Path) -> bool:
     return True
 
 
-def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
+            schema: bool = True) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse file, opened the way every command should open it.
 
     DuckDB lets one process write a file at a time, and refuses a second connection in the
     other mode inside one process. So: wait (up to ``wait_s``) while another process holds
     the lock; a reader joins this process's writer; a writer waits for this process's reader
-    to close. A writable connection gets the schema if it is missing.
+    to close. A writable connection gets the schema if it is missing (``schema=False``: a caller
+    that writes only tables of its own, such as the run registry, skips the check, which costs
+    the import of every room's tables the first time in a process).
 
     **Writers are never starved by readers.** Read-only connections of several processes
     share the file, so a steady stream of short reads (a busy web server) could keep a writer
@@ -164,6 +167,7 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
     if read_only and not path.exists():
         raise WarehouseMissing(f"尚未导入任何数据（数据仓库 {path} 不存在）")
     path.parent.mkdir(parents=True, exist_ok=True)
+    writes = not read_only  # (a reader may be handed this process's writable connection below)
     deadline = time.monotonic() + wait_s
     intent = intent_path(path)
     announced = False
@@ -201,7 +205,7 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0) -> 
                     intent.unlink()
             except (OSError, ValueError):
                 pass
-    if not read_only and not schema_present(con):
+    if schema and writes and not schema_present(con):
         ensure_schema(con)
     return con
 

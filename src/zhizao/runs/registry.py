@@ -238,7 +238,7 @@ def _csv_parts(t: pa.Table) -> list[bytes]:
 def _connect(settings: Settings, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
     """The registry for writing (registering a run waits its turn)."""
     settings.ensure()
-    con = warehouse.connect(settings.warehouse_path, wait_s=wait_s)
+    con = warehouse.connect(settings.warehouse_path, wait_s=wait_s, schema=False)
     ensure_registry(con)
     return con
 
@@ -429,7 +429,9 @@ def execute_kept(
             or not kept.folder(settings).is_dir() or not settings.warehouse_path.exists()):
         return None
     t0 = time.perf_counter()
-    con = warehouse.connect(settings.warehouse_path, wait_s=30.0)
+    # the warehouse's schema is not checked: the plan's key holds the input tables' columns, and
+    # a warehouse without them has no plan (execute then opens it and creates what is missing)
+    con = warehouse.connect(settings.warehouse_path, wait_s=30.0, schema=False)
     try:
         columns = kept.input_columns(con, _plan_tables(cap))
         if not set(cap.inputs) <= set(columns):
