@@ -129,7 +129,7 @@ def upload(base: str, home: Path) -> dict[str, Any]:
     job to end. Returns the job and the seconds from upload to done."""
     import httpx
 
-    lines = (home / "demo-input" / "enterprises.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = (home / "demo-input" / "企业基本信息.csv").read_text(encoding="utf-8-sig").splitlines()
     body = "\n".join(lines[:1] + lines[100:120]) + "\n"
     with httpx.Client(base_url=base, timeout=600) as c:
         token = c.post("/api/auth/login", json={"username": "city", "password": PASSWORD}).json()["token"]

@@ -271,11 +271,12 @@ def test_the_demo_runs_the_lists_as_a_bureau_would(tmp_path):
     finally:
         eng.close()
     said: list[str] = []
-    ctx = SimpleNamespace(settings=s, say=said.append)
+    ctx = SimpleNamespace(settings=s, say=said.append, actor="city")
     _publish_lists(ctx, YEAR)
     _publish_lists(ctx, YEAR)  # idempotent
     with session_scope(s) as db:
         got = {r.list_key: pb.summary(db, r) for r in pb.all_lists(db, YEAR)}
+        assert {r.created_by for r in pb.all_lists(db, YEAR)} == {"city"}  # the demo's bureau account
     assert set(got) == {"specialised_sme", "golden"} and len(said) == 2
     assert got["specialised_sme"]["stage"] == "announced" and got["specialised_sme"]["listed"] == 3
     assert got["golden"]["stage"] == "notice" and got["golden"]["listed"] == 2 and got["golden"]["pending"] == 1

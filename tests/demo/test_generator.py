@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +63,12 @@ def test_manifest_lists_every_table_with_source(city) -> None:
         assert e["source"] and (out / e["file"]).exists()
         assert e["expected_rejected"] == sum(e["expected_rejects"].values())
     formats = {e["file"]: (e["format"], e["encoding"]) for e in m["files"]}
-    assert formats["tax.csv"] == ("csv", "gbk")
-    assert formats["enterprises.csv"] == ("csv", "utf-8-sig")
-    assert formats["land.xlsx"][0] == "xlsx"
-    assert (out / "enterprises.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert formats["企业税收.csv"] == ("csv", "gbk")
+    assert formats["企业基本信息.csv"] == ("csv", "utf-8-sig")
+    assert formats["工业用地台账.xlsx"][0] == "xlsx"
+    assert (out / "企业基本信息.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # named as a bureau's departments name their files (the import pages list them)
+    assert all(re.fullmatch(r"[\u4e00-\u9fff_0-9]+\.(csv|xlsx)", e["file"]) for e in m["files"]), formats
 
 
 def test_every_file_readable_with_row_counts(city) -> None:

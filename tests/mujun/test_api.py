@@ -90,3 +90,27 @@ def test_objection_through_the_api_follows_the_round(store_settings, tmp_path):
     status = workflow.status(s, YEAR)
     assert [st["step"] for st in status["steps"]][-2:] == ["objection", "decision"]
     assert status["objections"] == {"rejected": 1}
+
+
+def test_the_round_page_names_each_step_by_the_accounts_display_name(store_settings, tmp_path):
+    """The steps of the round say who took them as the bureau knows them: the account's display
+    name; an actor without an account (a script's name) as it was recorded."""
+    from forms import logged_in
+
+    from zhizao.store.accounts import labels
+
+    s = store_settings
+    load(s, _city(), YEAR, tmp_path)
+    t0 = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=7)
+    workflow.freeze(s, YEAR, "city", "huangyan-2022", now=t0)
+    workflow.land_notice(s, YEAR, "import-script", days=5, now=t0)
+    workflow.score(s, YEAR, "city", now=t0 + dt.timedelta(days=6))
+    workflow.results_notice(s, YEAR, "city", days=3, now=t0 + dt.timedelta(days=6, hours=1))
+    with session_scope(s) as ses:
+        add_user_fast(ses, "city", "city", password_hash=hash_password("password-123"), display_name="市经信局产业科")
+        assert labels(ses, ["city", "import-script", None, ""]) == {"city": "市经信局产业科",
+                                                                     "import-script": "import-script"}
+    page = logged_in(create_app(s), "city", "password-123").get(f"/mujun?year={YEAR}").text
+    steps = page[page.index('id="notices"'):page.index("</table>", page.index('id="notices"'))]
+    assert "<td data-verbatim>市经信局产业科</td>" in steps and "<td data-verbatim>import-script</td>" in steps
+    assert "<td data-verbatim>city</td>" not in steps

@@ -24,6 +24,8 @@ from zhizao.store.models import AuditEntry
 PASSWORD = "correct-horse"
 USERS = {"city": ("city", None, None), "dist_a": ("district", "330502", None), "dist_b": ("district", "330503", None),
          "firm": ("enterprise", None, FIRM), "auditor": ("auditor", None, None)}
+#: the accounts that have a display name (the pages show it for who did what)
+DISPLAY_NAMES = {"dist_a": "吴兴区经信局"}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     pw = hash_password(PASSWORD)
     with session_scope(s) as db:
         for name, (role, region, code) in USERS.items():
-            add_user_fast(db, name, role, password_hash=pw, region_code=region, credit_code=code)
+            add_user_fast(db, name, role, password_hash=pw, region_code=region, credit_code=code,
+                          display_name=DISPLAY_NAMES.get(name))
     return s
 
 
@@ -147,7 +150,8 @@ def test_a_district_edit_is_recorded_and_a_replan_keeps_the_original_plan(client
     assert plans[0] == (dt.date(2021, 6, 30), None, False)
     assert plans[-1] == (dt.date(2027, 6, 30), dt.date.today(), True)
     page = c.get("/projects/p/P1")
-    assert "环评批复延后" in page.text and "dist_a" in page.text  # the edit's reason and who made it
+    # the edit's reason and who made it, by the account's display name
+    assert "环评批复延后" in page.text and "<td>吴兴区经信局</td>" in page.text and "dist_a" not in page.text
     # the stall that began in 2021 is still in the account of 2021
     acc = c.get("/projects?as_of=2021-12-31&year=2021")
     assert "签约未开工" in acc.text
@@ -219,6 +223,7 @@ def test_the_issue_log_and_the_agenda(clients) -> None:  # type: ignore[no-untyp
                                                "assignee": "供电所", "due_on": "2022-01-31",
                                                "csrf_token": csrf_of(page.text)}, follow_redirects=True)
     assert "用电增容审批" in r.text and "企业 等待 政府责任单位" in r.text and "已超期" in r.text
+    assert " · 吴兴区经信局：" in r.text  # the step's author by display name
     x = clients["city"].get("/projects/agenda.xlsx")
     assert x.status_code == 200
     path = Path(__file__).parent / "_agenda.xlsx"

@@ -428,6 +428,9 @@ def test_city_publishes_a_run_from_its_page(clients, city) -> None:  # type: ign
     assert r.status_code == 303 and r.headers["location"] == f"/runs/{rerun}?msg=published"
     after = c.get(r.headers["location"]).text
     assert "评价结果已发布" in after and "已发布" in after and "发布此运行" not in after
+    # the publication record names who published by the account's display name
+    record = after[after.index("<h3>发布记录</h3>"):]
+    assert "<span data-verbatim>市经信局分析员</span>" in record[:record.index("</ul>")]  # (not "city1")
     runs_page = c.get("/runs").text
     row = re.search(rf'<a href="/runs/{rerun}">.*?</tr>', runs_page, re.S)
     assert row and "已发布" in row.group(0)

@@ -102,7 +102,7 @@ def write_files(ctx: Any, folder: Path) -> tuple[Path, Path]:
         growth = float(rng.normal(0.12, 0.1))
         for back in (2, 1, 0):
             facts.append([cc, last - back, "net_profit", round(profit / (1 + growth) ** back, 1)])
-    fpath, tpath = folder / "firm_facts.csv", folder / "titles.csv"
+    fpath, tpath = folder / "企业培育指标.csv", folder / "企业称号.csv"
     with fpath.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["统一社会信用代码", "年度", "指标", "数值"])
@@ -125,7 +125,7 @@ def run(ctx: Any) -> None:
     from zhizao.store.publish import publish
 
     folder = ctx.folder / "cultivation"
-    fpath, tpath = folder / "firm_facts.csv", folder / "titles.csv"
+    fpath, tpath = folder / "企业培育指标.csv", folder / "企业称号.csv"
     if not (fpath.exists() and tpath.exists()):
         fpath, tpath = write_files(ctx, folder)
     ctx.import_file("firm_facts", fpath, source="经信局（企业培育库）")
@@ -152,7 +152,7 @@ def run(ctx: Any) -> None:
         except MethodologyError:
             in_force = m.ref
         if in_force == m.ref:
-            publish(ctx.settings, run_id, user="demo")
+            publish(ctx.settings, run_id, user=ctx.actor)
             ctx.say(f"已发布 {m.title} {year} 年筛选（运行 {run_id}）")
     with session_scope(ctx.settings) as s:
         if not listing.current(s):
@@ -162,7 +162,7 @@ def run(ctx: Any) -> None:
                 reached = int(rng.integers(0, len(STAGE_PLAN)))
                 day = dt.date(min(ctx.years), 3, 1)
                 for stage in STAGE_PLAN[: reached + 1]:
-                    listing.record(s, cc, stage, day, "demo", note="演示数据")
+                    listing.record(s, cc, stage, day, ctx.actor, note="演示数据")
                     day = day + dt.timedelta(days=int(rng.integers(120, 400)))
                     if day > dt.date(year, 12, 31):
                         break
@@ -192,17 +192,17 @@ def _publish_lists(ctx: Any, year: int) -> None:
                 for t in lst.tiers:
                     confirmed += [r["credit_code"] for r in run_of(ctx.settings, pubs[t])[1]
                                   if r["outcome"] == "manual_review"]
-            rec = pb.draft(ctx.settings, s, key, year, "demo", confirmed=tuple(dict.fromkeys(confirmed)))
+            rec = pb.draft(ctx.settings, s, key, year, ctx.actor, confirmed=tuple(dict.fromkeys(confirmed)))
             entries = pb.summary(s, rec)["entries"]
             ctx.say(f"已拟定 {pb.titles(lst, year)['notice']}（{len(entries)} 家）")
             if not entries:
                 continue
             if key == "specialised_sme":
-                pb.open_notice(s, rec.id, today - dt.timedelta(days=30), "demo", days=7,
+                pb.open_notice(s, rec.id, today - dt.timedelta(days=30), ctx.actor, days=7,
                                contact="市经信局企业服务处 0572-2399001")
-                pb.announce(s, rec.id, f"湖经信〔{today.year}〕8号", today - dt.timedelta(days=20), "demo")
+                pb.announce(s, rec.id, f"湖经信〔{today.year}〕8号", today - dt.timedelta(days=20), ctx.actor)
             elif key == "golden":
-                pb.open_notice(s, rec.id, today - dt.timedelta(days=2), "demo", days=7,
+                pb.open_notice(s, rec.id, today - dt.timedelta(days=2), ctx.actor, days=7,
                                contact="市经信局企业服务处 0572-2399001")
                 pb.receive_objection(s, rec.id, entries[0]["credit_code"], "反映该企业近三年发生过一般安全生产事故，请核实",
-                                     today, "demo")
+                                     today, ctx.actor)

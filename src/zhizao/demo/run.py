@@ -113,7 +113,7 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
             held = runs.held(settings, run_id)
             # the gate: held firms (e.g. the planted unit mix-ups) are listed for review and left out
             # of the publication, which records them (as `zhizao publish --with-held` does)
-            published = publish(settings, run_id, user="demo", with_held=bool(held))
+            published = publish(settings, run_id, user=ACTOR, with_held=bool(held))
             done.append(run.summary() | {"published_rows": published["rows"], "held": published["held"]})
             _say(f"{cap.title} {year} 年：运行 {run_id}（{m.ref}），{run.counts.get('firms', 0)} 家企业，已发布")
             if held:
@@ -122,6 +122,10 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
                      + ("……" if len(held) > 5 else ""))
     return done
 
+
+#: the account the demo's bureau acts as when it publishes, runs a round or keeps a list: the demo
+#: city's account (:func:`demo_accounts`), whose display name (市经信局) the pages show for each step
+ACTOR = "city"
 
 #: when the demo's bureau runs a year's round: in May of the following year (dated steps)
 ROUND_START = (5, 6, 9)
@@ -134,7 +138,7 @@ def _publish_by_round(settings: Settings, cap: Any, year: int, round_ref: str) -
     from zhizao.rooms import resolve
 
     month, day, hour = ROUND_START
-    d = resolve(round_ref)(settings, year, "demo", start=dt.datetime(year + 1, month, day, hour))
+    d = resolve(round_ref)(settings, year, ACTOR, start=dt.datetime(year + 1, month, day, hour))
     run = runs.get(settings, d["run_id"])
     if d.get("reused"):
         note = "，输入数据此后有变动，需走更正流程" if d.get("stale") else ""
@@ -161,6 +165,9 @@ class DemoContext:
     years: list[int]
     seed: int
     firms: int
+
+    #: the account the bureau's steps are recorded under
+    actor: str = ACTOR
 
     def say(self, msg: str) -> None:
         _say(msg)
@@ -220,7 +227,7 @@ def demo_accounts(settings: Settings, firm_code: str | None, password: str) -> l
     from zhizao.store.models import Consent
 
     wanted = [
-        NewUser("city", "city", display_name="市经信局"),
+        NewUser(ACTOR, "city", display_name="市经信局"),
         NewUser("district", "district", region_code=DEMO_DISTRICT, display_name="吴兴区经信局"),
         NewUser("bank", "bank", display_name="湖州绿色银行"),
         NewUser("auditor", "auditor", display_name="审计人员"),

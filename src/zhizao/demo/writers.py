@@ -290,8 +290,8 @@ def _enterprises(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Gener
     sh.insert(None, dup, after=twin)
     sh.insert("duplicate_key", dup | {"企业名称": "安吉重复登记家具股份有限公司"}, "同一信用代码的第二行（第一行可导入）",
               after=twin)
-    dirt = sh.write_csv(out / "enterprises.csv", "utf-8-sig")
-    return _entry("enterprises.csv", "enterprises", "csv", "utf-8-sig", "chinese", sh.rows_total(), dirt,
+    dirt = sh.write_csv(out / "企业基本信息.csv", "utf-8-sig")
+    return _entry("企业基本信息.csv", "enterprises", "csv", "utf-8-sig", "chinese", sh.rows_total(), dirt,
                   "统一社会信用代码为主键；其余各表的企业必须在此名录中；成立日期部分写作 2015/3/8")
 
 
@@ -300,8 +300,8 @@ def _price_indices(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Gen
     sh = Sheet(con, p, {"年度": "year::VARCHAR", "行业大类": "division", "出厂价格指数": dec('"index"', 1)}, rng, dirty)
     sh.insert("unknown_code", {"年度": str(int(p["year"].iat[-1])), "行业大类": "99", "出厂价格指数": "101.2"},
               "行业大类 99 不存在")
-    dirt = sh.write_csv(out / "price_indices.csv")
-    return _entry("price_indices.csv", "price_indices", "csv", "utf-8", "chinese", sh.rows_total(), dirt)
+    dirt = sh.write_csv(out / "工业生产者价格指数.csv")
+    return _entry("工业生产者价格指数.csv", "price_indices", "csv", "utf-8", "chinese", sh.rows_total(), dirt)
 
 
 def _statistics_annual(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, codes: np.ndarray,
@@ -331,8 +331,8 @@ def _statistics_annual(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random
     sh.corrupt("bad_number", "年平均从业人员", "约120人", "从业人员不是数字")
     sh.insert("unknown_enterprise", sh.row(0) | {"统一社会信用代码": ghost}, "企业不在企业名录中")
     sh.duplicate("同一企业同一年度的第二行")
-    dirt = sh.write_csv(out / "statistics_annual.csv")
-    return _entry("statistics_annual.csv", "statistics_annual", "csv", "utf-8", "chinese, with units",
+    dirt = sh.write_csv(out / "工业企业年度统计.csv")
+    return _entry("工业企业年度统计.csv", "statistics_annual", "csv", "utf-8", "chinese, with units",
                   sh.rows_total(), dirt,
                   "工业总产值、工业增加值以元计（表头注明），其余金额以万元计；四个分类标志多数为空")
 
@@ -374,8 +374,8 @@ def _statistics_monthly(con: duckdb.DuckDBPyConnection, out: Path, rng: np.rando
     sh.corrupt("bad_date", "month", "2024-00", "月份 00 不存在")
     sh.corrupt("negative_value", "revenue", "-35.6", "营业收入为负")
     sh.insert("unknown_enterprise", sh.row(0) | {"credit_code": ghost}, "企业不在企业名录中")
-    dirt = sh.write_csv(out / "statistics_monthly.csv")
-    entry = _entry("statistics_monthly.csv", "statistics_monthly", "csv", "utf-8", "canonical", sh.rows_total(),
+    dirt = sh.write_csv(out / "工业企业月度统计.csv")
+    entry = _entry("工业企业月度统计.csv", "statistics_monthly", "csv", "utf-8", "canonical", sh.rows_total(),
                    dirt, "规上企业月报；月份写作“2024年3月”；12 月承担舍入差，月度合计等于年报")
     return entry, {"statistics_monthly_vs_annual": issues}
 
@@ -393,8 +393,8 @@ def _tax(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, co
                                          "实缴税金(万元)": "12.50"}, "企业不在企业名录中")
     sh.corrupt("bad_number", "实缴税金(万元)", "12.3.4", "税金不是数字")
     sh.duplicate("同一企业同一年度的第二行")
-    dirt = sh.write_csv(out / "tax.csv", "gbk")
-    return _entry("tax.csv", "tax", "csv", "gbk", "chinese, with units", sh.rows_total(), dirt,
+    dirt = sh.write_csv(out / "企业税收.csv", "gbk")
+    return _entry("企业税收.csv", "tax", "csv", "gbk", "chinese, with units", sh.rows_total(), dirt,
                   "税务系统导出，GBK 编码；少数企业因留抵退税为负数（合法）")
 
 
@@ -455,8 +455,8 @@ def _energy(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator,
     sh.corrupt("missing_required", "消费量", "", "消费量为空")
     sh.corrupt("missing_required", "消费量", "", "消费量为空")
     sh.duplicate("同一企业、月份、能源品种的第二行（数值不同）", {"消费量": "1"})
-    dirt = sh.write_csv(out / "energy.csv")
-    return _entry("energy.csv", "energy", "csv", "utf-8", "chinese", sh.rows_total(), dirt,
+    dirt = sh.write_csv(out / "企业能源消费.csv")
+    return _entry("企业能源消费.csv", "energy", "csv", "utf-8", "chinese", sh.rows_total(), dirt,
                   "电力有“千瓦时”和“万千瓦时”两种单位，天然气有“立方米”和“万立方米”；印染企业的热力写作“蒸汽”"), issues
 
 
@@ -474,8 +474,8 @@ def _zero_carbon(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Gener
     }, rng, dirty)
     sh.corrupt("bad_unit", "unit", "兆瓦", "兆瓦是功率单位，不是电量单位", mask=kind != "sink")
     sh.corrupt("unknown_code", "kind", "储能", "类别“储能”不在代码表中")
-    dirt = sh.write_csv(out / "zero_carbon.csv")
-    return _entry("zero_carbon.csv", "zero_carbon", "csv", "utf-8", "canonical", sh.rows_total(), dirt,
+    dirt = sh.write_csv(out / "企业零碳措施.csv")
+    return _entry("企业零碳措施.csv", "zero_carbon", "csv", "utf-8", "canonical", sh.rows_total(), dirt,
                   "月份写作“202403”；碳汇以吨计，于 12 月报送全年数")
 
 
@@ -491,9 +491,9 @@ def _land(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, c
     sh.corrupt("negative_value", "用地面积(亩)", -12.5, "用地面积为负")
     sh.corrupt("unknown_code", "权属", "划拨", "权属“划拨”不在代码表中（应为自有或租赁）")
     sh.duplicate("同一企业、年度、宗地的第二行")
-    dirt = sh.write_xlsx(out / "land.xlsx", "用地", {"title": "工业用地台账", "author": "自然资源和规划局",
+    dirt = sh.write_xlsx(out / "工业用地台账.xlsx", "用地", {"title": "工业用地台账", "author": "自然资源和规划局",
                                                      "created": dt.datetime(2025, 1, 15)})
-    return _entry("land.xlsx", "land", "xlsx", None, "chinese, with units", sh.rows_total(), dirt,
+    return _entry("工业用地台账.xlsx", "land", "xlsx", None, "chinese, with units", sh.rows_total(), dirt,
                   "XLSX 第一张表；共用宗地的企业各列一行，面积为整宗地面积；租赁企业宗地编号含“ZL”")
 
 
@@ -507,8 +507,8 @@ def _emissions(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generat
     sh.corrupt("unknown_code", "污染物", "VOCs", "污染物“VOCs”不在代码表中")
     sh.corrupt("negative_value", "排放量(吨)", "-0.35", "排放量为负")
     sh.corrupt("bad_number", "排放量(吨)", "未监测", "排放量不是数字")
-    dirt = sh.write_csv(out / "emissions.csv")
-    return _entry("emissions.csv", "emissions", "csv", "utf-8", "chinese, with units", sh.rows_total(), dirt)
+    dirt = sh.write_csv(out / "污染物排放.csv")
+    return _entry("污染物排放.csv", "emissions", "csv", "utf-8", "chinese, with units", sh.rows_total(), dirt)
 
 
 def _power_daily(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Generator, codes: np.ndarray,
@@ -522,8 +522,8 @@ def _power_daily(con: duckdb.DuckDBPyConnection, out: Path, rng: np.random.Gener
     last = str(p["date"].max())[:10].replace("-", "")
     for g in ghosts:
         sh.insert("unknown_enterprise", {"credit_code": g, "date": last, "kwh": "1830.5"}, "企业不在企业名录中")
-    dirt = sh.write_csv(out / "power_daily.csv")
-    return _entry("power_daily.csv", "power_daily", "csv", "utf-8", "canonical", sh.rows_total(), dirt,
+    dirt = sh.write_csv(out / "企业日用电量.csv")
+    return _entry("企业日用电量.csv", "power_daily", "csv", "utf-8", "canonical", sh.rows_total(), dirt,
                   "规上企业最近两年的日用电量；日期写作“20240131”；含停产（骤降）与缺报日")
 
 

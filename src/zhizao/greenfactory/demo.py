@@ -170,7 +170,7 @@ def demo(ctx: Any) -> None:
             run_id = reuse or runs.execute(settings, eng, "greenfactory", year, m).run_id
         finally:
             eng.close()
-        publish(settings, run_id, user="demo")
+        publish(settings, run_id, user=ctx.actor)
         run = runs.get(settings, run_id)
         stars = run.counts.get("stars", {})
         ctx.say(f"星级绿色工厂 {year} 年：运行 {run_id}（{m.ref}），{run.counts.get('firms', 0):,} 家参评，"

@@ -24,6 +24,7 @@ from starlette.background import BackgroundTask
 from zhizao import clock
 from zhizao.mujun.profile import CLASS_HEX, mujun_labels
 from zhizao.store import publish
+from zhizao.store.accounts import labels
 from zhizao.store.models import Objection
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
 from zhizao.web.objections import decide
@@ -220,11 +221,13 @@ def mujun_page(request: Request, user: PageUser, session: SessionDep, settings: 
             stmt = stmt.where(cond)
         objections = list(session.scalars(stmt.order_by(Objection.status != "pending", Objection.filed_at.desc())))
         audit_page_read(session, user, "page.mujun_list", f"mujun:{y}", request)
+        rnd = _round(settings, y)
         ctx.update(track_names=names, rows=rows, total=total, page=lst.page, pages=lst.pages, charts=charts, track=track,
                    tracks=tracks, regions=[(k, region_name(k)) for k in rkeys], objections=objections,
                    params=lst.filters_query, listing=lst, flashes=lst.flashes,
                    firm_names={r["credit_code"]: r.get("name") for r in all_rows},
-                   round=_round(settings, y), indicator_ids=indicator_ids)
+                   round=rnd, people=labels(session, [step["by"] for step in (rnd or {}).get("steps", [])]),
+                   indicator_ids=indicator_ids)
     return render(request, "mujun/index.html", ctx, user=user)
 
 

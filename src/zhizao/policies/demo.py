@@ -47,7 +47,7 @@ def write_files(ctx: Any, year: int) -> list[tuple[str, Any]]:
                           "年度": year,
                           "用水量(立方米)": (users.kwh * rng.lognormal(np.log(0.05), 0.6, len(users))).round(0)})
     files = []
-    wpath = folder / f"water_use_{year}.csv"
+    wpath = folder / f"企业用水量_{year}.csv"
     if not wpath.exists():
         water.to_csv(wpath, index=False)
     files.append(("water_use", wpath))
@@ -58,7 +58,7 @@ def write_files(ctx: Any, year: int) -> list[tuple[str, Any]]:
     ben = pd.DataFrame({"统一社会信用代码": pick.credit_code, "年度": year - 1, "政策条目编号": "zj-diff-land-tax",
                         "类别": "减税", "应享金额(万元)": expected, "已兑现金额(万元)": paid,
                         "兑现日期": f"{year}-06-30"})
-    bpath = folder / f"benefits_{year - 1}.csv"
+    bpath = folder / f"政策兑现_{year - 1}.csv"
     if not bpath.exists():
         ben.to_csv(bpath, index=False)
     files.append(("benefits", bpath))

@@ -192,7 +192,7 @@ def _work(ctx: Any) -> None:
             return
     rows = query.status(ctx.settings, DATA_UNTIL)["projects"]
     red = sorted((r for r in rows if r["state"] == "stalled"), key=lambda r: (-r["overdue_days"], r["project_id"]))
-    user = {"username": "demo", "role": "city"}
+    user = {"username": ctx.actor, "role": "city"}
     due = [DATA_UNTIL - dt.timedelta(days=30), DATA_UNTIL - dt.timedelta(days=5), dt.date.today() + dt.timedelta(30)]
     with session_scope(ctx.settings) as s:
         for r, d, (title, w, on) in zip(red[:3], due, [("用地指标调整协调", "firm", "government"),

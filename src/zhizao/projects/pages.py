@@ -27,6 +27,7 @@ from zhizao.projects import edits, issues, labels, lifecycle, query
 from zhizao.projects.codes import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.methodology import STALL_CODES, TARGETS, load
 from zhizao.projects.models import ISSUE_STAGE_NAMES, ISSUE_STAGES, PARTIES, PARTY_NAMES
+from zhizao.store import accounts
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, audit, verify_csrf
 from zhizao.web.templating import render, user_attr
 from zhizao.web.ui import (
@@ -421,11 +422,13 @@ def project_page(request: Request, project_id: str, user: PageUser, session: Ses
     flashes = [("error", request.query_params["err"])] if request.query_params.get("err") else []
     if request.query_params.get("ok"):
         flashes.append(("success", request.query_params["ok"]))
+    history, found = edits.history(session, project_id), issues.for_project(session, project_id)
     ctx = {"flashes": flashes,"breadcrumbs": [("项目推进", "/projects" if user_attr(user, "role") != "enterprise" else None),
                            (p["name"], None)],
            "p": p, "st": st, "as_of": day, "rows": rows, "cases": cases, "invested": inv,
            "charts": {"timeline": timeline_option(p, cases, day)}, "can_edit": can_edit,
-           "history": edits.history(session, project_id), "issues": issues.for_project(session, project_id),
+           "history": history, "issues": found, "people": accounts.labels(
+               session, [e.by for e in history] + [st.by for i in found for st in i.steps]),
            "stage_names": ISSUE_STAGE_NAMES, "stages": ISSUE_STAGES, "party_names": PARTY_NAMES, "parties": PARTIES,
            "outcomes": [(k, v[0]) for k, v in OUTCOMES.items()], "milestones": list(MILESTONE_NAMES.items()),
            "targets": TARGETS, "labels": labels, "today": dt.date.today(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -113,6 +114,18 @@ def add_user(session: Session, u: NewUser, password: str) -> User:
 
 def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def labels(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
+    """Username → the name the pages show for whoever did something (a step of a round, an edit,
+    a publication): the account's display name, else the username itself (an account since
+    removed, or an actor without an account, such as an import script)."""
+    names = sorted({u for u in usernames if u})
+    if not names:
+        return {}
+    found = {u: d for u, d in session.execute(select(User.username, User.display_name)
+                                                .where(User.username.in_(names)))}
+    return {u: found.get(u) or u for u in names}
 
 
 def list_users(session: Session) -> list[User]:

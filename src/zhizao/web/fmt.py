@@ -339,6 +339,13 @@ _RUN_ID = re.compile(r"\b([a-z][a-z_]*)-(\d{4})-(\d{4})\b")
 _METHODOLOGY_REF = re.compile(r"\b([a-z][a-z0-9_]*(?:-[a-z0-9_]+)*)@(\d{4}[a-z0-9.\-]*)")
 
 
+def person(username: Any, people: Any = None) -> str:
+    """Who did something, as the pages name them: the account's display name from ``people``
+    (:func:`zhizao.store.accounts.labels`), else the username; "—" for nobody."""
+    name = str(username or "")
+    return str((people or {}).get(name) or name or "—")
+
+
 def plain(text: Any) -> str:
     """Provenance text (kept exact in the API and the command line) read by people: run ids and
     methodology refs become their names (``运行 carbon-2024-0001（方法论 zhejiang-carbon@2024）``

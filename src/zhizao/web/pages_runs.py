@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from zhizao import capabilities
-from zhizao.store import publish
+from zhizao.store import accounts, publish
 from zhizao.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from zhizao.web.fmt import run_label
 from zhizao.web.templating import render, user_attr
@@ -102,6 +102,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
         "breadcrumbs": [("评价运行", "/runs"), (run_label(run.run_id), None)], "run": run, "siblings": siblings,
         "counts": counts_view(capabilities.find(run.method), run.counts),
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
+        "people": accounts.labels(session, [p.published_by for p in history]),
         "can_publish": user_attr(user, "role") == "city", "held": held, "released": released,
     }, user=user)
 

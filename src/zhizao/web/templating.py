@@ -215,7 +215,8 @@ def query_pairs(params: Any) -> list[tuple[str, str]]:
 
 
 for _name in ("num", "count", "money", "pct", "ratio_pct", "signed_pct", "change", "date", "datetime", "month",
-              "industry", "division", "region", "table_title", "methodology", "method_title", "run_label", "engine", "plain"):
+              "industry", "division", "region", "table_title", "methodology", "method_title", "run_label", "engine", "plain",
+              "person"):
     templates.env.filters[_name] = getattr(fmt, _name)
 templates.env.globals["field_label"] = fmt.field_label
 templates.env.globals["column_header"] = fmt.column_header
