@@ -28,3 +28,26 @@ def test_the_demo_book_loads_whole_and_resembles_the_seeds_campaign(tmp_path: Pa
     assert a["resolution_rate"] >= 0.93
     assert a["resolved_by_milestone"] > a["resolved_by_disposal"] > 0
     assert {s["stall"] for s in a["by_stall"]} == set(STALL_CODES.values())  # all five kinds occur
+
+
+def test_the_demos_coordination_issues_were_opened_weeks_ago_two_now_overdue(tmp_path: Path) -> None:
+    """The demo's bureau opened its coordination issues at meetings of the last weeks, each due
+    after it was opened; two are overdue today, one still runs (not opened today and due years ago)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from zhizao.projects.models import ProjectIssue
+    from zhizao.store.db import session_scope
+
+    city = build(tmp_path, with_users=False)
+    said: list[str] = []
+    demo._work(SimpleNamespace(settings=city.settings, actor="city", say=said.append))
+    today = dt.datetime.now(dt.UTC).date()
+    with session_scope(city.settings) as s:
+        found = [(i.created_at.date(), i.due_on, i.created_by, [st.at.date() for st in i.steps])
+                 for i in s.scalars(select(ProjectIssue))]
+    assert len(found) == 3 and said
+    assert all(opened < today and opened < due and steps == [opened] for opened, due, _, steps in found)
+    assert sorted(due < today for _, due, _, _ in found) == [False, True, True]
+    assert {by for _, _, by, _ in found} == {"city"}

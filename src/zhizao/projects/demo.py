@@ -193,12 +193,16 @@ def _work(ctx: Any) -> None:
     rows = query.status(ctx.settings, DATA_UNTIL)["projects"]
     red = sorted((r for r in rows if r["state"] == "stalled"), key=lambda r: (-r["overdue_days"], r["project_id"]))
     user = {"username": ctx.actor, "role": "city"}
-    due = [DATA_UNTIL - dt.timedelta(days=30), DATA_UNTIL - dt.timedelta(days=5), dt.date.today() + dt.timedelta(30)]
+    # opened at the bureau's meetings of the last weeks (days ago, due in days): two overdue, one running
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    today = now.date()
+    when = [(45, -15), (20, -3), (3, 30)]
     with session_scope(ctx.settings) as s:
-        for r, d, (title, w, on) in zip(red[:3], due, [("用地指标调整协调", "firm", "government"),
-                                                       ("施工许可并联审批", "firm", "government"),
-                                                       ("设备采购资金到位", "government", "firm")], strict=False):
+        for r, (ago, due), (title, w, on) in zip(red[:3], when, [("用地指标调整协调", "firm", "government"),
+                                                                 ("施工许可并联审批", "firm", "government"),
+                                                                 ("设备采购资金到位", "government", "firm")], strict=False):
             p = project(ctx.settings, r["project_id"])
             if p is not None:
-                issues.open_issue(s, user, p, title, w, on, d, assignee=r["owner"])
+                issues.open_issue(s, user, p, title, w, on, today + dt.timedelta(days=due), assignee=r["owner"],
+                                  now=now - dt.timedelta(days=ago))
     ctx.say(f"投资项目：{len(rows):,} 个，截至 {DATA_UNTIL} 未按期 {len(red):,} 个，已登记协调事项")

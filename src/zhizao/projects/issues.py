@@ -23,14 +23,17 @@ def _by(user: Any) -> str:
 
 
 def open_issue(session: Session, user: Any, project: dict[str, Any], title: str, waiting: str, waiting_on: str,
-               due_on: dt.date, assignee: str | None = None, note: str = "") -> ProjectIssue:
+               due_on: dt.date, assignee: str | None = None, note: str = "",
+               now: dt.datetime | None = None) -> ProjectIssue:
+    """Register a coordination issue (its first step, 会商), dated ``now`` (UTC; default: this
+    moment; the demo dates the issues its bureau opened weeks ago)."""
     if not can_edit(user, project.get("region_code")):
         raise EditError("只有项目所在区县（或市局）可以登记协调事项")
     if not title.strip():
         raise EditError("请填写事项内容")
     if waiting not in PARTIES or waiting_on not in PARTIES or waiting == waiting_on:
         raise EditError("请正确选择等待方与被等待方（政府责任单位、企业、代办员中的两方）")
-    now = _now()
+    now = now or _now()
     issue = ProjectIssue(project_id=project["project_id"], region_code=project["region_code"], title=title.strip(),
                          stage="consult", waiting=waiting, waiting_on=waiting_on, assignee=(assignee or "").strip() or None,
                          due_on=due_on, created_by=_by(user), created_at=now, updated_at=now)
