@@ -13,7 +13,8 @@ each demo role (city, district, firm, bank, auditor; the demo password), then
 
 A role's pages: its navigation (the header's entries), a firm profile (一企一档; the firm's own,
 and the bank's consented firm), the five-year review (HTML and the PDF/XLSX downloads) for the
-roles that have it, and the rooms' list pages beyond their entry page. The time is the server's
+roles that have it, the rooms' list pages beyond their entry page, and a page of one thing: the
+demo district's first project, and the latest carbon run (city and auditor). The time is the server's
 own (``Server-Timing: app;dur=…``: the request's arrival to its response headers); where a
 server has no such header, the client's time on loopback. The results file keeps one table per
 ``--label`` (``before`` / ``after`` a change).
@@ -58,13 +59,31 @@ def ensure_demo(home: Path) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def pages_of(role: str, firm_code: str) -> list[str]:
+def details(home: Path) -> dict[str, str]:
+    """A page of one thing each: a project of the demo district (its own and the city's) and the
+    latest carbon run (the city's and the auditor's), read from the warehouse before the server starts."""
+    import duckdb
+
+    from zhizao.demo.run import DEMO_DISTRICT
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        project = con.execute("SELECT min(project_id) FROM projects WHERE region_code = ?", [DEMO_DISTRICT]).fetchall()
+        run = con.execute("SELECT max(run_id) FROM runs WHERE method = 'carbon'").fetchall()
+    finally:
+        con.close()
+    return {"project": f"/projects/p/{project[0][0]}", "run": f"/runs/{run[0][0]}"}
+
+
+def pages_of(role: str, firm_code: str, detail: dict[str, str]) -> list[str]:
     from zhizao.web.templating import NAV
 
     own = ROLE_OF.get(role, role)
     out = [path for _label, path, roles in NAV if own in roles]
     if own in ("city", "district", "auditor"):
-        out += [f"/enterprises/{firm_code}", *LISTS, *REVIEW]
+        out += [f"/enterprises/{firm_code}", *LISTS, *REVIEW, detail["project"]]
+        if own != "district":
+            out.append(detail["run"])
     elif own == "bank":
         out += [f"/enterprises/{firm_code}"]
     else:  # the firm lands on its own profile
@@ -157,6 +176,7 @@ def run_once(base_home: Path, settle_s: float) -> dict[str, Any]:
     env.pop("ZHIZAO_STORE_URL", None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    detail = details(home)
     log = open(home / "server.log", "w")
     exe = Path(sys.executable).with_name("zhizao")
     server = subprocess.Popen([str(exe) if exe.exists() else "zhizao", "--home", str(home), "serve",
@@ -168,7 +188,7 @@ def run_once(base_home: Path, settle_s: float) -> dict[str, Any]:
         out["startup_queue_s"] = queue_idle(home, settle_s)
         visitors = {role: Visitor(base, role) for role in ROLES}
         firm_code = visitors["firm"].home.rsplit("/", 1)[-1]
-        pages = {role: pages_of(role, firm_code) for role in ROLES}
+        pages = {role: pages_of(role, firm_code, detail) for role in ROLES}
         out["firm"] = firm_code
 
         def both_visits(phase: str) -> None:

@@ -57,7 +57,8 @@ def test_each_scopes_first_project_pages_are_prepared_before_the_first_visit(hom
     assert jobs.queued(home, prepared.REFRESH)  # queued by the imports, though no page was ever read
     prepared.refresh(home, {}, lambda _stage: None)
     kept = _files(home)
-    assert len(kept) == 7  # the board and the stalled list of 3 scopes, every project's state today
+    # the board and the stalled list of 3 scopes, every project's state today, every stall case
+    assert len(kept) == 8
     app = create_app(home)
     # as of the latest day on record (2022-06-30): P1 signed but not started, P2 completed
     for who, seen, unseen in (("city", ("年产10万台电机项目",), ("智能工厂技改",)),
@@ -69,6 +70,17 @@ def test_each_scopes_first_project_pages_are_prepared_before_the_first_visit(hom
             assert r.status_code == 200, (who, path)
         html = c.get("/projects/stalls").text
         assert all(t in html for t in seen) and not any(t in html for t in unseen), who
+    # a project's own page (today) takes its state and stall cases from what was prepared: nothing
+    # compiled for it (filtering the inputs by the project compiled a new expression per project)
+    from zhizao.engine import compiled
+
+    before = compiled.stats["compiled"]
+    for pid, name in (("P1", "年产10万台电机项目"), ("P2", "智能工厂技改")):
+        page = login(app, "city").get(f"/projects/p/{pid}")
+        assert page.status_code == 200 and name in page.text
+    assert compiled.stats["compiled"] == before
+    p1 = login(app, "city").get("/projects/p/P1?as_of=2021-12-31").text  # another day: computed
+    assert "签约未开工" in p1
     assert _files(home) == kept  # every first visit read what was prepared
     # P1 started: once the refresh ran, the stalled list no longer counts it as not started
     load(home, tmp_path, "project_milestones", MILESTONE_HEADER,
