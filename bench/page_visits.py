@@ -45,7 +45,8 @@ PASSWORD = "zhizao-demo"
 ROLES = ("city", "district", "firm", "bank", "auditor")
 ROLE_OF = {"firm": "enterprise"}
 #: the rooms' list pages beyond their entry page (the roles that read them)
-LISTS = ("/projects/stalls", "/cultivation/lists", "/cultivation/expiring")
+LISTS = ("/projects/stalls", "/cultivation/lists", "/cultivation/expiring", "/cultivation/tier/specialised_sme?view=near",
+         "/cultivation/tier/little_giant")
 REVIEW = ("/economy/review", "/economy/review?format=pdf", "/economy/review?format=xlsx")
 LIMIT_MS = 300.0
 RESULTS = Path(__file__).resolve().parent / "results"

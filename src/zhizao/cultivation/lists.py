@@ -17,9 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from zhizao.criteria import LEVEL_TEXT, RESULT_TEXT
 from zhizao.cultivation.codes import TITLES
-from zhizao.cultivation.method import methodology_of, to_rows
+from zhizao.cultivation.method import brief_rows, criteria_of, methodology_of, to_rows
 from zhizao.cultivation.methodology import TierMethodology
 from zhizao.settings import Settings
 
@@ -43,13 +45,40 @@ class TierRun:
 
 def run_of(settings: Settings, run_id: str) -> tuple[TierRun, list[dict[str, Any]]]:
     """A registered tiers run and its CONTRACT.md rows."""
+    run, table = _run_table(settings, run_id)
+    return run, to_rows(table, run.methodology)
+
+
+def run_brief(settings: Settings, run_id: str) -> tuple[TierRun, pa.Table, list[dict[str, Any]]]:
+    """A registered tiers run, its results and each firm's outcome without the criteria detail
+    (:func:`zhizao.cultivation.method.brief_rows`): a page picks the firms it shows from these and
+    explains only those (:func:`explain`)."""
+    run, table = _run_table(settings, run_id)
+    return run, table, brief_rows(table)
+
+
+def _run_table(settings: Settings, run_id: str) -> tuple[TierRun, pa.Table]:
     from zhizao import runs
 
     run = runs.get(settings, run_id)
     if run.method != "tiers":
         raise ValueError(f"运行 {run_id} 不是五企培育梯度筛选（方法 {run.method}）")
-    m = methodology_of(run.methodology)
-    return TierRun(run_id, run.year, m), to_rows(runs.results(settings, run_id), m)
+    return TierRun(run_id, run.year, methodology_of(run.methodology)), runs.results(settings, run_id)
+
+
+def explain(rows: list[dict[str, Any]], table: pa.Table, m: TierMethodology) -> list[dict[str, Any]]:
+    """``rows`` (brief rows of ``table``'s run) with each firm's criteria and the top-level ones it
+    fails or lacks data for (``failing``), as :func:`run_of`'s rows and :func:`near_misses` give them."""
+    import pyarrow.compute as pc
+
+    codes = [r["credit_code"] for r in rows]
+    found = {r["credit_code"]: r for r in table.filter(pc.is_in(table["credit_code"], pa.array(codes, pa.string())))
+             .to_pylist()}
+    out = []
+    for r in rows:
+        full = dict(r, criteria=criteria_of(found[r["credit_code"]], m))
+        out.append(dict(full, failing=failing(full)))
+    return out
 
 
 def published_tiers(settings: Settings, session: Any, year: int | None = None) -> dict[int, dict[str, str]]:
@@ -86,10 +115,14 @@ def qualifiers(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def near_misses(rows: Iterable[Mapping[str, Any]], max_unmet: int = 2, limit: int | None = None) -> list[dict[str, Any]]:
     """Firms failing at most ``max_unmet`` top-level criteria, fewest failures first, then the
     smallest total relative gap (how far, summed over the failed criteria)."""
-    out = [dict(r, failing=failing(r)) for r in rows
-           if r["outcome"] == "not_qualified" and r["unmet_count"] <= max_unmet]
+    out = [r for r in rows if r["outcome"] == "not_qualified" and r["unmet_count"] <= max_unmet]
     out.sort(key=lambda r: (r["unmet_count"], r["gap_score"], r["credit_code"]))
-    return out[:limit] if limit else out
+    return _with_failing(out[:limit] if limit else out)
+
+
+def _with_failing(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows``, with the criteria each fails when the rows carry their criteria."""
+    return [dict(r, failing=failing(r)) if "criteria" in r else dict(r) for r in rows]
 
 
 def titles_held(con: Any, as_of: dt.date) -> dict[str, dict[str, str]]:
@@ -110,11 +143,11 @@ def next_candidates(rows: Iterable[Mapping[str, Any]], held: Mapping[str, Mappin
     """Holders of the tier below who do not hold this tier yet, closest to it first."""
     if lower_tier is None:
         return []
-    out = [dict(r, failing=failing(r)) for r in rows
+    out = [r for r in rows
            if lower_tier in held.get(r["credit_code"], {}) and tier not in held.get(r["credit_code"], {})]
     out.sort(key=lambda r: (r["outcome"] not in ("qualified", "manual_review"), r["unmet_count"], r["gap_score"],
                             r["credit_code"]))
-    return out[:limit] if limit else out
+    return _with_failing(out[:limit] if limit else out)
 
 
 def expiring(con: Any, as_of: dt.date, renewal_months: Mapping[str, float], default_months: float = 6,

@@ -60,16 +60,32 @@ def methodology_of(values: Mapping[str, Any] | TierMethodology | None) -> TierMe
     return TierMethodology.model_validate(dict(values))
 
 
+#: the columns of a firm's outcome (CONTRACT.md rows without the criteria detail)
+BRIEF = ("credit_code", "name", "region_code", "industry_code", "year", "tier", "outcome", "unmet_count",
+         "unknown_count", "gap_score")
+
+
 def to_rows(table: pa.Table, methodology: Mapping[str, Any] | TierMethodology | None = None) -> list[dict[str, Any]]:
+    """CONTRACT.md rows: each firm's outcome and the detail of every criterion."""
     m = methodology_of(methodology)
-    out = []
-    for r in table.to_pylist():
-        crit = [{k: c[k] for k in ("id", "label", "outcome", "value", "threshold", "gap", "unit", "depth", "kind")}
-                for c in criteria_rows(r, m.criteria)]
-        out.append({
-            "credit_code": r["credit_code"], "name": r.get("name"), "region_code": r.get("region_code"),
+    return [dict(_brief(r), criteria=criteria_of(r, m)) for r in table.to_pylist()]
+
+
+def brief_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Each firm's outcome without the criteria detail: what a list filters and sorts before it
+    explains the few rows it shows (:func:`criteria_of`; explaining every firm of a run in Python
+    took 0.4–1.2 s at 5,000 firms)."""
+    return [_brief(r) for r in table.select([c for c in BRIEF if c in table.column_names]).to_pylist()]
+
+
+def _brief(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {"credit_code": r["credit_code"], "name": r.get("name"), "region_code": r.get("region_code"),
             "industry_code": r.get("industry_code"), "year": r["year"], "tier": r["tier"],
             "outcome": r["outcome"], "unmet_count": r["unmet_count"], "unknown_count": r["unknown_count"],
-            "gap_score": round(float(r["gap_score"]), 6), "criteria": crit,
-        })
-    return out
+            "gap_score": round(float(r["gap_score"]), 6)}
+
+
+def criteria_of(r: Mapping[str, Any], m: TierMethodology) -> list[dict[str, Any]]:
+    """A firm's result row's criteria, one entry per criterion of the rule set's tree."""
+    return [{k: c[k] for k in ("id", "label", "outcome", "value", "threshold", "gap", "unit", "depth", "kind")}
+            for c in criteria_rows(r, m.criteria)]

@@ -93,7 +93,7 @@ def tier_summary(settings: Any, year: int | None, region: str | None) -> dict[st
     tiers = []
     if y is not None:
         for tier, run_id in sorted(pubs[y].items(), key=lambda kv: lists.LADDER.index(kv[0]) if kv[0] in lists.LADDER else 99):
-            run, rows = lists.run_of(settings, run_id)
+            run, _, rows = lists.run_brief(settings, run_id)
             rows = _in_scope(rows, region)
             count = {k: sum(1 for x in rows if x["outcome"] == k)
                      for k in ("qualified", "manual_review", "unknown", "not_qualified")}
@@ -161,14 +161,14 @@ def overview(request: Request, user: PageUser, session: SessionDep, settings: Se
         user=user)
 
 
-def _tier_rows(settings: Any, session: Any, tier: str, year: int | None) -> tuple[Any, list[dict[str, Any]], int, list[int]]:
+def _tier_run(settings: Any, session: Any, tier: str, year: int | None) -> tuple[str, int, list[int]]:
+    """The run published for the tier in ``year`` (else the latest year), that year and the years."""
     pubs = lists.published_tiers(settings, session)
     years = sorted(y for y in pubs if tier in pubs[y])
     if not years:
         raise not_found()
     y = year if year in years else years[-1]
-    run, rows = lists.run_of(settings, pubs[y][tier])
-    return run, rows, y, years
+    return pubs[y][tier], y, years
 
 
 @router.get("/cultivation/tier/{tier}", response_class=HTMLResponse)
@@ -177,7 +177,8 @@ def tier_page(request: Request, user: PageUser, session: SessionDep, settings: S
     if (r := _guard(user)) is not None:
         return r
     region = region_scope(user)
-    run, rows, y, years = _tier_rows(settings, session, tier, year)
+    run_id, y, years = _tier_run(settings, session, tier, year)
+    run, table, rows = lists.run_brief(settings, run_id)
     rows = _in_scope(rows, region)
     view = view if view in VIEWS else "qualified"
     if view == "qualified":
@@ -192,6 +193,7 @@ def tier_page(request: Request, user: PageUser, session: SessionDep, settings: S
             if con is not None:
                 con.close()
         shown = lists.next_candidates(rows, held, tier, run.methodology.lower_tier, limit=200)
+    shown = lists.explain(shown, table, run.methodology)  # the criteria of the firms shown only
     for s in shown:
         s["failing_text"] = _failing_text(s) if "failing" in s else []
         s["region_name"] = region_name(s.get("region_code"))
@@ -213,7 +215,8 @@ def tier_export(request: Request, user: PageUser, session: SessionDep, settings:
     from zhizao.cultivation.export import write_lists
 
     region = region_scope(user)
-    run, rows, y, _ = _tier_rows(settings, session, tier, year)
+    run_id, y, _ = _tier_run(settings, session, tier, year)
+    run, rows = lists.run_of(settings, run_id)
     rows = _in_scope(rows, region)
     as_of = run.methodology.as_of(y)
     con = _warehouse(settings)
