@@ -27,6 +27,9 @@ from zhizao.settings import Settings
 
 DEMO_PASSWORD = "zhizao-demo"
 DEMO_DISTRICT = "330502"  # 吴兴区
+#: the account the demo's bureau acts as when it publishes, runs a round or keeps a list: the demo
+#: city's account (:func:`demo_accounts`), whose display name (市经信局) the pages show for each step
+ACTOR = "city"
 EVALUATED = ("carbon", "mujun")
 
 
@@ -122,10 +125,6 @@ def evaluate_city(settings: Settings, years: list[int], methods: tuple[str, ...]
                      + ("……" if len(held) > 5 else ""))
     return done
 
-
-#: the account the demo's bureau acts as when it publishes, runs a round or keeps a list: the demo
-#: city's account (:func:`demo_accounts`), whose display name (市经信局) the pages show for each step
-ACTOR = "city"
 
 #: when the demo's bureau runs a year's round: in May of the following year (dated steps)
 ROUND_START = (5, 6, 9)
