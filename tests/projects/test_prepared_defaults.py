@@ -4,6 +4,8 @@ first visit reads them, and a milestone imported later shows once they are prepa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from forms import logged_in
@@ -85,6 +87,14 @@ def test_each_scopes_first_project_pages_are_prepared_before_the_first_visit(hom
     # P1 started: once the refresh ran, the stalled list no longer counts it as not started
     load(home, tmp_path, "project_milestones", MILESTONE_HEADER,
          [["P1", "开工", "2021-06-30", "2021-07-02"]], name="more.csv")
+    # before the refresh: the project's own page shows the new milestone's state at once (what
+    # was prepared is of the earlier state), as it does after an edit on that page
+    def reached(html: str) -> str:
+        found = re.search(r'已完成节点</div><div class="value"[^>]*>([^<]+)<', html)
+        assert found, html[:500]
+        return found.group(1)
+
+    assert reached(p1) == "签约" and reached(login(app, "city").get("/projects/p/P1").text) == "开工"
     prepared.refresh(home, {}, lambda _stage: None)
     html = login(app, "dist_a").get("/projects/stalls?stall=signed_not_started").text
     assert "年产10万台电机项目" not in html

@@ -409,24 +409,32 @@ def project_page(request: Request, project_id: str, user: PageUser, session: Ses
     # every project's state today and every stall case, read as prepared (recomputed in the
     # background after each import): the project's own rows taken from them. Filtering the inputs
     # by the project instead made a new expression for every project, compiled at its first visit
-    # (0.3–0.6 s on the demo city)
-    st = None
+    # (0.3–0.6 s on the demo city). Prepared values of an earlier state are not shown here: the page
+    # of a project just edited must show the edit (computed then, as for another day)
+    st: dict[str, Any] | None = None
     if day == dt.date.today():
-        found = prepared.page_value(settings, "projects", "zhizao.projects.hooks:statuses", [day.isoformat()]).value
-        st = next((r for r in found or [] if r["project_id"] == project_id), None)
+        states = prepared.page_value(settings, "projects", "zhizao.projects.hooks:statuses", [day.isoformat()])
+        if states.current:
+            st = next((r for r in states.value or [] if r["project_id"] == project_id), None)
+    every_case = prepared.page_value(settings, "projects", "zhizao.projects.pages:all_cases", [])
+    cases = every_case.value.get(project_id, []) if every_case.current and every_case.value is not None else None
     eng = _engine(settings)
     if eng is None:
         raise not_found()
     try:
-        if st is None:  # another day: that day's states, compiled once per day, this project's row
-            every = query.status_expr(query.inputs(eng), load(), day)
+        if st is None or cases is None:
+            t, meth = query.inputs(eng), load()
+        if st is None:  # that day's states (compiled once per day), this project's row
+            every = query.status_expr(t, meth, day)
             st = eng.to_pyarrow(every.filter(every.project_id == project_id)).to_pylist()[0]
+        if cases is None:  # every stall case (compiled once), this project's
+            c = query.cases_expr(t, meth)
+            cases = eng.to_pyarrow(c.filter(c.project_id == project_id).order_by(["since", "target"])).to_pylist()
         inv = eng.raw.execute("SELECT sum(invested) FROM project_investment WHERE project_id = ? AND month <= ?",
                               [project_id, day]).fetchall()[0][0]
     finally:
         eng.close()
-    every_case = prepared.page_value(settings, "projects", "zhizao.projects.pages:all_cases", []).value or {}
-    cases = [c for c in every_case.get(project_id, []) if c["since"] <= day]
+    cases = [c for c in cases if c["since"] <= day]
     for c in cases:
         c["stall_name"] = labels.stall_name(c["stall"])
         c["how_name"] = (lifecycle.OUTCOME_NAMES.get(c["outcome"] or "", "") if c["how"] == "disposal"
