@@ -75,13 +75,20 @@ def test_unknown_and_real_names_take_the_same_time(world):  # type: ignore[no-un
 
         for name in ("dist_a", "nobody"):  # warm both paths
             timed(name)
-        real: list[float] = []
-        unknown: list[float] = []
-        for _ in range(16):  # interleaved, so a busy machine slows both alike
-            real.append(timed("dist_a"))
-            unknown.append(timed("nobody"))
+        # the fastest of each, interleaved (a busy machine slows both alike): what the work itself
+        # costs; a skipped hash check would be ~20x faster. Under the full suite's load one round
+        # can still catch a quiet moment on one side only (50 against 34 ms once, where a quiet
+        # machine measures 19 against 19): up to three rounds, one of which must agree
+        rounds: list[tuple[float, float]] = []
+        for _ in range(3):
+            real: list[float] = []
+            unknown: list[float] = []
+            for _ in range(16):
+                real.append(timed("dist_a"))
+                unknown.append(timed("nobody"))
+            rounds.append((min(real), min(unknown)))
+            if abs(rounds[-1][0] - rounds[-1][1]) / max(rounds[-1]) < 0.20:
+                break
     finally:
         configure_hasher(time_cost=1, memory_kib=1024)
-    # the fastest of each: what the work itself costs (a skipped hash check would be ~20x faster)
-    a, b = min(real), min(unknown)
-    assert abs(a - b) / max(a, b) < 0.20, (a, b)
+    assert abs(rounds[-1][0] - rounds[-1][1]) / max(rounds[-1]) < 0.20, rounds
