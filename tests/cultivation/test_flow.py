@@ -243,6 +243,26 @@ def test_a_tier_list_explains_only_the_firms_it_shows(clients, home, monkeypatch
     assert 0 < len(explained) == len(set(explained)) == body.count("<tr>") < firms
 
 
+def test_a_long_list_says_how_many_there_are_and_how_many_it_lists(clients, monkeypatch):
+    from zhizao.cultivation import pages
+
+    whole = clients["city"].get("/cultivation/tier/little_giant?view=near").text
+    n = whole[whole.index("<tbody>"):whole.index("</tbody>")].count("<tr>")
+    assert n >= 2 and f"{n} 家（筛选范围内企业" in whole
+    monkeypatch.setattr(pages, "LIST_LIMIT", 1)
+    cut = clients["city"].get("/cultivation/tier/little_giant?view=near").text
+    assert cut[cut.index("<tbody>"):cut.index("</tbody>")].count("<tr>") == 1
+    assert f"{n} 家，列出最接近的 1 家（全部见导出表格）" in cut
+
+
+def test_a_gap_too_small_for_two_decimals_is_not_printed_as_nothing():
+    from zhizao.cultivation.pages import _failing_text
+
+    row = {"failing": [{"outcome": "unmet", "label": "研发费用占比不低于3%", "gap": 0.004, "unit": "%"},
+                       {"outcome": "unmet", "label": "研发费用不低于100万元", "gap": 5.0, "unit": "万元"}]}
+    assert _failing_text(row) == ["研发费用占比不低于3%（差 不足 0.01%）", "研发费用不低于100万元（差 5.00万元）"]
+
+
 def test_a_district_sees_only_its_firms(clients):
     r = clients["dist"].get("/cultivation/tier/specialised_sme?view=near")
     assert r.status_code == 200 and "湖州乙电子有限公司" not in r.text

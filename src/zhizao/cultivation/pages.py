@@ -38,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 router.include_router(lists_router)
 ROLES = ("city", "district", "auditor")
 VIEWS = {"qualified": "符合条件", "near": "接近达标", "candidates": "后备梯队"}
+#: the firms a tier's list shows at most (the closest first; the Excel export has them all)
+LIST_LIMIT = 200
 
 
 def _guard(user: Any) -> Response | None:
@@ -75,7 +77,9 @@ def _failing_text(r: dict[str, Any]) -> list[str]:
         if c["outcome"] == "unknown":
             out.append(f"{c['label']}（缺数据）")
         elif c.get("gap") is not None:
-            out.append(f"{c['label']}（差 {c['gap']:,.2f}{c['unit']}）")
+            # a gap that two decimals would print as 0.00 (2.996 % against 3 %) is still a gap
+            gap = f"{c['gap']:,.2f}" if abs(c["gap"]) >= 0.005 else "不足 0.01"
+            out.append(f"{c['label']}（差 {gap}{c['unit']}）")
         else:
             out.append(c["label"])
     return out
@@ -184,7 +188,7 @@ def tier_page(request: Request, user: PageUser, session: SessionDep, settings: S
     if view == "qualified":
         shown = lists.qualifiers(rows)
     elif view == "near":
-        shown = lists.near_misses(rows, limit=200)
+        shown = lists.near_misses(rows)
     else:
         con = _warehouse(settings)
         try:
@@ -192,17 +196,20 @@ def tier_page(request: Request, user: PageUser, session: SessionDep, settings: S
         finally:
             if con is not None:
                 con.close()
-        shown = lists.next_candidates(rows, held, tier, run.methodology.lower_tier, limit=200)
-    shown = lists.explain(shown, table, run.methodology)  # the criteria of the firms shown only
+        shown = lists.next_candidates(rows, held, tier, run.methodology.lower_tier)
+    # every qualifier; of the others, the closest LIST_LIMIT (how many there are in all is said);
+    # the criteria of the firms listed only
+    found = len(shown)
+    shown = lists.explain(shown if view == "qualified" else shown[:LIST_LIMIT], table, run.methodology)
     for s in shown:
         s["failing_text"] = _failing_text(s) if "failing" in s else []
         s["region_name"] = region_name(s.get("region_code"))
     audit_page_read(session, user, "page.cultivation_tier", f"tiers:{tier}:{y}", request,
-                    detail={"view": view, "codes": [s["credit_code"] for s in shown[:200]]})
+                    detail={"view": view, "codes": [s["credit_code"] for s in shown[:LIST_LIMIT]]})
     return render(request, "cultivation/tier.html", {
         "breadcrumbs": [("五企培育", "/cultivation"), (lists.TIER_NAMES.get(tier, tier), None)],
         "tier": tier, "tier_name": lists.TIER_NAMES.get(tier, tier), "ruleset": run.methodology, "year": y,
-        "years": years, "view": view, "views": VIEWS, "rows": shown, "total": len(rows),
+        "years": years, "view": view, "views": VIEWS, "rows": shown, "found": found, "total": len(rows),
         "lower_name": lists.TIER_NAMES.get(run.methodology.lower_tier or "", ""),
         "params": query_string(year=y, view=view)}, user=user)
 
