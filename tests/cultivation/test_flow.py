@@ -260,7 +260,7 @@ def test_a_gap_too_small_for_two_decimals_is_not_printed_as_nothing():
 
     row = {"failing": [{"outcome": "unmet", "label": "研发费用占比不低于3%", "gap": 0.004, "unit": "%"},
                        {"outcome": "unmet", "label": "研发费用不低于100万元", "gap": 5.0, "unit": "万元"}]}
-    assert _failing_text(row) == ["研发费用占比不低于3%（差 不足 0.01%）", "研发费用不低于100万元（差 5.00万元）"]
+    assert _failing_text(row) == ["研发费用占比不低于3%（差不足 0.01%）", "研发费用不低于100万元（差 5.00万元）"]
 
 
 def test_a_district_sees_only_its_firms(clients):

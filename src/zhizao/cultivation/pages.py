@@ -78,8 +78,8 @@ def _failing_text(r: dict[str, Any]) -> list[str]:
             out.append(f"{c['label']}（缺数据）")
         elif c.get("gap") is not None:
             # a gap that two decimals would print as 0.00 (2.996 % against 3 %) is still a gap
-            gap = f"{c['gap']:,.2f}" if abs(c["gap"]) >= 0.005 else "不足 0.01"
-            out.append(f"{c['label']}（差 {gap}{c['unit']}）")
+            gap = f"差 {c['gap']:,.2f}" if abs(c["gap"]) >= 0.005 else "差不足 0.01"
+            out.append(f"{c['label']}（{gap}{c['unit']}）")
         else:
             out.append(c["label"])
     return out
