@@ -252,7 +252,7 @@ def test_a_long_list_says_how_many_there_are_and_how_many_it_lists(clients, monk
     monkeypatch.setattr(pages, "LIST_LIMIT", 1)
     cut = clients["city"].get("/cultivation/tier/little_giant?view=near").text
     assert cut[cut.index("<tbody>"):cut.index("</tbody>")].count("<tr>") == 1
-    assert f"{n} 家，列出最接近的 1 家（全部见导出表格）" in cut
+    assert f"{n} 家（筛选范围内企业" in cut and "），列出最接近的 1 家，全部见导出表格" in cut
 
 
 def test_a_gap_too_small_for_two_decimals_is_not_printed_as_nothing():
