@@ -99,3 +99,11 @@ def test_the_runs_pages_list_held_firms_and_the_page_refuses_to_publish(held_hom
     assert "发布此运行" not in html and "unit_mixup" not in html
     r = c.post(f"/runs/{run_id}/publish", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
     assert r.status_code == 409 and "--with-held" in r.text
+    # released by the city's account: the year's releases name it by its display name
+    from zhizao.runs import gate
+
+    held = gate.held(settings, run_id)[0]["credit_code"]
+    new = gate.release(settings, run_id, [held], "供电公司确认读数无误", user="city1").run_id
+    page = c.get(f"/runs/{new}").text
+    released = page[page.index("<h3>本年度已放行</h3>"):]
+    assert "<span data-verbatim>市经信局</span>" in released[:released.index("</ul>")]

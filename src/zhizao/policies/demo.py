@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 D = dt.date
-BY = "demo-经信局"
 
 
 def _firms(ctx: Any, year: int) -> pd.DataFrame:
@@ -77,7 +76,7 @@ def run(ctx: Any) -> None:
     for table, path in write_files(ctx, year):
         ctx.import_file(table, path, source="水务集团" if table == "water_use" else "市财政局、市税务局")
     rows = to_rows(run_match(ctx.settings, year))
-    prepared.save(ctx.settings, year, rows, BY)
+    prepared.save(ctx.settings, year, rows, ctx.actor)
     eligible = [r for r in rows if r["eligible"] is True and (r["expected_benefit"] or 0) > 0]
     ctx.say(f"政策匹配 {year} 年度：{len(rows):,} 条，免申即享符合 {len(eligible):,} 条，"
             f"应享合计 {sum(r['expected_benefit'] for r in eligible):,.2f} 万元")
@@ -98,7 +97,7 @@ def run(ctx: Any) -> None:
     titles = {item_id: Catalogue().item(item_id).title for item_id in by_item}
     for item_id in sorted(by_item):
         try:
-            n = wf.open_notice(ctx.settings, year, item_id, by_item[item_id], BY, today=opened)
+            n = wf.open_notice(ctx.settings, year, item_id, by_item[item_id], ctx.actor, today=opened)
         except wf.WorkflowError as exc:
             ctx.say(f"未公示「{titles[item_id]}」：{exc}")
             continue
@@ -106,11 +105,11 @@ def run(ctx: Any) -> None:
         if n_entries:
             o = wf.object_to(ctx.settings, n["id"], n_entries[0]["credit_code"], n_entries[0]["credit_code"],
                              "应享金额有误", "本企业上年营业收入口径与统计年报不同，请核实。", today=opened + dt.timedelta(days=1))
-            wf.decide(ctx.settings, o["id"], "accepted", "经核实按统计年报口径更正", BY,
+            wf.decide(ctx.settings, o["id"], "accepted", "经核实按统计年报口径更正", ctx.actor,
                       corrected=round(n_entries[0]["expected"] * 0.9, 2))
-        wf.close_notice(ctx.settings, n["id"], BY, today=D(year + 1, 3, 12))
+        wf.close_notice(ctx.settings, n["id"], ctx.actor, today=D(year + 1, 3, 12))
         # paid within the limit for most items; the last item is paid late (shows on the ledger)
-        wf.pay_notice(ctx.settings, n["id"], BY, paid_on=D(year + 1, 4, 20), reference=f"HZCZ-{year + 1}-{n['id']:04d}")
+        wf.pay_notice(ctx.settings, n["id"], ctx.actor, paid_on=D(year + 1, 4, 20), reference=f"HZCZ-{year + 1}-{n['id']:04d}")
         ctx.say(f"公示并兑现「{titles[item_id]}」：{n['firms']:,} 家企业")
     # 快申快享: claims of a few firms
     fast = [r for r in rows if r["eligible"] == "unknown" and r["mode"] == "fast_application"]
@@ -122,14 +121,14 @@ def run(ctx: Any) -> None:
             # the bureau fixes the amount on review: the claim where the firm stated one, otherwise
             # the amount the reviewers settle on (this demo's: 20 万元)
             approved = r["expected_benefit"] if r["expected_benefit"] else 20.0
-            d = wf.decide_application(ctx.settings, a["id"], "accepted", "材料齐全，予以支持", BY,
+            d = wf.decide_application(ctx.settings, a["id"], "accepted", "材料齐全，予以支持", ctx.actor,
                                       approved=approved, today=D(year + 1, 4, 1))
             with session_scope(ctx.settings) as s:
                 ok = wf.has_consent(s, r["credit_code"], "payout", D(year + 1, 5, 6))
             if ok and d.get("approved"):
-                wf.pay_application(ctx.settings, a["id"], BY, paid_on=D(year + 1, 5, 6))
+                wf.pay_application(ctx.settings, a["id"], ctx.actor, paid_on=D(year + 1, 5, 6))
         elif i % 3 == 1:
-            wf.decide_application(ctx.settings, a["id"], "rejected", "未取得“标杆示范”认定", BY,
+            wf.decide_application(ctx.settings, a["id"], "rejected", "未取得“标杆示范”认定", ctx.actor,
                                   today=D(year + 1, 4, 2))
     # questions and complaints
     who = codes[:4] or sorted({r["credit_code"] for r in rows})[:4]
@@ -137,15 +136,15 @@ def run(ctx: Any) -> None:
     if who:
         q = wf.file_ticket(ctx.settings, "question", who[0], "公示金额如何计算", "想了解应享金额的计算口径。", who[0],
                            item_id=items[0], today=D(year + 1, 3, 4))
-        wf.answer_ticket(ctx.settings, q["id"], "按统计年报营业收入首次突破的最高档次计算，详见政策详情页。", BY,
+        wf.answer_ticket(ctx.settings, q["id"], "按统计年报营业收入首次突破的最高档次计算，详见政策详情页。", ctx.actor,
                          today=D(year + 1, 3, 5))
         wf.rate_ticket(ctx.settings, q["id"], who[0], 5, who[0])
     if len(who) > 1:
         c = wf.file_ticket(ctx.settings, "complaint", who[1], "奖励尚未到账", "公示已结束，奖励仍未到账。", who[1],
                            item_id=items[0], channel="12345", ref_12345=f"12345-{year + 1}-031801",
                            today=D(year + 1, 3, 18))
-        wf.escalate_overdue(ctx.settings, BY, today=D(year + 1, 3, 24))
-        wf.answer_ticket(ctx.settings, c["id"], "已于4月20日拨付，请查收。", BY, today=D(year + 1, 4, 21))
+        wf.escalate_overdue(ctx.settings, ctx.actor, today=D(year + 1, 3, 24))
+        wf.answer_ticket(ctx.settings, c["id"], "已于4月20日拨付，请查收。", ctx.actor, today=D(year + 1, 4, 21))
         wf.rate_ticket(ctx.settings, c["id"], who[1], 3, who[1])
     if len(who) > 2:
         wf.file_ticket(ctx.settings, "question", who[2], "快申快享需要哪些材料", "“标杆示范”项目认定文件如何上传？",

@@ -102,7 +102,7 @@ def run_page(request: Request, run_id: str, user: PageUser, session: SessionDep,
         "breadcrumbs": [("评价运行", "/runs"), (run_label(run.run_id), None)], "run": run, "siblings": siblings,
         "counts": counts_view(capabilities.find(run.method), run.counts),
         "is_published": current.get((run.method, run.year)) == run.run_id, "history": history,
-        "people": accounts.labels(session, [p.published_by for p in history]),
+        "people": accounts.labels(session, [p.published_by for p in history] + [x.released_by for x in released]),
         "can_publish": user_attr(user, "role") == "city", "held": held, "released": released,
     }, user=user)
 
