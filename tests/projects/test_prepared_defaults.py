@@ -81,6 +81,9 @@ def test_each_scopes_first_project_pages_are_prepared_before_the_first_visit(hom
         page = login(app, "city").get(f"/projects/p/{pid}")
         assert page.status_code == 200 and name in page.text
     assert compiled.stats["compiled"] == before
+    # the page labels copies of the cases: the prepared value is shared by every request
+    shared = prepared.page_value(home, "projects", "zhizao.projects.pages:all_cases", []).value
+    assert shared["P1"] and not any("how_name" in c for cases in shared.values() for c in cases)
     p1 = login(app, "city").get("/projects/p/P1?as_of=2021-12-31").text  # another day: computed
     assert "签约未开工" in p1
     assert _files(home) == kept  # every first visit read what was prepared

@@ -434,7 +434,7 @@ def project_page(request: Request, project_id: str, user: PageUser, session: Ses
                               [project_id, day]).fetchall()[0][0]
     finally:
         eng.close()
-    cases = [c for c in cases if c["since"] <= day]
+    cases = [dict(c) for c in cases if c["since"] <= day]  # copies: the prepared value is shared
     for c in cases:
         c["stall_name"] = labels.stall_name(c["stall"])
         c["how_name"] = (lifecycle.OUTCOME_NAMES.get(c["outcome"] or "", "") if c["how"] == "disposal"
@@ -459,7 +459,7 @@ def project_page(request: Request, project_id: str, user: PageUser, session: Ses
            "p": p, "st": st, "as_of": day, "rows": rows, "cases": cases, "invested": inv,
            "charts": {"timeline": timeline_option(p, cases, day)}, "can_edit": can_edit,
            "history": history, "issues": found, "people": accounts.labels(
-               session, [e.by for e in history] + [st.by for i in found for st in i.steps]),
+               session, [e.by for e in history] + [step.by for i in found for step in i.steps]),
            "stage_names": ISSUE_STAGE_NAMES, "stages": ISSUE_STAGES, "party_names": PARTY_NAMES, "parties": PARTIES,
            "outcomes": [(k, v[0]) for k, v in OUTCOMES.items()], "milestones": list(MILESTONE_NAMES.items()),
            "targets": TARGETS, "labels": labels, "today": dt.date.today(),
