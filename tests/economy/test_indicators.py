@@ -106,6 +106,34 @@ def test_published_rows_are_rounded_by_the_catalogue(mini_city):
     assert g["exact"] != g["value"] and round(g["exact"], 1) == 6.7
 
 
+@pytest.fixture(scope="module")
+def kept_years(mini_city):
+    """The yearly figures of 2018–2022 as the background job prepares them, through JSON."""
+    import json
+
+    with DuckDBEngine(mini_city.warehouse_path, read_only=True) as eng:
+        yr = indicators.yearly(eng, 2018, 2022)
+    return indicators.Yearly.from_json(json.loads(json.dumps(yr.to_json())))
+
+
+@pytest.mark.parametrize("first, last", [(a, b) for a in range(2018, 2023) for b in range(a, 2023)])
+def test_a_span_derived_from_the_kept_years_equals_the_span_computed(mini_city, kept_years, first, last):
+    """Any span within the prepared years gives the figures computing that span gives: the
+    yearly ones, and the span's own (chained growth, changes at the base year's prices and
+    coefficients), with the same basis."""
+    with DuckDBEngine(mini_city.warehouse_path, read_only=True) as eng:
+        want = indicators.rows(indicators.compute(eng, first, last))
+    got = indicators.rows(indicators.span(kept_years, first, last))
+    assert [(r["id"], r["region"], r["year"], r["value"], r["basis"]) for r in got] == \
+        [(r["id"], r["region"], r["year"], r["value"], r["basis"]) for r in want]
+    assert [r["exact"] for r in got] == pytest.approx([r["exact"] for r in want], rel=1e-12)
+
+
+def test_a_span_outside_the_kept_years_is_refused(kept_years):
+    with pytest.raises(indicators.IndicatorError, match="不在已计算的2018–2022年之内"):
+        indicators.span(kept_years, 2017, 2021)
+
+
 def test_2020_coefficients_come_from_the_economy_methodology_file():
     from zhizao.economy.coefficients import coefficient_table, file_for
 
@@ -167,12 +195,12 @@ def _frames():
         out[name] = df
     out["ref_industry_flags"] = industry_flags().to_pandas()
     out["ref_energy_coefficients"] = coefficient_table(range(2020, 2022))[0].to_pandas()
-    out["ref_deflators"] = indicators.deflator_table(out["price_indices"], 2020, 2021).to_pandas()
     return out
 
 
-@pytest.mark.parametrize("query", ["scale_totals", "per_mu_totals", "energy_totals"])
-def test_totals_are_the_same_on_duckdb_and_spark(engine, query):
+@pytest.mark.parametrize("query, key", [("scale_totals", ()), ("per_mu_totals", ()), ("energy_totals", ()),
+                                        ("energy_by_type", ("energy_type",)), ("energy_by_division", ("division",))])
+def test_totals_are_the_same_on_duckdb_and_spark(engine, query, key):
     from conformance import assert_same, run_on
 
     from zhizao.engine.duckdb_engine import DuckDBEngine
@@ -181,8 +209,8 @@ def test_totals_are_the_same_on_duckdb_and_spark(engine, query):
         pytest.skip("the comparison runs on the Spark parametrisation")
     fn = getattr(indicators, query)
     with DuckDBEngine() as duck:
-        want = run_on(duck, fn, _frames(), 2020, 2021, sort_by=("region", "year"))
-    got = run_on(engine, fn, _frames(), 2020, 2021, sort_by=("region", "year"))
+        want = run_on(duck, fn, _frames(), 2020, 2021, sort_by=("region", "year", *key))
+    got = run_on(engine, fn, _frames(), 2020, 2021, sort_by=("region", "year", *key))
     for df in (want, got):
         for c in df.columns:
             if df[c].dtype.kind in "iu":
@@ -277,6 +305,13 @@ def test_intensity_changes_are_at_comparable_prices_and_one_set_of_factors(setti
     assert "2020年价格" in c.basis and "统一取2020年" in c.basis
     # the yearly levels stay at current prices and the year's own factor
     assert v[("energy_per_value_added", "330500", 2021)].value == pytest.approx(1e6 * 1.229e-4 / 126)
+    # derived from wider prepared years, the span's changes still take 2020's prices and factors
+    with DuckDBEngine(settings.warehouse_path, read_only=True) as eng:
+        kept = indicators.yearly(eng, 2018, 2023)
+    derived = {(x.id, x.region, x.year): x for x in indicators.span(kept, 2020, 2021)}
+    for got, want in ((derived[("energy_per_value_added_change", "330500", 2021)], e),
+                      (derived[("co2_per_value_added_change", "330500", 2021)], c)):
+        assert (got.value, got.basis) == (pytest.approx(want.value, rel=1e-12), want.basis)
 
 
 def test_high_tech_share_follows_the_national_list_only(settings):

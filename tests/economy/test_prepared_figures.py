@@ -142,6 +142,41 @@ def test_after_an_import_the_earlier_figures_are_marked_until_the_new_ones_are_r
     assert stored.read(city, prepared.FIGURES, key).current  # type: ignore[union-attr]
 
 
+def test_a_span_not_seen_before_is_derived_from_the_prepared_years_not_computed(
+        app, city: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18: "a month or year span not seen before" took seconds. The job prepares the years'
+    figures once; any span within them is derived on the request, the same figures as computing
+    it, and after an import it is marked as the default span is until the job has run."""
+    from zhizao.economy import figures
+
+    run_preparation(city)
+    lo, hi = prepared.kept_span(SPAN[1])
+    assert (lo, hi) == (2012, 2021)
+    computed = {span: figures.rows(city, *span) for span in ((2019, 2021), (2020, 2021), (2013, 2020))}
+    with monkeypatch.context() as m:
+        no_computing(m)
+        for span, want in computed.items():
+            got = figures.page_rows(city, *span, None)
+            key = [(r["id"], r["region"], r["year"], r["value"], r["basis"]) for r in want]
+            assert sorted(key) == sorted((r["id"], r["region"], r["year"], r["value"], r["basis"]) for r in got)
+            assert got.note is None
+        c = login(app, "city1")
+        first, second = c.get("/economy?y_from=2019&y_to=2021"), c.get("/economy?y_from=2019&y_to=2021")
+        assert content(first) == content(second) and "2019年" in first.text and STALE_NOTE not in first.text
+        d = login(app, "wuxing1")
+        r = d.get("/economy?y_from=2020&y_to=2021")
+        assert r.status_code == 200 and "吴兴区" in r.text and "南浔区" not in r.text
+        add_statistics_row(city, tmp_path)
+        stale = c.get("/economy?y_from=2020&y_to=2021")
+        assert STALE_NOTE in stale.text
+    # a span reaching before the prepared years is computed (and kept in the process)
+    assert figures.page_rows(city, 2005, 2021, None) is not None
+    run_preparation(city)
+    with monkeypatch.context() as m:
+        no_computing(m)
+        assert STALE_NOTE not in c.get("/economy?y_from=2020&y_to=2021").text
+
+
 def test_figures_of_a_state_that_changed_while_computing_are_never_current(city: Settings, tmp_path: Path) -> None:
     digest = stored.digest(city)  # taken before computing
     add_statistics_row(city, tmp_path)  # the data changes meanwhile

@@ -109,18 +109,50 @@ class PageRows(list):  # type: ignore[type-arg]
     note: str | None = None
 
 
+def derived(settings: Any, y1: int, y2: int, which: str = "all") -> Any:
+    """The rows of ``which`` for the span, derived from the prepared years' figures
+    (:data:`zhizao.economy.prepared.YEARS_KEPT`) when they cover it: a
+    :class:`zhizao.prepared.Found` (not ``current`` when they are of an earlier data state), or
+    None (never prepared here, or a span reaching outside them)."""
+    from zhizao import prepared as stored
+    from zhizao.economy import indicators, prepared
+
+    econ = stored.read(settings, prepared.FIGURES, prepared.YEARS_ECONOMY)
+    if econ is None:
+        return None
+    yr = _YEARLY.get(settings, ("yearly", econ.built_at, econ.current),
+                     lambda: indicators.Yearly.from_json(econ.value))
+    if not yr.covers(y1, y2):
+        return None
+    out = indicators.rows(indicators.span(yr, y1, y2))
+    current, built = econ.current, econ.built_at
+    if which == "all":
+        rooms = stored.read(settings, prepared.FIGURES, prepared.YEARS_ROOMS)
+        if rooms is None or not rooms.value["y_from"] <= y1 <= y2 <= rooms.value["y_to"]:
+            return None
+        out += [r for r in rooms.value["rows"] if y1 <= r["year"] <= y2]
+        current, built = current and rooms.current, min(built, rooms.built_at)
+    return stored.Found(out, built, current)
+
+
+#: the prepared years' figures as read from their file (a page's span derives from them)
+_YEARLY = Memo(4)
+
+
 def page_rows(settings: Any, y1: int, y2: int, region: str | None, which: str = "all") -> PageRows:
     """The rows of ``which`` (``own``: the economy's indicators, the cockpit's; ``all``: with
-    every room's, the economy page's) as prepared in the background for the span. Not of the
-    current state: the previous ones with a note, and the preparation queued (unless it is);
-    never prepared here (a span other than the default, or a home whose worker has not run
+    every room's, the economy page's) as prepared in the background for the span, or derived
+    from the prepared years' figures (:func:`derived`: any span within them). Not of the current
+    state: the previous ones with a note, and the preparation queued (unless it is); never
+    prepared here (a span reaching before the years kept, or a home whose worker has not run
     yet): computed as :func:`cached_rows` / :func:`cached_own_rows` do."""
     from zhizao import prepared as stored
     from zhizao.economy import prepared
 
     if not Path(settings.warehouse_path).exists():
         return PageRows()
-    found = stored.read(settings, prepared.FIGURES, prepared.figures_key(y1, y2, which))
+    found = stored.read(settings, prepared.FIGURES, prepared.figures_key(y1, y2, which)) or derived(
+        settings, y1, y2, which)
     if found is None:
         compute = cached_own_rows if which == "own" else cached_rows
         return PageRows(compute(settings, y1, y2, region))

@@ -28,7 +28,6 @@ from typing import Any
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 
 from zhizao.economy import catalogue, coefficients, growth
 from zhizao.economy.catalogue import CATALOGUE, MAPPING_ONLY, RANKED, SHARES
@@ -172,31 +171,52 @@ def per_mu_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.T
     return out.select("region", "year", "land_mu", "tax_eval", "va_eval", "n_eval", "n_shared")
 
 
-def energy_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
-    """Per (region, year): standard coal and CO2 of above-scale firms and their value added; also
-    at comparable figures for the span's changes: coal and CO2 with the base year's coefficients
-    (one grid factor for every year) and value added at base-year prices (``ref_deflators``)."""
+def _energy_rows(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """The energy rows of the years with their year's coefficients (a type without one is left out)."""
     en = t["energy"]
     coef = t["ref_energy_coefficients"]
-    base = coef.filter(coef.c_year == y_from).select(b_type=coef.c_type, b_tce=coef.tce_per_unit,
-                                                     b_co2=coef.co2_per_unit)
     en = en.mutate(e_year=en.month.year().cast("int64"))
     en = en.filter((en.e_year >= y_from) & (en.e_year <= y_to))
-    j = en.join(coef, (en.e_year == coef.c_year.cast("int64")) & (en.energy_type == coef.c_type))
-    j = j.left_join(base, j.energy_type == base.b_type)
+    return en.join(coef, (en.e_year == coef.c_year.cast("int64")) & (en.energy_type == coef.c_type))
+
+
+def _energy_firm_years(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Above-scale firm-years with energy rows: their standard coal, CO2 and value added."""
+    j = _energy_rows(t, y_from, y_to)
     per_firm = j.group_by([j.credit_code.name("n_code"), j.e_year.name("n_year")]).aggregate(
-        tce=(j.quantity * j.tce_per_unit).sum(), co2=(j.quantity * j.co2_per_unit).sum(),
-        tce_fix=(j.quantity * j.b_tce).sum(), co2_fix=(j.quantity * j.b_co2).sum())
+        tce=(j.quantity * j.tce_per_unit).sum(), co2=(j.quantity * j.co2_per_unit).sum())
     fy = firm_years(t, y_from, y_to)
     fy = fy.filter(fy.above)
-    k = fy.join(per_firm, (fy.credit_code == per_firm.n_code) & (fy.year == per_firm.n_year))
-    defl = t["ref_deflators"]
-    k = k.left_join(defl, (k.division == defl.d_div) & (k.year == defl.d_year))
-    k = by_region(k.select("region_code", "year", "tce", "co2", "tce_fix", "co2_fix", va=k.va_above,
-                           va_cmp=k.va_above / k.d_cum.fill_null(1.0)))
+    return fy.join(per_firm, (fy.credit_code == per_firm.n_code) & (fy.year == per_firm.n_year))
+
+
+def energy_totals(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year): standard coal and CO2 of above-scale firms (each year's coefficients)
+    and their value added."""
+    k = _energy_firm_years(t, y_from, y_to)
+    k = by_region(k.select("region_code", "year", "tce", "co2", va=k.va_above))
     return k.group_by(["region", "year"]).aggregate(
-        energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count(),
-        tce_fix=k.tce_fix.sum(), co2_fix=k.co2_fix.sum(), va_cmp=k.va_cmp.sum())
+        energy_tce=k.tce.sum(), co2_t=k.co2.sum(), va_energy=k.va.sum(), n_energy=k.tce.count())
+
+
+def energy_by_type(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year, energy type): the quantity the firms of :func:`energy_totals` used. With
+    any year's coefficients it gives that year's standard coal and CO2 of the same quantities
+    (the span's changes take the base year's: :func:`span`)."""
+    j = _energy_rows(t, y_from, y_to)
+    fy = firm_years(t, y_from, y_to)
+    fy = fy.filter(fy.above).select(f_code=fy.credit_code, f_year=fy.year, region_code=fy.region_code)
+    q = j.join(fy, (j.credit_code == fy.f_code) & (j.e_year == fy.f_year))
+    q = by_region(q.select("region_code", "energy_type", year=q.e_year, quantity=q.quantity))
+    return q.group_by(["region", "year", "energy_type"]).aggregate(quantity=q.quantity.sum())
+
+
+def energy_by_division(t: Mapping[str, ibis.Table], y_from: int, y_to: int) -> ibis.Table:
+    """Per (region, year, industry division): the value added of the firms of :func:`energy_totals`
+    (deflated to any base year's prices by the division's index: :func:`span`)."""
+    k = _energy_firm_years(t, y_from, y_to)
+    k = by_region(k.select("region_code", "year", "division", va=k.va_above))
+    return k.group_by(["region", "year", "division"]).aggregate(va=k.va.sum())
 
 
 def monthly_totals(t: Mapping[str, ibis.Table], year: int) -> ibis.Table:
@@ -298,34 +318,17 @@ def prepare(engine: Engine, y_from: int, y_to: int) -> tuple[dict[str, ibis.Tabl
     tables["ref_industry_flags"] = engine.register("ref_industry_flags", industry_flags())
     coef, notes = coefficients.coefficient_table(range(y_from, y_to + 1))
     tables["ref_energy_coefficients"] = engine.register("ref_energy_coefficients", coef)
-    tables["ref_deflators"] = engine.register("ref_deflators", deflators(engine, tables["price_indices"], y_from, y_to))
     return tables, notes
 
 
-def deflators(engine: Engine, prices: ibis.Table, y_from: int, y_to: int) -> pa.Table:
-    """Per (division, year of the span): the chained producer price index since ``y_from``
-    (``y_from`` = 1): dividing a year's value added by it gives ``y_from`` prices."""
-    df = engine.to_pandas(prices.filter((prices.year > y_from) & (prices.year <= y_to))
-                          .select("division", "year", "index"))
-    return deflator_table(df, y_from, y_to)
-
-
-def deflator_table(prices: pd.DataFrame, y_from: int, y_to: int) -> pa.Table:
-    """:func:`deflators` from the rows of ``price_indices`` (division, year, index); a year
-    without an index for the division counts as unchanged prices."""
-    index = {(str(r.division), int(r.year)): float(r.index) for r in prices.itertuples(index=False)
-             if pd.notna(r.index) and y_from < int(r.year) <= y_to}
-    rows: dict[str, list[Any]] = {"d_div": [], "d_year": [], "d_cum": []}
-    for div in sorted({d for d, _ in index}):
-        cum = 1.0
-        for y in range(y_from, y_to + 1):
-            if y > y_from:
-                cum *= index.get((div, y), 100.0) / 100.0
-            rows["d_div"].append(div)
-            rows["d_year"].append(y)
-            rows["d_cum"].append(cum)
-    return pa.table({"d_div": pa.array(rows["d_div"], pa.string()), "d_year": pa.array(rows["d_year"], pa.int64()),
-                     "d_cum": pa.array(rows["d_cum"], pa.float64())})
+def deflator(index: Mapping[tuple[str, int], float], division: str, base: int, year: int) -> float:
+    """The division's producer price index chained from ``base`` (= 1) to ``year``: dividing
+    ``year``'s value added by it gives ``base`` prices. A year without an index for the division
+    counts as unchanged prices."""
+    cum = 1.0
+    for y in range(base + 1, year + 1):
+        cum *= index.get((division, y), 100.0) / 100.0
+    return cum
 
 
 def _frame(engine: Engine, expr: ibis.Table) -> pd.DataFrame:
@@ -341,29 +344,79 @@ def _f(x: Any) -> float | None:
     return float(x)
 
 
-def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
-            published: list[PublishedRun] | None = None) -> list[Value]:
-    """Every indicator of the catalogue for the years ``y_from``…``y_to`` (growth of ``y_from``
-    needs ``y_from − 1``'s data and is given when it is there); span indicators at ``y_to``.
+@dataclass(frozen=True)
+class Yearly:
+    """Every figure of the years ``y_from``…``y_to`` that does not depend on the span asked for
+    (levels, rates, growth on last year, ranks, the distributions of published runs), and the
+    small per-region aggregates a span's own figures are derived from (:func:`span`): any span
+    within the years is then a few milliseconds of Python, not a query (a page's span not seen
+    before took 1–2 s of queries)."""
 
-    ``published`` (from :func:`load_published`, read before the engine opens the warehouse)
-    adds the distributions of published carbon and 亩均 runs. ``region`` keeps one region's
-    figures (ranks are computed first)."""
+    y_from: int
+    y_to: int
+    #: the catalogue's yearly figures
+    values: tuple[Value, ...]
+    #: ranks and the published runs' distributions (no span figure is derived from them)
+    extra: tuple[Value, ...]
+    #: year → which coefficients its energy figures used
+    coef_notes: Mapping[int, str]
+    #: year → energy type → (standard coal, CO2) per canonical unit
+    coefficients: Mapping[int, Mapping[str, tuple[float | None, float | None]]]
+    #: (region, year, energy type, quantity) of the firms with energy figures
+    energy_by_type: tuple[tuple[str, int, str, float | None], ...]
+    #: (region, year, division, value added) of the same firms
+    va_by_division: tuple[tuple[str, int, str, float | None], ...]
+    #: (division, year) → producer price index (previous year = 100)
+    prices: Mapping[tuple[str, int], float]
+
+    def to_json(self) -> dict[str, Any]:
+        """As kept in a prepared file (:mod:`zhizao.prepared`)."""
+        def vals(vs: tuple[Value, ...]) -> list[list[Any]]:
+            return [[v.id, v.region, v.year, v.value, v.basis] for v in vs]
+
+        return {"y_from": self.y_from, "y_to": self.y_to, "values": vals(self.values), "extra": vals(self.extra),
+                "coef_notes": {str(y): n for y, n in self.coef_notes.items()},
+                "coefficients": {str(y): {k: list(c) for k, c in cs.items()} for y, cs in self.coefficients.items()},
+                "energy_by_type": [list(r) for r in self.energy_by_type],
+                "va_by_division": [list(r) for r in self.va_by_division],
+                "prices": [[d, y, i] for (d, y), i in self.prices.items()]}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Yearly:
+        def vals(rows: list[list[Any]]) -> tuple[Value, ...]:
+            return tuple(Value(i, r, int(y), v, b) for i, r, y, v, b in rows)
+
+        return cls(int(d["y_from"]), int(d["y_to"]), vals(d["values"]), vals(d["extra"]),
+                   {int(y): n for y, n in d["coef_notes"].items()},
+                   {int(y): {k: (c[0], c[1]) for k, c in cs.items()} for y, cs in d["coefficients"].items()},
+                   tuple((r, int(y), k, q) for r, y, k, q in d["energy_by_type"]),
+                   tuple((r, int(y), k, q) for r, y, k, q in d["va_by_division"]),
+                   {(str(dv), int(y)): float(i) for dv, y, i in d["prices"]})
+
+    def covers(self, y_from: int, y_to: int) -> bool:
+        return self.y_from <= y_from <= y_to <= self.y_to
+
+
+def yearly(engine: Engine, y_from: int, y_to: int, published: list[PublishedRun] | None = None) -> Yearly:
+    """The figures of every year of ``y_from``…``y_to`` (growth of ``y_from`` needs ``y_from − 1``'s
+    data and is given when it is there) and what spans within them are derived from."""
     if y_to < y_from:
         raise IndicatorError(f"起止年度有误：{y_from} 晚于 {y_to}")
     t, coef_notes = prepare(engine, y_from, y_to)
     scale = _frame(engine, scale_totals(t, y_from, y_to))
     per_mu = _frame(engine, per_mu_totals(t, y_from, y_to))
     energy = _frame(engine, energy_totals(t, y_from, y_to))
+    by_type = _frame(engine, energy_by_type(t, y_from, y_to))
+    by_div = _frame(engine, energy_by_division(t, y_from, y_to))
+    prices = t["price_indices"]
+    price_df = engine.to_pandas(prices.filter((prices.year > y_from) & (prices.year <= y_to))
+                                .select("division", "year", "index"))
+    coef = coefficients.coefficient_table(range(y_from, y_to + 1))[0].to_pylist()
     out: list[Value] = []
 
-    yearly: dict[tuple[str, str, int], float] = {}
-
     def put(ind: str, reg: str, year: int, value: float | None, basis: str) -> None:
-        if value is None:
-            return
-        out.append(Value(ind, reg, year, value, basis))
-        yearly[(ind, reg, year)] = value
+        if value is not None:
+            out.append(Value(ind, reg, year, value, basis))
 
     for r in scale.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
@@ -386,51 +439,105 @@ def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
         land, tax, va_eval = _f(r.land_mu), _f(r.tax_eval), _f(r.va_eval)
         put("tax_per_mu", reg, y, tax / land if land and tax is not None else None, basis)
         put("value_added_per_mu", reg, y, va_eval / land if land and va_eval is not None else None, basis)
-    comparable: dict[tuple[str, int], tuple[float | None, float | None, float | None]] = {}
     for r in energy.itertuples(index=False):
         reg, y = str(r.region), int(r.year)
         basis = f"{y}年，有能耗数据的规上企业{int(r.n_energy)}家；{coef_notes[y]}"
         va = _f(r.va_energy)
-        comparable[(reg, y)] = (_f(r.tce_fix), _f(r.co2_fix), _f(r.va_cmp))
         put("energy_tce", reg, y, _f(r.energy_tce), basis)
         put("co2_t", reg, y, _f(r.co2_t), basis)
         tce, co2 = _f(r.energy_tce), _f(r.co2_t)
         if va and va > 0:
             put("energy_per_value_added", reg, y, tce / va if tce is not None else None, basis)
             put("co2_per_value_added", reg, y, co2 / va if co2 is not None else None, basis)
+    extra = _ranks(out)
+    if published:
+        extra += published_distributions(engine, t["enterprises"], published)
+    return Yearly(
+        y_from, y_to, tuple(out), tuple(extra), dict(coef_notes),
+        _coefficients(coef),
+        tuple((str(r.region), int(r.year), str(r.energy_type), _f(r.quantity)) for r in by_type.itertuples(index=False)),
+        tuple((str(r.region), int(r.year), str(r.division), _f(r.va)) for r in by_div.itertuples(index=False)),
+        {(str(r.division), int(r.year)): float(r.index) for r in price_df.itertuples(index=False) if pd.notna(r.index)})
 
+
+def _coefficients(coef: list[dict[str, Any]]) -> dict[int, dict[str, tuple[float | None, float | None]]]:
+    out: dict[int, dict[str, tuple[float | None, float | None]]] = defaultdict(dict)
+    for c in coef:
+        out[int(c["c_year"])][str(c["c_type"])] = (_f(c["tce_per_unit"]), _f(c["co2_per_unit"]))
+    return dict(out)
+
+
+def _comparable(yr: Yearly, base: int, year: int) -> dict[str, tuple[float | None, float | None, float]]:
+    """Per region, ``year``'s standard coal and CO2 with ``base``'s coefficients and its value
+    added at ``base`` prices, of the firms with energy figures (none: the region is absent)."""
+    coef = yr.coefficients.get(base, {})
+    fixed: list[dict[str, float]] = [{}, {}]  # standard coal, CO2: a region without any stays None
+    for reg, y, kind, qty in yr.energy_by_type:
+        c = coef.get(kind)
+        if y != year or qty is None or c is None:
+            continue
+        for pos in (0, 1):
+            factor = c[pos]
+            if factor is not None:
+                fixed[pos][reg] = fixed[pos].get(reg, 0.0) + qty * factor
+    va: dict[str, float] = {}
+    for reg, y, div, v in yr.va_by_division:
+        if y == year:
+            va[reg] = va.get(reg, 0.0) + (v or 0.0) / deflator(yr.prices, div, base, year)
+    return {reg: (fixed[0].get(reg), fixed[1].get(reg), total) for reg, total in va.items()}
+
+
+def span(yr: Yearly, y_from: int, y_to: int, region: str | None = None) -> list[Value]:
+    """Every indicator of the catalogue for ``y_from``…``y_to`` (within ``yr``'s years): the yearly
+    figures of those years, and the span's own at ``y_to`` (chained growth, changes since
+    ``y_from``, intensity changes at ``y_from`` prices and coefficients)."""
+    if y_to < y_from:
+        raise IndicatorError(f"起止年度有误：{y_from} 晚于 {y_to}")
+    if not yr.covers(y_from, y_to):
+        raise IndicatorError(f"{y_from}–{y_to}年不在已计算的{yr.y_from}–{yr.y_to}年之内")
+    out = [v for v in yr.values if y_from <= v.year <= y_to]
+    yearly_values = {(v.id, v.region, v.year): v.value for v in out}
     regions = sorted({v.region for v in out})
     n = y_to - y_from
     if n > 0:
+        c_from, c_to = _comparable(yr, y_from, y_from), _comparable(yr, y_from, y_to)
         for reg in regions:
-            rates = [yearly.get(("value_added_growth", reg, y)) for y in range(y_from + 1, y_to + 1)]
+            rates = [yearly_values.get(("value_added_growth", reg, y)) for y in range(y_from + 1, y_to + 1)]
             put_span = _span_putter(out, reg, y_to)
             put_span("value_added_cagr", growth.chained_cagr(rates),
                      f"基年{y_from}，末年{y_to}，n={n}，逐年可比价增速连乘")
             for k in SHARES:
-                a, b = yearly.get((f"share_{k}", reg, y_from)), yearly.get((f"share_{k}", reg, y_to))
+                a, b = yearly_values.get((f"share_{k}", reg, y_from)), yearly_values.get((f"share_{k}", reg, y_to))
                 put_span(f"share_{k}_change_pp", growth.change_pp(a, b), f"基年{y_from}，末年{y_to}")
             for ind in ("tax_per_mu", "value_added_per_mu"):
-                a, b = yearly.get((ind, reg, y_from)), yearly.get((ind, reg, y_to))
+                a, b = yearly_values.get((ind, reg, y_from)), yearly_values.get((ind, reg, y_to))
                 put_span(f"{ind}_cagr", growth.cagr(a, b, n), f"基年{y_from}，末年{y_to}，n={n}，当年价")
-            c0, c1 = comparable.get((reg, y_from)), comparable.get((reg, y_to))
+            c0, c1 = c_from.get(reg), c_to.get(reg)
             if c0 and c1:
                 note = (f"基年{y_from}，末年{y_to}，增加值按{y_from}年价格（分行业出厂价格指数逐年连乘缩减），"
-                        f"折标系数与排放因子统一取{y_from}年（{coef_notes[y_from]}）")
+                        f"折标系数与排放因子统一取{y_from}年（{yr.coef_notes[y_from]}）")
                 for ind, pos in (("energy_per_value_added", 0), ("co2_per_value_added", 1)):
                     n0, d0, n1, d1 = c0[pos], c0[2], c1[pos], c1[2]
                     a = n0 / d0 if n0 is not None and d0 else None
                     b = n1 / d1 if n1 is not None and d1 else None
                     put_span(f"{ind}_change", growth.relative_change(a, b), note)
-
-    out.extend(_ranks(out))
-    if published:
-        out.extend(published_distributions(engine, t["enterprises"], published))
+    out.extend(v for v in yr.extra if y_from <= v.year <= y_to)
     if region:
         out = [v for v in out if v.region == region]
     order = {k: i for i, k in enumerate(CATALOGUE)}
     out.sort(key=lambda v: (v.region, order[v.id], v.year))
     return out
+
+
+def compute(engine: Engine, y_from: int, y_to: int, region: str | None = None,
+            published: list[PublishedRun] | None = None) -> list[Value]:
+    """Every indicator of the catalogue for the years ``y_from``…``y_to`` (growth of ``y_from``
+    needs ``y_from − 1``'s data and is given when it is there); span indicators at ``y_to``.
+
+    ``published`` (from :func:`load_published`, read before the engine opens the warehouse)
+    adds the distributions of published carbon and 亩均 runs. ``region`` keeps one region's
+    figures (ranks are computed first)."""
+    return span(yearly(engine, y_from, y_to, published), y_from, y_to, region)
 
 
 def monthly_for_settings(settings: Any, y_from: int, y_to: int, region: str | None = None,

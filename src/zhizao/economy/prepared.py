@@ -13,7 +13,8 @@ a run or importing data (``Room.on_data_change``) queues ``economy.review.prepar
 queues the default span (the page's) for the city and each district in every format, in the
 background: the page finds them ready. The same job first prepares the figures the cockpit and
 the economy page show for the default span (:data:`FIGURES`, stored by :mod:`zhizao.prepared`):
-the economy's own indicator rows (the cockpit's tiles), then every room's (the economy page).
+the economy's own indicator rows (the cockpit's tiles), then every room's (the economy page);
+and the ten years' figures (:data:`YEARS_KEPT`) any other span within them is derived from.
 The CLI (``zhizao report review``) still builds directly.
 """
 
@@ -50,6 +51,13 @@ _REPORTS = Memo(32)
 #: the prepared figures of a span (:mod:`zhizao.prepared`): key ``<y1>-<y2>/own`` (the economy's
 #: own indicator rows, the cockpit's) and ``<y1>-<y2>/all`` (with every room's rows, the economy page's)
 FIGURES = "economy"
+#: the years whose figures are prepared (the default span's end and the years before it): the
+#: figures of any span within them are derived from them on the request (:func:`zhizao.economy.
+#: figures.page_rows`), in milliseconds; a span reaching outside is computed on its first visit
+YEARS_KEPT = 10
+#: keys of the kept years' figures: the economy's (:class:`zhizao.economy.indicators.Yearly`) and
+#: the other rooms' rows (their rows of a year do not depend on the span asked for)
+YEARS_ECONOMY, YEARS_ROOMS = "years-economy", "years-rooms"
 
 
 def state_digest(settings: Any) -> str:
@@ -109,10 +117,49 @@ def default_span(session: Any) -> tuple[int, int]:
     return end - 4, end
 
 
-def _values(settings: Any, y_from: int, y_to: int) -> Any:
-    from zhizao.economy.indicators import for_settings
+def kept_span(y_to: int) -> tuple[int, int]:
+    """The years whose figures are prepared when ``y_to`` ends the default span."""
+    return y_to - YEARS_KEPT + 1, y_to
 
-    return _VALUES.get(settings, ("values", y_from, y_to), lambda: for_settings(settings, y_from, y_to))
+
+def _yearly(settings: Any, y_from: int, y_to: int) -> Any:
+    """The economy's yearly figures of the years (:class:`zhizao.economy.indicators.Yearly`),
+    computed once per data state in this process."""
+    from zhizao.economy import indicators
+
+    def compute() -> Any:
+        published = indicators.load_published(settings, range(y_from, y_to + 1))
+        from zhizao.engine import connect
+
+        eng = connect(settings, None, read_only=True)
+        try:
+            return indicators.yearly(eng, y_from, y_to, published)
+        finally:
+            eng.close()
+
+    return _VALUES.get(settings, ("yearly", y_from, y_to), compute)
+
+
+def kept_yearly(settings: Any, digest: str | None = None) -> Any:
+    """The prepared yearly figures (:class:`zhizao.economy.indicators.Yearly`) if they are of the
+    current data state, else None."""
+    from zhizao.economy.indicators import Yearly
+
+    found = stored.read(settings, FIGURES, YEARS_ECONOMY, digest)
+    return Yearly.from_json(found.value) if found is not None and found.current else None
+
+
+def _values(settings: Any, y_from: int, y_to: int) -> Any:
+    """The span's indicator values: derived from the prepared years' figures when they cover it."""
+    from zhizao.economy.indicators import for_settings, span
+
+    def compute() -> Any:
+        kept = kept_yearly(settings)
+        if kept is not None and kept.covers(y_from, y_to):
+            return span(kept, y_from, y_to)
+        return for_settings(settings, y_from, y_to)
+
+    return _VALUES.get(settings, ("values", y_from, y_to), compute)
 
 
 def _write_atomic(path: Path, write: Any) -> None:
@@ -168,22 +215,33 @@ def run_review(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, A
     return meta | {"path": str(path)}
 
 
-def prepare_figures(settings: Any, y_from: int, y_to: int, values: Any, digest: str) -> None:
-    """Store the span's figures as the cockpit and the economy page read them (own rows first:
-    the cockpit's are ready before the other rooms' indicators are counted)."""
+def prepare_figures(settings: Any, y_from: int, y_to: int, digest: str) -> Any:
+    """Store the figures the cockpit and the economy page read: the default span's (own rows
+    first: the cockpit's are ready before the other rooms' indicators are counted), and the kept
+    years' (:data:`YEARS_KEPT`), which every other span within them is derived from. Returns the
+    default span's indicator values (the reviews' figures)."""
     from zhizao.economy import indicators
     from zhizao.economy.figures import room_rows
 
-    def missing(which: str) -> bool:
-        found = stored.read(settings, FIGURES, figures_key(y_from, y_to, which), digest)
+    def missing(key: str) -> bool:
+        found = stored.read(settings, FIGURES, key, digest)
         return found is None or not found.current
 
+    lo, hi = kept_span(y_to)
+    yr = _yearly(settings, lo, hi)
+    if missing(YEARS_ECONOMY):
+        stored.store(settings, FIGURES, YEARS_ECONOMY, digest, yr.to_json())
+    values = indicators.span(yr, y_from, y_to)
+    _VALUES.get(settings, ("values", y_from, y_to), lambda: values)
     own = indicators.rows(values)
-    if missing("own"):
+    if missing(figures_key(y_from, y_to, "own")):
         stored.store(settings, FIGURES, figures_key(y_from, y_to, "own"), digest, own)
-    if missing("all"):
+    if missing(YEARS_ROOMS) or missing(figures_key(y_from, y_to, "all")):
+        rooms = room_rows(settings, lo, hi)
+        stored.store(settings, FIGURES, YEARS_ROOMS, digest, {"y_from": lo, "y_to": hi, "rows": rooms})
         stored.store(settings, FIGURES, figures_key(y_from, y_to, "all"), digest,
-                     own + room_rows(settings, y_from, y_to))
+                     own + [r for r in rooms if y_from <= r["year"] <= y_to])
+    return values
 
 
 def run_prepare(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, Any]:
@@ -197,11 +255,10 @@ def run_prepare(settings: Any, params: dict[str, Any], stage: Any) -> dict[str, 
     digest = state_digest(settings)
     stage("compute")
     try:
-        values = _values(settings, y_from, y_to)
+        values = prepare_figures(settings, y_from, y_to, digest)
     except Exception as exc:  # no warehouse or statistics yet: nothing to prepare
         log.info("review prepare %s-%s: %s", y_from, y_to, exc)
         return {"queued": 0}
-    prepare_figures(settings, y_from, y_to, values, digest)
     cities = sorted({v.region for v in values if v.region.endswith("00")})
     if len(cities) != 1:
         return {"queued": 0}
