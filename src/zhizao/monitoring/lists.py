@@ -42,13 +42,15 @@ def power_list(settings: Any, year: int, month: int, region: str | None = None,
     """The monthly working list: firms with a warning (all firms with ``everyone``), the
     district and industry indices. Used by the CLI and the web pages."""
     from zhizao.engine import connect
+    from zhizao.engine.compiled import materialized
     from zhizao.monitoring import power
 
     m = _methodology(methodology, year)
     start, end = power.month_period(year, month)
     eng = connect(settings, engine, read_only=True)
     try:
-        firms = power.activity(eng.tables(power.INPUTS), m, start, end)
+        # computed once, read by the four queries below (each computed it again: 0.35 s a month)
+        firms = materialized(power.activity(eng.tables(power.INPUTS), m, start, end), "zhizao_power_month")
         regions = eng.to_pandas(power.aggregate_index(firms, "region"))
         industries = eng.to_pandas(power.aggregate_index(firms, "division"))
         if region:

@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from zhizao.engine.compiled import compiled
+from zhizao.engine.compiled import compiled, compiled_over_days
 from zhizao.projects import codes, investment, lifecycle, methodology
 from zhizao.projects.methodology import STALL_CODES, ProjectsMethodology, load
 from zhizao.settings import Settings
@@ -64,13 +64,15 @@ def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...],
 
 
 def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
-    """Every project's state on ``as_of``, compiled once per methodology, day and inputs (each build
-    and compile was 0.4–1 s, paid again by every page, hook and command asking for the same day)."""
-    return _kept("projects.status", lambda u: lifecycle.status(
-        u["projects"], u["project_milestones"], u["plans"], u["project_disposals"], meth, as_of,
-        investment=u["project_investment"]),
-        t, ("projects", "project_milestones", "plans", "project_disposals", "project_investment"), meth,
-        as_of.isoformat())
+    """Every project's state on ``as_of``, compiled once per methodology and inputs for every day
+    (:func:`zhizao.engine.compiled.compiled_over_days`: each build and compile was 0.4–1 s, paid
+    again by every page, hook and command asking for a day not asked before)."""
+    names = ("projects", "project_milestones", "plans", "project_disposals", "project_investment")
+    used = {k: t[k] for k in names}
+    return compiled_over_days(lambda day: lifecycle.status(
+        used["projects"], used["project_milestones"], used["plans"], used["project_disposals"], meth, day,
+        investment=used["project_investment"]), (as_of,), key=("projects.status", meth.model_dump_json()),
+        inputs=used, code=_CODE)
 
 
 def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, y_to: int, city: bool) -> ir.Table:
@@ -123,7 +125,10 @@ def account(t: dict[str, ir.Table], meth: ProjectsMethodology, d1: dt.date, d2: 
     projects = t["projects"]
     if region:
         projects = projects.filter(region_filter(projects.region_code, region))
-    rows = lifecycle.account_rows(c, projects, d1, d2)
+    # compiled once for every period (a board on a day not seen before compiled it again)
+    rows = compiled_over_days(lambda a, b: lifecycle.account_rows(c, projects, a, b), (d1, d2),
+                              key=("projects.account", meth.model_dump_json()),
+                              inputs={"cases": c, "projects": projects}, code=_CODE)
     by = _rows(lifecycle.account_summary(rows, ["region_code", "stall"]).order_by(["region_code", "stall"]), eng)
     case_rows = _rows(rows.select("project_id", "region_code", "stall", "since", "breached_on", "resolved_on", "how",
                                   "outcome", "at_start", "new", "resolved", "open_at_end")
