@@ -247,3 +247,20 @@ def test_a_distance_between_days_taken_in_python_is_no_template(duck):
         got = duck.to_pandas(cc.compiled_over_days(within, (a, b), key=("within",), inputs=inputs))
         assert got["credit_code"].tolist() == want
     assert len(cc._not_templates) == 1
+
+
+def test_a_directory_carries_the_template_of_days_to_a_new_process(duck, tmp_path):
+    """The worker compiles the projects' states for today; a web process then shows another day
+    from the template it kept in the home, building nothing."""
+    import datetime as dt
+
+    inputs = _dated(duck)
+    builds: list = []
+    with cc.kept_in(tmp_path):
+        duck.to_pandas(cc.compiled_over_days(_signed_by(inputs, builds), (dt.date(2024, 3, 1),), key=("kept",),
+                                             inputs=inputs))
+        assert len(builds) == 2 and len(list(tmp_path.glob("*.json"))) == 1
+        cc.clear()  # a new process
+        got = duck.to_pandas(cc.compiled_over_days(_signed_by(inputs, builds), (dt.date(2024, 12, 31),),
+                                                   key=("kept",), inputs=inputs))
+    assert got["credit_code"].tolist() == ["a", "b", "c"] and len(builds) == 2

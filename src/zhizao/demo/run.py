@@ -279,10 +279,12 @@ def run_demo(ctx: typer.Context) -> None:
     # imports and publications above queued (the rooms' figures, the reviews) run before anyone
     # visits: no first visit computes it, whether or not the demo serves
     from zhizao import prepared
+    from zhizao.engine.compiled import kept_in
     from zhizao.ingest import jobs
 
     _say("准备各页面的数据")
-    prepared.refresh(settings, {}, lambda _stage: None)
+    with kept_in(settings.sql_cache_dir):  # as the worker does: the pages read the SQL it compiles
+        prepared.refresh(settings, {}, lambda _stage: None)
     jobs.work(settings, once=True)
     t = Table("用户名", "角色", "范围", "密码", title="演示账号")
     from zhizao.web.templating import ROLE_NAMES

@@ -134,6 +134,28 @@ def _remember(digest: str, sql: str, schema: dict[str, str], tables: frozenset[s
             _memory.popitem(last=False)
 
 
+def _read(path: Path) -> tuple[str, dict[str, str], frozenset[str] | None] | None:
+    """A kept compiled expression (SQL, schema, tables read); None when absent or damaged (it is
+    compiled again and rewritten)."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return saved["sql"], saved["schema"], frozenset(saved["tables"]) if saved.get("tables") is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(path: Path, key: object, sql: str, schema: dict[str, str], tables: frozenset[str] | None) -> None:
+    """Keep a compiled expression in its folder (atomically: a file of its own per process and
+    thread, renamed; pages of one process compile side by side)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema,
+                               "tables": sorted(tables) if tables is not None else None}, ensure_ascii=False),
+                   encoding="utf-8")
+    tmp.replace(path)
+    _prune(path.parent, DISK_ENTRIES)
+
+
 def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str, ir.Table],
              code: Iterable[ModuleType] = (), directory: Path | str | None = None,
              fuse_selects: bool = True) -> ir.Table:
@@ -153,17 +175,11 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
         return _as_table(backend, digest, hit[0], hit[1])
     folder = _directory(directory)
     path = folder / f"{digest}.json" if folder else None
-    if path is not None and path.exists():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            sql, schema = saved["sql"], saved["schema"]
-            tables = frozenset(saved["tables"]) if saved.get("tables") is not None else None
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a damaged file is compiled again (and rewritten)
-        else:
-            _remember(digest, sql, schema, tables)
-            stats["disk"] += 1
-            return _as_table(backend, digest, sql, schema)
+    saved = _read(path) if path is not None else None
+    if saved is not None:
+        _remember(digest, *saved)
+        stats["disk"] += 1
+        return _as_table(backend, digest, saved[0], saved[1])
     expr = build()
     if expr.op().find(ops.InMemoryTable):
         # an in-memory table is registered with the backend only when its own expression runs:
@@ -175,13 +191,7 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
     _remember(digest, sql, schema, tables)
     stats["compiled"] += 1
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": repr(key), "sql": sql, "schema": schema,
-                                   "tables": sorted(tables) if tables is not None else None}, ensure_ascii=False),
-                       encoding="utf-8")
-        tmp.replace(path)
-        _prune(path.parent, DISK_ENTRIES)
+        _write(path, key, sql, schema, tables)
     # the compiled SQL, not ``expr``: executing ``expr`` would compile it a second time
     return _as_table(backend, digest, sql, schema)
 
@@ -243,13 +253,9 @@ def compiled_over_days(build: Callable[..., ir.Table], days: Sequence[dt.date], 
         hit = _memory.get(digest)
     folder = _directory(None)
     path = folder / f"{digest}.json" if folder else None
-    if hit is None and path is not None and path.exists():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            hit = (saved["sql"], saved["schema"], frozenset(saved["tables"]) if saved.get("tables") is not None else None)
-        except (OSError, ValueError, KeyError, TypeError):
-            hit = None
-        else:
+    if hit is None and path is not None:
+        hit = _read(path)
+        if hit is not None:
             _remember(digest, *hit)
     if hit is None:
         second = [SENTINELS[1] + dt.timedelta(days=STEPS[1] * i) for i in range(n)]
@@ -265,13 +271,7 @@ def compiled_over_days(build: Callable[..., ir.Table], days: Sequence[dt.date], 
         _remember(digest, *hit)
         stats["compiled"] += 1
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": repr(key), "sql": hit[0], "schema": hit[1],
-                                       "tables": sorted(hit[2]) if hit[2] is not None else None}, ensure_ascii=False),
-                           encoding="utf-8")
-            tmp.replace(path)
-            _prune(path.parent, DISK_ENTRIES)
+            _write(path, key, *hit)
     else:
         stats["memory"] += 1
     template, schema, tables = hit

@@ -344,11 +344,14 @@ def run(settings: Settings, job: ImportJob, worker: str | None = None,
 
 def _run_room_job(settings: Settings, job: ImportJob, stage: Callable[[str], None]) -> dict[str, Any]:
     """Run a room's job; the columns of its outcome."""
+    from zhizao.engine.compiled import kept_in
+
     known = job_kinds().get(job.kind)
     if known is None:
         return {"status": "failed", "error": "未知的任务类型，请联系管理员"}
     try:
-        result = known.run(settings, json.loads(job.params or "{}"), stage)
+        with kept_in(settings.sql_cache_dir):  # what it compiles, every later process reads (pages too)
+            result = known.run(settings, json.loads(job.params or "{}"), stage)
     except JobRefused as exc:
         return {"status": "failed", "error": str(exc), "result": json.dumps({"refused": True})}
     except Exception as exc:  # a bug or a busy warehouse: the job fails visibly, the worker goes on
