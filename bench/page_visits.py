@@ -14,7 +14,9 @@ each demo role (city, district, firm, bank, auditor; the demo password), then
 A role's pages: its navigation (the header's entries), a firm profile (一企一档; the firm's own,
 and the bank's consented firm), the five-year review (HTML and the PDF/XLSX downloads) for the
 roles that have it, the rooms' list pages beyond their entry page, and a page of one thing: the
-demo district's first project, and the latest carbon run (city and auditor). The time is the server's
+demo district's first project, and the latest carbon run (city and auditor); and, for the city and
+the district, views other than a page's default (another span of years, month, day or year:
+:data:`OTHER_VIEWS`), each first visited in that run. The time is the server's
 own (``Server-Timing: app;dur=…``: the request's arrival to its response headers); where a
 server has no such header, the client's time on loopback. The results file keeps one table per
 ``--label`` (``before`` / ``after`` a change).
@@ -48,6 +50,11 @@ ROLE_OF = {"firm": "enterprise"}
 LISTS = ("/projects/stalls", "/cultivation/lists", "/cultivation/expiring", "/cultivation/tier/specialised_sme?view=near",
          "/cultivation/tier/little_giant")
 REVIEW = ("/economy/review", "/economy/review?format=pdf", "/economy/review?format=xlsx")
+#: views other than a page's default, each not seen before its first visit: another span of years
+#: (the demo's years are 2020–2024), month, day or year (the city's and the district's)
+OTHER_VIEWS = ("/economy?y_from=2018&y_to=2022", "/economy?y_from=2021&y_to=2023", "/monitoring?month=2024-06",
+               "/monitoring?month=2023-11", "/projects?as_of=2024-06-30", "/projects/stalls?as_of=2024-03-31",
+               "/mujun?year=2023", "/carbon?year=2022")
 LIMIT_MS = 300.0
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -83,6 +90,8 @@ def pages_of(role: str, firm_code: str, detail: dict[str, str]) -> list[str]:
     out = [path for _label, path, roles in NAV if own in roles]
     if own in ("city", "district", "auditor"):
         out += [f"/enterprises/{firm_code}", *LISTS, *REVIEW, detail["project"]]
+        if own != "auditor":
+            out += OTHER_VIEWS
         if own != "district":
             out.append(detail["run"])
     elif own == "bank":
