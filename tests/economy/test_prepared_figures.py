@@ -161,6 +161,10 @@ def test_a_span_not_seen_before_is_derived_from_the_prepared_years_not_computed(
             assert sorted(key) == sorted((r["id"], r["region"], r["year"], r["value"], r["basis"]) for r in got)
             assert got.note is None
         c = login(app, "city1")
+        api = c.get("/api/economy/indicators?from=2019&to=2021")
+        assert api.status_code == 200, api.text[:200]
+        assert [(r["id"], r["region"], r["year"], r["value"]) for r in api.json()["indicators"]] == \
+            [(r["id"], r["region"], r["year"], r["value"]) for r in computed[(2019, 2021)]]
         first, second = c.get("/economy?y_from=2019&y_to=2021"), c.get("/economy?y_from=2019&y_to=2021")
         assert content(first) == content(second) and "2019年" in first.text and STALE_NOTE not in first.text
         d = login(app, "wuxing1")

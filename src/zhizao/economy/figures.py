@@ -70,13 +70,20 @@ _ROWS = Memo(32, keep_error=_kept)
 
 def cached_rows(settings: Any, y1: int, y2: int, region: str | None) -> list[dict[str, Any]]:
     """:func:`rows` for the span, the city's and every district's (or one region's: districts
-    are ranked city-wide anyway), kept per warehouse and publication state."""
+    are ranked city-wide anyway), kept per warehouse and publication state: derived from the
+    prepared years' figures when they are of the current state and cover the span (the API's
+    answer), else computed."""
     from zhizao.web.ui import WAREHOUSE_BUSY, busy
 
     if not Path(settings.warehouse_path).exists():
         return []
+
+    def compute() -> list[dict[str, Any]]:
+        ready = derived(settings, y1, y2, "all")
+        return ready.value if ready is not None and ready.current else rows(settings, y1, y2)
+
     try:
-        found = _ROWS.get(settings, ("rows", y1, y2), lambda: rows(settings, y1, y2))
+        found = _ROWS.get(settings, ("rows", y1, y2), compute)
     except WAREHOUSE_BUSY as exc:  # another writer holds the warehouse
         raise busy(exc) from exc
     return found if region is None else [r for r in found if r["region"] == region]
