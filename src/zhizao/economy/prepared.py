@@ -228,8 +228,9 @@ def prepare_figures(settings: Any, y_from: int, y_to: int, digest: str) -> Any:
         return found is None or not found.current
 
     lo, hi = kept_span(y_to)
-    yr = _yearly(settings, lo, hi)
-    if missing(YEARS_ECONOMY):
+    yr = kept_yearly(settings, digest)  # prepared already (the worker's start on a current home)
+    if yr is None or (yr.y_from, yr.y_to) != (lo, hi):
+        yr = _yearly(settings, lo, hi)
         stored.store(settings, FIGURES, YEARS_ECONOMY, digest, yr.to_json())
     values = indicators.span(yr, y_from, y_to)
     _VALUES.get(settings, ("values", y_from, y_to), lambda: values)
