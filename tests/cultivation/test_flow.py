@@ -160,6 +160,22 @@ def test_next_candidates_hold_the_tier_below(home):
     d = cli(home, "tiers", "candidates", lg.run_id)
     # both hold a valid specialised title at the year end; the closer one first
     assert [r["name"] for r in d["candidates"]] == ["南浔丁装备有限公司", "湖州己科技有限公司"]
+    assert all("failing" in r for r in d["candidates"])
+
+
+def test_the_selectors_only_select_and_the_failed_criteria_are_asked_for(home):
+    """near_misses and next_candidates pick and order rows (copies, never explained: a page
+    explains only the rows it lists); with_failing adds what each fails."""
+    from zhizao import runs
+    from zhizao.cultivation.lists import near_misses, run_of, with_failing
+
+    run_id = runs.list_runs(home, "tiers", YEAR)[0].run_id
+    _run, rows = run_of(home, run_id)
+    picked = near_misses(rows)
+    assert picked and all("failing" not in r for r in picked)
+    picked[0]["name"] = "changed"
+    assert all(r["name"] != "changed" for r in rows)  # copies
+    assert [c["id"] for c in with_failing(picked)[0]["failing"]] == ["rd_expense"]
 
 
 def test_expiring_titles_in_their_renewal_window(home):

@@ -58,11 +58,11 @@ def near_misses_cmd(ctx: typer.Context, run_id: str,
                     limit: Annotated[int, typer.Option("--limit", help="最多列出几家")] = 50,
                     as_json: JsonOpt = False) -> None:
     """接近达标的企业：按未达标条件数、再按差距大小排序。"""
-    from zhizao.cultivation.lists import near_misses
+    from zhizao.cultivation.lists import near_misses, with_failing
 
     run, rows = _run(ctx, run_id)
     data = {"run_id": run_id, "tier": run.tier, "year": run.year, "ruleset": run.methodology.ref,
-            "near_misses": near_misses(rows, max_unmet, limit)}
+            "near_misses": with_failing(near_misses(rows, max_unmet, limit))}
     emit(data, as_json, lambda d: _print_rows(f"{run.methodology.title} {run.year} 年接近达标企业", d["near_misses"]))
 
 
@@ -71,7 +71,7 @@ def candidates_cmd(ctx: typer.Context, run_id: str,
                    limit: Annotated[int, typer.Option("--limit", help="最多列出几家")] = 50,
                    as_json: JsonOpt = False) -> None:
     """后备梯队：已持有下一层级有效称号、尚未获得本层级的企业，最接近者在前。"""
-    from zhizao.cultivation.lists import next_candidates, titles_held
+    from zhizao.cultivation.lists import next_candidates, titles_held, with_failing
 
     run, rows = _run(ctx, run_id)
     con = _warehouse(ctx)
@@ -79,7 +79,7 @@ def candidates_cmd(ctx: typer.Context, run_id: str,
         held = titles_held(con, run.methodology.as_of(run.year))
     finally:
         con.close()
-    cands = next_candidates(rows, held, run.tier, run.methodology.lower_tier, limit)
+    cands = with_failing(next_candidates(rows, held, run.tier, run.methodology.lower_tier, limit))
     emit({"run_id": run_id, "tier": run.tier, "lower_tier": run.methodology.lower_tier, "year": run.year,
           "candidates": cands}, as_json,
          lambda d: _print_rows(f"{run.methodology.title} 后备梯队", d["candidates"]))
@@ -209,6 +209,7 @@ def export_cmd(ctx: typer.Context, run_id: str,
         qualifiers,
         renewal_months,
         titles_held,
+        with_failing,
     )
 
     run, rows = _run(ctx, run_id)
@@ -219,8 +220,8 @@ def export_cmd(ctx: typer.Context, run_id: str,
         exp = [e for e in expiring(con, as_of, renewal_months()) if e["title"] == run.tier]
     finally:
         con.close()
-    q, n = qualifiers(rows), near_misses(rows)
-    c = next_candidates(rows, held, run.tier, run.methodology.lower_tier)
+    q, n = qualifiers(rows), with_failing(near_misses(rows))
+    c = with_failing(next_candidates(rows, held, run.tier, run.methodology.lower_tier))
     write_lists(out, f"{run.methodology.title} {run.year} 年", q, n, c, exp,
                 [f"规则集 {run.methodology.ref}，运行 {run_id}"])
     emit({"run_id": run_id, "out": str(out), "qualifiers": len(q), "near_misses": len(n), "candidates": len(c),

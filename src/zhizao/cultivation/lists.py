@@ -68,7 +68,7 @@ def _run_table(settings: Settings, run_id: str) -> tuple[TierRun, pa.Table]:
 
 def explain(rows: list[dict[str, Any]], table: pa.Table, m: TierMethodology) -> list[dict[str, Any]]:
     """``rows`` (brief rows of ``table``'s run) with each firm's criteria and the top-level ones it
-    fails or lacks data for (``failing``), as :func:`run_of`'s rows and :func:`near_misses` give them."""
+    fails or lacks data for (``failing``), as :func:`with_failing` gives them of :func:`run_of`'s rows."""
     import pyarrow.compute as pc
 
     codes = [r["credit_code"] for r in rows]
@@ -117,12 +117,15 @@ def near_misses(rows: Iterable[Mapping[str, Any]], max_unmet: int = 2, limit: in
     smallest total relative gap (how far, summed over the failed criteria)."""
     out = [r for r in rows if r["outcome"] == "not_qualified" and r["unmet_count"] <= max_unmet]
     out.sort(key=lambda r: (r["unmet_count"], r["gap_score"], r["credit_code"]))
-    return _with_failing(out[:limit] if limit else out)
+    return [dict(r) for r in (out[:limit] if limit else out)]
 
 
-def _with_failing(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Copies of ``rows``, with the criteria each fails when the rows carry their criteria."""
-    return [dict(r, failing=failing(r)) if "criteria" in r else dict(r) for r in rows]
+def with_failing(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows`` (with their criteria: :func:`run_of`'s) with the top-level criteria each
+    fails or lacks data for (``failing``): what the command line and the Excel lists show beside
+    :func:`near_misses` and :func:`next_candidates`. A page explains only the rows it lists
+    (:func:`explain`)."""
+    return [dict(r, failing=failing(r)) for r in rows]
 
 
 def titles_held(con: Any, as_of: dt.date) -> dict[str, dict[str, str]]:
@@ -147,7 +150,7 @@ def next_candidates(rows: Iterable[Mapping[str, Any]], held: Mapping[str, Mappin
            if lower_tier in held.get(r["credit_code"], {}) and tier not in held.get(r["credit_code"], {})]
     out.sort(key=lambda r: (r["outcome"] not in ("qualified", "manual_review"), r["unmet_count"], r["gap_score"],
                             r["credit_code"]))
-    return _with_failing(out[:limit] if limit else out)
+    return [dict(r) for r in (out[:limit] if limit else out)]
 
 
 def expiring(con: Any, as_of: dt.date, renewal_months: Mapping[str, float], default_months: float = 6,

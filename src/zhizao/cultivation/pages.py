@@ -237,8 +237,9 @@ def tier_export(request: Request, user: PageUser, session: SessionDep, settings:
     audit(session, user, "export.cultivation", f"tiers:{tier}:{y}", request=request,
           detail={"run_id": run.run_id, "rows": len(rows), "region": region})
     tmp = Path(tempfile.mkdtemp()) / f"tiers-{tier}-{y}.xlsx"
-    write_lists(tmp, f"{lists.TIER_NAMES.get(tier, tier)} {y} 年", lists.qualifiers(rows), lists.near_misses(rows),
-                lists.next_candidates(rows, held, tier, run.methodology.lower_tier), exp,
+    write_lists(tmp, f"{lists.TIER_NAMES.get(tier, tier)} {y} 年", lists.qualifiers(rows),
+                lists.with_failing(lists.near_misses(rows)),
+                lists.with_failing(lists.next_candidates(rows, held, tier, run.methodology.lower_tier)), exp,
                 [f"认定标准：{run.methodology.title}", f"范围：{region_name(region) if region else '全市'}"])
     return FileResponse(tmp, filename=f"{lists.TIER_NAMES.get(tier, tier)}-{y}.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
