@@ -109,6 +109,7 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
         series[r["id"]][int(r["year"])] = r["value"]
         meta[r["id"]] = r
     years = list(range(start, end + 1))
+    year_labels = [f"{y}年" for y in years]  # every chart's axis says 年 (a bare 2018 read as a number)
 
     def vals(iid: str) -> list[Any]:
         return [series.get(iid, {}).get(y) for y in years]
@@ -125,22 +126,22 @@ def economy_page(request: Request, user: PageUser, session: SessionDep, settings
     if series.get("value_added"):
         # 亿元 with one decimal once the figures reach it (an official chart, no 9-digit 万元 axis)
         va_unit, va = wording.chart_series("万元", vals("value_added"))
-        charts["va"] = line_option("规上工业增加值（现价）", [f"{y}年" for y in years], {"工业增加值": va}, va_unit)
+        charts["va"] = line_option("规上工业增加值（现价）", year_labels, {"工业增加值": va}, va_unit)
     if series.get("value_added_growth"):
-        charts["growth"] = bar_option("规上工业增加值增速（可比价）", years, vals("value_added_growth"), "%")
+        charts["growth"] = bar_option("规上工业增加值增速（可比价）", year_labels, vals("value_added_growth"), "%")
     if any(series.get(i) for i in SHARE_IDS):
-        charts["shares"] = line_option("产业结构：占规上工业增加值比重", years,
+        charts["shares"] = line_option("产业结构：占规上工业增加值比重", year_labels,
                                        {meta[i]["name"].replace("增加值占规上工业比重", ""): vals(i) for i in SHARE_IDS if i in meta}, "%")
     if series.get("tax_per_mu") or series.get("value_added_per_mu"):
         # 亩均税收 (~18) and 亩均增加值 (~118): each on its own axis, or the smaller reads as flat
-        per_mu = line_option("亩均效益（万元/亩）", years, {"亩均税收": vals("tax_per_mu"),
+        per_mu = line_option("亩均效益（万元/亩）", year_labels, {"亩均税收": vals("tax_per_mu"),
                                                          "亩均工业增加值": vals("value_added_per_mu")})
         per_mu["yAxis"] = [value_axis("亩均税收", position="left"), value_axis("亩均增加值", position="right")]
         per_mu["series"][1]["yAxisIndex"] = 1
         per_mu["grid"]["top"] = 56
         charts["per_mu"] = per_mu
     if series.get("energy_per_value_added"):
-        charts["energy"] = line_option("单位工业增加值能耗与排放", years, {
+        charts["energy"] = line_option("单位工业增加值能耗与排放", year_labels, {
             "能耗(吨标准煤/万元)": vals("energy_per_value_added"),
             "二氧化碳(吨/万元)": vals("co2_per_value_added")})
     districts = []
