@@ -124,11 +124,10 @@ def derived(settings: Any, y1: int, y2: int, which: str = "all") -> Any:
     from zhizao import prepared as stored
     from zhizao.economy import indicators, prepared
 
-    econ = stored.read(settings, prepared.FIGURES, prepared.YEARS_ECONOMY)
-    if econ is None:
+    got = prepared.read_yearly(settings)
+    if got is None:
         return None
-    yr = _YEARLY.get(settings, ("yearly", econ.built_at, econ.current),
-                     lambda: indicators.Yearly.from_json(econ.value))
+    yr, econ = got
     if not yr.covers(y1, y2):
         return None
     out = indicators.rows(indicators.span(yr, y1, y2))
@@ -140,10 +139,6 @@ def derived(settings: Any, y1: int, y2: int, which: str = "all") -> Any:
         out += [r for r in rooms.value["rows"] if y1 <= r["year"] <= y2]
         current, built = current and rooms.current, min(built, rooms.built_at)
     return stored.Found(out, built, current)
-
-
-#: the prepared years' figures as read from their file (a page's span derives from them)
-_YEARLY = Memo(4)
 
 
 def page_rows(settings: Any, y1: int, y2: int, region: str | None, which: str = "all") -> PageRows:

@@ -140,13 +140,26 @@ def _yearly(settings: Any, y_from: int, y_to: int) -> Any:
     return _VALUES.get(settings, ("yearly", y_from, y_to), compute)
 
 
-def kept_yearly(settings: Any, digest: str | None = None) -> Any:
-    """The prepared yearly figures (:class:`zhizao.economy.indicators.Yearly`) if they are of the
-    current data state, else None."""
+def read_yearly(settings: Any, digest: str | None = None) -> tuple[Any, Any] | None:
+    """The prepared yearly figures (:class:`zhizao.economy.indicators.Yearly`, parsed once per
+    file in this process) and how they were found (:class:`zhizao.prepared.Found`: ``current``
+    or an earlier state's); None when never prepared here."""
     from zhizao.economy.indicators import Yearly
 
     found = stored.read(settings, FIGURES, YEARS_ECONOMY, digest)
-    return Yearly.from_json(found.value) if found is not None and found.current else None
+    if found is None:
+        return None
+    return _PARSED.get(settings, ("yearly", found.built_at, found.current), lambda: Yearly.from_json(found.value)), found
+
+
+def kept_yearly(settings: Any, digest: str | None = None) -> Any:
+    """The prepared yearly figures if they are of the current data state, else None."""
+    got = read_yearly(settings, digest)
+    return got[0] if got is not None and got[1].current else None
+
+
+#: the prepared yearly figures as parsed from their file
+_PARSED = Memo(4)
 
 
 def _values(settings: Any, y_from: int, y_to: int) -> Any:
