@@ -13,5 +13,6 @@ ROOM = Room(
     templates=True,
     profile_section="zhizao.monitoring.profile:profile_section",
     prepared_pages="zhizao.monitoring.pages:prepared_pages",
+    warm_up="zhizao.monitoring.pages:warm_up",
     nav=(NavEntry("电力看经济", "/monitoring", ("city", "district", "auditor"), order=80),),
 )
