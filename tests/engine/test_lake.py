@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from zhizao.contract import TABLES
 from zhizao.engine import lake as lk
 from zhizao.engine.duckdb_engine import DuckDBEngine
-from zhizao.engine.warehouse import ensure_schema, fact_name
+from zhizao.engine.warehouse import ensure_schema, fact_name, history_name
 
 
 def load(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:
@@ -69,6 +69,13 @@ def warehouse(tmp_path: Path):
         "value_added": [100.5, 200.25], "above_scale": [True, False], "employees": [30, 40]}))
     # a correction for 2024 supersedes part of the first energy batch
     load(con, "energy", energy_rows(2, months(2024), scale=2.0))
+    # a re-plan supersedes a milestone's plan: the lake keeps both (history_project_milestones)
+    plan = {"project_id": ["P1", "P1"], "milestone": ["signed", "started"], "actual_on": [dt.date(2021, 1, 10), None]}
+    load(con, "project_milestones", pd.DataFrame({**plan, "planned_on": [dt.date(2021, 1, 10), dt.date(2021, 6, 30)],
+                                                  "planned_since": [None, None], "reason": [None, None]}))
+    load(con, "project_milestones", pd.DataFrame({
+        "project_id": ["P1"], "milestone": ["started"], "planned_on": [dt.date(2022, 6, 30)], "actual_on": [None],
+        "planned_since": [dt.date(2021, 9, 1)], "reason": ["环评批复延后"]}))
     yield con
     con.close()
 
@@ -94,8 +101,9 @@ def read_back(eng, table: str) -> pd.DataFrame:
 def test_both_engines_read_from_the_lake_exactly_the_warehouse_current_rows(engine, warehouse, tmp_path):
     counts = lk.export_warehouse(warehouse, tmp_path / "lake")
     assert counts["energy"] == 4 * 9 * 2
+    assert (counts["project_milestones"], counts[history_name("project_milestones")]) == (2, 3)
     eng = lake_engine(engine.name, tmp_path / "lake")
-    for table in TABLES:
+    for table in lk.lake_tables():
         got, want = read_back(eng, table), current(warehouse, table)
         assert list(got.columns) == list(want.columns), table
         assert len(got) == len(want), table

@@ -70,3 +70,21 @@ def test_readers_in_parallel_with_a_writer_neither_fail_nor_starve_it(tmp_path: 
     # 30 s); the bound is loose because the machine running the tests may be heavily loaded
     assert max(waits) < 15.0, waits
     assert not warehouse.intent_path(path).exists()
+
+
+def test_upgrade_adds_the_views_of_this_version_to_an_earlier_warehouse(tmp_path: Path) -> None:
+    """A warehouse made before the history view existed gets it from ``upgrade`` (what ``zhizao
+    serve`` runs as it starts: the web only reads), its rows untouched; no warehouse: nothing made."""
+    path = tmp_path / "warehouse.duckdb"
+    assert warehouse.upgrade(path) is False and not path.exists()
+    con = warehouse.connect(path)
+    con.execute("DROP VIEW history_project_milestones")
+    assert not warehouse.schema_present(con)
+    con.close()
+    assert warehouse.upgrade(path) is True
+    con = warehouse.connect(path, read_only=True)
+    try:
+        assert warehouse.schema_present(con)
+        assert con.execute("SELECT count(*) FROM history_project_milestones").fetchone() == (0,)
+    finally:
+        con.close()

@@ -33,10 +33,40 @@ def home(settings: Settings, tmp_path: Path) -> Settings:
     return settings
 
 
-def _run(home: Settings, *args: str) -> dict:
-    res = CliRunner().invoke(app, ["--home", str(home.home), *args, "--json"])
+def _run(home: Settings, *args: str, env: dict[str, str] | None = None) -> dict:
+    res = CliRunner().invoke(app, ["--home", str(home.home), *args, "--json"], env=env)
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout)
+
+
+def test_a_lake_gives_the_warehouse_s_states_and_account_judged_by_the_plan_in_force(home: Settings,
+                                                                                   tmp_path: Path) -> None:
+    """P1's stall began on 2021-07-01 under its first plan; the re-plan of 2021-09-01 moved the
+    start to 2022-06-30. Read from the lake (its copy of every plan), the states and the account
+    are the warehouse's: judged by today's plan alone, P1 was never stalled."""
+    lake = tmp_path / "lake"
+    res = CliRunner().invoke(app, ["--home", str(home.home), "lake", "export", "--lake", str(lake)])
+    assert res.exit_code == 0, res.output
+    questions = (("projects", "status", "--as-of", "2021-08-01"),
+                 ("projects", "stalls", "--from", "2021-01-01", "--to", "2021-12-31"))
+    got = [_run(home, *q, env={"ZHIZAO_LAKE": str(lake)}) for q in questions]
+    assert got == [_run(home, *q) for q in questions]
+    assert {r["project_id"]: r["stall"] for r in got[0]["projects"]} == {"P1": "signed_not_started", "P2": None}
+    assert {c["project_id"] for c in got[1]["cases"]} == {"P1", "P2"}
+
+
+def test_a_lake_without_the_plans_history_is_refused_not_judged_by_today_s_plans(home: Settings,
+                                                                              tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    tables = ["--table", "projects", "--table", "project_milestones", "--table", "project_disposals",
+              "--table", "project_investment"]
+    res = CliRunner().invoke(app, ["--home", str(home.home), "lake", "export", "--lake", str(lake), *tables])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["--home", str(home.home), "projects", "status", "--as-of", "2021-08-01"],
+                             env={"ZHIZAO_LAKE": str(lake)})
+    assert res.exit_code != 0
+    said = " ".join(res.stderr.split())  # as the terminal wrapped it
+    assert "zhizao lake export" in said and "历次计划" in said
 
 
 def test_status_rows_carry_the_contract_fields(home: Settings) -> None:
@@ -82,3 +112,23 @@ def test_agenda_lists_the_red_stalls_by_district(home: Settings, tmp_path: Path)
 
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("红色未按期项目").to_python()
     assert "未按期类型" in rows[3] and {r[1] for r in rows[4:]} == {"P1", "P2"}
+
+
+@pytest.mark.spark
+def test_spark_reading_the_lake_gives_duckdb_s_states_and_account(home: Settings, tmp_path: Path,
+                                                                   spark_engine) -> None:  # type: ignore[no-untyped-def]
+    """The same lifecycle code on Spark, over the lake's copy of every plan: DuckDB's states on
+    the days around the re-plan and its account of the year."""
+    import dataclasses
+    import datetime as dt
+
+    from zhizao.projects import query
+
+    lake = tmp_path / "lake"
+    res = CliRunner().invoke(app, ["--home", str(home.home), "lake", "export", "--lake", str(lake)])
+    assert res.exit_code == 0, res.output
+    on_lake = dataclasses.replace(home, lake=lake)
+    for day in (dt.date(2021, 8, 1), dt.date(2021, 10, 1), dt.date(2022, 7, 31)):
+        assert query.status(on_lake, day, engine_name="spark") == query.status(home, day), day
+    span = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
+    assert query.stalls(on_lake, *span, engine_name="spark") == query.stalls(home, *span)

@@ -100,6 +100,10 @@ class Table:
     warnings: tuple[RowWarning, ...] = ()
     #: checks across a row's cells (a share above 100 %, an end date before its start)
     row_checks: tuple[RowCheck, ...] = ()
+    #: every version of its rows is read by a method (a re-plan judged by the plan in force on
+    #: each day): the warehouse's ``history_<name>`` view, superseded rows too with the day their
+    #: batch was imported, kept in the lake beside the current rows
+    history: bool = False
 
     def column(self, name: str) -> Column:
         for c in self.columns:

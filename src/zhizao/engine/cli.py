@@ -32,17 +32,17 @@ def lake_export(
 
     import duckdb
 
-    from zhizao.contract import TABLES
-    from zhizao.engine.lake import LakeError, export_warehouse, is_uri
+    from zhizao.engine.lake import LakeError, export_warehouse, is_uri, lake_tables
     from zhizao.engine.warehouse import connect as warehouse_connect
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能导出到本地目录（{dest}）；请导出到本地后同步到 HDFS/S3")
-    unknown = [t for t in table or [] if t not in TABLES]
+    known = lake_tables()
+    unknown = [t for t in table or [] if t not in known]
     if unknown:
-        fail(f"未知数据表: {', '.join(unknown)}（可选: {', '.join(TABLES)}）")
+        fail(f"未知数据表: {', '.join(unknown)}（可选: {', '.join(known)}）")
     if not settings.warehouse_path.exists():
         fail(f"仓库不存在: {settings.warehouse_path}（请先导入数据）")
     t0 = time.perf_counter()

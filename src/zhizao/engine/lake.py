@@ -8,7 +8,9 @@ Layout (readable by DuckDB, Spark, and any Hive-partition-aware tool)::
                                                              and empty tables
 
 Only current rows are written (with their ``_batch_id``), so a reader sees what the
-warehouse's current views show. For a table with a ``month`` or ``date`` column the partition
+warehouse's current views show; a table whose history a method reads (``Table.history``: the
+projects' milestone plans) is also kept whole, superseded rows too, as ``history_<table>`` (the
+warehouse's view of that name: whether each row is current, when its batch was imported). For a table with a ``month`` or ``date`` column the partition
 ``year`` is derived from it and is not a column of the table.
 
 Why snapshots and a manifest rather than overwriting ``<lake>/<table>/`` in place: a reader
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from zhizao.contract import TABLES
-from zhizao.engine.warehouse import SQL_TYPES
+from zhizao.engine.warehouse import HISTORY_COLUMNS, SQL_TYPES, history_name
 
 MANIFEST = "lake.json"
 FORMAT_VERSION = 1
@@ -69,9 +71,23 @@ def table_path(lake: Path | str, table: str) -> Path:
     return Path(lake) / table
 
 
+def lake_tables() -> list[str]:
+    """What the lake keeps: every exchange table's current rows, and the history of those whose
+    history a method reads (``history_<table>``, :func:`zhizao.engine.warehouse.history_view_ddl`)."""
+    return [*TABLES, *(history_name(n) for n, t in TABLES.items() if t.history)]
+
+
+def _history_of(table: str) -> str | None:
+    """The exchange table ``table`` is the history of, if it is one."""
+    return next((n for n, t in TABLES.items() if t.history and history_name(n) == table), None)
+
+
 def period_expr(table: str) -> str | None:
     """SQL giving the partition year of a row; ``None`` when the table has a ``year`` column
-    (partitioned by it directly); ``""`` when the table has no period (not partitioned)."""
+    (partitioned by it directly); ``""`` when the table has no period (not partitioned; a history
+    is written whole)."""
+    if table not in TABLES:
+        return ""
     cols = set(TABLES[table].column_names)
     if "year" in cols:
         return None
@@ -84,7 +100,9 @@ def period_expr(table: str) -> str | None:
 
 def columns(table: str) -> list[tuple[str, str]]:
     """(name, SQL type) of every column a lake table exposes, in warehouse-view order."""
-    return [(c.name, SQL_TYPES[c.type]) for c in TABLES[table].columns] + [("_batch_id", "BIGINT")]
+    of = _history_of(table)
+    own = [(c.name, SQL_TYPES[c.type]) for c in TABLES[of or table].columns] + [("_batch_id", "BIGINT")]
+    return own + list(HISTORY_COLUMNS) if of else own
 
 
 def snapshot_uri(lake: Path | str, table: str, snapshot: str) -> str:
@@ -221,8 +239,9 @@ def export_warehouse(con: Any, lake: Path | str, tables: list[str] | None = None
     counts: dict[str, int] = {}
     with _writer_lock(lake):
         manifest = read_manifest(lake)
-        for name in tables or list(TABLES):
-            if name not in TABLES:
+        known = lake_tables()
+        for name in tables or known:
+            if name not in known:
                 raise LakeError(f"未知数据表: {name}")
             sig = signature(con, name)
             if only_stale and manifest["tables"].get(name, {}).get("signature") == sig:
@@ -311,20 +330,29 @@ def after_import(settings: Any, table: str, batch_id: int, con: Any | None = Non
     if is_uri(settings.lake):
         raise LakeError(f"导入只能写入本地数据湖（{settings.lake}）；请写入本地后同步到 HDFS/S3")
     if con is not None:
-        return append_batch(con, settings.lake, table, batch_id)
+        return _append_with_history(con, settings.lake, table, batch_id)
     from zhizao.engine.warehouse import connect
 
     own = connect(settings.warehouse_path)
     try:
-        return append_batch(own, settings.lake, table, batch_id)
+        return _append_with_history(own, settings.lake, table, batch_id)
     finally:
         own.close()
+
+
+def _append_with_history(con: Any, lake: Path | str, table: str, batch_id: int) -> dict[str, Any]:
+    """:func:`append_batch` of ``table``, then of its history when the lake keeps one (written whole)."""
+    done = append_batch(con, lake, table, batch_id)
+    if TABLES[table].history:
+        append_batch(con, lake, history_name(table), batch_id)
+    return done
 
 
 # ---------------------------------------------------------------- reading
 def resolve(manifest: dict[str, Any], lake: Path | str) -> dict[str, str]:
     """Table → the URI of its current snapshot."""
-    return {t: snapshot_uri(lake, t, e["snapshot"]) for t, e in manifest.get("tables", {}).items() if t in TABLES}
+    known = set(lake_tables())
+    return {t: snapshot_uri(lake, t, e["snapshot"]) for t, e in manifest.get("tables", {}).items() if t in known}
 
 
 def duckdb_view_sql(table: str, uri: str) -> str:
@@ -343,7 +371,7 @@ def status(lake: Path | str, con: Any | None = None) -> dict[str, Any]:
     """What the lake holds; with a warehouse connection, whether each table is up to date."""
     manifest = read_manifest(lake)
     rows = []
-    for name in TABLES:
+    for name in lake_tables():
         e = manifest["tables"].get(name)
         row: dict[str, Any] = {"table": name, "snapshot": None, "rows": None, "years": [], "written_at": None,
                                "bytes": 0, "files": 0}

@@ -74,12 +74,32 @@ def current_view_ddl(t: Table) -> str:
     return f"CREATE OR REPLACE VIEW {t.name} AS SELECT {cols}, _batch_id FROM {fact_name(t.name)} WHERE _current"
 
 
+def history_name(table: str) -> str:
+    return f"history_{table}"
+
+
+#: the columns a history view adds to a table's own and ``_batch_id``
+HISTORY_COLUMNS = (("_current", "BOOLEAN"), ("_imported_on", "DATE"))
+
+
+def history_view_ddl(t: Table) -> str:
+    """Every row ``t`` ever held, superseded ones too, with whether it is current and the day its
+    batch was imported (``Table.history``): what the lake keeps of such a table beside its
+    current rows, so a method reads a table's history the same way from either (a day, not a
+    time: a time would be read in each engine's own time zone)."""
+    cols = ", ".join(f'f."{c}"' for c in t.column_names)
+    return (f"CREATE OR REPLACE VIEW {history_name(t.name)} AS SELECT {cols}, f._batch_id, f._current, "
+            f"CAST(b.created_at AS DATE) AS _imported_on FROM {fact_name(t.name)} f JOIN batches b ON b.batch_id = f._batch_id")
+
+
 def schema_sql() -> list[str]:
     """Every statement that creates the warehouse (idempotent)."""
     stmts = [s.strip() for s in BATCHES_DDL.split(";") if s.strip()]
     for t in TABLES.values():
         stmts.append(fact_ddl(t))
         stmts.append(current_view_ddl(t))
+        if t.history:
+            stmts.append(history_view_ddl(t))
     return stmts
 
 
@@ -115,7 +135,8 @@ def schema_present(con: duckdb.DuckDBPyConnection) -> bool:
     a catalog write, a good part of a small import's time."""
     names = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()").fetchall()}
-    return {"batches", "rejects", *TABLES, *(fact_name(t) for t in TABLES)} <= names
+    return {"batches", "rejects", *TABLES, *(fact_name(t) for t in TABLES),
+            *(history_name(n) for n, t in TABLES.items() if t.history)} <= names
 
 
 #: a writer waiting for the lock refreshes its intent file this often; older files are stale
@@ -209,6 +230,20 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
         ensure_schema(con)
     return con
 
+
+
+def upgrade(path: Path | str, wait_s: float = 5.0) -> bool:
+    """This version's schema in an existing warehouse (a table or view added since it was made,
+    such as a history view): ``zhizao serve`` does it as it starts, since the web only reads.
+    False when there is no warehouse yet, or another process writes it (that writer does it)."""
+    if not Path(path).exists():
+        return False
+    try:
+        con = connect(path, wait_s=wait_s)
+    except WarehouseBusy:
+        return False
+    con.close()
+    return True
 
 
 # ---------------------------------------------------------------- the server's shared reader

@@ -73,11 +73,10 @@ def project(settings: Settings, project_id: str) -> dict[str, Any] | None:
         p["milestones"] = {m: {"planned_on": a, "actual_on": b, "planned_since": c, "reason": d}
                            for m, a, b, c, d in ms}
         hist = con.execute(
-            "SELECT f.milestone, f.planned_on, f.planned_since, f.reason, f._current, b.created_at "
-            "FROM fact_project_milestones f JOIN batches b ON b.batch_id = f._batch_id "
-            "WHERE f.project_id = ? ORDER BY f._batch_id", [project_id]).fetchall()
+            "SELECT milestone, planned_on, planned_since, reason, _current, _imported_on "
+            "FROM history_project_milestones WHERE project_id = ? ORDER BY _batch_id", [project_id]).fetchall()
         p["plan_history"] = [{"milestone": m, "planned_on": pl, "planned_since": s, "reason": r, "current": c,
-                              "imported_at": at} for m, pl, s, r, c, at in hist]
+                              "imported_on": at} for m, pl, s, r, c, at in hist]
         d = con.execute("SELECT disposed_on, outcome, note FROM project_disposals WHERE project_id = ?",
                         [project_id]).fetchone()
         p["disposal"] = {"disposed_on": d[0], "outcome": d[1], "note": d[2]} if d else None

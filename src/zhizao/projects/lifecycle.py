@@ -5,7 +5,8 @@ Inputs (Ibis tables, the warehouse's names):
 - ``projects``: current rows of the contract table;
 - ``project_milestones``: current rows (the actual dates, the plan now in force);
 - ``plans``: every plan a milestone ever had, ``(project_id, milestone, planned_on, eff_from,
-  eff_to)``, built by :func:`plan_versions` from the warehouse's fact rows (superseded ones too);
+  eff_to)``, built by :func:`plan_versions` from ``history_project_milestones`` (every row,
+  superseded ones too: the warehouse's view, the lake's table);
   ``eff_from`` NULL is the original plan (in force since always), ``eff_to`` NULL the current one;
 - ``project_disposals``: current rows.
 
@@ -53,27 +54,22 @@ def milestone_index(col: ir.Value) -> ir.Value:
     return _case(col, {m: i for i, m in enumerate(MILESTONE_ORDER)})
 
 
-def plan_versions(fact: ir.Table, batches: ir.Table) -> ir.Table:
+def plan_versions(history: ir.Table) -> ir.Table:
     """Every plan of every (project, milestone) with the span it was in force.
 
-    ``fact`` is ``fact_project_milestones`` (all rows, superseded too); a version's start is its
-    ``planned_since`` or, for a later batch without one, the day the batch was imported; the
+    ``history`` is ``history_project_milestones`` (every row, superseded too, with the day its batch
+    was imported: the warehouse's view and the lake's table of that name); a version's start is
+    its ``planned_since`` or, for a later batch without one, the day the batch was imported; the
     first version is the original plan (``eff_from`` NULL)."""
-    b = batches.select(batches.batch_id, imported_on=batches.created_at.cast("date"))
-    j = fact.join(b, fact._batch_id == b.batch_id).select(
-        fact.project_id, fact.milestone, fact.planned_on, fact.planned_since, fact._batch_id, b.imported_on)
+    h = history
+    j = h.select(h.project_id, h.milestone, h.planned_on, h.planned_since, h._batch_id,
+                 imported_on=h._imported_on)
     w = ibis.window(group_by=[j.project_id, j.milestone], order_by=j._batch_id)
     v = j.mutate(_n=ibis.row_number().over(w))
     v = v.mutate(eff_from=ibis.ifelse(v._n == 0, ibis.null("date"), v.planned_since.fill_null(v.imported_on)))
     w2 = ibis.window(group_by=[v.project_id, v.milestone], order_by=v._batch_id)
     v = v.mutate(eff_to=v.eff_from.lead().over(w2))
     return v.select("project_id", "milestone", "planned_on", "eff_from", "eff_to")
-
-
-def current_plans(milestones: ir.Table) -> ir.Table:
-    """Plans when no history is at hand (a lake, a test): each current row is the only version."""
-    return milestones.select(milestones.project_id, milestones.milestone, milestones.planned_on,
-                             eff_from=ibis.null("date"), eff_to=ibis.null("date"))
 
 
 def reached(milestones: ir.Table) -> ir.Table:

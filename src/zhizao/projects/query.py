@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from zhizao.engine.compiled import compiled, compiled_over_days
+from zhizao.engine.warehouse import history_name
 from zhizao.projects import codes, investment, lifecycle, methodology
 from zhizao.projects.methodology import STALL_CODES, ProjectsMethodology, load
 from zhizao.settings import Settings
@@ -43,11 +44,16 @@ def engine(settings: Settings, engine_name: str | None = None) -> Iterator[Any]:
 
 
 def inputs(eng: Any) -> dict[str, ir.Table]:
+    """The tables the lifecycle reads, and every plan with the span it was in force (from the
+    milestones' history: the warehouse's view, or the lake's copy of it)."""
     t = {n: eng.table(n) for n in INPUTS}
     try:
-        t["plans"] = lifecycle.plan_versions(eng.table("fact_project_milestones"), eng.table("batches"))
-    except KeyError:  # a lake keeps current rows only: each current plan is the only version
-        t["plans"] = lifecycle.current_plans(t["project_milestones"])
+        history = eng.table(history_name("project_milestones"))
+    except KeyError:  # a lake or a warehouse of an earlier version: today's plans alone would judge wrongly
+        how = ("请运行 zhizao lake export 重新导出数据湖" if getattr(eng, "lake", None) is not None
+               else "请重新启动 zhizao serve 或导入一次数据，以升级数据仓库")
+        raise ProjectsError(f"数据中没有项目节点的历次计划，无法按当时的计划判断“五未”：{how}") from None
+    t["plans"] = lifecycle.plan_versions(history)
     return t
 
 

@@ -86,6 +86,7 @@ PROJECT_MILESTONES = Table(
         "plan stays in the warehouse. An actual date earlier than an earlier milestone's is loaded but "
         "flagged in the import's warnings.",
     warnings=(RowWarning("milestone_order", "actual_on", _ACTUAL_ORDER_SQL),),
+    history=True,  # stalls are judged against the plan in force on each day
 )
 
 PROJECT_DISPOSALS = Table(

@@ -42,6 +42,9 @@ def serve(
     except Exception as exc:  # a wrong URL or an unreachable server: say so in Chinese, not a traceback
         fail(f"无法初始化业务库 {settings.store_url.split('@')[-1]}：{exc}")
     secret_key(settings)  # created once here, before the workers race for it
+    from zhizao.engine.warehouse import upgrade
+
+    upgrade(settings.warehouse_path)  # a view this version reads: the pages only read the warehouse
     from zhizao.backup.snapshot import clean_orphans
 
     cleaned = clean_orphans(settings)  # what killed evaluations and imports left behind
