@@ -169,6 +169,23 @@ def test_import_hook_writes_the_first_snapshot_of_a_table_whole(warehouse, tmp_p
     assert_same(read_back(DuckDBEngine.from_lake(tmp_path / "lake"), "energy"), current(warehouse, "energy"))
 
 
+def test_import_hook_of_a_re_plan_rewrites_the_plans_history_too(warehouse, tmp_path, monkeypatch):
+    from zhizao.settings import load_settings
+
+    monkeypatch.setenv("ZHIZAO_LAKE", str(tmp_path / "lake"))
+    s = load_settings(tmp_path / "home")
+    lk.export_warehouse(warehouse, tmp_path / "lake")
+    bid = load(warehouse, "project_milestones", pd.DataFrame({
+        "project_id": ["P1"], "milestone": ["started"], "planned_on": [dt.date(2022, 12, 31)], "actual_on": [None],
+        "planned_since": [dt.date(2022, 3, 1)], "reason": ["用地调整"]}))
+    lk.after_import(s, "project_milestones", bid, con=warehouse)
+    history = history_name("project_milestones")
+    got = read_back(DuckDBEngine.from_lake(tmp_path / "lake"), history)
+    assert len(got) == 4 and int(got["_current"].sum()) == 2
+    assert_same(got, current(warehouse, history))
+    assert lk.status(tmp_path / "lake", warehouse)["tables"][lk.lake_tables().index(history)]["fresh"] is True
+
+
 def test_a_reader_keeps_its_snapshot_while_a_writer_publishes(warehouse, tmp_path):
     lake = tmp_path / "lake"
     lk.export_warehouse(warehouse, lake)
