@@ -90,8 +90,31 @@ def cache_key(key: object, inputs: Mapping[str, ir.Table], backend: Any, code: I
                          code_fingerprint(code)]).encode())
     for name in sorted(inputs):
         t = inputs[name]
-        h.update(json.dumps([name, str(backend.compile(t)), repr(t.schema())], ensure_ascii=False).encode())
+        h.update(json.dumps([name, _input_sql(backend, t), repr(t.schema())], ensure_ascii=False).encode())
     return h.hexdigest()
+
+
+#: the SQL of a table read whole, by backend, namespace, name and schema
+_table_sql: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()
+
+
+def _input_sql(backend: Any, t: ir.Table) -> str:
+    """``t``'s own SQL on ``backend``. A table read whole is compiled once per process by its name
+    and schema: each page opens a new engine, whose tables are new expressions, and compiling the
+    five inputs of a project page each time was 40-60 ms of a day not seen before."""
+    op = t.op()
+    if not isinstance(op, ops.DatabaseTable):
+        return str(backend.compile(t))
+    key = (backend.name, repr(op.namespace), op.name, repr(op.schema))
+    with _lock:
+        sql = _table_sql.get(key)
+    if sql is None:
+        sql = str(backend.compile(t))
+        with _lock:
+            _table_sql[key] = sql
+            while len(_table_sql) > MEMORY_ENTRIES:
+                _table_sql.popitem(last=False)
+    return sql
 
 
 #: the directory :func:`kept_in` names for the calls inside it
@@ -124,6 +147,24 @@ def _prune(folder: Path, keep: int) -> None:
     for f in sorted(files, key=lambda f: f.stat().st_mtime)[:len(files) - keep]:
         with contextlib.suppress(OSError):
             f.unlink()
+
+
+def _kept(digest: str, directory: Path | str | None) -> tuple[Path | None, tuple[str, dict[str, str],
+                                                                            frozenset[str] | None] | None]:
+    """Where ``digest``'s SQL is kept on disk (None: nowhere), and the SQL if it was compiled
+    before: in this process's memory, else on disk (then remembered)."""
+    with _lock:
+        hit = _memory.get(digest)
+    folder = _directory(directory)
+    path = folder / f"{digest}.json" if folder else None
+    if hit is not None:
+        stats["memory"] += 1
+        return path, hit
+    hit = _read(path) if path is not None else None
+    if hit is not None:
+        _remember(digest, *hit)
+        stats["disk"] += 1
+    return path, hit
 
 
 def _remember(digest: str, sql: str, schema: dict[str, str], tables: frozenset[str] | None) -> None:
@@ -168,18 +209,9 @@ def compiled(build: Callable[[], ir.Table], *, key: object, inputs: Mapping[str,
     if backend is None:
         return build()
     digest = cache_key(key if fuse_selects else (key, "selects kept apart"), inputs, backend, code)
-    with _lock:
-        hit = _memory.get(digest)
+    path, hit = _kept(digest, directory)
     if hit is not None:
-        stats["memory"] += 1
         return _as_table(backend, digest, hit[0], hit[1])
-    folder = _directory(directory)
-    path = folder / f"{digest}.json" if folder else None
-    saved = _read(path) if path is not None else None
-    if saved is not None:
-        _remember(digest, *saved)
-        stats["disk"] += 1
-        return _as_table(backend, digest, saved[0], saved[1])
     expr = build()
     if expr.op().find(ops.InMemoryTable):
         # an in-memory table is registered with the backend only when its own expression runs:
@@ -249,14 +281,7 @@ def compiled_over_days(build: Callable[..., ir.Table], days: Sequence[dt.date], 
     per_day = (key, *(d.isoformat() for d in days))
     if digest in _not_templates:
         return compiled(lambda: build(*days), key=per_day, inputs=inputs, code=code)
-    with _lock:
-        hit = _memory.get(digest)
-    folder = _directory(None)
-    path = folder / f"{digest}.json" if folder else None
-    if hit is None and path is not None:
-        hit = _read(path)
-        if hit is not None:
-            _remember(digest, *hit)
+    path, hit = _kept(digest, None)
     if hit is None:
         second = [SENTINELS[1] + dt.timedelta(days=STEPS[1] * i) for i in range(n)]
         one = build(*first)
@@ -272,8 +297,6 @@ def compiled_over_days(build: Callable[..., ir.Table], days: Sequence[dt.date], 
         stats["compiled"] += 1
         if path is not None:
             _write(path, key, *hit)
-    else:
-        stats["memory"] += 1
     template, schema, tables = hit
     sql = _substitute(template, [_day_literal(backend, d) for d in first], [_day_literal(backend, d) for d in days])
     day_digest = hashlib.sha256(f"{digest}:{per_day[1:]}".encode()).hexdigest()

@@ -221,13 +221,14 @@ def rate(resolved: int, stock: int, new: int) -> float | None:
     return None if n == 0 else resolved / n
 
 
-def drive(projects: ir.Table, milestones: ir.Table, year: int) -> ir.Table:
-    """双进双产 by district for ``year``: milestones due (current plan in the year), reached on time
-    (on or before the plan), reached early (before the plan), and the starts, completions and full
-    productions of the year (``region_code, due, on_time, early, started, completed, full_production``)."""
+def drive(projects: ir.Table, milestones: ir.Table, first: dt.date, last: dt.date) -> ir.Table:
+    """双进双产 by district for the year from ``first`` to ``last``: milestones due (current plan in
+    the year), reached on time (on or before the plan), reached early (before the plan), and the
+    starts, completions and full productions of the year (``region_code, due, on_time, early,
+    started, completed, full_production``)."""
     p = projects.select(pid="project_id", region_code="region_code")
     m = milestones.join(p, milestones.project_id == p.pid)
-    y0, y1 = ibis.literal(dt.date(year, 1, 1)), ibis.literal(dt.date(year, 12, 31))
+    y0, y1 = ibis.literal(first, type="date"), ibis.literal(last, type="date")
     in_year = (m.planned_on >= y0) & (m.planned_on <= y1)
     done_in_year = m.actual_on.notnull() & (m.actual_on >= y0) & (m.actual_on <= y1)
     return m.group_by("region_code").aggregate(
@@ -238,3 +239,17 @@ def drive(projects: ir.Table, milestones: ir.Table, year: int) -> ir.Table:
         completed=(done_in_year & (m.milestone == "completed")).sum(),
         full_production=(done_in_year & (m.milestone == "full_production")).sum(),
     )
+
+
+def ahead_of_plan(projects: ir.Table, milestones: ir.Table, first: dt.date, last: dt.date) -> ir.Table:
+    """双进双产 list: milestones of the year from ``first`` to ``last`` reached ahead of plan (start,
+    completion, full production), the earliest first."""
+    m, p = milestones, projects
+    y0, y1 = ibis.literal(first, type="date"), ibis.literal(last, type="date")
+    x = m.filter(m.milestone.isin(["started", "completed", "full_production"]) & m.actual_on.notnull()
+                 & (m.actual_on >= y0) & (m.actual_on <= y1) & (m.actual_on < m.planned_on))
+    pp = p.select(pid="project_id", name="name", region_code="region_code", total_investment="total_investment")
+    x = x.join(pp, x.project_id == pp.pid)
+    x = x.mutate(days_early=x.planned_on.delta(x.actual_on, unit="day"))
+    return x.select("project_id", "name", "region_code", "milestone", "planned_on", "actual_on", "days_early",
+                    "total_investment").order_by([ibis.desc("days_early"), "project_id"])

@@ -53,12 +53,15 @@ def inputs(eng: Any) -> dict[str, ir.Table]:
         how = ("请运行 zhizao lake export 重新导出数据湖" if getattr(eng, "lake", None) is not None
                else "请重新启动 zhizao serve 或导入一次数据，以升级数据仓库")
         raise ProjectsError(f"数据中没有项目节点的历次计划，无法按当时的计划判断“五未”：{how}") from None
-    t["plans"] = lifecycle.plan_versions(history)
+    # compiled once (a view): every expression over the plans then names it, where its own SQL was
+    # compiled again for each key of each page (20-30 ms a day not seen before)
+    t["plans"] = compiled(lambda: lifecycle.plan_versions(history), key="projects.plans", inputs={"history": history},
+                          code=CODE)
     return t
 
 
 #: the code the lifecycle expressions come from (its source is part of the compiled-SQL key)
-_CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
+CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
 
 
 def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...], meth: ProjectsMethodology,
@@ -66,7 +69,7 @@ def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...],
     """``build(used)`` over the inputs ``names``: the expression does not depend on the data, so it
     is built and compiled once per methodology, ``params`` and inputs (:func:`zhizao.engine.compiled.compiled`)."""
     used = {k: t[k] for k in names}
-    return compiled(lambda: build(used), key=(name, meth.model_dump_json(), *params), inputs=used, code=_CODE)
+    return compiled(lambda: build(used), key=(name, meth.model_dump_json(), *params), inputs=used, code=CODE)
 
 
 def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
@@ -78,7 +81,7 @@ def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.dat
     return compiled_over_days(lambda day: lifecycle.status(
         used["projects"], used["project_milestones"], used["plans"], used["project_disposals"], meth, day,
         investment=used["project_investment"]), (as_of,), key=("projects.status", meth.model_dump_json()),
-        inputs=used, code=_CODE)
+        inputs=used, code=CODE)
 
 
 def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, y_to: int, city: bool) -> ir.Table:
@@ -134,7 +137,7 @@ def account(t: dict[str, ir.Table], meth: ProjectsMethodology, d1: dt.date, d2: 
     # compiled once for every period (a board on a day not seen before compiled it again)
     rows = compiled_over_days(lambda a, b: lifecycle.account_rows(c, projects, a, b), (d1, d2),
                               key=("projects.account", meth.model_dump_json()),
-                              inputs={"cases": c, "projects": projects}, code=_CODE)
+                              inputs={"cases": c, "projects": projects}, code=CODE)
     by = _rows(lifecycle.account_summary(rows, ["region_code", "stall"]).order_by(["region_code", "stall"]), eng)
     case_rows = _rows(rows.select("project_id", "region_code", "stall", "since", "breached_on", "resolved_on", "how",
                                   "outcome", "at_start", "new", "resolved", "open_at_end")

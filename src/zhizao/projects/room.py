@@ -15,6 +15,7 @@ ROOM = Room(
     tables="zhizao.projects.tables:TABLES",
     profile_section="zhizao.projects.hooks:profile_section",
     prepared_pages="zhizao.projects.pages:prepared_pages",
+    warm_up="zhizao.projects.pages:warm_up",
     indicators="zhizao.projects.hooks:indicators",
     review_section="zhizao.projects.hooks:review_section",
     demo="zhizao.projects.demo:run",
