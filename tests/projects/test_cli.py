@@ -69,6 +69,20 @@ def test_a_lake_without_the_plans_history_is_refused_not_judged_by_today_s_plans
     assert "zhizao lake export" in said and "历次计划" in said
 
 
+def test_a_warehouse_of_an_earlier_version_is_upgraded_before_its_lake_is_exported(home: Settings,
+                                                                                  tmp_path: Path) -> None:
+    import duckdb
+
+    from zhizao.engine import lake as lk
+
+    con = duckdb.connect(str(home.warehouse_path))
+    con.execute("DROP VIEW history_project_milestones")  # as a warehouse made before the view was
+    con.close()
+    res = CliRunner().invoke(app, ["--home", str(home.home), "lake", "export", "--lake", str(tmp_path / "lake")])
+    assert res.exit_code == 0, res.output
+    assert lk.read_manifest(tmp_path / "lake")["tables"]["history_project_milestones"]["rows"] == 6
+
+
 def test_status_rows_carry_the_contract_fields(home: Settings) -> None:
     d = _run(home, "projects", "status", "--as-of", "2021-10-01")
     assert d["as_of"] == "2021-10-01"

@@ -34,11 +34,13 @@ def lake_export(
 
     from zhizao.engine.lake import LakeError, export_warehouse, is_uri, lake_tables
     from zhizao.engine.warehouse import connect as warehouse_connect
+    from zhizao.engine.warehouse import upgrade
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能导出到本地目录（{dest}）；请导出到本地后同步到 HDFS/S3")
+    upgrade(settings.warehouse_path)  # a warehouse of an earlier version: the views the lake keeps
     known = lake_tables()
     unknown = [t for t in table or [] if t not in known]
     if unknown:
@@ -64,11 +66,13 @@ def lake_status(ctx: typer.Context, lake: LakeOpt = None, as_json: JsonOpt = Fal
     """数据湖中每张表的快照、行数、年度分区，以及是否与仓库一致。"""
     from zhizao.engine.lake import LakeError, is_uri, status
     from zhizao.engine.warehouse import connect as warehouse_connect
+    from zhizao.engine.warehouse import upgrade
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能查看本地数据湖（{dest}）")
+    upgrade(settings.warehouse_path)
     con = warehouse_connect(settings.warehouse_path, read_only=True) if settings.warehouse_path.exists() else None
     try:
         data = status(dest, con)

@@ -239,10 +239,15 @@ def upgrade(path: Path | str, wait_s: float = 5.0) -> bool:
     if not Path(path).exists():
         return False
     try:
-        con = connect(path, wait_s=wait_s)
+        con = connect(path, read_only=True, wait_s=wait_s)  # current already (the usual case): no writer's lock
+        try:
+            if schema_present(con):
+                return True
+        finally:
+            con.close()
+        connect(path, wait_s=wait_s).close()  # a writable open creates what is missing
     except WarehouseBusy:
         return False
-    con.close()
     return True
 
 
