@@ -74,6 +74,26 @@ def test_the_board_shows_the_account_and_the_district_ranking(clients) -> None: 
     assert r.status_code == 200
     for text in ("项目全生命周期管理", "“破五未”化解台账", "双进双产", "吴兴区", "南浔区", "签约未开工"):
         assert text in r.text, text
+    assert "“双进双产”区县排名（2021年）" in r.text and "截至12月" not in r.text
+    # a day within the year ends the year's figures: the headings say so
+    r = clients["city"].get("/projects?as_of=2021-06-30&year=2021")
+    assert "“双进双产”区县排名（2021年，截至6月30日）" in r.text and "化解台账<small" in r.text
+
+
+def test_the_year_s_figures_count_nothing_after_the_as_of_day(home: Settings) -> None:
+    """P3 started on 2022-02-20, nine days ahead of its plan (2022-03-01): the board as of
+    2022-02-10 neither lists it among the milestones reached early nor counts it as due or
+    reached in the year's ranking; as of 2022-03-31 it does."""
+    from zhizao.projects.pages import board_figures
+
+    def figures(day: str) -> tuple[list[tuple[str, str]], tuple[int, ...]]:
+        _counts, _acc, drive, early, _regions = board_figures(home, day, 2022, None, False)  # type: ignore[misc]
+        wx = next(r for r in drive if r["region_code"] == "330502")
+        return ([(r["project_id"], r["milestone"]) for r in early],
+                (wx["due"], wx["on_time"], wx["early"], wx["started"]))
+
+    assert figures("2022-02-10") == ([], (1, 1, 0, 0))  # P3 signed on plan on 2022-01-10
+    assert figures("2022-03-31") == ([("P3", "started")], (2, 2, 1, 1))
 
 
 def test_a_district_sees_only_its_districts_projects(clients) -> None:  # type: ignore[no-untyped-def]

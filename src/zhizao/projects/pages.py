@@ -170,7 +170,10 @@ def board(request: Request, user: PageUser, session: SessionDep, settings: Setti
     y = year or day.year
     reg = _region(user, region)
     audit_page_read(session, user, "read.projects_board", f"projects:{reg or 'city'}", request)
-    ctx: dict[str, Any] = {"breadcrumbs": [("项目推进", None)], "as_of": day, "year": y, "region": reg or "",
+    # the year's figures stop at the day (the account, 双进双产): said when the day ends them early
+    through = f"截至{day.month}月{day.day}日" if dt.date(y, 1, 1) <= day < dt.date(y, 12, 31) else ""
+    ctx: dict[str, Any] = {"breadcrumbs": [("项目推进", None)], "as_of": day, "year": y, "through": through,
+                           "region": reg or "",
                            "fixed_region": region_scope(user) is not None, "empty": True}
     from zhizao import prepared
 
@@ -226,9 +229,10 @@ def _board_figures(eng: Any, day: dt.date, y: int, reg: str | None, fixed: bool)
     st = query.status_expr(t, meth, day)
     counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
     acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
-    # the year's figures, compiled once for every year (a board of another year compiled them again)
+    # the year's figures up to the day, as the account (nothing reached after the day counts), compiled
+    # once for every span of days (a board of another year or day compiled them again)
     used = {"projects": t["projects"], "project_milestones": t["project_milestones"]}
-    year = (dt.date(y, 1, 1), dt.date(y, 12, 31))
+    year = (dt.date(y, 1, 1), min(dt.date(y, 12, 31), day))
     dr = eng.to_pyarrow(compiled_over_days(lambda a, b: lifecycle.drive(used["projects"], used["project_milestones"], a, b),
                                            year, key="projects.drive", inputs=used, code=query.CODE)).to_pylist()
     early = eng.to_pyarrow(compiled_over_days(
