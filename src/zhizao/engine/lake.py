@@ -10,8 +10,9 @@ Layout (readable by DuckDB, Spark, and any Hive-partition-aware tool)::
 Only current rows are written (with their ``_batch_id``), so a reader sees what the
 warehouse's current views show; a table whose history a method reads (``Table.history``: the
 projects' milestone plans) is also kept whole, superseded rows too, as ``history_<table>`` (the
-warehouse's view of that name: whether each row is current, when its batch was imported). For a table with a ``month`` or ``date`` column the partition
-``year`` is derived from it and is not a column of the table.
+warehouse's view of that name: whether each row is current, the day its batch was imported).
+For a table with a ``month`` or ``date`` column the partition ``year`` is derived from it and
+is not a column of the table.
 
 Why snapshots and a manifest rather than overwriting ``<lake>/<table>/`` in place: a reader
 (Spark lists files first and reads them later) must never see half a table. A writer builds a
