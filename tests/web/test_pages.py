@@ -349,6 +349,18 @@ def test_the_data_conflicts_of_every_published_year_are_prepared_for_each_scope(
     assert {a for f, a in wanted if f == "power_list"} == {(tinycity.YEARS[-1], 12, r) for r in scopes}
 
 
+def test_every_room_s_warm_up_runs_on_the_city(city) -> None:  # type: ignore[no-untyped-def]
+    """Each ``Room.warm_up`` runs through (a web process runs them and only logs a failure: a
+    warm-up that broke would leave its pages' first visits slow, silently)."""
+    from zhizao.rooms import contributions
+
+    warmed = []
+    for room, warm in contributions("warm_up"):
+        warm(city.settings)
+        warmed.append(room.name)
+    assert {"mujun", "monitoring", "projects"} <= set(warmed)
+
+
 def test_carbon_export_is_the_scope_of_the_user(clients, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from python_calamine import CalamineWorkbook
 
