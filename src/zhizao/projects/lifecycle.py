@@ -243,7 +243,7 @@ def drive(projects: ir.Table, milestones: ir.Table, first: dt.date, last: dt.dat
 
 def ahead_of_plan(projects: ir.Table, milestones: ir.Table, first: dt.date, last: dt.date) -> ir.Table:
     """双进双产 list: milestones of the year from ``first`` to ``last`` reached ahead of plan (start,
-    completion, full production), the earliest first."""
+    completion, full production), the most days ahead first."""
     m, p = milestones, projects
     y0, y1 = ibis.literal(first, type="date"), ibis.literal(last, type="date")
     x = m.filter(m.milestone.isin(["started", "completed", "full_production"]) & m.actual_on.notnull()
