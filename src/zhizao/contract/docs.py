@@ -220,7 +220,9 @@ STATIC_SEMANTICS = """## Import semantics
   the same key from earlier batches. Current rows are the view `<table>`; the history stays in
   `fact_<table>` and `read_as_of(settings, table, time)` returns, for each key, the row of
   the newest batch committed by that time. Keys absent from a newer file keep their older
-  rows.
+  rows. A table whose history a method reads (`project_milestones`: each re-plan judged from
+  the day it took effect) also has the view `history_<table>`: every row it ever held, with
+  `_current` and `_imported_on` (the day its batch was imported), which the Parquet lake keeps too.
 - **Atomic**: the retiring, the new facts, the rejects and the batch row are one DuckDB
   transaction; a crash or `kill -9` at any point leaves either the whole batch or no trace.
 - **Enterprises first**: a row of any other table whose credit code is not among the current
