@@ -42,11 +42,9 @@ def connect(settings: Settings, engine: str | None = None, read_only: bool = Fal
         from zhizao.engine.spark_engine import SparkEngine
 
         if settings.lake is None and settings.warehouse_path.exists():
-            from zhizao.engine.warehouse import connect as warehouse_connect
-            from zhizao.engine.warehouse import upgrade
+            from zhizao.engine.warehouse import current_reader
 
-            upgrade(settings.warehouse_path)  # a warehouse of an earlier version: the views the lake keeps
-            con = warehouse_connect(settings.warehouse_path, read_only=True)
+            con = current_reader(settings.warehouse_path)  # (an earlier version's: the views the lake keeps)
             try:
                 lk.export_warehouse(con, settings.lake_dir, only_stale=True)
             finally:

@@ -33,14 +33,12 @@ def lake_export(
     import duckdb
 
     from zhizao.engine.lake import LakeError, export_warehouse, is_uri, lake_tables
-    from zhizao.engine.warehouse import connect as warehouse_connect
-    from zhizao.engine.warehouse import upgrade
+    from zhizao.engine.warehouse import current_reader
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能导出到本地目录（{dest}）；请导出到本地后同步到 HDFS/S3")
-    upgrade(settings.warehouse_path)  # a warehouse of an earlier version: the views the lake keeps
     known = lake_tables()
     unknown = [t for t in table or [] if t not in known]
     if unknown:
@@ -48,7 +46,7 @@ def lake_export(
     if not settings.warehouse_path.exists():
         fail(f"仓库不存在: {settings.warehouse_path}（请先导入数据）")
     t0 = time.perf_counter()
-    con = warehouse_connect(settings.warehouse_path, read_only=True)
+    con = current_reader(settings.warehouse_path)  # (an earlier version's: the views the lake keeps)
     try:
         counts = export_warehouse(con, dest, list(table) if table else None, only_stale=changed)
     except (LakeError, duckdb.Error) as exc:
@@ -65,15 +63,13 @@ def lake_export(
 def lake_status(ctx: typer.Context, lake: LakeOpt = None, as_json: JsonOpt = False) -> None:
     """数据湖中每张表的快照、行数、年度分区，以及是否与仓库一致。"""
     from zhizao.engine.lake import LakeError, is_uri, status
-    from zhizao.engine.warehouse import connect as warehouse_connect
-    from zhizao.engine.warehouse import upgrade
+    from zhizao.engine.warehouse import current_reader
 
     settings = settings_from(ctx)
     dest = _lake_dir(ctx, lake)
     if is_uri(dest):
         fail(f"只能查看本地数据湖（{dest}）")
-    upgrade(settings.warehouse_path)
-    con = warehouse_connect(settings.warehouse_path, read_only=True) if settings.warehouse_path.exists() else None
+    con = current_reader(settings.warehouse_path) if settings.warehouse_path.exists() else None
     try:
         data = status(dest, con)
     except LakeError as exc:

@@ -232,20 +232,26 @@ def connect(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
 
 
 
+def current_reader(path: Path | str, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a warehouse with this version's schema: one made by an earlier
+    version (a table or view added since, such as a history view) gets what is missing first,
+    through a writable open; a current one (the usual case) is opened once, read-only."""
+    con = connect(path, read_only=True, wait_s=wait_s)
+    if schema_present(con):
+        return con
+    con.close()
+    connect(path, wait_s=wait_s).close()  # a writable open creates what is missing
+    return connect(path, read_only=True, wait_s=wait_s)
+
+
 def upgrade(path: Path | str, wait_s: float = 5.0) -> bool:
-    """This version's schema in an existing warehouse (a table or view added since it was made,
-    such as a history view): ``zhizao serve`` does it as it starts, since the web only reads.
-    False when there is no warehouse yet, or another process writes it (that writer does it)."""
+    """This version's schema in an existing warehouse (:func:`current_reader`): ``zhizao serve``
+    does it as it starts, since the web only reads. False when there is no warehouse yet, or
+    another process writes it (that writer does it)."""
     if not Path(path).exists():
         return False
     try:
-        con = connect(path, read_only=True, wait_s=wait_s)  # current already (the usual case): no writer's lock
-        try:
-            if schema_present(con):
-                return True
-        finally:
-            con.close()
-        connect(path, wait_s=wait_s).close()  # a writable open creates what is missing
+        current_reader(path, wait_s).close()
     except WarehouseBusy:
         return False
     return True

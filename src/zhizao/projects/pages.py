@@ -22,7 +22,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from zhizao.engine.compiled import compiled_over_days
 from zhizao.projects import edits, issues, labels, lifecycle, query
 from zhizao.projects.codes import MILESTONE_NAMES, MILESTONE_ORDER, OUTCOMES
 from zhizao.projects.methodology import STALL_CODES, TARGETS, load
@@ -229,15 +228,10 @@ def _board_figures(eng: Any, day: dt.date, y: int, reg: str | None, fixed: bool)
     st = query.status_expr(t, meth, day)
     counts = eng.to_pyarrow(st.group_by(["region_code", "state", "colour"]).aggregate(n=st.count())).to_pylist()
     acc = query.account(t, meth, dt.date(y, 1, 1), min(dt.date(y, 12, 31), day), eng)
-    # the year's figures up to the day, as the account (nothing reached after the day counts), compiled
-    # once for every span of days (a board of another year or day compiled them again)
-    used = {"projects": t["projects"], "project_milestones": t["project_milestones"]}
-    year = (dt.date(y, 1, 1), min(dt.date(y, 12, 31), day))
-    dr = eng.to_pyarrow(compiled_over_days(lambda a, b: lifecycle.drive(used["projects"], used["project_milestones"], a, b),
-                                           year, key="projects.drive", inputs=used, code=query.CODE)).to_pylist()
-    early = eng.to_pyarrow(compiled_over_days(
-        lambda a, b: lifecycle.ahead_of_plan(used["projects"], used["project_milestones"], a, b).limit(EARLY_LIMIT),
-        year, key=("projects.early", EARLY_LIMIT), inputs=used, code=query.CODE)).to_pylist()
+    # the year's figures up to the day, as the account (nothing reached after the day counts)
+    first, last = dt.date(y, 1, 1), min(dt.date(y, 12, 31), day)
+    dr = eng.to_pyarrow(query.drive_expr(t, first, last)).to_pylist()
+    early = eng.to_pyarrow(query.ahead_expr(t, first, last, EARLY_LIMIT)).to_pylist()
     regions = _regions(eng, reg if fixed else None)
     return counts, acc, dr, early, regions
 

@@ -56,12 +56,12 @@ def inputs(eng: Any) -> dict[str, ir.Table]:
     # compiled once (a view): every expression over the plans then names it, where its own SQL was
     # compiled again for each key of each page (20-30 ms a day not seen before)
     t["plans"] = compiled(lambda: lifecycle.plan_versions(history), key="projects.plans", inputs={"history": history},
-                          code=CODE)
+                          code=_CODE)
     return t
 
 
 #: the code the lifecycle expressions come from (its source is part of the compiled-SQL key)
-CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
+_CODE = (lifecycle, investment, codes, methodology, sys.modules[__name__])
 
 
 def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...], meth: ProjectsMethodology,
@@ -69,7 +69,7 @@ def _kept(name: str, build: Any, t: dict[str, ir.Table], names: tuple[str, ...],
     """``build(used)`` over the inputs ``names``: the expression does not depend on the data, so it
     is built and compiled once per methodology, ``params`` and inputs (:func:`zhizao.engine.compiled.compiled`)."""
     used = {k: t[k] for k in names}
-    return compiled(lambda: build(used), key=(name, meth.model_dump_json(), *params), inputs=used, code=CODE)
+    return compiled(lambda: build(used), key=(name, meth.model_dump_json(), *params), inputs=used, code=_CODE)
 
 
 def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.date) -> ir.Table:
@@ -81,7 +81,24 @@ def status_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, as_of: dt.dat
     return compiled_over_days(lambda day: lifecycle.status(
         used["projects"], used["project_milestones"], used["plans"], used["project_disposals"], meth, day,
         investment=used["project_investment"]), (as_of,), key=("projects.status", meth.model_dump_json()),
-        inputs=used, code=CODE)
+        inputs=used, code=_CODE)
+
+
+def drive_expr(t: dict[str, ir.Table], first: dt.date, last: dt.date) -> ir.Table:
+    """双进双产 by district from ``first`` to ``last`` (:func:`zhizao.projects.lifecycle.drive`),
+    compiled once for every span of days (a board of another year or day compiled it again)."""
+    used = {k: t[k] for k in ("projects", "project_milestones")}
+    return compiled_over_days(lambda a, b: lifecycle.drive(used["projects"], used["project_milestones"], a, b),
+                              (first, last), key="projects.drive", inputs=used, code=_CODE)
+
+
+def ahead_expr(t: dict[str, ir.Table], first: dt.date, last: dt.date, limit: int) -> ir.Table:
+    """The ``limit`` milestones from ``first`` to ``last`` reached most ahead of plan
+    (:func:`zhizao.projects.lifecycle.ahead_of_plan`), compiled once for every span of days."""
+    used = {k: t[k] for k in ("projects", "project_milestones")}
+    return compiled_over_days(
+        lambda a, b: lifecycle.ahead_of_plan(used["projects"], used["project_milestones"], a, b).limit(limit),
+        (first, last), key=("projects.early", limit), inputs=used, code=_CODE)
 
 
 def yearly_expr(t: dict[str, ir.Table], meth: ProjectsMethodology, y_from: int, y_to: int, city: bool) -> ir.Table:
@@ -137,7 +154,7 @@ def account(t: dict[str, ir.Table], meth: ProjectsMethodology, d1: dt.date, d2: 
     # compiled once for every period (a board on a day not seen before compiled it again)
     rows = compiled_over_days(lambda a, b: lifecycle.account_rows(c, projects, a, b), (d1, d2),
                               key=("projects.account", meth.model_dump_json()),
-                              inputs={"cases": c, "projects": projects}, code=CODE)
+                              inputs={"cases": c, "projects": projects}, code=_CODE)
     by = _rows(lifecycle.account_summary(rows, ["region_code", "stall"]).order_by(["region_code", "stall"]), eng)
     case_rows = _rows(rows.select("project_id", "region_code", "stall", "since", "breached_on", "resolved_on", "how",
                                   "outcome", "at_start", "new", "resolved", "open_at_end")
