@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
-from zhizao.settings import Settings, load_settings
+from zhizao.settings import Settings, SparkSettings, load_settings
 
 os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
 # Every JVM the tests start (the Spark sessions, the test cluster's master, workers, executors and
@@ -80,14 +80,37 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "which must raise exactly `raises`")
 
 
+#: where the Spark side of the conformance suite runs (``ZHIZAO_TEST_SPARK``): unset, a local
+#: session; ``spark://HOST:PORT``, a driver on that standalone cluster; ``sc://HOST:PORT``, a Spark
+#: Connect server. tests/engine/test_cluster.py runs the suite on its cluster both ways; a province
+#: runs it on its own (docs/scale.md)
+SPARK_UNDER_TEST = "ZHIZAO_TEST_SPARK"
+
+
+def spark_settings_under_test() -> SparkSettings:
+    """The Spark the tests' session reaches (see :data:`SPARK_UNDER_TEST`). Two shuffle partitions
+    keep tiny test jobs from spawning hundreds of empty tasks (four on a cluster: two workers)."""
+    url = os.environ.get(SPARK_UNDER_TEST, "").strip()
+    if url.startswith("sc://"):
+        return SparkSettings(connect_url=url)
+    if url:
+        return SparkSettings(master=url, driver_memory="1g", shuffle_partitions=4)
+    return SparkSettings(master="local[2]", driver_memory="2g", shuffle_partitions=2)
+
+
 @pytest.fixture(scope="session")
 def spark_engine():
-    """One Spark session for the whole run: start-up costs seconds, each test only its job.
-    Two shuffle partitions keep tiny test jobs from spawning hundreds of empty tasks."""
+    """One Spark session for the whole run: start-up costs seconds, each test only its job. On a
+    cluster or a Connect server (:data:`SPARK_UNDER_TEST`), the session must be that one's: a
+    suite that quietly ran on a local session would prove nothing about the cluster."""
     from zhizao.engine.spark_engine import SparkEngine, spark_session
-    from zhizao.settings import SparkSettings
 
-    spark_session(SparkSettings(master="local[2]", driver_memory="2g", shuffle_partitions=2))
+    wanted = spark_settings_under_test()
+    session = spark_session(wanted)
+    reached = (f"Spark Connect {wanted.connect_url}" if "connect" in type(session).__module__
+               else session.sparkContext.master)
+    if reached != (f"Spark Connect {wanted.connect_url}" if wanted.connect_url else wanted.master):
+        raise pytest.UsageError(f"{SPARK_UNDER_TEST}={os.environ.get(SPARK_UNDER_TEST, '')}: the session is {reached}")
     yield SparkEngine()
     spark_session().stop()
 
