@@ -176,7 +176,8 @@ def run_suite_on(url: str, work: Path) -> subprocess.Popen[str]:
     session is ``url``'s (``ZHIZAO_TEST_SPARK``: tests/conftest.py checks it reached it), with a
     JUnit report in ``work``."""
     work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, ZHIZAO_TEST_SPARK=url, SPARK_LOCAL_IP=LOOPBACK, PYSPARK_PYTHON=sys.executable)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
+    env.update(ZHIZAO_TEST_SPARK=url, SPARK_LOCAL_IP=LOOPBACK, PYSPARK_PYTHON=sys.executable)
     return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-m", "spark", "-p", "no:cacheprovider",
                              "-p", "no:xdist", f"--basetemp={work / 'tmp'}", f"--junitxml={work / 'report.xml'}",
                              *SUITE], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
