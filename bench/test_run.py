@@ -5,9 +5,12 @@ pytest-xdist on every core, a throw-away PostgreSQL cluster) with every test's d
 ``/usr/bin/time -v``, and records: the wall time of the whole run, the pytest summary, the load
 before and after, the test time per area (the first folder under ``tests/``) and per kind (the Spark
 cluster, browser tests in Chromium, Spark-parametrised tests, property tests, the rest), and the
-slowest 20 test phases. ``--from-log FILE`` summarises the output of an earlier
-``scripts/test.sh --durations=0`` run instead of running the suite (its wall time is then the
-pytest summary's).
+slowest 20 test phases; and each worker's timeline (``bench/_timeline.py``: when its first test
+started and its last one stopped, the seconds it spent in tests, and how long it stood idle while
+another worker finished), which tells whether the wall time is bound by the sum of the tests' time
+or by how the groups of tests were spread over the workers. ``--from-log FILE`` summarises the
+output of an earlier ``scripts/test.sh --durations=0`` run instead of running the suite (its wall
+time is then the pytest summary's; ``--timeline FILE`` adds that run's timeline).
 
     python bench/test_run.py [--record]                       # about 12-20 minutes on 2 cores
     python bench/test_run.py --from-log /tmp/test.log --commit abc1234 --record
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import re
 import subprocess
@@ -61,7 +65,26 @@ def summarise(log: str) -> dict:
             "total_s": sum(t for t, _, _ in phases)}
 
 
-def render(s: dict, wall_s: float, load: tuple[float, float] | None, commit: str, how: str) -> str:
+def workers(timeline: Path) -> list[dict]:
+    """Each worker's first start, last stop, seconds in test phases and idle seconds at the end of
+    the run (waiting for the others), from a ``bench/_timeline.py`` file."""
+    rows = [json.loads(line) for line in timeline.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["start"] is not None and r["stop"] is not None]
+    if not rows:
+        return []
+    begin, end = min(r["start"] for r in rows), max(r["stop"] for r in rows)
+    out = []
+    for w in sorted({r["worker"] for r in rows}):
+        mine = [r for r in rows if r["worker"] == w]
+        last = max(mine, key=lambda r: r["stop"])
+        out.append({"worker": w, "first_s": min(r["start"] for r in mine) - begin, "last_s": last["stop"] - begin,
+                    "busy_s": sum(r["stop"] - r["start"] for r in mine), "idle_end_s": end - last["stop"],
+                    "last_test": last["test"].split("@")[0], "span_s": end - begin})
+    return out
+
+
+def render(s: dict, wall_s: float, load: tuple[float, float] | None, commit: str, how: str,
+           timeline: list[dict] | None = None) -> str:
     workers = os.cpu_count() or 2
     lines = [
         "# The test run: `make test`'s pytest, timed",
@@ -86,6 +109,16 @@ def render(s: dict, wall_s: float, load: tuple[float, float] | None, commit: str
     lines += ["", "## Test time by area (`tests/<area>`)", "", "| area | seconds |", "|---|---:|"]
     for k, t in s["by_area"].most_common():
         lines.append(f"| {k} | {t:,.0f} |")
+    if timeline:
+        span = timeline[0]["span_s"]
+        lines += ["", "## Workers", "",
+                  f"From the first test's start to the last one's stop: {span:,.0f} s. A worker idle at the end "
+                  "waited for another to finish its last group of tests.", "",
+                  "| worker | first test at | last test stopped at | in tests | idle at the end | its last test |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for w in timeline:
+            lines.append(f"| {w['worker']} | {w['first_s']:,.0f} s | {w['last_s']:,.0f} s | {w['busy_s']:,.0f} s | "
+                         f"{w['idle_end_s']:,.0f} s | `{w['last_test']}` |")
     lines += ["", "## Slowest 20 phases", "", "| seconds | phase | test |", "|---:|---|---|"]
     for t, ph, node in sorted(s["phases"], reverse=True)[:20]:
         lines.append(f"| {t:,.1f} | {ph} | `{node}` |")
@@ -97,6 +130,7 @@ def main() -> None:
     ap.add_argument("--from-log", type=Path)
     ap.add_argument("--commit", default=None)
     ap.add_argument("--load", default=None, help="with --from-log: the 1-minute load before and after, as B,A")
+    ap.add_argument("--timeline", type=Path, default=None, help="with --from-log: that run's bench/_timeline.py file")
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -105,19 +139,26 @@ def main() -> None:
         s = summarise(a.from_log.read_text(encoding="utf-8", errors="replace"))
         load = tuple(float(x) for x in a.load.split(",")) if a.load else None
         text = render(s, s["pytest_s"], load, commit,  # type: ignore[arg-type]
-                      f"summarised from a saved run's output (`{a.from_log.name}`); wall time: pytest's own")
+                      f"summarised from a saved run's output (`{a.from_log.name}`); wall time: pytest's own",
+                      workers(a.timeline) if a.timeline else None)
     else:
         before = os.getloadavg()[0]
         t0 = time.perf_counter()
-        p = subprocess.run(["bash", "scripts/test.sh", "--durations=0", "-q"], cwd=ROOT, capture_output=True, text=True)
+        data = ROOT / "bench" / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        timeline = data / "test_run.timeline.jsonl"
+        timeline.unlink(missing_ok=True)
+        env = dict(os.environ, ZHIZAO_TEST_TIMELINE=str(timeline),
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])))
+        p = subprocess.run(["bash", "scripts/test.sh", "--durations=0", "-q", "-p", "_timeline"], cwd=ROOT,
+                           capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         # the whole output kept (a failure's message, every phase), beside the benchmarks' data
-        log = ROOT / "bench" / "data" / "test_run.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(p.stdout + p.stderr, encoding="utf-8")
+        (data / "test_run.log").write_text(p.stdout + p.stderr, encoding="utf-8")
         s = summarise(p.stdout)
         text = render(s, wall, (before, os.getloadavg()[0]), commit,
-                      f"`scripts/test.sh --durations=0 -q` (exit {p.returncode}), wall time of the whole script")
+                      f"`scripts/test.sh --durations=0 -q -p _timeline` (exit {p.returncode}), wall time of the "
+                      "whole script", workers(timeline) if timeline.exists() else None)
     print(text)
     if a.record:
         write_result("test_run.md", text)
