@@ -10,7 +10,9 @@ started and its last one stopped, the seconds it spent in tests, and how long it
 another worker finished), which tells whether the wall time is bound by the sum of the tests' time
 or by how the groups of tests were spread over the workers. ``--from-log FILE`` summarises the
 output of an earlier ``scripts/test.sh --durations=0`` run instead of running the suite (its wall
-time is then the pytest summary's; ``--timeline FILE`` adds that run's timeline).
+time is then the pytest summary's; ``--timeline FILE`` adds that run's timeline). With
+``--record``, each group's seconds are also written to ``tests/durations.json``: the next test run
+hands the longest groups to its workers first (tests/support/durations.py).
 
     python bench/test_run.py [--record]                       # about 12-20 minutes on 2 cores
     python bench/test_run.py --from-log /tmp/test.log --commit abc1234 --record
@@ -83,6 +85,16 @@ def workers(timeline: Path) -> list[dict]:
     return out
 
 
+def group_seconds(phases: list[tuple[float, str, str]]) -> dict[str, float]:
+    """{xdist group: seconds of its tests' phases} of a run (the ``@group`` its node ids carry),
+    as ``tests/durations.json`` keeps them for the next run's order (tests/support/durations.py)."""
+    out: dict[str, float] = collections.defaultdict(float)
+    for t, _, node in phases:
+        if "@" in node:
+            out[node.rsplit("@", 1)[1]] += t
+    return {g: round(t, 1) for g, t in sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
 def render(s: dict, wall_s: float, load: tuple[float, float] | None, commit: str, how: str,
            timeline: list[dict] | None = None) -> str:
     workers = os.cpu_count() or 2
@@ -132,6 +144,8 @@ def main() -> None:
     ap.add_argument("--load", default=None, help="with --from-log: the 1-minute load before and after, as B,A")
     ap.add_argument("--timeline", type=Path, default=None, help="with --from-log: that run's bench/_timeline.py file")
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("pytest_args", nargs="*", help="more arguments for pytest (after --), e.g. "
+                    "--loadscope-reorder for xdist's own order of the groups")
     a = ap.parse_args()
     commit = a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                         text=True).stdout.strip()
@@ -150,18 +164,20 @@ def main() -> None:
         timeline.unlink(missing_ok=True)
         env = dict(os.environ, ZHIZAO_TEST_TIMELINE=str(timeline),
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])))
-        p = subprocess.run(["bash", "scripts/test.sh", "--durations=0", "-q", "-p", "_timeline"], cwd=ROOT,
-                           capture_output=True, text=True, env=env)
+        args = ["--durations=0", "-q", "-p", "_timeline", *a.pytest_args]
+        p = subprocess.run(["bash", "scripts/test.sh", *args], cwd=ROOT, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         # the whole output kept (a failure's message, every phase), beside the benchmarks' data
         (data / "test_run.log").write_text(p.stdout + p.stderr, encoding="utf-8")
         s = summarise(p.stdout)
         text = render(s, wall, (before, os.getloadavg()[0]), commit,
-                      f"`scripts/test.sh --durations=0 -q -p _timeline` (exit {p.returncode}), wall time of the "
-                      "whole script", workers(timeline) if timeline.exists() else None)
+                      f"`scripts/test.sh {' '.join(args)}` (exit {p.returncode}), wall time of the whole script", workers(timeline) if timeline.exists() else None)
     print(text)
     if a.record:
         write_result("test_run.md", text)
+        # the groups' seconds for the next run's order (longest first: tests/support/durations.py)
+        (ROOT / "tests" / "durations.json").write_text(
+            json.dumps(group_seconds(s["phases"]), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

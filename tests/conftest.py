@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import durations
 import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
@@ -66,13 +67,21 @@ def settings(tmp_path: Path) -> Settings:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test file keeps to one xdist worker (``--dist loadgroup``, a group per file unless a
     test names its own): a module's fixtures (a city built and evaluated, a served app) are then
-    built once, not once on every worker that happens to run one of its tests."""
+    built once, not once on every worker that happens to run one of its tests. The groups are
+    collected longest first (:mod:`durations`)."""
     if not getattr(config.option, "loadgroup", False):  # not an xdist worker under --dist loadgroup
         return
+    groups = []
     for item in items:
-        if not any(True for _ in item.iter_markers("xdist_group")):
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
             path = item.nodeid.split("::")[0].removeprefix("tests/").removesuffix(".py")
             item.add_marker(pytest.mark.xdist_group(path))
+            groups.append(path)
+        else:
+            groups.append(str(marker.args[0] if marker.args else marker.kwargs.get("name", "default")))
+    # the longest groups handed out first (scripts/test.sh turns xdist's own order off)
+    items[:] = [items[i] for i in durations.longest_first(groups, durations.recorded())]
 
 
 def pytest_configure(config: pytest.Config) -> None:
