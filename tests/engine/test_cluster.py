@@ -77,10 +77,17 @@ print(json.dumps(out))
 """
 
 
+def driver_env(**more: str) -> dict[str, str]:
+    """The environment of a Spark driver process started here: bound to loopback, this Python for
+    the executors, and none of this pytest worker's own variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
+    return {**env, "SPARK_LOCAL_IP": LOOPBACK, "PYSPARK_PYTHON": sys.executable, **more}
+
+
 def evaluate_in_process_of_its_own(home: Path, *args: str) -> subprocess.Popen[str]:
     """Both methods evaluated with ``args`` by one new Python process, started now (its summaries
     from :func:`summaries`)."""
-    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
+    env = driver_env()
     return subprocess.Popen([sys.executable, "-c", DRIVER, str(home), ",".join(METHODS), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
@@ -176,8 +183,7 @@ def run_suite_on(url: str, work: Path) -> subprocess.Popen[str]:
     session is ``url``'s (``ZHIZAO_TEST_SPARK``: tests/conftest.py checks it reached it), with a
     JUnit report in ``work``."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
-    env.update(ZHIZAO_TEST_SPARK=url, SPARK_LOCAL_IP=LOOPBACK, PYSPARK_PYTHON=sys.executable)
+    env = driver_env(ZHIZAO_TEST_SPARK=url)
     return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-m", "spark", "-p", "no:cacheprovider",
                              "-p", "no:xdist", f"--basetemp={work / 'tmp'}", f"--junitxml={work / 'report.xml'}",
                              *SUITE], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
